@@ -1,0 +1,1 @@
+"""All of Herald's I/O that workflows need: projection writes, channel resolution, delivery."""

@@ -1,0 +1,93 @@
+"""The channel protocol and its error tree.
+
+    DeliveryError                  a send did not succeed
+    ├── RetryableDeliveryError     5xx, 429 (with retry_after), timeouts, connection errors
+    └── PermanentDeliveryError     other 4xx, bad configuration: retrying cannot help
+
+A channel module only builds its provider's payload and sends it; the notify activity
+is the one place that turns these errors into Temporal's retry decisions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
+
+from workflows.payloads import AlertView, NotifyEvent
+
+
+class DeliveryError(Exception):
+    def __init__(self, message: str, *, provider_status: int | None = None) -> None:
+        super().__init__(message)
+        self.provider_status = provider_status
+
+
+class RetryableDeliveryError(DeliveryError):
+    def __init__(self, message: str, *, provider_status: int | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message, provider_status=provider_status)
+        self.retry_after = retry_after
+
+
+class PermanentDeliveryError(DeliveryError):
+    pass
+
+
+@dataclass(frozen=True)
+class Links:
+    api: str
+    temporal_ui: str
+
+
+@dataclass(frozen=True)
+class Message:
+    event: NotifyEvent
+    alert: AlertView
+    links: Links
+    idempotency_key: str
+
+
+@dataclass(frozen=True)
+class ChannelTarget:
+    id: str
+    name: str
+    type: str
+    config: dict[str, Any] = field(default_factory=dict)
+    secret: str | None = None
+
+
+@dataclass(frozen=True)
+class Sent:
+    provider_status: int
+    provider_message_id: str | None = None
+
+
+class Sender(Protocol):
+    async def send(self, target: ChannelTarget, message: Message) -> Sent: ...
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None  # HTTP-date form: fall back to our own backoff
+
+
+def classify_response(response: httpx.Response) -> Sent:
+    """2xx delivered; 429 and 5xx retryable; any other status permanent."""
+    status = response.status_code
+    if 200 <= status < 300:
+        return Sent(provider_status=status)
+    text = response.text[:500]
+    if status == 429:
+        raise RetryableDeliveryError(
+            f"rate limited (429): {text}",
+            provider_status=status,
+            retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        )
+    if status >= 500:
+        raise RetryableDeliveryError(f"server error ({status}): {text}", provider_status=status)
+    raise PermanentDeliveryError(f"rejected ({status}): {text}", provider_status=status)

@@ -1,0 +1,47 @@
+"""Projection activities: the alert workflow's writes into PostgreSQL.
+
+They run as local activities (short, idempotent), so a transition costs no extra
+round-trip to the Temporal server.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+
+from models.channels import channels_for_alert
+from models.projection import add_timeline_entry, upsert_alert
+from workflows.payloads import ChannelRef, OpenAlertInput, RecordInput
+
+
+class ProjectionActivities:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    @activity.defn(name="alert.open")
+    async def open_alert(self, request: OpenAlertInput) -> list[ChannelRef]:
+        """Project a new alert and resolve the channels it will notify."""
+        view = request.view
+        async with self._sessions.begin() as session:
+            await upsert_alert(session=session, view=view)
+            await add_timeline_entry(
+                session=session, tenant_id=view.tenant_id, alert_id=view.alert_id, dedup="seq:1", entry=request.entry
+            )
+            channels = await channels_for_alert(
+                session=session, tenant_id=view.tenant_id, channel_ids=request.channel_ids
+            )
+        return [ChannelRef(id=c.id, name=c.name, type=c.type) for c in channels]
+
+    @activity.defn(name="alert.record")
+    async def record(self, request: RecordInput) -> None:
+        view = request.view
+        async with self._sessions.begin() as session:
+            await upsert_alert(session=session, view=view)
+            if request.entry is not None and request.seq is not None:
+                await add_timeline_entry(
+                    session=session,
+                    tenant_id=view.tenant_id,
+                    alert_id=view.alert_id,
+                    dedup=f"seq:{request.seq}",
+                    entry=request.entry,
+                )

@@ -1,0 +1,1 @@
+"""The thin Temporal client wrapper: the API's only door to workflows."""

@@ -1,0 +1,218 @@
+"""AlertingClient: fire, create, acknowledge, resolve and edit alerts through Temporal.
+
+Translates Temporal's errors into `alerting.errors`, so routes never import temporalio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal, TypeVar
+
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowUpdateFailedError,
+    WorkflowUpdateRPCTimeoutOrCancelledError,
+)
+from temporalio.common import TypedSearchAttributes, WorkflowIDConflictPolicy
+from temporalio.service import RPCError, RPCStatusCode
+
+from alerting.errors import AlertNotFound, EngineUnavailable, TransitionRejected
+from models.keys import workflow_id as make_workflow_id
+from workflows.alert import CLOSING_MESSAGE, AlertWorkflow, search_attributes
+from workflows.payloads import (
+    AcknowledgeRequest,
+    AlertStart,
+    AlertStatus,
+    AlertView,
+    EditRequest,
+    FireEvent,
+    ResolveRequest,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class IngestItem:
+    tenant_id: str
+    key: str
+    event: FireEvent
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    key: str
+    workflow_id: str
+    status: Literal["accepted", "ignored", "failed"]
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class WorkerHealth:
+    temporal_ok: bool
+    workflow_pollers: int
+    activity_pollers: int
+    message: str = ""
+
+
+class AlertingClient:
+    def __init__(self, client: Client, *, task_queue: str, update_timeout: float, ingest_concurrency: int) -> None:
+        self._client = client
+        self._task_queue = task_queue
+        self._update_timeout = update_timeout
+        self._ingest_slots = asyncio.Semaphore(ingest_concurrency)
+
+    # ------------------------------------------------------------------ ingest
+
+    async def ingest(self, items: list[IngestItem]) -> list[IngestOutcome]:
+        """Send a batch: keys in parallel, events of one key in order. Never raises."""
+        outcomes: list[IngestOutcome | None] = [None] * len(items)
+        by_key: dict[str, list[int]] = {}
+        for index, item in enumerate(items):
+            by_key.setdefault(make_workflow_id(item.tenant_id, item.key), []).append(index)
+
+        async def send_key(indexes: list[int]) -> None:
+            for index in indexes:
+                async with self._ingest_slots:
+                    outcomes[index] = await self._ingest_one(items[index])
+
+        await asyncio.gather(*(send_key(indexes) for indexes in by_key.values()))
+        return [outcome for outcome in outcomes if outcome is not None]
+
+    async def _ingest_one(self, item: IngestItem) -> IngestOutcome:
+        wf_id = make_workflow_id(item.tenant_id, item.key)
+        try:
+            if item.event.action == "resolve":
+                delivered = await self._signal_open(wf_id, item.event)
+                return IngestOutcome(item.key, wf_id, "accepted" if delivered else "ignored",
+                                     "" if delivered else "no open alert with this key")
+            await self._signal_with_start(item.tenant_id, item.key, wf_id, item.event)
+            return IngestOutcome(item.key, wf_id, "accepted")
+        except RPCError as err:
+            return IngestOutcome(item.key, wf_id, "failed", f"Temporal did not accept the event: {err.message}")
+
+    async def _signal_with_start(self, tenant_id: str, key: str, wf_id: str, event: FireEvent) -> None:
+        assert event.content is not None
+        await self._client.start_workflow(
+            AlertWorkflow.run,
+            AlertStart(tenant_id=tenant_id, key=key),
+            id=wf_id,
+            task_queue=self._task_queue,
+            start_signal="fire",
+            start_signal_args=[event],
+            search_attributes=TypedSearchAttributes(search_attributes(tenant_id, event.content, AlertStatus.TRIGGERED)),
+            static_summary=f"[{event.content.severity.value}] {event.content.title}"[:200],
+            static_details=f"tenant `{tenant_id}` · key `{key}` · source `{event.content.source}`",
+        )
+
+    async def _signal_open(self, wf_id: str, event: FireEvent) -> bool:
+        try:
+            await self._client.get_workflow_handle(wf_id).signal("fire", event)
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                return False  # unknown or closed: a resolve for it is a no-op
+            raise
+        return True
+
+    # ------------------------------------------------------------------ single alert
+
+    async def create(self, tenant_id: str, key: str, event: FireEvent) -> AlertView:
+        """Open (or re-fire) one alert and answer with it once it is projected."""
+        assert event.content is not None
+        wf_id = make_workflow_id(tenant_id, key)
+        for _ in range(20):
+            operation = WithStartWorkflowOperation(
+                AlertWorkflow.run,
+                AlertStart(tenant_id=tenant_id, key=key),
+                id=wf_id,
+                task_queue=self._task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                search_attributes=TypedSearchAttributes(
+                    search_attributes(tenant_id, event.content, AlertStatus.TRIGGERED)
+                ),
+                static_summary=f"[{event.content.severity.value}] {event.content.title}"[:200],
+                static_details=f"tenant `{tenant_id}` · key `{key}` · source `{event.content.source}`",
+            )
+            try:
+                async with self._translate():
+                    return await self._bounded(
+                        lambda op=operation: self._client.execute_update_with_start_workflow(  # type: ignore[misc]
+                            AlertWorkflow.fire_and_wait, event, start_workflow_operation=op
+                        )
+                    )
+            except TransitionRejected as err:
+                if CLOSING_MESSAGE not in str(err):
+                    raise
+                await asyncio.sleep(0.1)  # the previous incident is sending its resolution notices
+        raise EngineUnavailable("the previous alert with this key is still closing; retry shortly")
+
+    async def acknowledge(self, wf_id: str, request: AcknowledgeRequest) -> AlertView:
+        handle = self._client.get_workflow_handle_for(AlertWorkflow.run, wf_id)
+        async with self._translate():
+            return await self._bounded(lambda: handle.execute_update(AlertWorkflow.acknowledge, request))
+
+    async def resolve(self, wf_id: str, request: ResolveRequest) -> AlertView:
+        handle = self._client.get_workflow_handle_for(AlertWorkflow.run, wf_id)
+        async with self._translate():
+            return await self._bounded(lambda: handle.execute_update(AlertWorkflow.resolve, request))
+
+    async def edit(self, wf_id: str, request: EditRequest) -> AlertView:
+        handle = self._client.get_workflow_handle_for(AlertWorkflow.run, wf_id)
+        async with self._translate():
+            return await self._bounded(lambda: handle.execute_update(AlertWorkflow.edit, request))
+
+    # ------------------------------------------------------------------ health
+
+    async def health(self) -> WorkerHealth:
+        try:
+            ok = await self._client.service_client.check_health(timeout=timedelta(seconds=3))
+            counts = []
+            for kind in (TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW, TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY):
+                response = await self._client.workflow_service.describe_task_queue(
+                    DescribeTaskQueueRequest(
+                        namespace=self._client.namespace,
+                        task_queue=TaskQueue(name=self._task_queue),
+                        task_queue_type=kind,
+                    ),
+                    timeout=timedelta(seconds=3),
+                )
+                counts.append(len(response.pollers))
+        except RPCError as err:
+            return WorkerHealth(False, 0, 0, f"Temporal unreachable: {err.message}")
+        return WorkerHealth(bool(ok), counts[0], counts[1])
+
+    # ------------------------------------------------------------------ error translation
+
+    async def _bounded(self, call: Callable[[], Awaitable[T]]) -> T:
+        try:
+            return await asyncio.wait_for(call(), timeout=self._update_timeout)
+        except TimeoutError as err:
+            raise EngineUnavailable(
+                f"no Herald worker answered within {self._update_timeout:g} s; is `herald worker` running?"
+            ) from err
+
+    @asynccontextmanager
+    async def _translate(self) -> AsyncIterator[None]:
+        try:
+            yield
+        except WorkflowUpdateFailedError as err:
+            cause = err.cause
+            raise TransitionRejected(getattr(cause, "message", None) or str(cause)) from err
+        except WorkflowUpdateRPCTimeoutOrCancelledError as err:
+            raise EngineUnavailable("Temporal did not complete the request in time") from err
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                if "completed" in err.message:
+                    raise TransitionRejected("the alert is resolved and closed") from err
+                raise AlertNotFound("no running workflow for this alert") from err
+            if err.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
+                raise EngineUnavailable(f"Temporal is unavailable: {err.message}") from err
+            raise

@@ -1,0 +1,33 @@
+"""One way to reach Temporal, with the one data converter Herald uses everywhere."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.service import TLSConfig
+
+from settings import Settings
+
+
+def _tls(settings: Settings) -> TLSConfig | bool:
+    if settings.temporal_tls_cert or settings.temporal_tls_ca:
+        return TLSConfig(
+            client_cert=Path(settings.temporal_tls_cert).read_bytes() if settings.temporal_tls_cert else None,
+            client_private_key=Path(settings.temporal_tls_key).read_bytes() if settings.temporal_tls_key else None,
+            server_root_ca_cert=Path(settings.temporal_tls_ca).read_bytes() if settings.temporal_tls_ca else None,
+        )
+    # Temporal Cloud with an API key needs TLS without client certificates.
+    return settings.temporal_tls or settings.temporal_api_key is not None
+
+
+async def connect(settings: Settings) -> Client:
+    api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
+    return await Client.connect(
+        settings.temporal_address,
+        namespace=settings.temporal_namespace,
+        data_converter=pydantic_data_converter,
+        tls=_tls(settings),
+        api_key=api_key,
+    )

@@ -1,0 +1,33 @@
+"""Register Herald's custom search attributes on a namespace (idempotent)."""
+
+from __future__ import annotations
+
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from workflows.alert import CATEGORY, SEVERITY, STATUS, TENANT
+
+KEYWORDS = [TENANT.name, STATUS.name, SEVERITY.name, CATEGORY.name]
+
+
+async def register_search_attributes(client: Client, namespace: str) -> list[str]:
+    """Add the attributes this namespace lacks; returns the names it added."""
+    try:
+        existing = await client.operator_service.list_search_attributes(
+            ListSearchAttributesRequest(namespace=namespace)
+        )
+        missing = [name for name in KEYWORDS if name not in existing.custom_attributes]
+    except RPCError as err:
+        if err.status != RPCStatusCode.UNIMPLEMENTED:  # the time-skipping test server cannot list
+            raise
+        missing = list(KEYWORDS)
+    if missing:
+        await client.operator_service.add_search_attributes(
+            AddSearchAttributesRequest(
+                namespace=namespace,
+                search_attributes={name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for name in missing},
+            )
+        )
+    return missing

@@ -1,0 +1,70 @@
+"""Projection writes made by the alert workflow's activities.
+
+Each write is idempotent: the alert row only moves forward (`version` guard) and timeline
+entries carry a dedup string, so an activity retried after a crash changes nothing twice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.tables import Alert, AlertEvent
+from workflows.payloads import AlertView, TimelineEntry
+
+
+def _row_values(view: AlertView) -> dict[str, Any]:
+    content = view.content
+    return {
+        "tenant_id": view.tenant_id,
+        "workflow_id": view.workflow_id,
+        "dedup_key": view.key,
+        "title": content.title,
+        "description": content.description,
+        "severity": content.severity.value,
+        "category": content.category.value,
+        "source": content.source,
+        "labels": content.labels,
+        "annotations": content.annotations,
+        "status": view.status.value,
+        "event_count": view.event_count,
+        "created_at": view.first_seen,
+        "last_seen": view.last_seen,
+        "acknowledged_at": view.acknowledged_at,
+        "acknowledged_by": view.acknowledged_by,
+        "resolved_at": view.resolved_at,
+        "resolved_by": view.resolved_by,
+        "next_notification_at": view.next_notification_at,
+        "notify_cycle": view.notify_cycle,
+        "version": view.version,
+    }
+
+
+async def upsert_alert(*, session: AsyncSession, view: AlertView) -> None:
+    values = _row_values(view)
+    statement = insert(Alert).values(id=view.alert_id, **values)
+    statement = statement.on_conflict_do_update(
+        index_elements=[Alert.id],
+        set_={key: statement.excluded[key] for key in values if key != "created_at"},
+        where=Alert.version < statement.excluded.version,
+    )
+    await session.execute(statement)
+
+
+async def add_timeline_entry(
+    *, session: AsyncSession, tenant_id: str, alert_id: str, dedup: str, entry: TimelineEntry
+) -> None:
+    statement = insert(AlertEvent).values(
+        tenant_id=tenant_id,
+        alert_id=alert_id,
+        dedup=dedup,
+        at=entry.at,
+        kind=entry.kind,
+        actor=entry.actor,
+        message=entry.message,
+        details=entry.details,
+    )
+    await session.execute(statement.on_conflict_do_nothing(constraint="uq_alert_events_alert_dedup"))
+

@@ -1,0 +1,73 @@
+"""Herald's configuration, read from the environment (and a `.env` file when present).
+
+Production names follow the twelve-factor convention the operators already know
+(`DATABASE_URL`, `TEMPORAL_ADDRESS`...); everything Herald-specific is `HERALD_*`.
+Nothing is read at import time: call `get_settings()`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    database_url: str = Field(
+        "postgresql+asyncpg://postgres@127.0.0.1:5432/herald",
+        validation_alias=AliasChoices("DATABASE_URL", "HERALD_DATABASE_URL"),
+        description="SQLAlchemy URL; must use the postgresql+asyncpg scheme.",
+    )
+    temporal_address: str = Field("localhost:7233", validation_alias="TEMPORAL_ADDRESS")
+    temporal_namespace: str = Field("default", validation_alias="TEMPORAL_NAMESPACE")
+    temporal_task_queue: str = Field("herald", validation_alias="HERALD_TASK_QUEUE")
+    temporal_api_key: SecretStr | None = Field(None, validation_alias="TEMPORAL_API_KEY")
+    temporal_tls: bool = Field(False, validation_alias="TEMPORAL_TLS")
+    temporal_tls_cert: str | None = Field(None, validation_alias="TEMPORAL_TLS_CERT")
+    temporal_tls_key: str | None = Field(None, validation_alias="TEMPORAL_TLS_KEY")
+    temporal_tls_ca: str | None = Field(None, validation_alias="TEMPORAL_TLS_CA")
+
+    public_url: str = Field("http://127.0.0.1:8000", validation_alias="HERALD_PUBLIC_URL")
+    temporal_ui_url: str = Field("http://127.0.0.1:8233", validation_alias="HERALD_TEMPORAL_UI_URL")
+    admin_api_key: SecretStr | None = Field(None, validation_alias="HERALD_ADMIN_API_KEY")
+    default_tenant: str = Field("default", validation_alias="HERALD_DEFAULT_TENANT")
+
+    max_body_bytes: int = Field(4 * 1024 * 1024, validation_alias="HERALD_MAX_BODY_BYTES")
+    default_repeat_interval_seconds: int = Field(
+        1800, ge=10, validation_alias="HERALD_DEFAULT_REPEAT_INTERVAL_SECONDS"
+    )
+    notify_attempt_timeout_seconds: int = Field(
+        30, ge=1, validation_alias="HERALD_NOTIFY_ATTEMPT_TIMEOUT_SECONDS"
+    )
+    update_timeout_seconds: float = Field(10.0, gt=0, validation_alias="HERALD_UPDATE_TIMEOUT_SECONDS")
+    ingest_concurrency: int = Field(64, ge=1, validation_alias="HERALD_INGEST_CONCURRENCY")
+
+    worker_max_cached_workflows: int = Field(2000, ge=0, validation_alias="HERALD_WORKER_MAX_CACHED_WORKFLOWS")
+    worker_max_concurrent_activities: int = Field(
+        200, ge=1, validation_alias="HERALD_WORKER_MAX_CONCURRENT_ACTIVITIES"
+    )
+    webhook_timeout_seconds: float = Field(10.0, gt=0, validation_alias="HERALD_WEBHOOK_TIMEOUT_SECONDS")
+
+    @field_validator("database_url")
+    @classmethod
+    def _asyncpg_scheme(cls, value: str) -> str:
+        if not value.startswith("postgresql+asyncpg://"):
+            raise ValueError("DATABASE_URL must use the postgresql+asyncpg:// scheme")
+        return value
+
+    @property
+    def notify_attempt_timeout(self) -> timedelta:
+        return timedelta(seconds=self.notify_attempt_timeout_seconds)
+
+    @property
+    def default_repeat_interval(self) -> timedelta:
+        return timedelta(seconds=self.default_repeat_interval_seconds)
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

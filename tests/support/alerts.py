@@ -1,0 +1,73 @@
+"""Shared test steps built on Herald's own code (never on mocks of it)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models.channels import create_channel
+from workflows.payloads import AlertContent, AlertOptions, FireEvent
+
+T = TypeVar("T")
+
+
+async def add_webhook(
+    sessions: async_sessionmaker[AsyncSession],
+    tenant_id: str,
+    url: str,
+    *,
+    name: str = "ops-hook",
+    secret: str | None = "s3cret",
+    is_default: bool = True,
+) -> str:
+    async with sessions.begin() as session:
+        channel = await create_channel(
+            session=session,
+            tenant_id=tenant_id,
+            name=name,
+            type="webhook",
+            config={"url": url},
+            secret=secret,
+            is_default=is_default,
+        )
+    return channel.id
+
+
+def trigger(
+    title: str = "Disk almost full",
+    *,
+    labels: dict[str, str] | None = None,
+    repeat: timedelta = timedelta(minutes=30),
+    max_events_per_run: int = 0,
+) -> FireEvent:
+    return FireEvent(
+        action="trigger",
+        content=AlertContent(title=title, severity="high", labels=labels or {"host": "db1"}),  # type: ignore[arg-type]
+        options=AlertOptions(
+            repeat_interval=repeat,
+            notify_attempt_timeout=timedelta(seconds=5),
+            max_events_per_run=max_events_per_run,
+        ),
+        received_at=datetime.now(UTC),
+        actor="test",
+    )
+
+
+def resolve_event() -> FireEvent:
+    return FireEvent(action="resolve", received_at=datetime.now(UTC), actor="test-source")
+
+
+async def eventually(probe: Callable[[], Awaitable[T]], check: Callable[[T], bool], timeout: float = 30.0) -> T:
+    """Poll `probe` until `check` holds (waiting for a condition, not for time to pass)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = await probe()
+        if check(value):
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"condition not reached within {timeout}s; last value: {value!r}")
+        await asyncio.sleep(0.05)

@@ -1,0 +1,86 @@
+"""A real HTTP server on 127.0.0.1 that records webhook deliveries and answers from a script."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+
+@dataclass
+class Received:
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def json(self) -> dict[str, Any]:
+        return json.loads(self.body)
+
+
+@dataclass
+class Scripted:
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    hold: asyncio.Event | None = None  # wait for this before answering
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class WebhookReceiver:
+    """Answers 200 unless `script` holds queued answers (consumed in order)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.received: list[Received] = []
+        self.script: deque[Scripted] = deque()
+        self._arrived = asyncio.Condition()
+        app = Starlette(routes=[Route("/hook", self._hook, methods=["POST"])])
+        self._server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
+        )
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    async def _hook(self, request: Request) -> Response:
+        received = Received(headers={k.lower(): v for k, v in request.headers.items()}, body=await request.body())
+        answer = self.script.popleft() if self.script else Scripted()
+        async with self._arrived:
+            self.received.append(received)
+            self._arrived.notify_all()
+        if answer.hold is not None:
+            await answer.hold.wait()
+        return JSONResponse({"ok": answer.status < 300}, status_code=answer.status, headers=answer.headers)
+
+    async def wait_for(self, count: int, timeout: float = 60.0) -> list[Received]:
+        async with self._arrived:
+            await asyncio.wait_for(self._arrived.wait_for(lambda: len(self.received) >= count), timeout)
+        return list(self.received)
+
+    def events(self) -> list[str]:
+        return [r.json["event"] for r in self.received]
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._server.serve())
+        while not self._server.started:
+            await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        self._server.should_exit = True
+        if self._task is not None:
+            await self._task

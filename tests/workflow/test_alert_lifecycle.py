@@ -1,0 +1,210 @@
+"""AlertWorkflow on the time-skipping server, with the real activities, PostgreSQL and a
+real webhook receiver: repeat, acknowledge, resolve, re-fire, retries, continue-as-new."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.service import RPCError
+from temporalio.testing import WorkflowEnvironment
+
+from alerting.client import AlertingClient, IngestItem
+from alerting.errors import TransitionRejected
+from models.keys import workflow_id
+from models.tables import Alert, AlertEvent, Notification
+from settings import Settings
+from tests.support.alerts import add_webhook, eventually, resolve_event, trigger
+from tests.support.receiver import Scripted, WebhookReceiver
+from worker import build_worker
+from workflows.alert import AlertWorkflow
+from workflows.payloads import AcknowledgeRequest, AlertStatus, ResolveRequest
+
+
+@pytest.fixture
+async def alerting(
+    time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> AsyncIterator[AlertingClient]:
+    client = AlertingClient(
+        time_env.client, task_queue=settings.temporal_task_queue, update_timeout=30, ingest_concurrency=8
+    )
+    async with build_worker(time_env.client, sessions, settings) as worker, worker:
+        yield client
+        # Alerts left open would hold the shared server's clock once their worker is gone.
+        for wf_id in OPENED:
+            try:
+                await time_env.client.get_workflow_handle(wf_id).terminate("test finished")
+            except RPCError:
+                pass  # already closed
+        OPENED.clear()
+
+
+OPENED: set[str] = set()
+
+
+async def open_alert(alerting: AlertingClient, tenant: str, key: str, **kw: object) -> str:
+    [outcome] = await alerting.ingest([IngestItem(tenant, key, trigger(**kw))])  # type: ignore[arg-type]
+    assert outcome.status == "accepted", outcome
+    OPENED.add(outcome.workflow_id)
+    return outcome.workflow_id
+
+
+async def alert_row(sessions: async_sessionmaker[AsyncSession], tenant: str, key: str) -> Alert | None:
+    async with sessions() as session:
+        return await session.scalar(
+            select(Alert).where(Alert.tenant_id == tenant, Alert.dedup_key == key).order_by(Alert.created_at.desc())
+        )
+
+
+async def test_triggered_alert_notifies_then_repeats_until_acknowledged(
+    alerting: AlertingClient,
+    time_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: str,
+    receiver: WebhookReceiver,
+) -> None:
+    await add_webhook(sessions, tenant, receiver.url)
+    wf_id = await open_alert(alerting, tenant, "disk", repeat=timedelta(minutes=5))
+    first = await receiver.wait_for(1)
+    assert first[0].json["event"] == "triggered"
+    assert first[0].headers["idempotency-key"].startswith(wf_id)
+
+    await time_env.sleep(timedelta(minutes=5, seconds=1))
+    await receiver.wait_for(2)
+    await time_env.sleep(timedelta(minutes=5))
+    await receiver.wait_for(3)
+    assert receiver.events() == ["triggered", "renotified", "renotified"]
+    assert len({r.headers["idempotency-key"] for r in receiver.received}) == 3
+
+    row = await alert_row(sessions, tenant, "disk")
+    assert row is not None
+    view = await alerting.acknowledge(wf_id, AcknowledgeRequest(alert_id=row.id, actor="alice", note="on it"))
+    assert view.status == AlertStatus.ACKNOWLEDGED
+    assert view.acknowledged_by == "alice"
+    await receiver.wait_for(4)
+    assert receiver.events()[-1] == "acknowledged"
+
+    await time_env.sleep(timedelta(hours=2))
+    assert receiver.events().count("renotified") == 2  # acknowledgement stopped the repeats
+
+    again = await alerting.acknowledge(wf_id, AcknowledgeRequest(alert_id=row.id, actor="bob"))
+    assert again.acknowledged_by == "alice"  # acknowledging twice is harmless
+
+    resolved = await alerting.resolve(wf_id, ResolveRequest(alert_id=row.id, actor="alice", note="cleaned up"))
+    assert resolved.status == AlertStatus.RESOLVED
+    await receiver.wait_for(5)
+    assert receiver.events()[-1] == "resolved"
+    result = await time_env.client.get_workflow_handle_for(AlertWorkflow.run, wf_id).result()
+    assert result is not None and result.status == AlertStatus.RESOLVED
+
+    row = await alert_row(sessions, tenant, "disk")
+    assert row is not None and row.status == "resolved" and row.resolved_by == "alice"
+    async with sessions() as session:
+        kinds = (await session.scalars(select(AlertEvent.kind).where(AlertEvent.alert_id == row.id).order_by(AlertEvent.id))).all()
+    assert kinds[0] == "triggered"
+    assert {"acknowledged", "resolved", "notification_delivered"} <= set(kinds)
+
+
+async def test_refires_count_without_restarting_the_repeat_timer(
+    alerting: AlertingClient, time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession],
+    tenant: str, receiver: WebhookReceiver,
+) -> None:
+    await add_webhook(sessions, tenant, receiver.url)
+    await open_alert(alerting, tenant, "flappy", repeat=timedelta(minutes=10))
+    await receiver.wait_for(1)
+    for _ in range(3):
+        await time_env.sleep(timedelta(minutes=4))
+        await open_alert(alerting, tenant, "flappy", repeat=timedelta(minutes=10))
+    # 12 minutes in, with re-fires every 4: the 10-minute repeat still fired once.
+    await receiver.wait_for(2)
+    assert receiver.events() == ["triggered", "renotified"]
+    row = await eventually(lambda: alert_row(sessions, tenant, "flappy"), lambda r: r is not None and r.event_count == 4)
+    assert row is not None and row.last_seen > row.created_at
+
+
+async def test_resolve_event_closes_and_same_key_opens_a_new_alert(
+    alerting: AlertingClient, time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession],
+    tenant: str, receiver: WebhookReceiver,
+) -> None:
+    await add_webhook(sessions, tenant, receiver.url)
+    wf_id = await open_alert(alerting, tenant, "cpu")
+    await receiver.wait_for(1)
+    first = await alert_row(sessions, tenant, "cpu")
+    assert first is not None
+    [outcome] = await alerting.ingest([IngestItem(tenant, "cpu", resolve_event())])
+    assert outcome.status == "accepted"
+    await time_env.client.get_workflow_handle(wf_id).result()
+    assert receiver.events() == ["triggered", "resolved"]
+
+    [again] = await alerting.ingest([IngestItem(tenant, "cpu", resolve_event())])
+    assert again.status == "ignored"  # resolving a closed key is a no-op
+    [unknown] = await alerting.ingest([IngestItem(tenant, f"nope-{uuid.uuid4().hex}", resolve_event())])
+    assert unknown.status == "ignored"
+
+    await open_alert(alerting, tenant, "cpu")
+    second = await eventually(lambda: alert_row(sessions, tenant, "cpu"), lambda r: r is not None and r.id != first.id)
+    assert second is not None and second.status == "triggered" and second.event_count == 1
+    with pytest.raises(TransitionRejected, match="resolved"):
+        await alerting.acknowledge(wf_id, AcknowledgeRequest(alert_id=first.id, actor="alice"))
+
+
+async def test_failing_webhook_is_retried_with_backoff_and_4xx_is_permanent(
+    alerting: AlertingClient, time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession],
+    tenant: str, receiver: WebhookReceiver,
+) -> None:
+    await add_webhook(sessions, tenant, receiver.url)
+    receiver.script.extend([Scripted(500), Scripted(503), Scripted(429, {"Retry-After": "120"})])
+    await open_alert(alerting, tenant, "retry")
+    await receiver.wait_for(3)
+    await time_env.sleep(timedelta(minutes=3))
+    received = await receiver.wait_for(4)
+    assert len({r.headers["idempotency-key"] for r in received}) == 1
+    async with sessions() as session:
+        delivery = await eventually(
+            lambda: session.scalar(select(Notification).where(Notification.tenant_id == tenant).execution_options(populate_existing=True)),
+            lambda d: d is not None and d.status == "delivered",
+        )
+    assert delivery is not None and delivery.attempts == 4 and delivery.provider_status == 200
+
+    other = f"{tenant}-4xx"
+    receiver.script.append(Scripted(400))
+    async with sessions.begin() as session:
+        from models.api_keys import ensure_tenant
+
+        await ensure_tenant(session=session, tenant_id=other)
+    await add_webhook(sessions, other, receiver.url)
+    await open_alert(alerting, other, "bad")
+    async with sessions() as session:
+        failed = await eventually(
+            lambda: session.scalar(select(Notification).where(Notification.tenant_id == other).execution_options(populate_existing=True)),
+            lambda d: d is not None and d.status == "failed",
+        )
+    assert failed is not None and failed.attempts == 1 and "400" in (failed.last_error or "")
+
+
+async def test_continue_as_new_keeps_state(
+    alerting: AlertingClient, time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession],
+    tenant: str, receiver: WebhookReceiver,
+) -> None:
+    await add_webhook(sessions, tenant, receiver.url)
+    wf_id = await open_alert(alerting, tenant, "can", repeat=timedelta(minutes=10), max_events_per_run=3)
+    await receiver.wait_for(1)
+    first_run = (await time_env.client.get_workflow_handle(wf_id).describe()).run_id
+    for _ in range(7):
+        await open_alert(alerting, tenant, "can", repeat=timedelta(minutes=10), max_events_per_run=3)
+    row = await eventually(lambda: alert_row(sessions, tenant, "can"), lambda r: r is not None and r.event_count == 8)
+    assert row is not None and row.id == first_run
+    handle = time_env.client.get_workflow_handle_for(AlertWorkflow.run, wf_id)
+    assert (await handle.describe()).run_id != first_run  # it continued as new
+    await time_env.sleep(timedelta(minutes=10, seconds=1))
+    await receiver.wait_for(2)
+    assert receiver.events() == ["triggered", "renotified"]  # the repeat survived, once
+    view = await alerting.resolve(wf_id, ResolveRequest(alert_id=row.id, actor="alice"))
+    assert view.event_count == 8 and view.alert_id == first_run
+    await receiver.wait_for(3)
+    assert receiver.events()[-1] == "resolved"
+    assert workflow_id(tenant, "can") == wf_id

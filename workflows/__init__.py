@@ -1,0 +1,1 @@
+"""Deterministic workflow code: only the standard library, temporalio and payload types."""

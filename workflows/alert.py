@@ -1,0 +1,498 @@
+"""AlertWorkflow: one open incident per group key, from first event to resolution.
+
+Workflow id `alert/<tenant>/<key>`: Temporal's id uniqueness is Herald's deduplication.
+The first `fire` (signal-with-start from ingest, or update-with-start from the API)
+opens the alert; later fires raise its event count and never restart its timers.
+
+The loop owns one deadline, `next_notification_at`: while the alert is triggered it
+re-notifies every `repeat_interval`. Handlers only change state and wake the loop;
+the loop does the work (projection writes, notifications), so nothing is done twice and
+a noisy alert still renotifies on time.
+
+Notifications run as background activities, serialised per channel, so a channel that is
+retrying never blocks acknowledgement. Resolution cancels pending fire notifications and
+sends "resolved" to every channel that accepted a fire notification.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePair
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.payloads import (
+        AbandonInput,
+        AcknowledgeRequest,
+        AlertContent,
+        AlertOptions,
+        AlertStart,
+        AlertStatus,
+        AlertView,
+        CarriedState,
+        ChannelRef,
+        DeliveryResult,
+        EditRequest,
+        FireEvent,
+        NotifyEvent,
+        NotifyInput,
+        OpenAlertInput,
+        RecordInput,
+        ResolveRequest,
+        TimelineEntry,
+    )
+
+TENANT = SearchAttributeKey.for_keyword("HeraldTenant")
+STATUS = SearchAttributeKey.for_keyword("HeraldStatus")
+SEVERITY = SearchAttributeKey.for_keyword("HeraldSeverity")
+CATEGORY = SearchAttributeKey.for_keyword("HeraldCategory")
+
+FIRST_EVENT_TIMEOUT = timedelta(minutes=10)
+CLOSING_MESSAGE = "alert is closing after resolution; retry to open a new one"
+
+_LOCAL = {
+    "start_to_close_timeout": timedelta(seconds=10),
+    "retry_policy": RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)),
+}
+
+
+def search_attributes(tenant_id: str, content: AlertContent, status: AlertStatus) -> list[SearchAttributePair]:
+    """The alert's searchable facets in the Temporal UI (also used by the client at start)."""
+    return [
+        SearchAttributePair(TENANT, tenant_id),
+        SearchAttributePair(STATUS, status.value),
+        SearchAttributePair(SEVERITY, content.severity.value),
+        SearchAttributePair(CATEGORY, content.category.value),
+    ]
+
+
+@workflow.defn(name="AlertWorkflow")
+class AlertWorkflow:
+    @workflow.init
+    def __init__(self, start: AlertStart) -> None:
+        self._tenant_id = start.tenant_id
+        self._key = start.key
+        self._view: AlertView | None = None
+        self._options = AlertOptions()
+        self._notified: list[str] = []  # channels that accepted a fire notification
+        self._seq = 0  # timeline sequence, unique per alert across runs
+        self._projected_version = -1
+        self._reopen_with: FireEvent | None = None
+        self._pending_first: FireEvent | None = None
+        self._early_events = 0  # fires that arrived before the open finished
+        self._early_resolve: FireEvent | None = None
+        self._pending_entries: list[TimelineEntry] = []
+        self._dirty = False
+        self._events_this_run = 0
+        self._channel_tasks: dict[str, asyncio.Task[None]] = {}
+        self._fire_tasks: set[asyncio.Task[None]] = set()
+        if start.carried is not None:
+            carried = start.carried
+            self._view = carried.view
+            self._options = carried.options
+            self._notified = list(carried.notified_channel_ids)
+            self._seq = carried.next_seq
+            self._projected_version = carried.view.version
+            self._reopen_with = carried.reopen_with
+
+    # ------------------------------------------------------------------ main loop
+
+    @workflow.run
+    async def run(self, start: AlertStart) -> AlertView | None:
+        if self._view is None or self._reopen_with is not None:
+            first = self._reopen_with
+            if first is None:
+                try:
+                    await workflow.wait_condition(lambda: self._pending_first is not None, timeout=FIRST_EVENT_TIMEOUT)
+                except asyncio.TimeoutError:
+                    # Started, but the first event never arrived (its caller gave up): nothing to alert.
+                    return None
+                first = self._pending_first
+            assert first is not None
+            await self._open(first)
+        view = self._require_view()
+
+        while view.status != AlertStatus.RESOLVED:
+            await self._wait_for_work_or_deadline()
+            await self._flush_projection()
+            if view.status == AlertStatus.TRIGGERED and self._due():
+                self._renotify()
+                await self._flush_projection()
+            if view.status != AlertStatus.RESOLVED and self._should_continue_as_new() and not self._busy():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                if not self._has_work() and not self._busy():
+                    workflow.continue_as_new(AlertStart(tenant_id=self._tenant_id, key=self._key, carried=self._carry()))
+
+        await self._finish_resolution()
+        if self._reopen_with is not None:
+            # A trigger arrived while we were resolving: it opens a new incident (new id).
+            await workflow.wait_condition(workflow.all_handlers_finished)
+            workflow.continue_as_new(
+                AlertStart(
+                    tenant_id=self._tenant_id,
+                    key=self._key,
+                    carried=CarriedState(
+                        view=view, options=self._options, next_seq=0, reopen_with=self._reopen_with
+                    ),
+                )
+            )
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return view
+
+    async def _open(self, first: FireEvent) -> None:
+        assert first.content is not None
+        info = workflow.info()
+        self._options = first.options
+        self._notified = []
+        self._seq = 0
+        self._pending_entries = []
+        self._view = AlertView(
+            alert_id=info.run_id,
+            workflow_id=info.workflow_id,
+            tenant_id=self._tenant_id,
+            key=self._key,
+            status=AlertStatus.TRIGGERED,
+            content=first.content,
+            event_count=1 + self._early_events,
+            first_seen=first.received_at,
+            last_seen=first.received_at,
+            next_notification_at=workflow.now() + self._options.repeat_interval,
+            version=1,
+        )
+        self._reopen_with = None
+        self._events_this_run += 1 + self._early_events
+        self._early_events = 0
+        entry = TimelineEntry(kind="triggered", at=first.received_at, actor=first.actor, message=first.content.title)
+        channels: list[ChannelRef] = await workflow.execute_local_activity(
+            "alert.open",
+            OpenAlertInput(view=self._view, channel_ids=self._options.channel_ids, entry=entry),
+            result_type=list[ChannelRef],
+            summary="project new alert, resolve channels",
+            **_LOCAL,  # type: ignore[arg-type]
+        )
+        self._seq = 1
+        self._view.channels = channels
+        self._projected_version = self._view.version
+        self._upsert_search_attributes()
+        workflow.set_current_details(self._details())
+        for channel in channels:
+            self._notify(channel, NotifyEvent.TRIGGERED)
+        if self._early_resolve is not None:
+            self._resolve(self._early_resolve.actor, "resolved by its source")
+            self._early_resolve = None
+
+    async def _wait_for_work_or_deadline(self) -> None:
+        view = self._require_view()
+        if self._has_work():
+            return
+        timeout: timedelta | None = None
+        if view.status == AlertStatus.TRIGGERED and view.next_notification_at is not None:
+            timeout = view.next_notification_at - workflow.now()
+            if timeout <= timedelta(0):
+                return
+        try:
+            await workflow.wait_condition(
+                lambda: self._has_work() or (self._should_continue_as_new() and not self._busy()),
+                timeout=timeout,
+            )
+        except asyncio.TimeoutError:
+            pass
+
+    def _has_work(self) -> bool:
+        view = self._require_view()
+        return self._dirty or view.status == AlertStatus.RESOLVED
+
+    def _busy(self) -> bool:
+        return any(not task.done() for task in self._channel_tasks.values())
+
+    def _due(self) -> bool:
+        view = self._require_view()
+        return view.next_notification_at is not None and workflow.now() >= view.next_notification_at
+
+    def _should_continue_as_new(self) -> bool:
+        limit = self._options.max_events_per_run
+        return workflow.info().is_continue_as_new_suggested() or (0 < limit <= self._events_this_run)
+
+    def _renotify(self) -> None:
+        view = self._require_view()
+        view.notify_cycle += 1
+        assert view.next_notification_at is not None
+        # Advance from the deadline, not from now, so a late timer does not drift the cadence;
+        # skip whole missed periods (a worker that was down for hours sends one renotify).
+        next_at = view.next_notification_at + self._options.repeat_interval
+        while next_at <= workflow.now():
+            next_at += self._options.repeat_interval
+        view.next_notification_at = next_at
+        self._mark_dirty()
+        for channel in view.channels:
+            self._notify(channel, NotifyEvent.RENOTIFIED)
+
+    async def _finish_resolution(self) -> None:
+        view = self._require_view()
+        for task in list(self._fire_tasks):
+            task.cancel()
+        await self._flush_projection()
+        if self._channel_tasks:
+            await asyncio.gather(*self._channel_tasks.values(), return_exceptions=True)
+        notified = set(self._notified)
+        for channel in view.channels:
+            if channel.id in notified:
+                self._notify(channel, NotifyEvent.RESOLVED)
+        if self._channel_tasks:
+            await asyncio.gather(*self._channel_tasks.values(), return_exceptions=True)
+        await self._flush_projection()
+
+    # ------------------------------------------------------------------ projection
+
+    def _mark_dirty(self, entry: TimelineEntry | None = None) -> None:
+        view = self._require_view()
+        view.version += 1
+        if entry is not None:
+            self._pending_entries.append(entry)
+        self._dirty = True
+
+    async def _flush_projection(self) -> None:
+        view = self._require_view()
+        while self._dirty:
+            self._dirty = False
+            entries, self._pending_entries = self._pending_entries, []
+            snapshot = view.model_copy(deep=True)
+            if not entries:
+                await self._record(RecordInput(view=snapshot))
+            for entry in entries:
+                self._seq += 1
+                await self._record(RecordInput(view=snapshot, seq=self._seq, entry=entry))
+            self._projected_version = snapshot.version
+            self._upsert_search_attributes()
+            workflow.set_current_details(self._details())
+
+    async def _record(self, record: RecordInput) -> None:
+        await workflow.execute_local_activity(
+            "alert.record", record, summary=f"project {record.entry.kind if record.entry else 'counters'}", **_LOCAL  # type: ignore[arg-type]
+        )
+
+    def _upsert_search_attributes(self) -> None:
+        view = self._require_view()
+        pairs = search_attributes(self._tenant_id, view.content, view.status)
+        workflow.upsert_search_attributes([pair.key.value_set(pair.value) for pair in pairs])
+
+    def _details(self) -> str:
+        view = self._require_view()
+        lines = [
+            f"**{view.content.title}**",
+            f"status: {view.status.value} · severity: {view.content.severity.value} · events: {view.event_count}",
+            f"alert id: {view.alert_id}",
+        ]
+        if view.acknowledged_by:
+            lines.append(f"acknowledged by {view.acknowledged_by} at {view.acknowledged_at}")
+        if view.resolved_by:
+            lines.append(f"resolved by {view.resolved_by} at {view.resolved_at}")
+        if view.status == AlertStatus.TRIGGERED and view.next_notification_at:
+            lines.append(f"next notification: {view.next_notification_at.isoformat()}")
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ notifications
+
+    def _notify(self, channel: ChannelRef, event: NotifyEvent) -> None:
+        view = self._require_view()
+        key = f"{view.workflow_id}:{view.alert_id}:{event.value}:{view.notify_cycle}:{channel.id}"
+        previous = self._channel_tasks.get(channel.id)
+        request = NotifyInput(idempotency_key=key, channel_id=channel.id, event=event, alert=view.model_copy(deep=True))
+        task = asyncio.create_task(self._deliver(previous, channel, request))
+        self._channel_tasks[channel.id] = task
+        if event in (NotifyEvent.TRIGGERED, NotifyEvent.RENOTIFIED):
+            self._fire_tasks.add(task)
+            task.add_done_callback(self._fire_tasks.discard)
+
+    async def _deliver(self, previous: asyncio.Task[None] | None, channel: ChannelRef, request: NotifyInput) -> None:
+        if previous is not None:
+            # Keep per-channel order (a "resolved" never overtakes its "triggered").
+            await asyncio.gather(previous, return_exceptions=True)
+        try:
+            result: DeliveryResult = await workflow.execute_activity(
+                "notify.send",
+                request,
+                result_type=DeliveryResult,
+                start_to_close_timeout=self._options.notify_attempt_timeout,
+                schedule_to_close_timeout=self._options.notify_give_up_after,
+                retry_policy=RetryPolicy(
+                    initial_interval=timedelta(seconds=2),
+                    backoff_coefficient=2.0,
+                    maximum_interval=timedelta(minutes=5),
+                ),
+                summary=f"notify {channel.type} '{channel.name}': {request.event.value}",
+            )
+        except ActivityError as err:
+            cause = err.cause
+            permanent = isinstance(cause, ApplicationError) and cause.non_retryable
+            if not permanent:
+                # Timed out (gave up): the activity could not record that itself.
+                await workflow.execute_local_activity(
+                    "notify.abandon",
+                    AbandonInput(
+                        idempotency_key=request.idempotency_key,
+                        alert_id=request.alert.alert_id,
+                        tenant_id=self._tenant_id,
+                        channel_name=channel.name,
+                        reason=str(cause or err),
+                        at=workflow.now(),
+                    ),
+                    **_LOCAL,  # type: ignore[arg-type]
+                )
+            return
+        if result.status == "delivered" and request.event in (NotifyEvent.TRIGGERED, NotifyEvent.RENOTIFIED):
+            if channel.id not in self._notified:
+                self._notified.append(channel.id)
+
+    # ------------------------------------------------------------------ handlers
+
+    @workflow.signal(name="fire")
+    def fire(self, event: FireEvent) -> None:
+        self._accept(event)
+
+    @workflow.update(name="fire")
+    async def fire_and_wait(self, event: FireEvent) -> AlertView:
+        self._accept(event)
+        await workflow.wait_condition(lambda: self._view is not None)
+        return await self._projected_view()
+
+    @fire_and_wait.validator
+    def _validate_fire(self, event: FireEvent) -> None:
+        if event.action != "trigger" or event.content is None:
+            raise ValueError("the fire update only triggers, with content")
+        if self._view is not None and self._view.status == AlertStatus.RESOLVED:
+            # This run is sending its resolution notices; the caller retries and opens a new alert.
+            raise ValueError(CLOSING_MESSAGE)
+
+    def _accept(self, event: FireEvent) -> None:
+        view = self._view
+        if event.action == "resolve":
+            if view is None and self._pending_first is not None:
+                self._early_resolve = event  # applied right after the open
+            elif view is not None and view.status != AlertStatus.RESOLVED:
+                self._resolve(event.actor, "resolved by its source")
+            return  # a resolve for an alert that is not open is a no-op
+        if event.content is None:
+            return
+        if view is None:
+            if self._pending_first is None:
+                self._pending_first = event
+            else:
+                self._early_events += 1
+            return
+        if view.status == AlertStatus.RESOLVED:
+            if self._reopen_with is None:
+                self._reopen_with = event
+            return
+        self._count_refire(event)
+
+    def _count_refire(self, event: FireEvent) -> None:
+        self._events_this_run += 1
+        view = self._require_view()
+        view.event_count += 1
+        if event.received_at > view.last_seen:
+            view.last_seen = event.received_at
+        self._mark_dirty()
+
+    @workflow.update
+    async def acknowledge(self, request: AcknowledgeRequest) -> AlertView:
+        view = self._require_view()
+        if view.status == AlertStatus.TRIGGERED:
+            view.status = AlertStatus.ACKNOWLEDGED
+            view.acknowledged_at = workflow.now()
+            view.acknowledged_by = request.actor
+            view.next_notification_at = None
+            self._mark_dirty(
+                TimelineEntry(kind="acknowledged", at=workflow.now(), actor=request.actor, message=request.note or "")
+            )
+            for task in list(self._fire_tasks):
+                task.cancel()
+            notified = set(self._notified)
+            for channel in view.channels:
+                if channel.id in notified:
+                    self._notify(channel, NotifyEvent.ACKNOWLEDGED)
+        return await self._projected_view()
+
+    @acknowledge.validator
+    def _validate_acknowledge(self, request: AcknowledgeRequest) -> None:
+        self._validate_open(request.alert_id, "acknowledged")
+
+    @workflow.update
+    async def resolve(self, request: ResolveRequest) -> AlertView:
+        self._resolve(request.actor, request.note or "")
+        return await self._projected_view()
+
+    @resolve.validator
+    def _validate_resolve(self, request: ResolveRequest) -> None:
+        self._validate_open(request.alert_id, "resolved")
+
+    @workflow.update
+    async def edit(self, request: EditRequest) -> AlertView:
+        view = self._require_view()
+        changed = []
+        if request.title is not None and request.title != view.content.title:
+            view.content.title = request.title
+            changed.append("title")
+        if request.description is not None and request.description != view.content.description:
+            view.content.description = request.description
+            changed.append("description")
+        if request.severity is not None and request.severity != view.content.severity:
+            view.content.severity = request.severity
+            changed.append("severity")
+        if request.annotations is not None and request.annotations != view.content.annotations:
+            view.content.annotations = dict(request.annotations)
+            changed.append("annotations")
+        if changed:
+            self._mark_dirty(
+                TimelineEntry(kind="edited", at=workflow.now(), actor=request.actor, message="changed " + ", ".join(changed))
+            )
+        return await self._projected_view()
+
+    @edit.validator
+    def _validate_edit(self, request: EditRequest) -> None:
+        self._validate_open(request.alert_id, "edited")
+
+    @workflow.query
+    def view(self) -> AlertView | None:
+        return self._view
+
+    def _resolve(self, actor: str, note: str) -> None:
+        view = self._require_view()
+        if view.status == AlertStatus.RESOLVED:
+            return
+        view.status = AlertStatus.RESOLVED
+        view.resolved_at = workflow.now()
+        view.resolved_by = actor
+        view.next_notification_at = None
+        self._mark_dirty(TimelineEntry(kind="resolved", at=workflow.now(), actor=actor, message=note))
+
+    def _validate_open(self, alert_id: str, verb: str) -> None:
+        view = self._view
+        if view is None:
+            raise ValueError("the alert is still opening; try again")
+        if alert_id != view.alert_id or view.status == AlertStatus.RESOLVED:
+            raise ValueError(f"alert {alert_id} is resolved and cannot be {verb}")
+
+    async def _projected_view(self) -> AlertView:
+        """Answer once the projection shows this change, so a read right after sees it."""
+        view = self._require_view()
+        target = view.version
+        await workflow.wait_condition(lambda: self._projected_version >= target)
+        return view.model_copy(deep=True)
+
+    # ------------------------------------------------------------------ helpers
+
+    def _require_view(self) -> AlertView:
+        assert self._view is not None, "alert is not open yet"
+        return self._view
+
+    def _carry(self) -> CarriedState:
+        return CarriedState(
+            view=self._require_view(),
+            options=self._options,
+            notified_channel_ids=self._notified,
+            next_seq=self._seq,
+        )
