@@ -1,0 +1,57 @@
+"""`create_app(settings)`: the FastAPI application with its resources built in the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from temporalio.client import Client
+
+from alerting.client import AlertingClient
+from alerting.connect import connect
+from api import errors
+from api.body_limit import BodyLimitMiddleware
+from api.deps import Resources
+from api.routers import alerts, api_keys, channels, events, health
+from models.db import create_engine, create_sessionmaker
+from settings import Settings
+
+DESCRIPTION = """
+Herald: alerting and on-call escalation where every alert is a durable Temporal workflow.
+
+Authenticate with `Authorization: Bearer <api key>`. Roles: **viewer** reads;
+**responder** also sends events, acknowledges and resolves; **admin** also configures.
+Errors are `{"detail": "<what was wrong>"}`; validation errors add `errors: [{field, message}]`.
+"""
+
+
+def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url)
+        client = temporal or await connect(settings, lazy=True)
+        app.state.resources = Resources(
+            settings=settings,
+            sessions=create_sessionmaker(engine),
+            alerting=AlertingClient(
+                client,
+                task_queue=settings.temporal_task_queue,
+                update_timeout=settings.update_timeout_seconds,
+                ingest_concurrency=settings.ingest_concurrency,
+            ),
+        )
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    app = FastAPI(title="Herald", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    errors.install(app)
+    app.include_router(health.router)  # before alerts: /api/v1/alerts/health is not an alert id
+    app.include_router(events.router)
+    app.include_router(alerts.router)
+    app.include_router(channels.router)
+    app.include_router(api_keys.router)
+    return app

@@ -1,0 +1,95 @@
+"""Request dependencies: resources built once in the lifespan, the session, the caller."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from alerting.client import AlertingClient
+from models.api_keys import Role, find_active_key
+from settings import Settings
+
+
+@dataclass
+class Resources:
+    settings: Settings
+    sessions: async_sessionmaker[AsyncSession]
+    alerting: AlertingClient
+
+
+@dataclass(frozen=True)
+class Principal:
+    tenant_id: str
+    role: Role
+    key_id: str
+    key_name: str
+
+    @property
+    def actor(self) -> str:
+        return f"api-key:{self.key_name}"
+
+
+def get_resources(request: Request) -> Resources:
+    resources: Resources = request.app.state.resources
+    return resources
+
+
+ResourcesDep = Annotated[Resources, Depends(get_resources)]
+
+
+async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
+    """One unit of work per request: committed when the route returns, rolled back on error."""
+    async with resources.sessions.begin() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def get_alerting(resources: ResourcesDep) -> AlertingClient:
+    return resources.alerting
+
+
+AlertingDep = Annotated[AlertingClient, Depends(get_alerting)]
+def get_settings_dep(resources: ResourcesDep) -> Settings:
+    return resources.settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer hk_...`")
+
+
+async def get_principal(
+    resources: ResourcesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    unauthorized = {"WWW-Authenticate": "Bearer"}
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing API key: send `Authorization: Bearer <key>`", unauthorized)
+    async with resources.sessions() as session:
+        key = await find_active_key(session=session, key=credentials.credentials)
+    if key is None:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key", unauthorized)
+    return Principal(tenant_id=key.tenant_id, role=Role(key.role), key_id=key.id, key_name=key.name)
+
+
+def require(role: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
+    async def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if principal.role.rank < role.rank:
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, f"this needs the {role.value} role; the key has {principal.role.value}"
+            )
+        return principal
+
+    return check
+
+
+Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
+Responder = Annotated[Principal, Depends(require(Role.RESPONDER))]
+Admin = Annotated[Principal, Depends(require(Role.ADMIN))]

@@ -1,0 +1,67 @@
+"""Every error the API returns has the same shape: `{"detail": "<what was wrong>", ...}`.
+
+Domain errors map to HTTP here, and only here; validation errors name the field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from alerting.errors import AlertNotFound, EngineUnavailable, TransitionRejected
+from models.alert_queries import InvalidQuery
+
+
+def _location(loc: tuple[Any, ...] | list[Any]) -> str:
+    parts = [str(part) for part in loc if part not in ("body", "query", "path")] or [str(loc[0]) if loc else "body"]
+    return ".".join(parts)
+
+
+def _message(error: dict[str, Any]) -> str:
+    text = str(error.get("msg", "invalid"))
+    return text.removeprefix("Value error, ")
+
+
+async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = list(exc.errors())
+    if any(error.get("type") == "json_invalid" for error in errors):
+        error = next(e for e in errors if e.get("type") == "json_invalid")
+        ctx = error.get("ctx", {})
+        position = error.get("loc", ("body", "?"))[-1]
+        return JSONResponse(
+            {"detail": f"malformed JSON body at position {position}: {ctx.get('error', 'invalid JSON')}"},
+            status_code=status.HTTP_400_BAD_REQUEST,
+        )
+    details = [{"field": _location(e.get("loc", ())), "message": _message(e), "type": e.get("type")} for e in errors]
+    summary = "; ".join(f"{d['field']}: {d['message']}" for d in details[:5])
+    if len(details) > 5:
+        summary += f"; and {len(details) - 5} more"
+    return JSONResponse(
+        jsonable_encoder({"detail": summary, "errors": details}), status_code=status.HTTP_422_UNPROCESSABLE_CONTENT
+    )
+
+
+def _simple(code: int) -> Any:
+    async def handler(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=code)
+
+    return handler
+
+
+async def _invalid_query(request: Request, exc: InvalidQuery) -> JSONResponse:
+    return JSONResponse(
+        {"detail": f"{exc.field}: {exc}", "errors": [{"field": exc.field, "message": str(exc)}]},
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
+    app.add_exception_handler(InvalidQuery, _invalid_query)  # type: ignore[arg-type]
+    app.add_exception_handler(AlertNotFound, _simple(status.HTTP_404_NOT_FOUND))
+    app.add_exception_handler(TransitionRejected, _simple(status.HTTP_409_CONFLICT))
+    app.add_exception_handler(EngineUnavailable, _simple(status.HTTP_503_SERVICE_UNAVAILABLE))

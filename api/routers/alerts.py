@@ -1,0 +1,300 @@
+"""`/api/v1/alerts`: create, list, read, edit, acknowledge, resolve, bulk actions, statistics."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+
+from alerting.client import AlertingClient
+from alerting.errors import AlertingError, AlertNotFound, EngineUnavailable, TransitionRejected
+from api.deps import AlertingDep, Principal, ResourcesDep, Responder, SessionDep, SettingsDep, Viewer
+from api.ingest import check_channels, group_key, to_event
+from api.schemas.alerts import (
+    ActionBody,
+    AlertCreate,
+    AlertDetailOut,
+    AlertOut,
+    AlertPage,
+    AlertUpdate,
+    Bucket,
+    BulkAction,
+    BulkOut,
+    BulkResult,
+    DeliveryOut,
+    DurationStats,
+    StatisticsOut,
+    TimelineOut,
+)
+from models import alert_queries
+from models.alert_queries import AlertFilter, InvalidQuery
+from models.tables import Alert
+from settings import Settings
+from workflows.payloads import AcknowledgeRequest, AlertStatus, AlertView, Category, EditRequest, ResolveRequest, Severity
+
+router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
+
+BULK_CONCURRENCY = 16
+NOT_FOUND = {404: {"description": "No such alert in your tenant"}}
+ACTION_ERRORS = {
+    **NOT_FOUND,
+    409: {"description": "The transition is not allowed (e.g. the alert is resolved)"},
+    503: {"description": "Temporal or the Herald worker did not answer"},
+}
+
+
+def links(settings: Settings, alert_id: str, workflow_id: str) -> dict[str, str]:
+    ui = settings.temporal_ui_url.rstrip("/")
+    return {
+        "self": f"{settings.public_url.rstrip('/')}/api/v1/alerts/{alert_id}",
+        "temporal_ui": f"{ui}/namespaces/{settings.temporal_namespace}/workflows/{quote(workflow_id, safe='')}",
+    }
+
+
+def alert_out(row: Alert, settings: Settings) -> AlertOut:
+    return AlertOut(
+        id=row.id,
+        dedup_key=row.dedup_key,
+        title=row.title,
+        description=row.description,
+        severity=Severity(row.severity),
+        category=Category(row.category),
+        source=row.source,
+        status=AlertStatus(row.status),
+        labels=row.labels,
+        annotations=row.annotations,
+        event_count=row.event_count,
+        created_at=row.created_at,
+        last_seen=row.last_seen,
+        acknowledged_at=row.acknowledged_at,
+        acknowledged_by=row.acknowledged_by,
+        resolved_at=row.resolved_at,
+        resolved_by=row.resolved_by,
+        next_notification_at=row.next_notification_at,
+        workflow_id=row.workflow_id,
+        links=links(settings, row.id, row.workflow_id),
+    )
+
+
+def view_out(view: AlertView, settings: Settings) -> AlertOut:
+    content = view.content
+    return AlertOut(
+        id=view.alert_id,
+        dedup_key=view.key,
+        title=content.title,
+        description=content.description,
+        severity=content.severity,
+        category=content.category,
+        source=content.source,
+        status=view.status,
+        labels=content.labels,
+        annotations=content.annotations,
+        event_count=view.event_count,
+        created_at=view.first_seen,
+        last_seen=view.last_seen,
+        acknowledged_at=view.acknowledged_at,
+        acknowledged_by=view.acknowledged_by,
+        resolved_at=view.resolved_at,
+        resolved_by=view.resolved_by,
+        next_notification_at=view.next_notification_at,
+        workflow_id=view.workflow_id,
+        links=links(settings, view.alert_id, view.workflow_id),
+    )
+
+
+def parse_label_filters(values: list[str]) -> dict[str, str]:
+    labels: dict[str, str] = {}
+    for value in values:
+        name, sep, wanted = value.partition("=")
+        if not sep or not name:
+            raise InvalidQuery("label", f"label filter {value!r} must look like key=value")
+        labels[name] = wanted
+    return labels
+
+
+@router.post(
+    "/",
+    response_model=AlertOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"description": "The key already had an open alert: its event count was raised"}, 503: {}},
+    summary="Create a manual alert (or re-fire the open one with the same key)",
+)
+async def create_alert(
+    body: AlertCreate, principal: Responder, alerting: AlertingDep, resources: ResourcesDep, response: Response
+) -> AlertOut:
+    async with resources.sessions() as session:
+        await check_channels(session, principal.tenant_id, [body])
+    event = to_event(body, resources.settings, actor=principal.actor)
+    view = await alerting.create(principal.tenant_id, group_key(principal.tenant_id, body), event)
+    if view.event_count > 1:
+        response.status_code = status.HTTP_200_OK
+    return view_out(view, resources.settings)
+
+
+@router.get("/", response_model=AlertPage, summary="List alerts with filters, sort and cursor pagination")
+async def list_alerts(
+    principal: Viewer,
+    session: SessionDep,
+    settings: SettingsDep,
+    status_: Annotated[list[AlertStatus], Query(alias="status")] = [],  # noqa: B006 (FastAPI copies defaults)
+    severity: Annotated[list[Severity], Query()] = [],  # noqa: B006
+    category: Annotated[list[Category], Query()] = [],  # noqa: B006
+    source: Annotated[list[str], Query()] = [],  # noqa: B006
+    label: Annotated[list[str], Query(description="key=value; repeat to require several")] = [],  # noqa: B006
+    since: Annotated[datetime | None, Query(description="created at or after (ISO 8601)")] = None,
+    until: Annotated[datetime | None, Query(description="created before (ISO 8601)")] = None,
+    sort: Annotated[str, Query(description="created_at, last_seen, severity or event_count; - for descending")] = "-created_at",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
+) -> AlertPage:
+    for name, moment in (("since", since), ("until", until)):
+        if moment is not None and moment.tzinfo is None:
+            raise InvalidQuery(name, f"{name} needs a time zone (e.g. 2026-01-01T00:00:00Z)")
+    flt = AlertFilter(
+        status=[s.value for s in status_],
+        severity=[s.value for s in severity],
+        category=[c.value for c in category],
+        source=source,
+        labels=parse_label_filters(label),
+        since=since,
+        until=until,
+    )
+    page = await alert_queries.list_alerts(
+        session=session, tenant_id=principal.tenant_id, flt=flt, sort=sort, limit=limit, cursor=cursor
+    )
+    return AlertPage(items=[alert_out(r, settings) for r in page.items], total=page.total, next_cursor=page.next_cursor)
+
+
+@router.get("/statistics", response_model=StatisticsOut, summary="Counts, response times and alerts per day")
+async def statistics(
+    principal: Viewer,
+    session: SessionDep,
+    since: Annotated[datetime | None, Query(description="default: 7 days ago")] = None,
+    until: Annotated[datetime | None, Query(description="default: now")] = None,
+) -> StatisticsOut:
+    until = until or datetime.now(UTC)
+    since = since or until - timedelta(days=7)
+    if since.tzinfo is None or until.tzinfo is None:
+        raise InvalidQuery("since", "since and until need a time zone (e.g. 2026-01-01T00:00:00Z)")
+    if since >= until:
+        raise InvalidQuery("since", "since must be before until")
+    stats = await alert_queries.statistics(session=session, tenant_id=principal.tenant_id, since=since, until=until)
+    return StatisticsOut(
+        since=since,
+        until=until,
+        total=stats.total,
+        by_status=stats.by_status,
+        by_severity=stats.by_severity,
+        by_category=stats.by_category,
+        time_to_acknowledge=DurationStats(**vars(stats.to_acknowledge)),
+        time_to_resolve=DurationStats(**vars(stats.to_resolve)),
+        per_day=[Bucket(day=day, count=count) for day, count in stats.per_day],
+    )
+
+
+async def _owned(session: SessionDep, principal: Principal, alert_id: str) -> Alert:
+    row = await alert_queries.get_alert(session=session, tenant_id=principal.tenant_id, alert_id=alert_id)
+    if row is None:
+        raise AlertNotFound(f"alert {alert_id} not found")
+    return row
+
+
+@router.get("/{alert_id}", response_model=AlertDetailOut, responses=NOT_FOUND, summary="One alert with its timeline")
+async def get_alert(alert_id: str, principal: Viewer, session: SessionDep, settings: SettingsDep) -> AlertDetailOut:
+    row = await _owned(session, principal, alert_id)
+    entries = await alert_queries.timeline(session=session, alert_id=row.id)
+    sent = await alert_queries.deliveries(session=session, alert_id=row.id)
+    return AlertDetailOut(
+        **alert_out(row, settings).model_dump(),
+        timeline=[TimelineOut(at=e.at, kind=e.kind, actor=e.actor, message=e.message, details=e.details) for e in entries],
+        notifications=[
+            DeliveryOut(
+                id=n.id,
+                channel_id=n.channel_id,
+                channel_name=n.channel_name,
+                channel_type=n.channel_type,
+                event=n.event,
+                status=n.status,
+                attempts=n.attempts,
+                last_error=n.last_error,
+                provider_status=n.provider_status,
+                created_at=n.created_at,
+                delivered_at=n.delivered_at,
+                latency_ms=n.latency_ms,
+            )
+            for n in sent
+        ],
+    )
+
+
+def _ensure_open(row: Alert, verb: str) -> None:
+    if row.status == AlertStatus.RESOLVED:
+        by = f" by {row.resolved_by}" if row.resolved_by else ""
+        raise TransitionRejected(f"alert {row.id} was resolved{by} at {row.resolved_at} and cannot be {verb}")
+
+
+@router.put("/{alert_id}", response_model=AlertOut, responses=ACTION_ERRORS, summary="Edit title, description, severity, annotations")
+async def edit_alert(
+    alert_id: str, body: AlertUpdate, principal: Responder, session: SessionDep, alerting: AlertingDep, settings: SettingsDep
+) -> AlertOut:
+    row = await _owned(session, principal, alert_id)
+    _ensure_open(row, "edited")
+    request = EditRequest(alert_id=row.id, actor=principal.actor, **body.model_dump(exclude_unset=True))
+    return view_out(await alerting.edit(row.workflow_id, request), settings)
+
+
+@router.post("/{alert_id}/acknowledge", response_model=AlertOut, responses=ACTION_ERRORS, summary="Acknowledge (stops renotification)")
+async def acknowledge(
+    alert_id: str, principal: Responder, session: SessionDep, alerting: AlertingDep, settings: SettingsDep,
+    body: ActionBody | None = None,
+) -> AlertOut:
+    row = await _owned(session, principal, alert_id)
+    _ensure_open(row, "acknowledged")
+    note = body.note if body else None
+    return view_out(await alerting.acknowledge(row.workflow_id, AcknowledgeRequest(alert_id=row.id, actor=principal.actor, note=note)), settings)
+
+
+@router.post("/{alert_id}/resolve", response_model=AlertOut, responses=ACTION_ERRORS, summary="Resolve (notifies every channel told it fired)")
+async def resolve(
+    alert_id: str, principal: Responder, session: SessionDep, alerting: AlertingDep, settings: SettingsDep,
+    body: ActionBody | None = None,
+) -> AlertOut:
+    row = await _owned(session, principal, alert_id)
+    _ensure_open(row, "resolved")
+    note = body.note if body else None
+    return view_out(await alerting.resolve(row.workflow_id, ResolveRequest(alert_id=row.id, actor=principal.actor, note=note)), settings)
+
+
+async def _act(alerting: AlertingClient, row: Alert | None, alert_id: str, body: BulkAction, actor: str) -> BulkResult:
+    try:
+        if row is None:
+            raise AlertNotFound(f"alert {alert_id} not found")
+        verb = "acknowledged" if body.action == "acknowledge" else "resolved"
+        _ensure_open(row, verb)
+        if body.action == "acknowledge":
+            view = await alerting.acknowledge(row.workflow_id, AcknowledgeRequest(alert_id=row.id, actor=actor, note=body.note))
+        else:
+            view = await alerting.resolve(row.workflow_id, ResolveRequest(alert_id=row.id, actor=actor, note=body.note))
+    except AlertingError as err:
+        code = {AlertNotFound: 404, TransitionRejected: 409, EngineUnavailable: 503}.get(type(err), 500)
+        return BulkResult(id=alert_id, ok=False, status=code, message=str(err))
+    return BulkResult(id=alert_id, ok=True, status=200, alert_status=view.status)
+
+
+@router.post("/bulk_action", response_model=BulkOut, summary="Acknowledge or resolve many alerts; per-id results")
+async def bulk_action(body: BulkAction, principal: Responder, session: SessionDep, alerting: AlertingDep) -> BulkOut:
+    ids = list(dict.fromkeys(body.alert_ids))
+    if len(ids) != len(body.alert_ids):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "alert_ids: contains duplicates")
+    rows = await alert_queries.get_alerts(session=session, tenant_id=principal.tenant_id, alert_ids=ids)
+    slots = asyncio.Semaphore(BULK_CONCURRENCY)
+
+    async def one(alert_id: str) -> BulkResult:
+        async with slots:
+            return await _act(alerting, rows.get(alert_id), alert_id, body, principal.actor)
+
+    results = await asyncio.gather(*(one(alert_id) for alert_id in ids))
+    return BulkOut(succeeded=sum(r.ok for r in results), failed=sum(not r.ok for r in results), results=results)

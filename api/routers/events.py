@@ -1,0 +1,56 @@
+"""`POST /api/v1/events`: the high-throughput ingest (signal-with-start per event)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, status
+from fastapi.responses import JSONResponse
+
+from alerting.client import IngestItem
+from api.deps import AlertingDep, ResourcesDep, Responder
+from api.ingest import check_channels, group_key, to_event
+from api.schemas.alerts import EventBatch, EventBatchOut, EventResult
+
+router = APIRouter(prefix="/api/v1", tags=["events"])
+
+
+@router.post(
+    "/events",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=EventBatchOut,
+    responses={503: {"description": "Temporal refused some events; `results` says which were accepted"}},
+    summary="Ingest a batch of trigger / resolve events",
+    description=(
+        "Each event is handed to its alert's workflow (signal-with-start for triggers, a signal for "
+        "resolves). 202 means every event with status `accepted` is durably in Temporal. A resolve for "
+        "a key with no open alert is `ignored`. Without `dedup_key` the key is a hash of tenant and labels."
+    ),
+)
+async def ingest_events(
+    batch: EventBatch, principal: Responder, alerting: AlertingDep, resources: ResourcesDep
+) -> EventBatchOut | JSONResponse:
+    async with resources.sessions() as session:
+        await check_channels(session, principal.tenant_id, batch.events)
+    now = datetime.now(UTC)
+    items = [
+        IngestItem(
+            principal.tenant_id,
+            group_key(principal.tenant_id, event),
+            to_event(event, resources.settings, actor=event.source, received_at=now),
+        )
+        for event in batch.events
+    ]
+    outcomes = await alerting.ingest(items)
+    results = [EventResult(index=i, key=o.key, status=o.status, message=o.message) for i, o in enumerate(outcomes)]
+    out = EventBatchOut(
+        accepted=sum(r.status == "accepted" for r in results),
+        ignored=sum(r.status == "ignored" for r in results),
+        failed=sum(r.status == "failed" for r in results),
+        results=results,
+    )
+    if out.failed:
+        body = out.model_dump()
+        body["detail"] = f"{out.failed} of {len(results)} events were not accepted (Temporal unavailable); retry those"
+        return JSONResponse(body, status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
+    return out

@@ -1,0 +1,49 @@
+"""Liveness (`/healthz`, no auth) and readiness of every dependency (`/api/v1/alerts/health`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, status
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from api.deps import AlertingDep, ResourcesDep, Viewer
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="Liveness: the API process answers", include_in_schema=True)
+async def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get(
+    "/api/v1/alerts/health",
+    summary="Database, Temporal and worker pollers",
+    responses={503: {"description": "Something Herald needs is down; the body says what"}},
+)
+async def health(principal: Viewer, resources: ResourcesDep, alerting: AlertingDep) -> JSONResponse:
+    checks: dict[str, Any] = {}
+    try:
+        async with resources.sessions() as session:
+            await session.execute(text("SELECT 1"))
+        checks["database"] = {"ok": True}
+    except (SQLAlchemyError, OSError) as err:
+        checks["database"] = {"ok": False, "message": f"database unreachable: {type(err).__name__}"}
+    worker = await alerting.health()
+    checks["temporal"] = {"ok": worker.temporal_ok, "namespace": resources.settings.temporal_namespace}
+    if worker.message:
+        checks["temporal"]["message"] = worker.message
+    checks["workers"] = {
+        "ok": worker.workflow_pollers > 0 and worker.activity_pollers > 0,
+        "task_queue": resources.settings.temporal_task_queue,
+        "workflow_pollers": worker.workflow_pollers,
+        "activity_pollers": worker.activity_pollers,
+    }
+    if not checks["workers"]["ok"]:
+        checks["workers"]["message"] = "no worker is polling the task queue: start `herald worker`"
+    ok = all(check["ok"] for check in checks.values())
+    body = {"status": "ok" if ok else "degraded", "checks": checks}
+    return JSONResponse(body, status_code=status.HTTP_200_OK if ok else status.HTTP_503_SERVICE_UNAVAILABLE)

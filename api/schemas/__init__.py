@@ -1,0 +1,1 @@
+"""Request and response bodies (`XxxCreate` / `XxxUpdate` / `XxxOut`), apart from tables."""

@@ -1,0 +1,201 @@
+"""Alert and event bodies."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from api.schemas.common import Annotations, DedupKey, Description, Labels, Note, RepeatSeconds, Source, Title
+from workflows.payloads import AlertStatus, Category, Severity
+
+STRICT = ConfigDict(extra="forbid")
+
+
+class AlertBody(BaseModel):
+    """What a trigger says; shared by events and manual alerts."""
+
+    model_config = STRICT
+    dedup_key: DedupKey | None = Field(
+        None, description="Identity of the alert. Default: a hash of the tenant and labels (see docs/api.md)."
+    )
+    title: Title
+    description: Description = ""
+    severity: Severity = Severity.MEDIUM
+    category: Category = Category.SYSTEM
+    source: Source = "api"
+    labels: Labels = Field(default_factory=dict)
+    annotations: Annotations = Field(default_factory=dict)
+    channels: list[UUID] | None = Field(
+        None, max_length=50, description="Channel ids to notify; default: the tenant's default channels."
+    )
+    repeat_interval_seconds: RepeatSeconds | None = Field(None, description="Default 1800 (30 minutes).")
+
+
+class AlertCreate(AlertBody):
+    pass
+
+
+class EventIn(BaseModel):
+    model_config = STRICT
+    action: Literal["trigger", "resolve"] = "trigger"
+    dedup_key: DedupKey | None = None
+    title: Title | None = None
+    description: Description = ""
+    severity: Severity = Severity.MEDIUM
+    category: Category = Category.SYSTEM
+    source: Source = "api"
+    labels: Labels = Field(default_factory=dict)
+    annotations: Annotations = Field(default_factory=dict)
+    channels: list[UUID] | None = Field(None, max_length=50)
+    repeat_interval_seconds: RepeatSeconds | None = None
+
+    @model_validator(mode="after")
+    def _identity(self) -> EventIn:
+        if self.action == "trigger" and self.title is None:
+            raise ValueError("title is required to trigger an alert")
+        if self.action == "resolve" and self.dedup_key is None and not self.labels:
+            raise ValueError("a resolve event needs a dedup_key or the labels of the alert")
+        return self
+
+
+class EventBatch(BaseModel):
+    model_config = STRICT
+    events: list[EventIn] = Field(min_length=1, max_length=1000, description="1 to 1,000 events.")
+
+
+class EventResult(BaseModel):
+    index: int
+    key: str
+    status: Literal["accepted", "ignored", "failed"]
+    message: str = ""
+
+
+class EventBatchOut(BaseModel):
+    accepted: int
+    ignored: int
+    failed: int
+    results: list[EventResult]
+
+
+class AlertUpdate(BaseModel):
+    model_config = STRICT
+    title: Title | None = None
+    description: Description | None = None
+    severity: Severity | None = None
+    annotations: Annotations | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _labels_are_identity(cls, data: object) -> object:
+        if isinstance(data, dict) and ("labels" in data or "dedup_key" in data):
+            raise ValueError("labels and dedup_key are the alert's identity and cannot change")
+        return data
+
+
+class ActionBody(BaseModel):
+    model_config = STRICT
+    note: Note | None = None
+
+
+class BulkAction(BaseModel):
+    model_config = STRICT
+    action: Literal["acknowledge", "resolve"]
+    alert_ids: list[str] = Field(min_length=1, max_length=500)
+    note: Note | None = None
+
+
+class BulkResult(BaseModel):
+    id: str
+    ok: bool
+    status: int
+    message: str = ""
+    alert_status: AlertStatus | None = None
+
+
+class BulkOut(BaseModel):
+    succeeded: int
+    failed: int
+    results: list[BulkResult]
+
+
+class TimelineOut(BaseModel):
+    at: datetime
+    kind: str
+    actor: str | None
+    message: str
+    details: dict[str, str]
+
+
+class DeliveryOut(BaseModel):
+    id: str
+    channel_id: str
+    channel_name: str
+    channel_type: str
+    event: str
+    status: str
+    attempts: int
+    last_error: str | None
+    provider_status: int | None
+    created_at: datetime
+    delivered_at: datetime | None
+    latency_ms: int | None
+
+
+class AlertOut(BaseModel):
+    id: str
+    dedup_key: str
+    title: str
+    description: str
+    severity: Severity
+    category: Category
+    source: str
+    status: AlertStatus
+    labels: dict[str, str]
+    annotations: dict[str, str]
+    event_count: int
+    created_at: datetime
+    last_seen: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+    resolved_at: datetime | None
+    resolved_by: str | None
+    next_notification_at: datetime | None
+    workflow_id: str
+    links: dict[str, str]
+
+
+class AlertDetailOut(AlertOut):
+    timeline: list[TimelineOut]
+    notifications: list[DeliveryOut]
+
+
+class AlertPage(BaseModel):
+    items: list[AlertOut]
+    total: int
+    next_cursor: str | None
+
+
+class Bucket(BaseModel):
+    day: str
+    count: int
+
+
+class DurationStats(BaseModel):
+    count: int
+    mean_seconds: float | None
+    p90_seconds: float | None
+
+
+class StatisticsOut(BaseModel):
+    since: datetime
+    until: datetime
+    total: int
+    by_status: dict[str, int]
+    by_severity: dict[str, int]
+    by_category: dict[str, int]
+    time_to_acknowledge: DurationStats
+    time_to_resolve: DurationStats
+    per_day: list[Bucket]

@@ -1,0 +1,43 @@
+"""Field types shared by several schemas."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, Field, StringConstraints
+
+from models.keys import DEDUP_KEY, LABEL_NAME
+
+MAX_LABELS = 64
+
+
+def _check_labels(labels: dict[str, str]) -> dict[str, str]:
+    if len(labels) > MAX_LABELS:
+        raise ValueError(f"at most {MAX_LABELS} labels")
+    for name, value in labels.items():
+        if not LABEL_NAME.match(name):
+            raise ValueError(f"label name {name!r} must match [a-zA-Z_][a-zA-Z0-9_]*")
+        if len(value) > 1024:
+            raise ValueError(f"label {name!r} is longer than 1024 characters")
+    return labels
+
+
+def _check_annotations(annotations: dict[str, str]) -> dict[str, str]:
+    if len(annotations) > MAX_LABELS:
+        raise ValueError(f"at most {MAX_LABELS} annotations")
+    for name, value in annotations.items():
+        if not 0 < len(name) <= 128:
+            raise ValueError("annotation names are 1 to 128 characters")
+        if len(value) > 10_000:
+            raise ValueError(f"annotation {name!r} is longer than 10000 characters")
+    return annotations
+
+
+Labels = Annotated[dict[str, str], AfterValidator(_check_labels)]
+Annotations = Annotated[dict[str, str], AfterValidator(_check_annotations)]
+DedupKey = Annotated[str, StringConstraints(pattern=DEDUP_KEY.pattern)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Description = Annotated[str, StringConstraints(max_length=20_000)]
+Source = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Note = Annotated[str, StringConstraints(max_length=5_000)]
+RepeatSeconds = Annotated[int, Field(ge=10, le=7 * 24 * 3600, description="Renotify interval (10 s to 7 days).")]

@@ -1,0 +1,125 @@
+"""The `herald` command: dev, api, worker, db upgrade, init, api-key create."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+from settings import get_settings
+
+
+def _dev(args: argparse.Namespace) -> int:
+    from devstack.ports import PortInUse
+    from devstack.supervisor import DevOptions, StackFailed, Supervisor
+
+    options = DevOptions(
+        data_dir=Path(args.data_dir), api_port=args.api_port, temporal_port=args.temporal_port, ui_port=args.ui_port
+    )
+    try:
+        return asyncio.run(Supervisor(options).run())
+    except (PortInUse, StackFailed) as err:
+        print(f"herald dev: {err}", file=sys.stderr)
+        return 1
+
+
+def _api(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(create_app(get_settings()), host=args.host, port=args.port, log_level="info", access_log=False)
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    import worker
+
+    worker.main()
+    return 0
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from models.migrate import upgrade
+
+    upgrade(get_settings().database_url)
+    print("database is at the latest revision")
+    return 0
+
+
+def _init(args: argparse.Namespace) -> int:
+    from devstack.bootstrap import bootstrap
+
+    settings = get_settings()
+    key = settings.admin_api_key.get_secret_value() if settings.admin_api_key else None
+    asyncio.run(bootstrap(settings.database_url, settings.default_tenant, key))
+    print(f"tenant {settings.default_tenant!r} ready" + ("; HERALD_ADMIN_API_KEY registered as admin" if key else ""))
+    return 0
+
+
+def _create_key(args: argparse.Namespace) -> int:
+    from models.api_keys import Role, ensure_tenant, new_key, store_key
+    from models.db import create_engine, create_sessionmaker
+
+    async def create() -> str:
+        engine = create_engine(get_settings().database_url, pool_size=1)
+        try:
+            async with create_sessionmaker(engine).begin() as session:
+                await ensure_tenant(session=session, tenant_id=args.tenant)
+                key = new_key()
+                await store_key(session=session, tenant_id=args.tenant, name=args.name, role=Role(args.role), key=key)
+                return key
+        finally:
+            await engine.dispose()
+
+    print(asyncio.run(create()))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="herald", description="Alerting where every alert is a durable Temporal workflow")
+    commands = root.add_subparsers(dest="command", required=True)
+
+    dev = commands.add_parser("dev", help="run the whole stack locally (embedded PostgreSQL, Temporal, worker, API)")
+    dev.add_argument("--data-dir", default=os.environ.get("HERALD_DATA_DIR", ".herald"))
+    dev.add_argument("--api-port", type=int, default=8000)
+    dev.add_argument("--temporal-port", type=int, default=7233)
+    dev.add_argument("--ui-port", type=int, default=8233)
+    dev.set_defaults(run=_dev)
+
+    api = commands.add_parser("api", help="serve the REST API (configured by environment)")
+    api.add_argument("--host", default="0.0.0.0")
+    api.add_argument("--port", type=int, default=8000)
+    api.set_defaults(run=_api)
+
+    commands.add_parser("worker", help="run a Temporal worker").set_defaults(run=_worker)
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply migrations").set_defaults(run=_db_upgrade)
+
+    commands.add_parser("init", help="create the default tenant and register HERALD_ADMIN_API_KEY").set_defaults(run=_init)
+
+    key = commands.add_parser("api-key", help="API keys")
+    key_commands = key.add_subparsers(dest="key_command", required=True)
+    create = key_commands.add_parser("create", help="create a key (and its tenant if new); prints the key")
+    create.add_argument("--tenant", default="default")
+    create.add_argument("--name", required=True)
+    create.add_argument("--role", choices=["viewer", "responder", "admin"], default="responder")
+    create.set_defaults(run=_create_key)
+    return root
+
+
+def main(argv: list[str] | None = None) -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("pgserver", "alembic", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    args = parser().parse_args(argv)
+    sys.exit(args.run(args))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,202 @@
+"""Reads of the alert projection: filtered pages, one alert with its timeline, statistics."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, case, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.tables import Alert, AlertEvent, Notification
+
+SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
+SORTABLE = ("created_at", "last_seen", "severity", "event_count")
+
+
+class InvalidQuery(ValueError):
+    """A filter, sort or cursor the caller sent cannot be used (→ 422 naming `field`)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass
+class AlertFilter:
+    status: list[str] = field(default_factory=list)
+    severity: list[str] = field(default_factory=list)
+    category: list[str] = field(default_factory=list)
+    source: list[str] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass
+class Page:
+    items: Sequence[Alert]
+    total: int
+    next_cursor: str | None
+
+
+def _conditions(tenant_id: str, flt: AlertFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Alert.tenant_id == tenant_id]
+    if flt.status:
+        conditions.append(Alert.status.in_(flt.status))
+    if flt.severity:
+        conditions.append(Alert.severity.in_(flt.severity))
+    if flt.category:
+        conditions.append(Alert.category.in_(flt.category))
+    if flt.source:
+        conditions.append(Alert.source.in_(flt.source))
+    if flt.labels:
+        conditions.append(Alert.labels.contains(flt.labels))
+    if flt.since:
+        conditions.append(Alert.created_at >= flt.since)
+    if flt.until:
+        conditions.append(Alert.created_at < flt.until)
+    return conditions
+
+
+def _sort_column(name: str) -> ColumnElement[Any]:
+    if name == "severity":
+        return case(SEVERITY_RANK, value=Alert.severity, else_=9)
+    return getattr(Alert, name)  # type: ignore[no-any-return]
+
+
+def _sort_value(alert: Alert, name: str) -> Any:
+    if name == "severity":
+        return SEVERITY_RANK.get(alert.severity, 9)
+    value = getattr(alert, name)
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _decode_cursor(cursor: str, sort_name: str) -> tuple[Any, str]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if data["s"] != sort_name:
+            raise InvalidQuery("cursor", "cursor was made for another sort order")
+        value, last_id = data["v"], str(data["id"])
+    except (binascii.Error, ValueError, KeyError, TypeError) as err:
+        if isinstance(err, InvalidQuery):
+            raise
+        raise InvalidQuery("cursor", "cursor is not one this API returned") from err
+    if sort_name in ("created_at", "last_seen"):
+        try:
+            value = datetime.fromisoformat(value)
+        except (TypeError, ValueError) as err:
+            raise InvalidQuery("cursor", "cursor is not one this API returned") from err
+    return value, last_id
+
+
+def _encode_cursor(alert: Alert, sort_name: str) -> str:
+    payload = {"s": sort_name, "v": _sort_value(alert, sort_name), "id": alert.id}
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
+
+
+async def list_alerts(
+    *, session: AsyncSession, tenant_id: str, flt: AlertFilter, sort: str, limit: int, cursor: str | None
+) -> Page:
+    descending = sort.startswith("-")
+    sort_name = sort.lstrip("-")
+    if sort_name not in SORTABLE:
+        raise InvalidQuery("sort", f"sort must be one of {', '.join(SORTABLE)} (prefix - for descending)")
+    conditions = _conditions(tenant_id, flt)
+    total = await session.scalar(select(func.count()).select_from(Alert).where(*conditions)) or 0
+
+    column = _sort_column(sort_name)
+    query: Select[tuple[Alert]] = select(Alert).where(*conditions)
+    if cursor:
+        value, last_id = _decode_cursor(cursor, sort_name)
+        key = tuple_(column, Alert.id)
+        query = query.where(key < tuple_(value, last_id) if descending else key > tuple_(value, last_id))
+    order = (column.desc(), Alert.id.desc()) if descending else (column.asc(), Alert.id.asc())
+    rows = (await session.scalars(query.order_by(*order).limit(limit + 1))).all()
+    next_cursor = _encode_cursor(rows[limit - 1], sort_name) if len(rows) > limit else None
+    return Page(items=rows[:limit], total=total, next_cursor=next_cursor)
+
+
+async def get_alert(*, session: AsyncSession, tenant_id: str, alert_id: str) -> Alert | None:
+    return await session.scalar(select(Alert).where(Alert.tenant_id == tenant_id, Alert.id == alert_id))
+
+
+async def get_alerts(*, session: AsyncSession, tenant_id: str, alert_ids: list[str]) -> dict[str, Alert]:
+    rows = await session.scalars(select(Alert).where(Alert.tenant_id == tenant_id, Alert.id.in_(alert_ids)))
+    return {row.id: row for row in rows}
+
+
+async def timeline(*, session: AsyncSession, alert_id: str) -> Sequence[AlertEvent]:
+    rows = await session.scalars(
+        select(AlertEvent).where(AlertEvent.alert_id == alert_id).order_by(AlertEvent.at, AlertEvent.id)
+    )
+    return rows.all()
+
+
+async def deliveries(*, session: AsyncSession, alert_id: str) -> Sequence[Notification]:
+    rows = await session.scalars(
+        select(Notification).where(Notification.alert_id == alert_id).order_by(Notification.created_at)
+    )
+    return rows.all()
+
+
+@dataclass
+class Durations:
+    count: int
+    mean_seconds: float | None
+    p90_seconds: float | None
+
+
+@dataclass
+class Statistics:
+    total: int
+    by_status: dict[str, int]
+    by_severity: dict[str, int]
+    by_category: dict[str, int]
+    to_acknowledge: Durations
+    to_resolve: Durations
+    per_day: list[tuple[str, int]]
+
+
+async def _durations(session: AsyncSession, where: list[ColumnElement[bool]], end: Any) -> Durations:
+    seconds = func.extract("epoch", end - Alert.created_at)
+    row = (
+        await session.execute(
+            select(func.count(), func.avg(seconds), func.percentile_cont(0.9).within_group(seconds)).where(
+                *where, end.is_not(None)
+            )
+        )
+    ).one()
+    return Durations(
+        count=int(row[0]),
+        mean_seconds=float(row[1]) if row[1] is not None else None,
+        p90_seconds=float(row[2]) if row[2] is not None else None,
+    )
+
+
+async def statistics(*, session: AsyncSession, tenant_id: str, since: datetime, until: datetime) -> Statistics:
+    where = [Alert.tenant_id == tenant_id, Alert.created_at >= since, Alert.created_at < until]
+
+    async def counts(column: Any) -> dict[str, int]:
+        rows = await session.execute(select(column, func.count()).where(*where).group_by(column))
+        return {str(key): int(count) for key, count in rows.all()}
+
+    by_status = await counts(Alert.status)
+    day = func.date_trunc("day", Alert.created_at)
+    per_day = await session.execute(select(day, func.count()).where(*where).group_by(day).order_by(day))
+    return Statistics(
+        total=sum(by_status.values()),
+        by_status=by_status,
+        by_severity=await counts(Alert.severity),
+        by_category=await counts(Alert.category),
+        to_acknowledge=await _durations(session, where, Alert.acknowledged_at),
+        # time to resolve counts every resolved alert, acknowledged first or not
+        to_resolve=await _durations(session, where, Alert.resolved_at),
+        per_day=[(d.date().isoformat(), int(c)) for d, c in per_day.all()],
+    )
+
