@@ -80,7 +80,9 @@ def _create_key(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="herald", description="Alerting where every alert is a durable Temporal workflow")
+    root = argparse.ArgumentParser(
+        prog="herald", description="Alerting where every alert is a durable Temporal workflow"
+    )
     commands = root.add_subparsers(dest="command", required=True)
 
     dev = commands.add_parser("dev", help="run the whole stack locally (embedded PostgreSQL, Temporal, worker, API)")
@@ -101,7 +103,9 @@ def parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply migrations").set_defaults(run=_db_upgrade)
 
-    commands.add_parser("init", help="create the default tenant and register HERALD_ADMIN_API_KEY").set_defaults(run=_init)
+    commands.add_parser("init", help="create the default tenant and register HERALD_ADMIN_API_KEY").set_defaults(
+        run=_init
+    )
 
     key = commands.add_parser("api-key", help="API keys")
     key_commands = key.add_subparsers(dest="key_command", required=True)

@@ -37,19 +37,13 @@ class Settings(BaseSettings):
     default_tenant: str = Field("default", validation_alias="HERALD_DEFAULT_TENANT")
 
     max_body_bytes: int = Field(4 * 1024 * 1024, validation_alias="HERALD_MAX_BODY_BYTES")
-    default_repeat_interval_seconds: int = Field(
-        1800, ge=10, validation_alias="HERALD_DEFAULT_REPEAT_INTERVAL_SECONDS"
-    )
-    notify_attempt_timeout_seconds: int = Field(
-        30, ge=1, validation_alias="HERALD_NOTIFY_ATTEMPT_TIMEOUT_SECONDS"
-    )
+    default_repeat_interval_seconds: int = Field(1800, ge=10, validation_alias="HERALD_DEFAULT_REPEAT_INTERVAL_SECONDS")
+    notify_attempt_timeout_seconds: int = Field(30, ge=1, validation_alias="HERALD_NOTIFY_ATTEMPT_TIMEOUT_SECONDS")
     update_timeout_seconds: float = Field(10.0, gt=0, validation_alias="HERALD_UPDATE_TIMEOUT_SECONDS")
     ingest_concurrency: int = Field(64, ge=1, validation_alias="HERALD_INGEST_CONCURRENCY")
 
     worker_max_cached_workflows: int = Field(2000, ge=0, validation_alias="HERALD_WORKER_MAX_CACHED_WORKFLOWS")
-    worker_max_concurrent_activities: int = Field(
-        200, ge=1, validation_alias="HERALD_WORKER_MAX_CONCURRENT_ACTIVITIES"
-    )
+    worker_max_concurrent_activities: int = Field(200, ge=1, validation_alias="HERALD_WORKER_MAX_CONCURRENT_ACTIVITIES")
     webhook_timeout_seconds: float = Field(10.0, gt=0, validation_alias="HERALD_WEBHOOK_TIMEOUT_SECONDS")
 
     @field_validator("database_url")

@@ -89,7 +89,9 @@ class NotifyActivities:
             sent = await sender.send(target, message)
         except DeliveryError as err:
             permanent = isinstance(err, PermanentDeliveryError)
-            await self._record(request, target, attempt, "failed" if permanent else "retrying", err.provider_status, str(err))
+            await self._record(
+                request, target, attempt, "failed" if permanent else "retrying", err.provider_status, str(err)
+            )
             if permanent:
                 raise ApplicationError(str(err), type="PermanentDeliveryError", non_retryable=True) from err
             retry_after = err.retry_after if isinstance(err, RetryableDeliveryError) else None
@@ -116,7 +118,9 @@ class NotifyActivities:
             row = await get_delivery(session=session, idempotency_key=request.idempotency_key)
             assert row is not None
             finish_attempt(row, status=status, at=now, provider_status=provider_status, error=error)
-            outcome = {"delivered": "delivered", "retrying": "failed, will retry", "failed": "failed permanently"}[status]
+            outcome = {"delivered": "delivered", "retrying": "failed, will retry", "failed": "failed permanently"}[
+                status
+            ]
             message = f"{request.event.value} → {target.type} '{target.name}': {outcome} (attempt {attempt})"
             if error:
                 message += f": {error}"
@@ -128,7 +132,9 @@ class NotifyActivities:
                 tenant_id=alert.tenant_id,
                 alert_id=alert.alert_id,
                 dedup=f"delivery:{request.idempotency_key}:{attempt}",
-                entry=TimelineEntry(kind=f"notification_{status}", at=now, actor="herald", message=message, details=details),
+                entry=TimelineEntry(
+                    kind=f"notification_{status}", at=now, actor="herald", message=message, details=details
+                ),
             )
 
     @activity.defn(name="notify.abandon")

@@ -40,6 +40,11 @@ from workflows.payloads import (
 T = TypeVar("T")
 
 
+def is_connect_error(err: RuntimeError) -> bool:
+    """A lazily connected client reports an unreachable server as this RuntimeError."""
+    return str(err).startswith("Failed client connect")
+
+
 @dataclass(frozen=True)
 class IngestItem:
     tenant_id: str
@@ -92,12 +97,20 @@ class AlertingClient:
         try:
             if item.event.action == "resolve":
                 delivered = await self._signal_open(wf_id, item.event)
-                return IngestOutcome(item.key, wf_id, "accepted" if delivered else "ignored",
-                                     "" if delivered else "no open alert with this key")
+                return IngestOutcome(
+                    item.key,
+                    wf_id,
+                    "accepted" if delivered else "ignored",
+                    "" if delivered else "no open alert with this key",
+                )
             await self._signal_with_start(item.tenant_id, item.key, wf_id, item.event)
             return IngestOutcome(item.key, wf_id, "accepted")
         except RPCError as err:
             return IngestOutcome(item.key, wf_id, "failed", f"Temporal did not accept the event: {err.message}")
+        except RuntimeError as err:
+            if not is_connect_error(err):
+                raise
+            return IngestOutcome(item.key, wf_id, "failed", "Temporal is unreachable; the event was not accepted")
 
     async def _signal_with_start(self, tenant_id: str, key: str, wf_id: str, event: FireEvent) -> None:
         assert event.content is not None
@@ -141,13 +154,16 @@ class AlertingClient:
                 static_summary=f"[{event.content.severity.value}] {event.content.title}"[:200],
                 static_details=f"tenant `{tenant_id}` · key `{key}` · source `{event.content.source}`",
             )
+
+            async def call(op: WithStartWorkflowOperation[AlertWorkflow, AlertView | None] = operation) -> AlertView:
+                view: AlertView = await self._client.execute_update_with_start_workflow(
+                    "fire", event, start_workflow_operation=op, result_type=AlertView
+                )
+                return view
+
             try:
                 async with self._translate():
-                    return await self._bounded(
-                        lambda op=operation: self._client.execute_update_with_start_workflow(  # type: ignore[misc]
-                            AlertWorkflow.fire_and_wait, event, start_workflow_operation=op
-                        )
-                    )
+                    return await self._bounded(call)
             except TransitionRejected as err:
                 if CLOSING_MESSAGE not in str(err):
                     raise
@@ -187,6 +203,10 @@ class AlertingClient:
                 counts.append(len(response.pollers))
         except RPCError as err:
             return WorkerHealth(False, 0, 0, f"Temporal unreachable: {err.message}")
+        except RuntimeError as err:
+            if not is_connect_error(err):
+                raise
+            return WorkerHealth(False, 0, 0, "Temporal unreachable: cannot connect")
         return WorkerHealth(bool(ok), counts[0], counts[1])
 
     # ------------------------------------------------------------------ error translation
@@ -216,3 +236,7 @@ class AlertingClient:
             if err.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
                 raise EngineUnavailable(f"Temporal is unavailable: {err.message}") from err
             raise
+        except RuntimeError as err:
+            if not is_connect_error(err):
+                raise
+            raise EngineUnavailable("Temporal is unreachable; try again shortly") from err

@@ -1,9 +1,9 @@
 """Domain errors raised by the alerting client; `api/errors.py` maps them to HTTP.
 
-    AlertingError
-    ├── AlertNotFound        no such alert (or no longer running)      → 404
-    ├── TransitionRejected   the workflow refused the change           → 409
-    └── EngineUnavailable    Temporal or its workers did not answer    → 503
+AlertingError
+├── AlertNotFound        no such alert (or no longer running)      → 404
+├── TransitionRejected   the workflow refused the change           → 409
+└── EngineUnavailable    Temporal or its workers did not answer    → 503
 """
 
 

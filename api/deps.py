@@ -56,6 +56,8 @@ def get_alerting(resources: ResourcesDep) -> AlertingClient:
 
 
 AlertingDep = Annotated[AlertingClient, Depends(get_alerting)]
+
+
 def get_settings_dep(resources: ResourcesDep) -> Settings:
     return resources.settings
 
@@ -71,7 +73,9 @@ async def get_principal(
 ) -> Principal:
     unauthorized = {"WWW-Authenticate": "Bearer"}
     if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing API key: send `Authorization: Bearer <key>`", unauthorized)
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "missing API key: send `Authorization: Bearer <key>`", unauthorized
+        )
     async with resources.sessions() as session:
         key = await find_active_key(session=session, key=credentials.credentials)
     if key is None:

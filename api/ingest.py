@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from fastapi import HTTPException, status
@@ -18,7 +19,9 @@ def group_key(tenant_id: str, body: AlertBody | EventIn) -> str:
     return body.dedup_key or labels_key(tenant_id, body.labels)
 
 
-def to_event(body: AlertBody | EventIn, settings: Settings, *, actor: str, received_at: datetime | None = None) -> FireEvent:
+def to_event(
+    body: AlertBody | EventIn, settings: Settings, *, actor: str, received_at: datetime | None = None
+) -> FireEvent:
     action = body.action if isinstance(body, EventIn) else "trigger"
     content = None
     if action == "trigger":
@@ -50,7 +53,7 @@ def to_event(body: AlertBody | EventIn, settings: Settings, *, actor: str, recei
     )
 
 
-async def check_channels(session: AsyncSession, tenant_id: str, bodies: list[AlertBody] | list[EventIn]) -> None:
+async def check_channels(session: AsyncSession, tenant_id: str, bodies: Sequence[AlertBody | EventIn]) -> None:
     """422 naming the event and channel when a body lists a channel the tenant does not have."""
     wanted = {str(c) for body in bodies for c in (body.channels or [])}
     missing = await missing_channel_ids(session=session, tenant_id=tenant_id, channel_ids=wanted)

@@ -32,6 +32,8 @@ async def bootstrap(database_url: str, tenant_id: str, admin_key: str | None) ->
         async with create_sessionmaker(engine).begin() as session:
             await ensure_tenant(session=session, tenant_id=tenant_id)
             if admin_key:
-                await store_key(session=session, tenant_id=tenant_id, name="bootstrap-admin", role=Role.ADMIN, key=admin_key)
+                await store_key(
+                    session=session, tenant_id=tenant_id, name="bootstrap-admin", role=Role.ADMIN, key=admin_key
+                )
     finally:
         await engine.dispose()

@@ -57,9 +57,9 @@ class Supervisor:
     # ------------------------------------------------------------------ services
 
     def start_postgres(self) -> str:
-        import pgserver
+        from pgserver.postgres_server import get_server
 
-        server = pgserver.get_server(self.options.data_dir / "postgres", cleanup_mode="stop")
+        server = get_server(self.options.data_dir / "postgres", cleanup_mode="stop")
         self.postgres = server
         socket_dir = server.get_postmaster_info().socket_dir
         return f"postgresql+asyncpg://postgres@/herald?host={socket_dir}"
@@ -74,7 +74,7 @@ class Supervisor:
             await conn.close()
 
     def spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
-        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 (kept open for the child's life)
+        log = open(self.logs / f"{name}.log", "ab")
         process = subprocess.Popen(
             argv,
             stdout=log,
@@ -89,17 +89,29 @@ class Supervisor:
         self.spawn(
             "temporal",
             [
-                str(BIN / "temporal"), "server", "start-dev",
-                "--ip", "127.0.0.1",
-                "--port", str(o.temporal_port),
-                "--ui-port", str(o.ui_port),
-                "--http-port", str(free_port()),
-                "--metrics-port", str(free_port()),
-                "--db-filename", str(o.data_dir / "temporal.db"),
-                "--namespace", "default",
-                "--sqlite-pragma", "journal_mode=wal",
-                "--sqlite-pragma", "synchronous=normal",
-                "--log-level", "warn",
+                str(BIN / "temporal"),
+                "server",
+                "start-dev",
+                "--ip",
+                "127.0.0.1",
+                "--port",
+                str(o.temporal_port),
+                "--ui-port",
+                str(o.ui_port),
+                "--http-port",
+                str(free_port()),
+                "--metrics-port",
+                str(free_port()),
+                "--db-filename",
+                str(o.data_dir / "temporal.db"),
+                "--namespace",
+                "default",
+                "--sqlite-pragma",
+                "journal_mode=wal",
+                "--sqlite-pragma",
+                "synchronous=normal",
+                "--log-level",
+                "warn",
             ],
         )
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, select, tuple_
+from sqlalchemy import ColumnElement, case, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.tables import Alert, AlertEvent, Notification
@@ -111,7 +111,7 @@ async def list_alerts(
     total = await session.scalar(select(func.count()).select_from(Alert).where(*conditions)) or 0
 
     column = _sort_column(sort_name)
-    query: Select[tuple[Alert]] = select(Alert).where(*conditions)
+    query = select(Alert).where(*conditions)
     if cursor:
         value, last_id = _decode_cursor(cursor, sort_name)
         key = tuple_(column, Alert.id)
@@ -199,4 +199,3 @@ async def statistics(*, session: AsyncSession, tenant_id: str, since: datetime, 
         to_resolve=await _durations(session, where, Alert.resolved_at),
         per_day=[(d.date().isoformat(), int(c)) for d, c in per_day.all()],
     )
-

@@ -58,9 +58,7 @@ async def store_key(*, session: AsyncSession, tenant_id: str, name: str, role: R
 
 
 async def find_active_key(*, session: AsyncSession, key: str) -> ApiKey | None:
-    return await session.scalar(
-        select(ApiKey).where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
-    )
+    return await session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None)))
 
 
 async def list_keys(*, session: AsyncSession, tenant_id: str) -> Sequence[ApiKey]:

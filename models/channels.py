@@ -53,9 +53,7 @@ async def missing_channel_ids(*, session: AsyncSession, tenant_id: str, channel_
     """The ids in `channel_ids` that are not channels of this tenant."""
     if not channel_ids:
         return set()
-    found = await session.scalars(
-        select(Channel.id).where(Channel.tenant_id == tenant_id, Channel.id.in_(channel_ids))
-    )
+    found = await session.scalars(select(Channel.id).where(Channel.tenant_id == tenant_id, Channel.id.in_(channel_ids)))
     return channel_ids - set(found.all())
 
 

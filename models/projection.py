@@ -67,4 +67,3 @@ async def add_timeline_entry(
         details=entry.details,
     )
     await session.execute(statement.on_conflict_do_nothing(constraint="uq_alert_events_alert_dedup"))
-

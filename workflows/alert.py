@@ -53,13 +53,12 @@ CATEGORY = SearchAttributeKey.for_keyword("HeraldCategory")
 FIRST_EVENT_TIMEOUT = timedelta(minutes=10)
 CLOSING_MESSAGE = "alert is closing after resolution; retry to open a new one"
 
-_LOCAL = {
-    "start_to_close_timeout": timedelta(seconds=10),
-    "retry_policy": RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10)),
-}
+# Projection writes are local activities: short, idempotent, no extra server round-trip.
+LOCAL_TIMEOUT = timedelta(seconds=10)
+LOCAL_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10))
 
 
-def search_attributes(tenant_id: str, content: AlertContent, status: AlertStatus) -> list[SearchAttributePair]:
+def search_attributes(tenant_id: str, content: AlertContent, status: AlertStatus) -> list[SearchAttributePair[str]]:
     """The alert's searchable facets in the Temporal UI (also used by the client at start)."""
     return [
         SearchAttributePair(TENANT, tenant_id),
@@ -107,7 +106,7 @@ class AlertWorkflow:
             if first is None:
                 try:
                     await workflow.wait_condition(lambda: self._pending_first is not None, timeout=FIRST_EVENT_TIMEOUT)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     # Started, but the first event never arrived (its caller gave up): nothing to alert.
                     return None
                 first = self._pending_first
@@ -121,10 +120,12 @@ class AlertWorkflow:
             if view.status == AlertStatus.TRIGGERED and self._due():
                 self._renotify()
                 await self._flush_projection()
-            if view.status != AlertStatus.RESOLVED and self._should_continue_as_new() and not self._busy():
+            if not self._resolved() and self._should_continue_as_new() and not self._busy():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 if not self._has_work() and not self._busy():
-                    workflow.continue_as_new(AlertStart(tenant_id=self._tenant_id, key=self._key, carried=self._carry()))
+                    workflow.continue_as_new(
+                        AlertStart(tenant_id=self._tenant_id, key=self._key, carried=self._carry())
+                    )
 
         await self._finish_resolution()
         if self._reopen_with is not None:
@@ -134,9 +135,7 @@ class AlertWorkflow:
                 AlertStart(
                     tenant_id=self._tenant_id,
                     key=self._key,
-                    carried=CarriedState(
-                        view=view, options=self._options, next_seq=0, reopen_with=self._reopen_with
-                    ),
+                    carried=CarriedState(view=view, options=self._options, next_seq=0, reopen_with=self._reopen_with),
                 )
             )
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -171,7 +170,8 @@ class AlertWorkflow:
             OpenAlertInput(view=self._view, channel_ids=self._options.channel_ids, entry=entry),
             result_type=list[ChannelRef],
             summary="project new alert, resolve channels",
-            **_LOCAL,  # type: ignore[arg-type]
+            start_to_close_timeout=LOCAL_TIMEOUT,
+            retry_policy=LOCAL_RETRY,
         )
         self._seq = 1
         self._view.channels = channels
@@ -198,12 +198,15 @@ class AlertWorkflow:
                 lambda: self._has_work() or (self._should_continue_as_new() and not self._busy()),
                 timeout=timeout,
             )
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
     def _has_work(self) -> bool:
         view = self._require_view()
         return self._dirty or view.status == AlertStatus.RESOLVED
+
+    def _resolved(self) -> bool:
+        return self._require_view().status == AlertStatus.RESOLVED
 
     def _busy(self) -> bool:
         return any(not task.done() for task in self._channel_tasks.values())
@@ -271,7 +274,11 @@ class AlertWorkflow:
 
     async def _record(self, record: RecordInput) -> None:
         await workflow.execute_local_activity(
-            "alert.record", record, summary=f"project {record.entry.kind if record.entry else 'counters'}", **_LOCAL  # type: ignore[arg-type]
+            "alert.record",
+            record,
+            summary=f"project {record.entry.kind if record.entry else 'counters'}",
+            start_to_close_timeout=LOCAL_TIMEOUT,
+            retry_policy=LOCAL_RETRY,
         )
 
     def _upsert_search_attributes(self) -> None:
@@ -340,7 +347,8 @@ class AlertWorkflow:
                         reason=str(cause or err),
                         at=workflow.now(),
                     ),
-                    **_LOCAL,  # type: ignore[arg-type]
+                    start_to_close_timeout=LOCAL_TIMEOUT,
+                    retry_policy=LOCAL_RETRY,
                 )
             return
         if result.status == "delivered" and request.event in (NotifyEvent.TRIGGERED, NotifyEvent.RENOTIFIED):
@@ -447,7 +455,9 @@ class AlertWorkflow:
             changed.append("annotations")
         if changed:
             self._mark_dirty(
-                TimelineEntry(kind="edited", at=workflow.now(), actor=request.actor, message="changed " + ", ".join(changed))
+                TimelineEntry(
+                    kind="edited", at=workflow.now(), actor=request.actor, message="changed " + ", ".join(changed)
+                )
             )
         return await self._projected_view()
 

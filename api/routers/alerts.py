@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
@@ -33,13 +33,21 @@ from models import alert_queries
 from models.alert_queries import AlertFilter, InvalidQuery
 from models.tables import Alert
 from settings import Settings
-from workflows.payloads import AcknowledgeRequest, AlertStatus, AlertView, Category, EditRequest, ResolveRequest, Severity
+from workflows.payloads import (
+    AcknowledgeRequest,
+    AlertStatus,
+    AlertView,
+    Category,
+    EditRequest,
+    ResolveRequest,
+    Severity,
+)
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 
 BULK_CONCURRENCY = 16
-NOT_FOUND = {404: {"description": "No such alert in your tenant"}}
-ACTION_ERRORS = {
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such alert in your tenant"}}
+ACTION_ERRORS: dict[int | str, dict[str, Any]] = {
     **NOT_FOUND,
     409: {"description": "The transition is not allowed (e.g. the alert is resolved)"},
     503: {"description": "Temporal or the Herald worker did not answer"},
@@ -146,7 +154,9 @@ async def list_alerts(
     label: Annotated[list[str], Query(description="key=value; repeat to require several")] = [],  # noqa: B006
     since: Annotated[datetime | None, Query(description="created at or after (ISO 8601)")] = None,
     until: Annotated[datetime | None, Query(description="created before (ISO 8601)")] = None,
-    sort: Annotated[str, Query(description="created_at, last_seen, severity or event_count; - for descending")] = "-created_at",
+    sort: Annotated[
+        str, Query(description="created_at, last_seen, severity or event_count; - for descending")
+    ] = "-created_at",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> AlertPage:
@@ -209,7 +219,9 @@ async def get_alert(alert_id: str, principal: Viewer, session: SessionDep, setti
     sent = await alert_queries.deliveries(session=session, alert_id=row.id)
     return AlertDetailOut(
         **alert_out(row, settings).model_dump(),
-        timeline=[TimelineOut(at=e.at, kind=e.kind, actor=e.actor, message=e.message, details=e.details) for e in entries],
+        timeline=[
+            TimelineOut(at=e.at, kind=e.kind, actor=e.actor, message=e.message, details=e.details) for e in entries
+        ],
         notifications=[
             DeliveryOut(
                 id=n.id,
@@ -236,9 +248,19 @@ def _ensure_open(row: Alert, verb: str) -> None:
         raise TransitionRejected(f"alert {row.id} was resolved{by} at {row.resolved_at} and cannot be {verb}")
 
 
-@router.put("/{alert_id}", response_model=AlertOut, responses=ACTION_ERRORS, summary="Edit title, description, severity, annotations")
+@router.put(
+    "/{alert_id}",
+    response_model=AlertOut,
+    responses=ACTION_ERRORS,
+    summary="Edit title, description, severity, annotations",
+)
 async def edit_alert(
-    alert_id: str, body: AlertUpdate, principal: Responder, session: SessionDep, alerting: AlertingDep, settings: SettingsDep
+    alert_id: str,
+    body: AlertUpdate,
+    principal: Responder,
+    session: SessionDep,
+    alerting: AlertingDep,
+    settings: SettingsDep,
 ) -> AlertOut:
     row = await _owned(session, principal, alert_id)
     _ensure_open(row, "edited")
@@ -246,26 +268,52 @@ async def edit_alert(
     return view_out(await alerting.edit(row.workflow_id, request), settings)
 
 
-@router.post("/{alert_id}/acknowledge", response_model=AlertOut, responses=ACTION_ERRORS, summary="Acknowledge (stops renotification)")
+@router.post(
+    "/{alert_id}/acknowledge",
+    response_model=AlertOut,
+    responses=ACTION_ERRORS,
+    summary="Acknowledge (stops renotification)",
+)
 async def acknowledge(
-    alert_id: str, principal: Responder, session: SessionDep, alerting: AlertingDep, settings: SettingsDep,
+    alert_id: str,
+    principal: Responder,
+    session: SessionDep,
+    alerting: AlertingDep,
+    settings: SettingsDep,
     body: ActionBody | None = None,
 ) -> AlertOut:
     row = await _owned(session, principal, alert_id)
     _ensure_open(row, "acknowledged")
     note = body.note if body else None
-    return view_out(await alerting.acknowledge(row.workflow_id, AcknowledgeRequest(alert_id=row.id, actor=principal.actor, note=note)), settings)
+    return view_out(
+        await alerting.acknowledge(
+            row.workflow_id, AcknowledgeRequest(alert_id=row.id, actor=principal.actor, note=note)
+        ),
+        settings,
+    )
 
 
-@router.post("/{alert_id}/resolve", response_model=AlertOut, responses=ACTION_ERRORS, summary="Resolve (notifies every channel told it fired)")
+@router.post(
+    "/{alert_id}/resolve",
+    response_model=AlertOut,
+    responses=ACTION_ERRORS,
+    summary="Resolve (notifies every channel told it fired)",
+)
 async def resolve(
-    alert_id: str, principal: Responder, session: SessionDep, alerting: AlertingDep, settings: SettingsDep,
+    alert_id: str,
+    principal: Responder,
+    session: SessionDep,
+    alerting: AlertingDep,
+    settings: SettingsDep,
     body: ActionBody | None = None,
 ) -> AlertOut:
     row = await _owned(session, principal, alert_id)
     _ensure_open(row, "resolved")
     note = body.note if body else None
-    return view_out(await alerting.resolve(row.workflow_id, ResolveRequest(alert_id=row.id, actor=principal.actor, note=note)), settings)
+    return view_out(
+        await alerting.resolve(row.workflow_id, ResolveRequest(alert_id=row.id, actor=principal.actor, note=note)),
+        settings,
+    )
 
 
 async def _act(alerting: AlertingClient, row: Alert | None, alert_id: str, body: BulkAction, actor: str) -> BulkResult:
@@ -275,7 +323,9 @@ async def _act(alerting: AlertingClient, row: Alert | None, alert_id: str, body:
         verb = "acknowledged" if body.action == "acknowledge" else "resolved"
         _ensure_open(row, verb)
         if body.action == "acknowledge":
-            view = await alerting.acknowledge(row.workflow_id, AcknowledgeRequest(alert_id=row.id, actor=actor, note=body.note))
+            view = await alerting.acknowledge(
+                row.workflow_id, AcknowledgeRequest(alert_id=row.id, actor=actor, note=body.note)
+            )
         else:
             view = await alerting.resolve(row.workflow_id, ResolveRequest(alert_id=row.id, actor=actor, note=body.note))
     except AlertingError as err:

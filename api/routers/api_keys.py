@@ -17,7 +17,9 @@ router = APIRouter(prefix="/api/v1/api-keys", tags=["api keys"])
 class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    role: Role = Field(description="viewer reads; responder also acknowledges, resolves and sends events; admin also configures")
+    role: Role = Field(
+        description="viewer reads; responder also acknowledges, resolves and sends events; admin also configures"
+    )
 
 
 class ApiKeyOut(BaseModel):
@@ -39,14 +41,22 @@ async def create_key(body: ApiKeyCreate, principal: Admin, session: SessionDep) 
     row = await store_key(session=session, tenant_id=principal.tenant_id, name=body.name, role=body.role, key=key)
     await session.refresh(row)
     return ApiKeyCreated(
-        id=row.id, name=row.name, role=Role(row.role), prefix=row.prefix, created_at=row.created_at, revoked_at=None, key=key
+        id=row.id,
+        name=row.name,
+        role=Role(row.role),
+        prefix=row.prefix,
+        created_at=row.created_at,
+        revoked_at=None,
+        key=key,
     )
 
 
 @router.get("", response_model=list[ApiKeyOut], summary="List API keys (never the keys themselves)")
 async def list_api_keys(principal: Admin, session: SessionDep) -> list[ApiKeyOut]:
     return [
-        ApiKeyOut(id=r.id, name=r.name, role=Role(r.role), prefix=r.prefix, created_at=r.created_at, revoked_at=r.revoked_at)
+        ApiKeyOut(
+            id=r.id, name=r.name, role=Role(r.role), prefix=r.prefix, created_at=r.created_at, revoked_at=r.revoked_at
+        )
         for r in await list_keys(session=session, tenant_id=principal.tenant_id)
     ]
 

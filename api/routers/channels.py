@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, HTTPException, Response, status
 from sqlalchemy.exc import IntegrityError
 
@@ -11,7 +13,7 @@ from models import channels as queries
 from models.tables import Channel
 
 router = APIRouter(prefix="/api/v1/channels", tags=["channels"])
-NOT_FOUND = {404: {"description": "No such channel in your tenant"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such channel in your tenant"}}
 
 
 def channel_out(row: Channel) -> ChannelOut:
@@ -43,7 +45,9 @@ async def list_channels(principal: Viewer, session: SessionDep) -> list[ChannelO
     return [channel_out(c) for c in await queries.list_channels(session=session, tenant_id=principal.tenant_id)]
 
 
-@router.post("", response_model=ChannelOut, status_code=status.HTTP_201_CREATED, responses={409: {}}, summary="Create a channel")
+@router.post(
+    "", response_model=ChannelOut, status_code=status.HTTP_201_CREATED, responses={409: {}}, summary="Create a channel"
+)
 async def create_channel(body: ChannelCreate, principal: Admin, session: SessionDep) -> ChannelOut:
     if await queries.get_channel_by_name(session=session, tenant_id=principal.tenant_id, name=body.name):
         raise _conflict(body.name)

@@ -66,13 +66,17 @@ async def test_event_to_signed_webhook_acknowledge_resolve(stack: Stack, receive
     alert_id = alert["id"]
     assert alert["status"] == "triggered" and alert["source"] == "nagios"
 
-    ack = await stack.http.post(f"/api/v1/alerts/{alert_id}/acknowledge", headers=stack.responder, json={"note": "looking"})
+    ack = await stack.http.post(
+        f"/api/v1/alerts/{alert_id}/acknowledge", headers=stack.responder, json={"note": "looking"}
+    )
     assert ack.status_code == 200, ack.text
     assert ack.json()["status"] == "acknowledged" and ack.json()["acknowledged_by"] == "api-key:responder-key"
     again = await stack.http.post(f"/api/v1/alerts/{alert_id}/acknowledge", headers=stack.responder)
     assert again.status_code == 200 and again.json()["status"] == "acknowledged"
 
-    resolved = await stack.http.post(f"/api/v1/alerts/{alert_id}/resolve", headers=stack.responder, json={"note": "freed space"})
+    resolved = await stack.http.post(
+        f"/api/v1/alerts/{alert_id}/resolve", headers=stack.responder, json={"note": "freed space"}
+    )
     assert resolved.status_code == 200 and resolved.json()["status"] == "resolved"
     late_ack = await stack.http.post(f"/api/v1/alerts/{alert_id}/acknowledge", headers=stack.responder)
     assert late_ack.status_code == 409
@@ -92,7 +96,9 @@ async def test_event_to_signed_webhook_acknowledge_resolve(stack: Stack, receive
     assert detail["links"]["temporal_ui"].startswith(stack.settings.temporal_ui_url)
 
     # Same labels after resolution: a new alert with a new id.
-    await stack.http.post("/api/v1/events", headers=stack.responder, json={"events": [{"title": "again", "labels": labels}]})
+    await stack.http.post(
+        "/api/v1/events", headers=stack.responder, json={"events": [{"title": "again", "labels": labels}]}
+    )
     found = await eventually(lambda: find_by_key(stack, key), lambda found: len(found) == 2)
     assert {a["id"] for a in found} - {alert_id}
 
@@ -111,7 +117,9 @@ async def test_manual_alert_is_readable_at_once_and_refire_counts(stack: Stack) 
     assert (await get_alert(stack, alert_id))["event_count"] == 2
 
     edited = await stack.http.put(
-        f"/api/v1/alerts/{alert_id}", headers=stack.responder, json={"title": "Payment errors (EU)", "annotations": {"runbook": "x"}}
+        f"/api/v1/alerts/{alert_id}",
+        headers=stack.responder,
+        json={"title": "Payment errors (EU)", "annotations": {"runbook": "x"}},
     )
     assert edited.status_code == 200, edited.text
     assert edited.json()["title"] == "Payment errors (EU)"
@@ -169,20 +177,28 @@ async def test_bulk_action_and_statistics(stack: Stack) -> None:
     ids = []
     for i in range(3):
         created = await stack.http.post(
-            "/api/v1/alerts/", headers=stack.responder, json={"title": f"bulk {i}", "dedup_key": f"bulk-{i}", "severity": "high"}
+            "/api/v1/alerts/",
+            headers=stack.responder,
+            json={"title": f"bulk {i}", "dedup_key": f"bulk-{i}", "severity": "high"},
         )
         ids.append(created.json()["id"])
     ack = await stack.http.post(
-        "/api/v1/alerts/bulk_action", headers=stack.responder, json={"action": "acknowledge", "alert_ids": [*ids[:2], "missing"]}
+        "/api/v1/alerts/bulk_action",
+        headers=stack.responder,
+        json={"action": "acknowledge", "alert_ids": [*ids[:2], "missing"]},
     )
     assert ack.status_code == 200, ack.text
     results = {r["id"]: r for r in ack.json()["results"]}
     assert results[ids[0]]["ok"] and results[ids[1]]["alert_status"] == "acknowledged"
     assert results["missing"]["status"] == 404 and not results["missing"]["ok"]
-    resolve = await stack.http.post("/api/v1/alerts/bulk_action", headers=stack.responder, json={"action": "resolve", "alert_ids": ids})
+    resolve = await stack.http.post(
+        "/api/v1/alerts/bulk_action", headers=stack.responder, json={"action": "resolve", "alert_ids": ids}
+    )
     assert resolve.json()["succeeded"] == 3
 
-    twice = await stack.http.post("/api/v1/alerts/bulk_action", headers=stack.responder, json={"action": "resolve", "alert_ids": ids[:1]})
+    twice = await stack.http.post(
+        "/api/v1/alerts/bulk_action", headers=stack.responder, json={"action": "resolve", "alert_ids": ids[:1]}
+    )
     assert twice.json()["results"][0]["status"] == 409
 
     stats = (await stack.http.get("/api/v1/alerts/statistics", headers=stack.viewer)).json()
@@ -192,14 +208,18 @@ async def test_bulk_action_and_statistics(stack: Stack) -> None:
     assert stats["time_to_resolve"]["count"] == 3
     assert sum(bucket["count"] for bucket in stats["per_day"]) == 3
     inverted = await stack.http.get(
-        "/api/v1/alerts/statistics", headers=stack.viewer, params={"since": "2026-02-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"}
+        "/api/v1/alerts/statistics",
+        headers=stack.viewer,
+        params={"since": "2026-02-01T00:00:00Z", "until": "2026-01-01T00:00:00Z"},
     )
     assert inverted.status_code == 422
 
 
 async def test_search_attributes_let_operators_filter_in_temporal(stack: Stack, dev_env: WorkflowEnvironment) -> None:
     created = await stack.http.post(
-        "/api/v1/alerts/", headers=stack.responder, json={"title": "visible", "dedup_key": "ui", "severity": "critical", "category": "security"}
+        "/api/v1/alerts/",
+        headers=stack.responder,
+        json={"title": "visible", "dedup_key": "ui", "severity": "critical", "category": "security"},
     )
     alert_id = created.json()["id"]
     await stack.http.post(f"/api/v1/alerts/{alert_id}/acknowledge", headers=stack.responder)
@@ -227,4 +247,3 @@ async def test_openapi_documents_every_route(stack: Stack) -> None:
     for path in ("/api/v1/events", "/api/v1/alerts/", "/api/v1/alerts/{alert_id}/acknowledge", "/api/v1/channels"):
         assert path in spec["paths"]
     assert all(op.get("summary") for item in spec["paths"].values() for op in item.values())
-

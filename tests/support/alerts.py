@@ -10,7 +10,7 @@ from typing import TypeVar
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.channels import create_channel
-from workflows.payloads import AlertContent, AlertOptions, FireEvent
+from workflows.payloads import AlertContent, AlertOptions, FireEvent, Severity
 
 T = TypeVar("T")
 
@@ -46,7 +46,7 @@ def trigger(
 ) -> FireEvent:
     return FireEvent(
         action="trigger",
-        content=AlertContent(title=title, severity="high", labels=labels or {"host": "db1"}),  # type: ignore[arg-type]
+        content=AlertContent(title=title, severity=Severity.HIGH, labels=labels or {"host": "db1"}),
         options=AlertOptions(
             repeat_interval=repeat,
             notify_attempt_timeout=timedelta(seconds=5),
@@ -61,13 +61,13 @@ def resolve_event() -> FireEvent:
     return FireEvent(action="resolve", received_at=datetime.now(UTC), actor="test-source")
 
 
-async def eventually(probe: Callable[[], Awaitable[T]], check: Callable[[T], bool], timeout: float = 30.0) -> T:
+async def eventually(probe: Callable[[], Awaitable[T]], check: Callable[[T], bool], within: float = 30.0) -> T:
     """Poll `probe` until `check` holds (waiting for a condition, not for time to pass)."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + within
     while True:
         value = await probe()
         if check(value):
             return value
         if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"condition not reached within {timeout}s; last value: {value!r}")
+            raise AssertionError(f"condition not reached within {within}s; last value: {value!r}")
         await asyncio.sleep(0.05)

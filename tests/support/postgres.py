@@ -19,9 +19,9 @@ def server_url(tmp: Path) -> Iterator[str]:
     if given:
         yield given
         return
-    import pgserver
+    from pgserver.postgres_server import get_server
 
-    server = pgserver.get_server(tmp / "pgdata", cleanup_mode="stop")
+    server = get_server(tmp / "pgdata", cleanup_mode="stop")
     socket_dir = server.get_postmaster_info().socket_dir
     try:
         yield f"postgresql+asyncpg://postgres@/postgres?host={socket_dir}"

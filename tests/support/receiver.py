@@ -7,7 +7,7 @@ import json
 import socket
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import uvicorn
 from starlette.applications import Starlette
@@ -23,7 +23,7 @@ class Received:
 
     @property
     def json(self) -> dict[str, Any]:
-        return json.loads(self.body)
+        return cast(dict[str, Any], json.loads(self.body))
 
 
 @dataclass
@@ -67,9 +67,9 @@ class WebhookReceiver:
             await answer.hold.wait()
         return JSONResponse({"ok": answer.status < 300}, status_code=answer.status, headers=answer.headers)
 
-    async def wait_for(self, count: int, timeout: float = 60.0) -> list[Received]:
+    async def wait_for(self, count: int, within: float = 60.0) -> list[Received]:
         async with self._arrived:
-            await asyncio.wait_for(self._arrived.wait_for(lambda: len(self.received) >= count), timeout)
+            await asyncio.wait_for(self._arrived.wait_for(lambda: len(self.received) >= count), within)
         return list(self.received)
 
     def events(self) -> list[str]:
@@ -77,7 +77,7 @@ class WebhookReceiver:
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._server.serve())
-        while not self._server.started:
+        while not self._server.started:  # noqa: ASYNC110 (uvicorn offers no event for this)
             await asyncio.sleep(0.01)
 
     async def stop(self) -> None:

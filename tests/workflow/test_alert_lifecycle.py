@@ -3,9 +3,11 @@ real webhook receiver: repeat, acknowledge, resolve, re-fire, retries, continue-
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -24,16 +26,26 @@ from worker import build_worker
 from workflows.alert import AlertWorkflow
 from workflows.payloads import AcknowledgeRequest, AlertStatus, ResolveRequest
 
+HISTORIES = Path(__file__).resolve().parents[1] / "histories"
+
 
 @pytest.fixture
 async def alerting(
-    time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], settings: Settings
+    request: pytest.FixtureRequest,
+    time_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
 ) -> AsyncIterator[AlertingClient]:
     client = AlertingClient(
         time_env.client, task_queue=settings.temporal_task_queue, update_timeout=30, ingest_concurrency=8
     )
     async with build_worker(time_env.client, sessions, settings) as worker, worker:
         yield client
+        if os.environ.get("HERALD_RECORD_HISTORIES"):
+            # Refresh the committed histories that the replay test checks new code against.
+            for number, wf_id in enumerate(sorted(OPENED)):
+                history = await time_env.client.get_workflow_handle(wf_id).fetch_history()
+                (HISTORIES / f"{request.node.name}-{number}.json").write_text(history.to_json())
         # Alerts left open would hold the shared server's clock once their worker is gone.
         for wf_id in OPENED:
             try:
@@ -104,14 +116,19 @@ async def test_triggered_alert_notifies_then_repeats_until_acknowledged(
     row = await alert_row(sessions, tenant, "disk")
     assert row is not None and row.status == "resolved" and row.resolved_by == "alice"
     async with sessions() as session:
-        kinds = (await session.scalars(select(AlertEvent.kind).where(AlertEvent.alert_id == row.id).order_by(AlertEvent.id))).all()
+        kinds = (
+            await session.scalars(select(AlertEvent.kind).where(AlertEvent.alert_id == row.id).order_by(AlertEvent.id))
+        ).all()
     assert kinds[0] == "triggered"
     assert {"acknowledged", "resolved", "notification_delivered"} <= set(kinds)
 
 
 async def test_refires_count_without_restarting_the_repeat_timer(
-    alerting: AlertingClient, time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession],
-    tenant: str, receiver: WebhookReceiver,
+    alerting: AlertingClient,
+    time_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: str,
+    receiver: WebhookReceiver,
 ) -> None:
     await add_webhook(sessions, tenant, receiver.url)
     await open_alert(alerting, tenant, "flappy", repeat=timedelta(minutes=10))
@@ -122,13 +139,18 @@ async def test_refires_count_without_restarting_the_repeat_timer(
     # 12 minutes in, with re-fires every 4: the 10-minute repeat still fired once.
     await receiver.wait_for(2)
     assert receiver.events() == ["triggered", "renotified"]
-    row = await eventually(lambda: alert_row(sessions, tenant, "flappy"), lambda r: r is not None and r.event_count == 4)
+    row = await eventually(
+        lambda: alert_row(sessions, tenant, "flappy"), lambda r: r is not None and r.event_count == 4
+    )
     assert row is not None and row.last_seen > row.created_at
 
 
 async def test_resolve_event_closes_and_same_key_opens_a_new_alert(
-    alerting: AlertingClient, time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession],
-    tenant: str, receiver: WebhookReceiver,
+    alerting: AlertingClient,
+    time_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: str,
+    receiver: WebhookReceiver,
 ) -> None:
     await add_webhook(sessions, tenant, receiver.url)
     wf_id = await open_alert(alerting, tenant, "cpu")
@@ -153,8 +175,11 @@ async def test_resolve_event_closes_and_same_key_opens_a_new_alert(
 
 
 async def test_failing_webhook_is_retried_with_backoff_and_4xx_is_permanent(
-    alerting: AlertingClient, time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession],
-    tenant: str, receiver: WebhookReceiver,
+    alerting: AlertingClient,
+    time_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: str,
+    receiver: WebhookReceiver,
 ) -> None:
     await add_webhook(sessions, tenant, receiver.url)
     receiver.script.extend([Scripted(500), Scripted(503), Scripted(429, {"Retry-After": "120"})])
@@ -165,7 +190,9 @@ async def test_failing_webhook_is_retried_with_backoff_and_4xx_is_permanent(
     assert len({r.headers["idempotency-key"] for r in received}) == 1
     async with sessions() as session:
         delivery = await eventually(
-            lambda: session.scalar(select(Notification).where(Notification.tenant_id == tenant).execution_options(populate_existing=True)),
+            lambda: session.scalar(
+                select(Notification).where(Notification.tenant_id == tenant).execution_options(populate_existing=True)
+            ),
             lambda d: d is not None and d.status == "delivered",
         )
     assert delivery is not None and delivery.attempts == 4 and delivery.provider_status == 200
@@ -180,15 +207,20 @@ async def test_failing_webhook_is_retried_with_backoff_and_4xx_is_permanent(
     await open_alert(alerting, other, "bad")
     async with sessions() as session:
         failed = await eventually(
-            lambda: session.scalar(select(Notification).where(Notification.tenant_id == other).execution_options(populate_existing=True)),
+            lambda: session.scalar(
+                select(Notification).where(Notification.tenant_id == other).execution_options(populate_existing=True)
+            ),
             lambda d: d is not None and d.status == "failed",
         )
     assert failed is not None and failed.attempts == 1 and "400" in (failed.last_error or "")
 
 
 async def test_continue_as_new_keeps_state(
-    alerting: AlertingClient, time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession],
-    tenant: str, receiver: WebhookReceiver,
+    alerting: AlertingClient,
+    time_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: str,
+    receiver: WebhookReceiver,
 ) -> None:
     await add_webhook(sessions, tenant, receiver.url)
     wf_id = await open_alert(alerting, tenant, "can", repeat=timedelta(minutes=10), max_events_per_run=3)

@@ -1,0 +1,31 @@
+"""Committed AlertWorkflow histories must replay on the current code (determinism check).
+
+Refresh them after an intentional, `workflow.patched`-guarded change with:
+    HERALD_RECORD_HISTORIES=1 .venv/bin/pytest tests/workflow/test_alert_lifecycle.py
+and commit the new files next to the old ones (old ones must keep replaying).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowHistory
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.worker import Replayer
+
+from workflows.alert import AlertWorkflow
+
+HISTORIES = sorted((Path(__file__).resolve().parents[1] / "histories").glob("*.json"))
+
+
+def test_histories_are_committed() -> None:
+    assert len(HISTORIES) >= 5, "tests/histories lost its recorded AlertWorkflow histories"
+
+
+@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
+async def test_history_replays(path: Path) -> None:
+    history = WorkflowHistory.from_json(path.stem, path.read_text())  # noqa: ASYNC240 (small local file)
+    replayer = Replayer(workflows=[AlertWorkflow], data_converter=pydantic_data_converter)
+    result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
+    assert result.replay_failure is None
