@@ -1,0 +1,108 @@
+"""`herald dev` as a newcomer runs it: one command, real child processes, real HTTP.
+Stopping it with SIGTERM stops everything; a second run on the same data dir keeps the
+open alert (and its workflow); a port in use is a one-line error naming it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from devstack.ports import free_port
+from models.api_keys import new_key
+
+HERALD = str(Path(sys.executable).parent / "herald")
+
+
+class DevStack:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.api_port, self.temporal_port, self.ui_port = free_port(), free_port(), free_port()
+        self.admin_key = new_key()
+        self.process: subprocess.Popen[str] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    def argv(self) -> list[str]:
+        return [
+            HERALD, "dev", "--data-dir", str(self.data_dir), "--api-port", str(self.api_port),
+            "--temporal-port", str(self.temporal_port), "--ui-port", str(self.ui_port),
+        ]  # fmt: skip
+
+    def start(self) -> None:
+        env = {**os.environ, "HERALD_ADMIN_API_KEY": self.admin_key}
+        self.process = subprocess.Popen(self.argv(), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    async def ready(self) -> str:
+        """Wait until the banner is printed; return the output so far."""
+        assert self.process is not None and self.process.stdout is not None
+        lines: list[str] = []
+        while True:
+            line = await asyncio.to_thread(self.process.stdout.readline)
+            if not line:
+                raise AssertionError("herald dev exited early:\n" + "".join(lines))
+            lines.append(line)
+            if "Press Ctrl-C to stop" in line:
+                return "".join(lines)
+
+    def stop(self) -> int:
+        assert self.process is not None
+        children = psutil.Process(self.process.pid).children(recursive=True)
+        self.process.send_signal(signal.SIGTERM)
+        code = self.process.wait(timeout=60)
+        _, alive = psutil.wait_procs(children, timeout=10)
+        assert not alive, f"children left running: {[p.name() for p in alive]}"
+        return code
+
+
+@pytest.fixture
+def dev_stack(tmp_path: Path) -> Iterator[DevStack]:
+    stack = DevStack(tmp_path / "herald-data")
+    yield stack
+    if stack.process is not None and stack.process.poll() is None:
+        stack.process.kill()
+
+
+async def test_herald_dev_runs_stops_and_resumes(dev_stack: DevStack) -> None:
+    dev_stack.start()
+    banner = await dev_stack.ready()
+    assert f"{dev_stack.url}/docs" in banner and f"127.0.0.1:{dev_stack.ui_port}" in banner
+    assert dev_stack.admin_key in banner and "HERALD_ADMIN_API_KEY" in banner
+    auth = {"Authorization": f"Bearer {dev_stack.admin_key}"}
+    async with httpx.AsyncClient(base_url=dev_stack.url, headers=auth, timeout=30) as http:
+        created = await http.post("/api/v1/alerts/", json={"title": "survives restarts", "dedup_key": "durable"})
+        assert created.status_code == 201, created.text
+        alert_id = created.json()["id"]
+        health = await http.get("/api/v1/alerts/health")
+        assert health.status_code == 200, health.text
+        ui = await http.get(f"http://127.0.0.1:{dev_stack.ui_port}/")
+        assert ui.status_code == 200
+    assert dev_stack.stop() == 0
+
+    # Run it again on the same data dir: the alert and its workflow are still there.
+    dev_stack.start()
+    await dev_stack.ready()
+    async with httpx.AsyncClient(base_url=dev_stack.url, headers=auth, timeout=30) as http:
+        alert = await http.get(f"/api/v1/alerts/{alert_id}")
+        assert alert.status_code == 200 and alert.json()["status"] == "triggered"
+        ack = await http.post(f"/api/v1/alerts/{alert_id}/acknowledge")  # the workflow is still alive
+        assert ack.status_code == 200, ack.text
+
+        clash = subprocess.run(
+            [HERALD, "dev", "--data-dir", str(dev_stack.data_dir) + "-2", "--api-port", str(dev_stack.api_port),
+             "--temporal-port", str(free_port()), "--ui-port", str(free_port())],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert clash.returncode == 1
+        assert f"port {dev_stack.api_port} (api-port) is already in use" in clash.stderr
+    assert dev_stack.stop() == 0
