@@ -53,9 +53,25 @@ CATEGORY = SearchAttributeKey.for_keyword("HeraldCategory")
 FIRST_EVENT_TIMEOUT = timedelta(minutes=10)
 CLOSING_MESSAGE = "alert is closing after resolution; retry to open a new one"
 
+DELIVERY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=5)
+)
+
 # Projection writes are local activities: short, idempotent, no extra server round-trip.
 LOCAL_TIMEOUT = timedelta(seconds=10)
 LOCAL_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10))
+
+
+def _application_failure(err: BaseException) -> ApplicationError | None:
+    """The ApplicationError an activity raised. A failed local activity may surface it bare
+    instead of wrapped in ActivityError, so accept both shapes."""
+    cause = err.cause if isinstance(err, ActivityError) else err
+    return cause if isinstance(cause, ApplicationError) else None
+
+
+def _permanent(err: BaseException) -> bool:
+    failure = _application_failure(err)
+    return failure is not None and failure.non_retryable
 
 
 def search_attributes(tenant_id: str, content: AlertContent, status: AlertStatus) -> list[SearchAttributePair[str]]:
@@ -282,9 +298,16 @@ class AlertWorkflow:
         )
 
     def _upsert_search_attributes(self) -> None:
+        """Upsert only what changed: an unchanged upsert still costs a visibility write."""
         view = self._require_view()
-        pairs = search_attributes(self._tenant_id, view.content, view.status)
-        workflow.upsert_search_attributes([pair.key.value_set(pair.value) for pair in pairs])
+        current = workflow.info().typed_search_attributes
+        changed = [
+            pair.key.value_set(pair.value)
+            for pair in search_attributes(self._tenant_id, view.content, view.status)
+            if current.get(pair.key) != pair.value
+        ]
+        if changed:
+            workflow.upsert_search_attributes(changed)
 
     def _details(self) -> str:
         view = self._require_view()
@@ -318,24 +341,21 @@ class AlertWorkflow:
         if previous is not None:
             # Keep per-channel order (a "resolved" never overtakes its "triggered").
             await asyncio.gather(previous, return_exceptions=True)
+        summary = f"notify {channel.type} '{channel.name}': {request.event.value}"
         try:
-            result: DeliveryResult = await workflow.execute_activity(
-                "notify.send",
-                request,
-                result_type=DeliveryResult,
-                start_to_close_timeout=self._options.notify_attempt_timeout,
-                schedule_to_close_timeout=self._options.notify_give_up_after,
-                retry_policy=RetryPolicy(
-                    initial_interval=timedelta(seconds=2),
-                    backoff_coefficient=2.0,
-                    maximum_interval=timedelta(minutes=5),
-                ),
-                summary=f"notify {channel.type} '{channel.name}': {request.event.value}",
-            )
-        except ActivityError as err:
-            cause = err.cause
-            permanent = isinstance(cause, ApplicationError) and cause.non_retryable
-            if not permanent:
+            result = await self._first_attempt(request, summary)
+            if result is None:
+                result = await workflow.execute_activity(
+                    "notify.send",
+                    request,
+                    result_type=DeliveryResult,
+                    start_to_close_timeout=self._options.notify_attempt_timeout,
+                    schedule_to_close_timeout=self._options.notify_give_up_after,
+                    retry_policy=DELIVERY_RETRY,
+                    summary=summary + " (retrying)",
+                )
+        except (ActivityError, ApplicationError) as err:
+            if not _permanent(err):
                 # Timed out (gave up): the activity could not record that itself.
                 await workflow.execute_local_activity(
                     "notify.abandon",
@@ -344,7 +364,7 @@ class AlertWorkflow:
                         alert_id=request.alert.alert_id,
                         tenant_id=self._tenant_id,
                         channel_name=channel.name,
-                        reason=str(cause or err),
+                        reason=str(_application_failure(err) or err.__cause__ or err),
                         at=workflow.now(),
                     ),
                     start_to_close_timeout=LOCAL_TIMEOUT,
@@ -354,6 +374,28 @@ class AlertWorkflow:
         if result.status == "delivered" and request.event in (NotifyEvent.TRIGGERED, NotifyEvent.RENOTIFIED):
             if channel.id not in self._notified:
                 self._notified.append(channel.id)
+
+    async def _first_attempt(self, request: NotifyInput, summary: str) -> DeliveryResult | None:
+        """Try once as a local activity: most deliveries succeed at once, and this one costs
+        no extra round-trips to the Temporal server. A retryable failure returns None (after
+        the provider's Retry-After, if any) and the caller retries as a regular activity."""
+        try:
+            result: DeliveryResult = await workflow.execute_local_activity(
+                "notify.send",
+                request,
+                result_type=DeliveryResult,
+                start_to_close_timeout=self._options.notify_attempt_timeout,
+                retry_policy=RetryPolicy(maximum_attempts=1),
+                summary=summary,
+            )
+            return result
+        except (ActivityError, ApplicationError) as err:
+            if _permanent(err):
+                raise
+            failure = _application_failure(err)
+            delay = failure.next_retry_delay if failure is not None else None
+            await workflow.sleep(delay or DELIVERY_RETRY.initial_interval)
+            return None
 
     # ------------------------------------------------------------------ handlers
 

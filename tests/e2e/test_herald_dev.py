@@ -41,7 +41,9 @@ class DevStack:
 
     def start(self) -> None:
         env = {**os.environ, "HERALD_ADMIN_API_KEY": self.admin_key}
-        self.process = subprocess.Popen(self.argv(), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.process = subprocess.Popen(
+            self.argv(), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
 
     async def ready(self) -> str:
         """Wait until the banner is printed; return the output so far."""
@@ -98,7 +100,8 @@ async def test_herald_dev_runs_stops_and_resumes(dev_stack: DevStack) -> None:
         ack = await http.post(f"/api/v1/alerts/{alert_id}/acknowledge")  # the workflow is still alive
         assert ack.status_code == 200, ack.text
 
-        clash = subprocess.run(
+        clash = await asyncio.to_thread(
+            subprocess.run,
             [HERALD, "dev", "--data-dir", str(dev_stack.data_dir) + "-2", "--api-port", str(dev_stack.api_port),
              "--temporal-port", str(free_port()), "--ui-port", str(free_port())],
             capture_output=True, text=True, timeout=60,

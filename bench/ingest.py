@@ -1,0 +1,243 @@
+"""Ingest benchmark against a `herald dev` stack that this script starts in a temp dir.
+
+Prints:
+  (a) raw Temporal signal-with-start rate on the same server (baseline, no Herald code);
+  (b) Herald's ingest rate through POST /api/v1/events for N distinct alerts, measured
+      until every alert is projected in PostgreSQL, and its ratio to (a);
+  (c) event → webhook delivery latency p50 / p99 at a steady rate (default 20 events/s);
+  (d) peak RSS of the worker, the API and the Temporal server.
+
+Usage: .venv/bin/python bench/ingest.py [--alerts 10000] [--rate 20] [--seconds 30]
+Traffic goes only to 127.0.0.1; every loop is bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from temporalio.client import Client
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from devstack.ports import free_port  # noqa: E402
+from models.api_keys import new_key  # noqa: E402
+
+
+class Stack:
+    def __init__(self, data_dir: Path) -> None:
+        self.api_port, self.temporal_port, self.ui_port = free_port(), free_port(), free_port()
+        self.key = new_key()
+        self.data_dir = data_dir
+        self.process: subprocess.Popen[str] | None = None
+
+    def start(self) -> None:
+        argv = [
+            str(Path(sys.executable).parent / "herald"), "dev", "--data-dir", str(self.data_dir),
+            "--api-port", str(self.api_port), "--temporal-port", str(self.temporal_port), "--ui-port", str(self.ui_port),
+        ]  # fmt: skip
+        env = {**os.environ, "HERALD_ADMIN_API_KEY": self.key, "HERALD_WORKER_MAX_CACHED_WORKFLOWS": "12000"}
+        self.process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert self.process.stdout is not None
+        deadline = time.monotonic() + 120
+        for line in self.process.stdout:
+            if "Press Ctrl-C" in line:
+                return
+            if time.monotonic() > deadline:
+                break
+        raise SystemExit("herald dev did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=60)
+
+    def processes(self) -> dict[str, psutil.Process]:
+        assert self.process is not None
+        found: dict[str, psutil.Process] = {}
+        for child in psutil.Process(self.process.pid).children(recursive=True):
+            cmdline = " ".join(child.cmdline())
+            if "cli worker" in cmdline:
+                found["worker"] = child
+            elif "cli api" in cmdline:
+                found["api"] = child
+            elif "start-dev" in cmdline:
+                found["temporal"] = child
+        return found
+
+
+class PeakRss:
+    def __init__(self, processes: dict[str, psutil.Process]) -> None:
+        self.processes = processes
+        self.peak = dict.fromkeys(processes, 0)
+
+    async def sample_forever(self) -> None:
+        while True:
+            for name, process in self.processes.items():
+                try:
+                    self.peak[name] = max(self.peak[name], process.memory_info().rss)
+                except psutil.Error:
+                    pass
+            await asyncio.sleep(0.25)
+
+
+async def baseline(stack: Stack, count: int) -> float:
+    """(a) signal-with-start of a workflow type no worker runs: Temporal's own ceiling."""
+    client = await Client.connect(f"127.0.0.1:{stack.temporal_port}")
+    run = uuid.uuid4().hex[:6]
+    slots = asyncio.Semaphore(64)
+
+    async def one(i: int) -> None:
+        async with slots:
+            await client.start_workflow(
+                "BenchBaseline",
+                id=f"bench-{run}-{i}",
+                task_queue="bench-baseline",
+                start_signal="fire",
+                start_signal_args=[{"i": i}],
+            )
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(count)))
+    rate = count / (time.perf_counter() - started)
+    for i in range(count):  # leave nothing running on the server before (b)
+        await client.get_workflow_handle(f"bench-{run}-{i}").terminate()
+    return rate
+
+
+async def herald_ingest(http: httpx.AsyncClient, count: int, batch: int = 500) -> tuple[float, float]:
+    """(b) POST /api/v1/events until every alert is projected; returns (accept rate, projected rate)."""
+    run = uuid.uuid4().hex[:6]
+    bodies: list[dict[str, Any]] = [
+        {
+            "events": [
+                {"title": f"bench {i}", "labels": {"bench": run, "n": str(i)}} for i in range(s, min(s + batch, count))
+            ]
+        }
+        for s in range(0, count, batch)
+    ]
+    slots = asyncio.Semaphore(4)
+
+    async def post(body: dict[str, object]) -> None:
+        async with slots:
+            response = await http.post("/api/v1/events", json=body)
+            response.raise_for_status()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(post(b) for b in bodies))
+    accepted = time.perf_counter() - started
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        page = (await http.get("/api/v1/alerts/", params={"label": f"bench={run}", "limit": 1})).json()
+        if page["total"] >= count:
+            break
+        await asyncio.sleep(0.2)
+    projected = time.perf_counter() - started
+    return count / accepted, count / projected
+
+
+async def latency(http: httpx.AsyncClient, rate: float, seconds: float) -> list[float]:
+    """(c) steady rate of new alerts to a webhook channel; seconds from POST to receipt."""
+    sent: dict[str, float] = {}
+    got: dict[str, float] = {}
+
+    async def hook(request: Request) -> Response:
+        body = await request.json()
+        if body["event"] == "triggered":
+            got.setdefault(body["alert"]["labels"]["lat"], time.perf_counter())
+        return Response(status_code=204)
+
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(Starlette(routes=[Route("/", hook, methods=["POST"])]), port=port, log_level="warning")
+    )
+    task = asyncio.create_task(server.serve())
+    channel = await http.post(
+        "/api/v1/channels",
+        json={
+            "name": f"bench-{uuid.uuid4().hex[:6]}",
+            "type": "webhook",
+            "config": {"url": f"http://127.0.0.1:{port}/"},
+        },
+    )
+    channel.raise_for_status()
+    channel_id = channel.json()["id"]
+    total = int(rate * seconds)
+    started = time.perf_counter()
+    for i in range(total):
+        await asyncio.sleep(max(0.0, started + i / rate - time.perf_counter()))
+        tag = uuid.uuid4().hex
+        sent[tag] = time.perf_counter()
+        response = await http.post(
+            "/api/v1/events", json={"events": [{"title": "latency", "labels": {"lat": tag}, "channels": [channel_id]}]}
+        )
+        response.raise_for_status()
+    deadline = time.monotonic() + 60
+    while len(got) < total and time.monotonic() < deadline:  # noqa: ASYNC110 (bounded wait for deliveries)
+        await asyncio.sleep(0.1)
+    server.should_exit = True
+    await task
+    return sorted(got[t] - sent[t] for t in got)
+
+
+def percentile(values: list[float], q: float) -> float:
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--alerts", type=int, default=10_000)
+    parser.add_argument("--rate", type=float, default=20.0)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="herald-bench-") as tmp:
+        stack = Stack(Path(tmp) / "data")
+        stack.start()
+        try:
+            rss = PeakRss(stack.processes())
+            sampler = asyncio.create_task(rss.sample_forever())
+            print(f"herald bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, {args.alerts} alerts")
+            raw = await baseline(stack, args.alerts)
+            print(f"(a) raw signal-with-start:        {raw:8.0f} workflows/s")
+            headers = {"Authorization": f"Bearer {stack.key}"}
+            async with httpx.AsyncClient(
+                base_url=f"http://127.0.0.1:{stack.api_port}", headers=headers, timeout=120
+            ) as http:
+                accepted, projected = await herald_ingest(http, args.alerts)
+                print(f"(b) Herald ingest, accepted:      {accepted:8.0f} alerts/s")
+                print(
+                    f"    Herald ingest, projected:     {projected:8.0f} alerts/s  (ratio to (a): {projected / raw:.2f})"
+                )
+                lat = await latency(http, args.rate, args.seconds)
+                print(
+                    f"(c) event → webhook at {args.rate:g}/s:     p50 {percentile(lat, 0.5) * 1000:6.0f} ms, "
+                    f"p99 {percentile(lat, 0.99) * 1000:6.0f} ms  ({len(lat)} of {int(args.rate * args.seconds)} delivered)"
+                )
+            sampler.cancel()
+            peaks = ", ".join(f"{name} {value / 2**20:.0f} MiB" for name, value in sorted(rss.peak.items()))
+            print(f"(d) peak RSS: {peaks}")
+        finally:
+            stack.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
