@@ -4,10 +4,10 @@ Prints:
   (a) raw Temporal signal-with-start rate on the same server (baseline, no Herald code);
   (b) Herald's ingest rate through POST /api/v1/events for N distinct alerts, measured
       until every alert is projected in PostgreSQL, and its ratio to (a);
-  (c) event → webhook delivery latency p50 / p99 at a steady rate (default 20 events/s);
+  (c) event → webhook delivery latency p50 / p99 at steady rates (default 5 and 20 events/s);
   (d) peak RSS of the worker, the API and the Temporal server.
 
-Usage: .venv/bin/python bench/ingest.py [--alerts 10000] [--rate 20] [--seconds 30]
+Usage: .venv/bin/python bench/ingest.py [--alerts 10000] [--rates 5,20] [--seconds 30]
 Traffic goes only to 127.0.0.1; every loop is bounded in count and time.
 """
 
@@ -118,8 +118,12 @@ async def baseline(stack: Stack, count: int) -> float:
     started = time.perf_counter()
     await asyncio.gather(*(one(i) for i in range(count)))
     rate = count / (time.perf_counter() - started)
-    for i in range(count):  # leave nothing running on the server before (b)
-        await client.get_workflow_handle(f"bench-{run}-{i}").terminate()
+
+    async def terminate(i: int) -> None:  # leave nothing running on the server before (b)
+        async with slots:
+            await client.get_workflow_handle(f"bench-{run}-{i}").terminate()
+
+    await asyncio.gather(*(terminate(i) for i in range(count)))
     return rate
 
 
@@ -205,7 +209,7 @@ def percentile(values: list[float], q: float) -> float:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--alerts", type=int, default=10_000)
-    parser.add_argument("--rate", type=float, default=20.0)
+    parser.add_argument("--rates", default="5,20", help="steady event rates for (c), comma-separated")
     parser.add_argument("--seconds", type=float, default=30.0)
     args = parser.parse_args()
 
@@ -227,11 +231,12 @@ async def main() -> None:
                 print(
                     f"    Herald ingest, projected:     {projected:8.0f} alerts/s  (ratio to (a): {projected / raw:.2f})"
                 )
-                lat = await latency(http, args.rate, args.seconds)
-                print(
-                    f"(c) event → webhook at {args.rate:g}/s:     p50 {percentile(lat, 0.5) * 1000:6.0f} ms, "
-                    f"p99 {percentile(lat, 0.99) * 1000:6.0f} ms  ({len(lat)} of {int(args.rate * args.seconds)} delivered)"
-                )
+                for rate in (float(r) for r in args.rates.split(",")):
+                    lat = await latency(http, rate, args.seconds)
+                    print(
+                        f"(c) event → webhook at {rate:g}/s:     p50 {percentile(lat, 0.5) * 1000:6.0f} ms, "
+                        f"p99 {percentile(lat, 0.99) * 1000:6.0f} ms  ({len(lat)} of {int(rate * args.seconds)} delivered)"
+                    )
             sampler.cancel()
             peaks = ", ".join(f"{name} {value / 2**20:.0f} MiB" for name, value in sorted(rss.peak.items()))
             print(f"(d) peak RSS: {peaks}")
