@@ -58,24 +58,33 @@ class NotifyActivities:
         alert = request.alert
         async with self._sessions.begin() as session:
             channel = await get_channel(session=session, tenant_id=alert.tenant_id, channel_id=request.channel_id)
-            if channel is None:
-                raise ApplicationError(f"channel {request.channel_id} no longer exists", non_retryable=True)
-            target = ChannelTarget(
-                id=channel.id, name=channel.name, type=channel.type, config=dict(channel.config), secret=channel.secret
+            if channel is not None:
+                target = ChannelTarget(
+                    id=channel.id,
+                    name=channel.name,
+                    type=channel.type,
+                    config=dict(channel.config),
+                    secret=channel.secret,
+                )
+                row = await begin_attempt(
+                    session=session,
+                    idempotency_key=request.idempotency_key,
+                    tenant_id=alert.tenant_id,
+                    alert_id=alert.alert_id,
+                    channel_id=channel.id,
+                    channel_name=channel.name,
+                    channel_type=channel.type,
+                    event=request.event.value,
+                )
+            else:
+                await self._record_missing_channel(session, request)
+        if channel is None:
+            raise ApplicationError(
+                f"channel {request.channel_id} no longer exists", type="PermanentDeliveryError", non_retryable=True
             )
-            row = await begin_attempt(
-                session=session,
-                idempotency_key=request.idempotency_key,
-                tenant_id=alert.tenant_id,
-                alert_id=alert.alert_id,
-                channel_id=channel.id,
-                channel_name=channel.name,
-                channel_type=channel.type,
-                event=request.event.value,
-            )
-            if row.status == "delivered":
-                return DeliveryResult(status="skipped", provider_status=row.provider_status, attempts=row.attempts)
-            attempt = row.attempts
+        if row.status == "delivered":
+            return DeliveryResult(status="skipped", provider_status=row.provider_status, attempts=row.attempts)
+        attempt = row.attempts
         sender = self._senders.get(target.type)
         message = Message(
             event=request.event,
@@ -102,6 +111,22 @@ class NotifyActivities:
             ) from err
         await self._record(request, target, attempt, "delivered", sent.provider_status, None)
         return DeliveryResult(status="delivered", provider_status=sent.provider_status, attempts=attempt)
+
+    async def _record_missing_channel(self, session: AsyncSession, request: NotifyInput) -> None:
+        """A deleted channel ends the delivery; the timeline says why."""
+        alert = request.alert
+        await add_timeline_entry(
+            session=session,
+            tenant_id=alert.tenant_id,
+            alert_id=alert.alert_id,
+            dedup=f"delivery:{request.idempotency_key}:missing-channel",
+            entry=TimelineEntry(
+                kind="notification_failed",
+                at=datetime.now(UTC),
+                actor="herald",
+                message=f"{request.event.value}: channel {request.channel_id} no longer exists",
+            ),
+        )
 
     async def _record(
         self,

@@ -11,7 +11,7 @@ from temporalio import activity
 
 from models.channels import channels_for_alert
 from models.projection import add_timeline_entry, upsert_alert
-from workflows.payloads import ChannelRef, OpenAlertInput, RecordInput
+from workflows.payloads import ChannelRef, OpenAlertInput, RecordInput, TimelineEntry
 
 
 class ProjectionActivities:
@@ -30,6 +30,21 @@ class ProjectionActivities:
             channels = await channels_for_alert(
                 session=session, tenant_id=view.tenant_id, channel_ids=request.channel_ids
             )
+            missing = sorted(set(request.channel_ids or []) - {c.id for c in channels})
+            if missing:
+                # Deleted between ingest (which checked them) and now: say so, never drop silently.
+                await add_timeline_entry(
+                    session=session,
+                    tenant_id=view.tenant_id,
+                    alert_id=view.alert_id,
+                    dedup="open:missing-channels",
+                    entry=TimelineEntry(
+                        kind="notification_failed",
+                        at=request.entry.at,
+                        actor="herald",
+                        message=f"listed channels no longer exist: {', '.join(missing)}",
+                    ),
+                )
         return [ChannelRef(id=c.id, name=c.name, type=c.type) for c in channels]
 
     @activity.defn(name="alert.record")

@@ -187,7 +187,7 @@ async def statistics(*, session: AsyncSession, tenant_id: str, since: datetime, 
         return {str(key): int(count) for key, count in rows.all()}
 
     by_status = await counts(Alert.status)
-    day = func.date_trunc("day", Alert.created_at)
+    day = func.date_trunc("day", func.timezone("UTC", Alert.created_at))  # UTC days, whatever the server's zone
     per_day = await session.execute(select(day, func.count()).where(*where).group_by(day).order_by(day))
     return Statistics(
         total=sum(by_status.values()),

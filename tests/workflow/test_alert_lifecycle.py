@@ -18,7 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 from alerting.client import AlertingClient, IngestItem
 from alerting.errors import TransitionRejected
 from models.keys import workflow_id
-from models.tables import Alert, AlertEvent, Notification
+from models.tables import Alert, AlertEvent, Channel, Notification
 from settings import Settings
 from tests.support.alerts import add_webhook, eventually, resolve_event, trigger
 from tests.support.receiver import Scripted, WebhookReceiver
@@ -245,3 +245,30 @@ async def test_continue_as_new_keeps_state(
     await receiver.wait_for(3)
     assert receiver.events()[-1] == "resolved"
     assert workflow_id(tenant, "can") == wf_id
+
+
+async def test_deleted_channel_is_a_recorded_permanent_failure(
+    alerting: AlertingClient,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: str,
+    receiver: WebhookReceiver,
+) -> None:
+    channel_id = await add_webhook(sessions, tenant, receiver.url)
+    other_id = await add_webhook(sessions, tenant, receiver.url, name="kept")
+    async with sessions.begin() as session:
+        channel = await session.get(Channel, channel_id)
+        assert channel is not None
+        await session.delete(channel)
+    event = trigger()
+    event.options.channel_ids = [channel_id, other_id]
+    [outcome] = await alerting.ingest([IngestItem(tenant, "gone", event)])
+    OPENED.add(outcome.workflow_id)
+    await receiver.wait_for(1)  # the remaining channel is still notified
+
+    async def kinds() -> list[str]:
+        async with sessions() as session:
+            rows = await session.scalars(select(AlertEvent.kind).where(AlertEvent.tenant_id == tenant))
+            return list(rows.all())
+
+    found = await eventually(kinds, lambda k: "notification_delivered" in k)
+    assert found.count("notification_failed") == 1  # the deleted channel is named in the timeline

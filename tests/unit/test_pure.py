@@ -1,0 +1,86 @@
+"""Pure functions: group keys, webhook payload and signature, response classification."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+
+from activities.channels.base import (
+    Links,
+    Message,
+    PermanentDeliveryError,
+    RetryableDeliveryError,
+    classify_response,
+    parse_retry_after,
+)
+from activities.channels.webhook import build_payload, sign
+from models.keys import labels_key, workflow_id
+from workflows.payloads import AlertContent, AlertStatus, AlertView, NotifyEvent
+
+
+def test_labels_key_is_stable_order_free_and_tenant_scoped() -> None:
+    key = labels_key("acme", {"host": "db1", "check": "disk"})
+    assert key == labels_key("acme", {"check": "disk", "host": "db1"})
+    assert key != labels_key("other", {"host": "db1", "check": "disk"})
+    assert key != labels_key("acme", {"host": "db1"})
+    # The documented recipe, computed independently:
+    canonical = json.dumps(["acme", [["check", "disk"], ["host", "db1"]]], separators=(",", ":"))
+    assert key == hashlib.sha256(canonical.encode()).hexdigest()[:32]
+    assert workflow_id("acme", key) == f"alert/acme/{key}"
+
+
+def test_signature_matches_an_independent_hmac() -> None:
+    body = b'{"event":"triggered"}'
+    expected = hmac.new(b"secret-key", b"1700000000." + body, hashlib.sha256).hexdigest()
+    assert sign("secret-key", "1700000000", body) == f"sha256={expected}"
+
+
+def test_payload_carries_the_alert_and_links() -> None:
+    now = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    view = AlertView(
+        alert_id="a1",
+        workflow_id="alert/t/k",
+        tenant_id="t",
+        key="k",
+        status=AlertStatus.ACKNOWLEDGED,
+        content=AlertContent(title="CPU", labels={"host": "x"}),
+        event_count=3,
+        first_seen=now,
+        last_seen=now,
+        acknowledged_at=now,
+        acknowledged_by="alice",
+    )
+    payload = build_payload(Message(NotifyEvent.ACKNOWLEDGED, view, Links("http://api/a1", "http://ui/wf"), "idem"))
+    assert payload["event"] == "acknowledged"
+    assert payload["alert"]["id"] == "a1" and payload["alert"]["acknowledged_by"] == "alice"
+    assert payload["alert"]["first_seen"] == "2026-01-02T03:04:05+00:00"
+    assert payload["links"] == {"api": "http://api/a1", "temporal_ui": "http://ui/wf"}
+
+
+@pytest.mark.parametrize("status", [200, 201, 202, 204])
+def test_2xx_is_delivered(status: int) -> None:
+    assert classify_response(httpx.Response(status)).provider_status == status
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_5xx_is_retryable(status: int) -> None:
+    with pytest.raises(RetryableDeliveryError):
+        classify_response(httpx.Response(status, text="boom"))
+
+
+def test_429_carries_retry_after() -> None:
+    with pytest.raises(RetryableDeliveryError) as caught:
+        classify_response(httpx.Response(429, headers={"Retry-After": "7"}))
+    assert caught.value.retry_after == 7.0
+    assert parse_retry_after("Wed, 21 Oct 2026 07:28:00 GMT") is None  # falls back to our backoff
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 410, 422])
+def test_other_4xx_is_permanent_with_the_providers_text(status: int) -> None:
+    with pytest.raises(PermanentDeliveryError, match="bad token"):
+        classify_response(httpx.Response(status, text="bad token"))
