@@ -62,16 +62,10 @@ LOCAL_TIMEOUT = timedelta(seconds=10)
 LOCAL_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10))
 
 
-def _application_failure(err: BaseException) -> ApplicationError | None:
-    """The ApplicationError an activity raised. A failed local activity may surface it bare
-    instead of wrapped in ActivityError, so accept both shapes."""
-    cause = err.cause if isinstance(err, ActivityError) else err
-    return cause if isinstance(cause, ApplicationError) else None
-
-
-def _permanent(err: BaseException) -> bool:
-    failure = _application_failure(err)
-    return failure is not None and failure.non_retryable
+def _permanent(err: ActivityError) -> bool:
+    """The activity said retrying cannot help (and recorded why itself)."""
+    cause = err.cause
+    return isinstance(cause, ApplicationError) and cause.non_retryable
 
 
 def search_attributes(tenant_id: str, content: AlertContent, status: AlertStatus) -> list[SearchAttributePair[str]]:
@@ -112,6 +106,7 @@ class AlertWorkflow:
             self._seq = carried.next_seq
             self._projected_version = carried.view.version
             self._reopen_with = carried.reopen_with
+            self._early_events = carried.reopen_extra_events
 
     # ------------------------------------------------------------------ main loop
 
@@ -151,7 +146,12 @@ class AlertWorkflow:
                 AlertStart(
                     tenant_id=self._tenant_id,
                     key=self._key,
-                    carried=CarriedState(view=view, options=self._options, next_seq=0, reopen_with=self._reopen_with),
+                    carried=CarriedState(
+                        view=view,
+                        options=self._options,
+                        reopen_with=self._reopen_with,
+                        reopen_extra_events=self._early_events,
+                    ),
                 )
             )
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -341,20 +341,17 @@ class AlertWorkflow:
         if previous is not None:
             # Keep per-channel order (a "resolved" never overtakes its "triggered").
             await asyncio.gather(previous, return_exceptions=True)
-        summary = f"notify {channel.type} '{channel.name}': {request.event.value}"
         try:
-            result = await self._first_attempt(request, summary)
-            if result is None:
-                result = await workflow.execute_activity(
-                    "notify.send",
-                    request,
-                    result_type=DeliveryResult,
-                    start_to_close_timeout=self._options.notify_attempt_timeout,
-                    schedule_to_close_timeout=self._options.notify_give_up_after,
-                    retry_policy=DELIVERY_RETRY,
-                    summary=summary + " (retrying)",
-                )
-        except (ActivityError, ApplicationError) as err:
+            result: DeliveryResult = await workflow.execute_activity(
+                "notify.send",
+                request,
+                result_type=DeliveryResult,
+                start_to_close_timeout=self._options.notify_attempt_timeout,
+                schedule_to_close_timeout=self._options.notify_give_up_after,
+                retry_policy=DELIVERY_RETRY,
+                summary=f"notify {channel.type} '{channel.name}': {request.event.value}",
+            )
+        except ActivityError as err:
             if not _permanent(err):
                 # Timed out (gave up): the activity could not record that itself.
                 await workflow.execute_local_activity(
@@ -364,7 +361,7 @@ class AlertWorkflow:
                         alert_id=request.alert.alert_id,
                         tenant_id=self._tenant_id,
                         channel_name=channel.name,
-                        reason=str(_application_failure(err) or err.__cause__ or err),
+                        reason=str(err.cause or err),
                         at=workflow.now(),
                     ),
                     start_to_close_timeout=LOCAL_TIMEOUT,
@@ -374,28 +371,6 @@ class AlertWorkflow:
         if result.status == "delivered" and request.event in (NotifyEvent.TRIGGERED, NotifyEvent.RENOTIFIED):
             if channel.id not in self._notified:
                 self._notified.append(channel.id)
-
-    async def _first_attempt(self, request: NotifyInput, summary: str) -> DeliveryResult | None:
-        """Try once as a local activity: most deliveries succeed at once, and this one costs
-        no extra round-trips to the Temporal server. A retryable failure returns None (after
-        the provider's Retry-After, if any) and the caller retries as a regular activity."""
-        try:
-            result: DeliveryResult = await workflow.execute_local_activity(
-                "notify.send",
-                request,
-                result_type=DeliveryResult,
-                start_to_close_timeout=self._options.notify_attempt_timeout,
-                retry_policy=RetryPolicy(maximum_attempts=1),
-                summary=summary,
-            )
-            return result
-        except (ActivityError, ApplicationError) as err:
-            if _permanent(err):
-                raise
-            failure = _application_failure(err)
-            delay = failure.next_retry_delay if failure is not None else None
-            await workflow.sleep(delay or DELIVERY_RETRY.initial_interval)
-            return None
 
     # ------------------------------------------------------------------ handlers
 
@@ -434,8 +409,11 @@ class AlertWorkflow:
                 self._early_events += 1
             return
         if view.status == AlertStatus.RESOLVED:
+            # This incident is over: the trigger opens the next one (carried across continue-as-new).
             if self._reopen_with is None:
                 self._reopen_with = event
+            else:
+                self._early_events += 1
             return
         self._count_refire(event)
 

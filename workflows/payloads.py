@@ -119,6 +119,7 @@ class CarriedState(BaseModel):
     notified_channel_ids: list[str] = Field(default_factory=list)
     next_seq: int = 0
     reopen_with: FireEvent | None = None  # a trigger that arrived while resolving
+    reopen_extra_events: int = 0  # further triggers that arrived after it
 
 
 class AlertStart(BaseModel):

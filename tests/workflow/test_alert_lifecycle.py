@@ -3,6 +3,7 @@ real webhook receiver: repeat, acknowledge, resolve, re-fire, retries, continue-
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
@@ -184,12 +185,7 @@ async def test_failing_webhook_is_retried_with_backoff_and_4xx_is_permanent(
     await add_webhook(sessions, tenant, receiver.url)
     receiver.script.extend([Scripted(500), Scripted(503), Scripted(429, {"Retry-After": "120"})])
     await open_alert(alerting, tenant, "retry")
-    await receiver.wait_for(1)  # the first attempt (a local activity) got 500
-    for _ in range(20):  # then it retries as a regular activity with backoff: 503, 429
-        if len(receiver.received) >= 3:
-            break
-        await time_env.sleep(timedelta(seconds=2))
-    assert len(receiver.received) == 3
+    await receiver.wait_for(3)  # 500, then 503 after 2 s, then 429 after 4 s more
     await time_env.sleep(timedelta(minutes=3))
     received = await receiver.wait_for(4)
     assert len({r.headers["idempotency-key"] for r in received}) == 1
@@ -272,3 +268,32 @@ async def test_deleted_channel_is_a_recorded_permanent_failure(
 
     found = await eventually(kinds, lambda k: "notification_delivered" in k)
     assert found.count("notification_failed") == 1  # the deleted channel is named in the timeline
+
+
+async def test_trigger_while_resolving_opens_the_next_incident(
+    alerting: AlertingClient,
+    time_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: str,
+    receiver: WebhookReceiver,
+) -> None:
+    await add_webhook(sessions, tenant, receiver.url)
+    wf_id = await open_alert(alerting, tenant, "bouncy")
+    await receiver.wait_for(1)
+    first = await alert_row(sessions, tenant, "bouncy")
+    assert first is not None
+    release = asyncio.Event()
+    receiver.script.append(Scripted(200, hold=release))  # the "resolved" notice is in flight...
+    await alerting.resolve(wf_id, ResolveRequest(alert_id=first.id, actor="alice"))
+    await receiver.wait_for(2)
+    await open_alert(alerting, tenant, "bouncy")  # ...when the condition fires again, twice
+    await open_alert(alerting, tenant, "bouncy")
+    release.set()
+
+    second = await eventually(
+        lambda: alert_row(sessions, tenant, "bouncy"), lambda r: r is not None and r.id != first.id
+    )
+    assert second is not None and second.status == "triggered" and second.event_count == 2
+    await receiver.wait_for(3)
+    assert receiver.events() == ["triggered", "resolved", "triggered"]
+    assert receiver.received[2].json["alert"]["id"] == second.id
