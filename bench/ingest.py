@@ -2,6 +2,8 @@
 
 Prints:
   (a) raw Temporal signal-with-start rate on the same server (baseline, no Herald code);
+  (a2) a no-op workflow started the same way and completed by a worker: the ceiling for
+      any design that runs one workflow per alert on this server;
   (b) Herald's ingest rate through POST /api/v1/events for N distinct alerts, measured
       until every alert is projected in PostgreSQL, and its ratio to (a);
   (c) event → webhook delivery latency p50 / p99 at steady rates (default 5 and 20 events/s);
@@ -33,7 +35,9 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from temporalio import workflow
 from temporalio.client import Client
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -117,14 +121,48 @@ async def baseline(stack: Stack, count: int) -> float:
 
     started = time.perf_counter()
     await asyncio.gather(*(one(i) for i in range(count)))
-    rate = count / (time.perf_counter() - started)
+    return count / (time.perf_counter() - started)
 
-    async def terminate(i: int) -> None:  # leave nothing running on the server before (b)
+
+@workflow.defn(name="BenchNoop")
+class BenchNoop:
+    """The least any workflow-per-alert design must do: one workflow task, then close."""
+
+    @workflow.run
+    async def run(self) -> None:
+        return None
+
+    @workflow.signal
+    def fire(self, _: dict[str, int]) -> None:
+        pass
+
+
+async def noop_ceiling(stack: Stack, count: int) -> float:
+    """(a2) signal-with-start of a workflow that a worker completes at once, until all closed."""
+    client = await Client.connect(f"127.0.0.1:{stack.temporal_port}")
+    run = uuid.uuid4().hex[:6]
+    slots = asyncio.Semaphore(64)
+
+    async def one(i: int) -> None:
         async with slots:
-            await client.get_workflow_handle(f"bench-{run}-{i}").terminate()
+            await client.start_workflow(
+                BenchNoop.run,
+                id=f"noop-{run}-{i}",
+                task_queue="bench-noop",
+                start_signal="fire",
+                start_signal_args=[{"i": i}],
+            )
 
-    await asyncio.gather(*(terminate(i) for i in range(count)))
-    return rate
+    async with Worker(
+        client, task_queue="bench-noop", workflows=[BenchNoop], workflow_runner=UnsandboxedWorkflowRunner()
+    ):
+        started = time.perf_counter()
+        await asyncio.gather(*(one(i) for i in range(count)))
+        query = f'WorkflowType = "BenchNoop" AND ExecutionStatus = "Running" AND WorkflowId STARTS_WITH "noop-{run}"'
+        deadline = time.monotonic() + 900
+        while (await client.count_workflows(query)).count > 0 and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.5)
+        return count / (time.perf_counter() - started)
 
 
 async def herald_ingest(http: httpx.AsyncClient, count: int, batch: int = 500) -> tuple[float, float]:
@@ -220,24 +258,28 @@ async def main() -> None:
             rss = PeakRss(stack.processes())
             sampler = asyncio.create_task(rss.sample_forever())
             print(f"herald bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, {args.alerts} alerts")
-            raw = await baseline(stack, args.alerts)
-            print(f"(a) raw signal-with-start:        {raw:8.0f} workflows/s")
             headers = {"Authorization": f"Bearer {stack.key}"}
-            async with httpx.AsyncClient(
-                base_url=f"http://127.0.0.1:{stack.api_port}", headers=headers, timeout=120
-            ) as http:
+            base_url = f"http://127.0.0.1:{stack.api_port}"
+            async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=120) as http:
                 accepted, projected = await herald_ingest(http, args.alerts)
-                print(f"(b) Herald ingest, accepted:      {accepted:8.0f} alerts/s")
-                print(
-                    f"    Herald ingest, projected:     {projected:8.0f} alerts/s  (ratio to (a): {projected / raw:.2f})"
-                )
-                for rate in (float(r) for r in args.rates.split(",")):
-                    lat = await latency(http, rate, args.seconds)
-                    print(
-                        f"(c) event → webhook at {rate:g}/s:     p50 {percentile(lat, 0.5) * 1000:6.0f} ms, "
-                        f"p99 {percentile(lat, 0.99) * 1000:6.0f} ms  ({len(lat)} of {int(rate * args.seconds)} delivered)"
-                    )
+                latencies = {
+                    rate: await latency(http, rate, args.seconds) for rate in map(float, args.rates.split(","))
+                }
+            # (a) runs last: its workflows stay open (terminating 10,000 costs minutes) and disturb nothing after.
+            ceiling = await noop_ceiling(stack, args.alerts)
+            raw = await baseline(stack, args.alerts)
             sampler.cancel()
+            print(f"(a) raw signal-with-start:        {raw:8.0f} workflows/s  (same server, measured last)")
+            print(f"(a2) no-op workflow, closed:      {ceiling:8.0f} workflows/s  (ceiling for one workflow per alert)")
+            print(f"(b) Herald ingest, accepted:      {accepted:8.0f} alerts/s   (ratio to (a): {accepted / raw:.2f})")
+            print(
+                f"    Herald ingest, projected:     {projected:8.0f} alerts/s   (ratio to (a): {projected / raw:.2f})"
+            )
+            for rate, lat in latencies.items():
+                print(
+                    f"(c) event → webhook at {rate:g}/s:      p50 {percentile(lat, 0.5) * 1000:6.0f} ms, "
+                    f"p99 {percentile(lat, 0.99) * 1000:6.0f} ms  ({len(lat)} of {int(rate * args.seconds)} delivered)"
+                )
             peaks = ", ".join(f"{name} {value / 2**20:.0f} MiB" for name, value in sorted(rss.peak.items()))
             print(f"(d) peak RSS: {peaks}")
         finally:
