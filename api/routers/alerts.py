@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
@@ -283,14 +283,8 @@ async def acknowledge(
     body: ActionBody | None = None,
 ) -> AlertOut:
     row = await _owned(session, principal, alert_id)
-    _ensure_open(row, "acknowledged")
-    note = body.note if body else None
-    return view_out(
-        await alerting.acknowledge(
-            row.workflow_id, AcknowledgeRequest(alert_id=row.id, actor=principal.actor, note=note)
-        ),
-        settings,
-    )
+    view = await _transition(alerting, row, "acknowledge", principal.actor, body.note if body else None)
+    return view_out(view, settings)
 
 
 @router.post(
@@ -308,26 +302,25 @@ async def resolve(
     body: ActionBody | None = None,
 ) -> AlertOut:
     row = await _owned(session, principal, alert_id)
+    view = await _transition(alerting, row, "resolve", principal.actor, body.note if body else None)
+    return view_out(view, settings)
+
+
+async def _transition(
+    alerting: AlertingClient, row: Alert, action: Literal["acknowledge", "resolve"], actor: str, note: str | None
+) -> AlertView:
+    if action == "acknowledge":
+        _ensure_open(row, "acknowledged")
+        return await alerting.acknowledge(row.workflow_id, AcknowledgeRequest(alert_id=row.id, actor=actor, note=note))
     _ensure_open(row, "resolved")
-    note = body.note if body else None
-    return view_out(
-        await alerting.resolve(row.workflow_id, ResolveRequest(alert_id=row.id, actor=principal.actor, note=note)),
-        settings,
-    )
+    return await alerting.resolve(row.workflow_id, ResolveRequest(alert_id=row.id, actor=actor, note=note))
 
 
 async def _act(alerting: AlertingClient, row: Alert | None, alert_id: str, body: BulkAction, actor: str) -> BulkResult:
     try:
         if row is None:
             raise AlertNotFound(f"alert {alert_id} not found")
-        verb = "acknowledged" if body.action == "acknowledge" else "resolved"
-        _ensure_open(row, verb)
-        if body.action == "acknowledge":
-            view = await alerting.acknowledge(
-                row.workflow_id, AcknowledgeRequest(alert_id=row.id, actor=actor, note=body.note)
-            )
-        else:
-            view = await alerting.resolve(row.workflow_id, ResolveRequest(alert_id=row.id, actor=actor, note=body.note))
+        view = await _transition(alerting, row, body.action, actor, body.note)
     except AlertingError as err:
         code = {AlertNotFound: 404, TransitionRejected: 409, EngineUnavailable: 503}.get(type(err), 500)
         return BulkResult(id=alert_id, ok=False, status=code, message=str(err))

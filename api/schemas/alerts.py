@@ -14,14 +14,13 @@ from workflows.payloads import AlertStatus, Category, Severity
 STRICT = ConfigDict(extra="forbid")
 
 
-class AlertBody(BaseModel):
-    """What a trigger says; shared by events and manual alerts."""
+class _EventFields(BaseModel):
+    """Fields shared by manual alerts and ingest events."""
 
     model_config = STRICT
     dedup_key: DedupKey | None = Field(
         None, description="Identity of the alert. Default: a hash of the tenant and labels (see docs/api.md)."
     )
-    title: Title
     description: Description = ""
     severity: Severity = Severity.MEDIUM
     category: Category = Category.SYSTEM
@@ -34,23 +33,19 @@ class AlertBody(BaseModel):
     repeat_interval_seconds: RepeatSeconds | None = Field(None, description="Default 1800 (30 minutes).")
 
 
+class AlertBody(_EventFields):
+    """A manual alert: always a trigger."""
+
+    title: Title
+
+
 class AlertCreate(AlertBody):
     pass
 
 
-class EventIn(BaseModel):
-    model_config = STRICT
+class EventIn(_EventFields):
     action: Literal["trigger", "resolve"] = "trigger"
-    dedup_key: DedupKey | None = None
-    title: Title | None = None
-    description: Description = ""
-    severity: Severity = Severity.MEDIUM
-    category: Category = Category.SYSTEM
-    source: Source = "api"
-    labels: Labels = Field(default_factory=dict)
-    annotations: Annotations = Field(default_factory=dict)
-    channels: list[UUID] | None = Field(None, max_length=50)
-    repeat_interval_seconds: RepeatSeconds | None = None
+    title: Title | None = Field(None, description="Required to trigger")
 
     @model_validator(mode="after")
     def _identity(self) -> EventIn:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -29,6 +30,7 @@ class Stack:
 
 
 async def make_keys(sessions: async_sessionmaker[AsyncSession], tenant: str) -> dict[Role, dict[str, str]]:
+    """One key per role in `tenant` (created if new), as Authorization headers."""
     keys = {}
     async with sessions.begin() as session:
         await ensure_tenant(session=session, tenant_id=tenant)
@@ -45,17 +47,26 @@ def dev_settings(settings: Settings, dev_env: WorkflowEnvironment) -> Settings:
     return settings.model_copy(update={"temporal_address": target})
 
 
-@pytest.fixture
-async def stack(
-    dev_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], dev_settings: Settings
-) -> AsyncIterator[Stack]:
-    app = create_app(dev_settings)
+@asynccontextmanager
+async def api_stack(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Stack]:
+    """The real app (lifespan included) for a fresh tenant with one key per role; no worker."""
+    app = create_app(settings)
     tenant = f"t-{uuid.uuid4().hex[:8]}"
     keys = await make_keys(sessions, tenant)
     async with (
         app.router.lifespan_context(app),
-        build_worker(dev_env.client, sessions, dev_settings) as worker,
-        worker,
         httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://herald.test") as http,
     ):
-        yield Stack(http, tenant, keys[Role.ADMIN], keys[Role.RESPONDER], keys[Role.VIEWER], dev_settings)
+        yield Stack(http, tenant, keys[Role.ADMIN], keys[Role.RESPONDER], keys[Role.VIEWER], settings)
+
+
+@pytest.fixture
+async def stack(
+    dev_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], dev_settings: Settings
+) -> AsyncIterator[Stack]:
+    async with (
+        api_stack(dev_settings, sessions) as api,
+        build_worker(dev_env.client, sessions, dev_settings) as worker,
+        worker,
+    ):
+        yield api

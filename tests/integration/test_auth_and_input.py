@@ -6,16 +6,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 
-import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.app import create_app
+from devstack.ports import free_port
 from models.tables import Channel
 from settings import Settings
-from tests.integration.conftest import Stack, make_keys
-from tests.support.receiver import free_port
+from tests.integration.conftest import Stack, api_stack, make_keys
 
 
 async def test_missing_wrong_and_insufficient_keys(stack: Stack) -> None:
@@ -196,25 +194,15 @@ async def test_unknown_alert_is_404_and_bulk_rejects_duplicates(stack: Stack) ->
 
 
 @pytest.fixture
-async def offline_api(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession]
-) -> AsyncIterator[tuple[httpx.AsyncClient, Stack]]:
+async def offline_api(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Stack]:
     """An API whose Temporal address answers nothing."""
     dead = settings.model_copy(update={"temporal_address": f"127.0.0.1:{free_port()}", "update_timeout_seconds": 3.0})
-    app = create_app(dead)
-    tenant = f"t-{uuid.uuid4().hex[:8]}"
-    keys = await make_keys(sessions, tenant)
-    from models.api_keys import Role
-
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://herald.test") as http,
-    ):
-        yield http, Stack(http, tenant, keys[Role.ADMIN], keys[Role.RESPONDER], keys[Role.VIEWER], dead)
+    async with api_stack(dead, sessions) as stack:
+        yield stack
 
 
-async def test_temporal_unreachable_is_503_with_a_message(offline_api: tuple[httpx.AsyncClient, Stack]) -> None:
-    http, stack = offline_api
+async def test_temporal_unreachable_is_503_with_a_message(offline_api: Stack) -> None:
+    http, stack = offline_api.http, offline_api
     events = await http.post("/api/v1/events", headers=stack.responder, json={"events": [{"title": "x"}]})
     assert events.status_code == 503, events.text
     assert events.json()["failed"] == 1 and "Temporal" in events.json()["detail"]

@@ -8,20 +8,16 @@ import os
 import signal
 import subprocess
 import sys
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.app import create_app
-from models.api_keys import Role
 from models.tables import Notification
 from settings import Settings
-from tests.integration.conftest import Stack, make_keys
+from tests.integration.conftest import Stack, api_stack
 from tests.support.alerts import eventually
 from tests.support.receiver import Scripted, WebhookReceiver
 
@@ -68,14 +64,8 @@ def worker_process(dev_settings: Settings, tmp_path: Path) -> Iterator[WorkerPro
 @pytest.fixture
 async def api(dev_settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Stack]:
     """The API alone: the only worker is the child process."""
-    app = create_app(dev_settings)
-    tenant = f"t-{uuid.uuid4().hex[:8]}"
-    keys = await make_keys(sessions, tenant)
-    async with (
-        app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://herald.test") as http,
-    ):
-        yield Stack(http, tenant, keys[Role.ADMIN], keys[Role.RESPONDER], keys[Role.VIEWER], dev_settings)
+    async with api_stack(dev_settings, sessions) as stack:
+        yield stack
 
 
 async def deliveries(sessions: async_sessionmaker[AsyncSession], tenant: str) -> list[Notification]:

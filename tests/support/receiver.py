@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -14,6 +13,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+
+from devstack.ports import free_port
 
 
 @dataclass
@@ -31,12 +32,6 @@ class Scripted:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     hold: asyncio.Event | None = None  # wait for this before answering
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class WebhookReceiver:
