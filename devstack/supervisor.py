@@ -112,6 +112,10 @@ class Supervisor:
                 "synchronous=normal",
                 "--log-level",
                 "warn",
+                # Hand a scheduled activity straight back to the worker that completed the workflow
+                # task (the SDK asks for it): one server round-trip less per notification.
+                "--dynamic-config-value",
+                "system.enableActivityEagerExecution=true",
             ],
         )
 
