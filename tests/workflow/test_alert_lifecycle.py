@@ -24,8 +24,7 @@ from settings import Settings
 from tests.support.alerts import add_webhook, eventually, resolve_event, trigger
 from tests.support.receiver import Scripted, WebhookReceiver
 from worker import build_worker
-from workflows.alert import AlertWorkflow
-from workflows.payloads import AcknowledgeRequest, AlertStatus, ResolveRequest
+from workflows.payloads import AcknowledgeRequest, AlertStatus, AlertView, ResolveRequest
 
 HISTORIES = Path(__file__).resolve().parents[1] / "histories"
 
@@ -111,7 +110,7 @@ async def test_triggered_alert_notifies_then_repeats_until_acknowledged(
     assert resolved.status == AlertStatus.RESOLVED
     await receiver.wait_for(5)
     assert receiver.events()[-1] == "resolved"
-    result = await time_env.client.get_workflow_handle_for(AlertWorkflow.run, wf_id).result()
+    result = await time_env.client.get_workflow_handle(wf_id, result_type=AlertView).result()
     assert result is not None and result.status == AlertStatus.RESOLVED
 
     row = await alert_row(sessions, tenant, "disk")
@@ -231,7 +230,7 @@ async def test_continue_as_new_keeps_state(
         await open_alert(alerting, tenant, "can", repeat=timedelta(minutes=10), max_events_per_run=3)
     row = await eventually(lambda: alert_row(sessions, tenant, "can"), lambda r: r is not None and r.event_count == 8)
     assert row is not None and row.id == first_run
-    handle = time_env.client.get_workflow_handle_for(AlertWorkflow.run, wf_id)
+    handle = time_env.client.get_workflow_handle(wf_id, result_type=AlertView)
     assert (await handle.describe()).run_id != first_run  # it continued as new
     await time_env.sleep(timedelta(minutes=10, seconds=1))
     await receiver.wait_for(2)
