@@ -9,6 +9,7 @@ so a second run resumes every alert, open workflow and timer.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import os
 import signal
 import subprocess
@@ -27,6 +28,15 @@ from models.migrate import upgrade_async
 from settings import Settings
 
 BIN = Path(sys.executable).parent
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: on Linux, get SIGTERM when the supervisor dies, even by
+    SIGKILL, so no orphaned server keeps the ports (and the data dir) busy."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 @dataclass
@@ -81,6 +91,7 @@ class Supervisor:
             stderr=subprocess.STDOUT,
             env={**os.environ, **(env or {})},
             start_new_session=True,  # Ctrl-C reaches us only; we stop children in order
+            preexec_fn=_die_with_parent,
         )
         self.children.append((name, process))
 

@@ -109,3 +109,19 @@ async def test_herald_dev_runs_stops_and_resumes(dev_stack: DevStack) -> None:
         assert clash.returncode == 1
         assert f"port {dev_stack.api_port} (api-port) is already in use" in clash.stderr
     assert dev_stack.stop() == 0
+
+
+async def test_killing_herald_dev_leaves_no_orphans(dev_stack: DevStack) -> None:
+    dev_stack.start()
+    await dev_stack.ready()
+    assert dev_stack.process is not None
+    children = [p for p in psutil.Process(dev_stack.process.pid).children(recursive=True) if "postgres" not in p.name()]
+    assert len(children) >= 3  # temporal, worker, api
+    dev_stack.process.kill()  # SIGKILL: no chance to clean up
+    dev_stack.process.wait()
+    _, alive = await asyncio.to_thread(psutil.wait_procs, children, 30)
+    assert not alive, f"orphans: {[p.cmdline()[:3] for p in alive]}"
+
+    dev_stack.start()  # same ports, same data dir: free again
+    await dev_stack.ready()
+    assert dev_stack.stop() == 0
