@@ -60,7 +60,6 @@ class ChannelTarget:
 @dataclass(frozen=True)
 class Sent:
     provider_status: int
-    provider_message_id: str | None = None
 
 
 class Sender(Protocol):
