@@ -103,24 +103,30 @@ class PeakRss:
             await asyncio.sleep(0.25)
 
 
-async def baseline(stack: Stack, count: int) -> float:
-    """(a) signal-with-start of a workflow type no worker runs: Temporal's own ceiling."""
-    client = await Client.connect(f"127.0.0.1:{stack.temporal_port}")
-    run = uuid.uuid4().hex[:6]
+async def signal_with_start_many(client: Client, workflow_type: str, task_queue: str, count: int) -> str:
+    """Signal-with-start `count` workflows of one type, 64 in flight; returns their id prefix."""
+    prefix = f"{task_queue}-{uuid.uuid4().hex[:6]}-"
     slots = asyncio.Semaphore(64)
 
     async def one(i: int) -> None:
         async with slots:
             await client.start_workflow(
-                "BenchBaseline",
-                id=f"bench-{run}-{i}",
-                task_queue="bench-baseline",
+                workflow_type,
+                id=f"{prefix}{i}",
+                task_queue=task_queue,
                 start_signal="fire",
                 start_signal_args=[{"i": i}],
             )
 
-    started = time.perf_counter()
     await asyncio.gather(*(one(i) for i in range(count)))
+    return prefix
+
+
+async def baseline(stack: Stack, count: int) -> float:
+    """(a) signal-with-start of a workflow type no worker runs: Temporal's own ceiling."""
+    client = await Client.connect(f"127.0.0.1:{stack.temporal_port}")
+    started = time.perf_counter()
+    await signal_with_start_many(client, "BenchBaseline", "bench-baseline", count)
     return count / (time.perf_counter() - started)
 
 
@@ -140,25 +146,12 @@ class BenchNoop:
 async def noop_ceiling(stack: Stack, count: int) -> float:
     """(a2) signal-with-start of a workflow that a worker completes at once, until all closed."""
     client = await Client.connect(f"127.0.0.1:{stack.temporal_port}")
-    run = uuid.uuid4().hex[:6]
-    slots = asyncio.Semaphore(64)
-
-    async def one(i: int) -> None:
-        async with slots:
-            await client.start_workflow(
-                BenchNoop.run,
-                id=f"noop-{run}-{i}",
-                task_queue="bench-noop",
-                start_signal="fire",
-                start_signal_args=[{"i": i}],
-            )
-
     async with Worker(
         client, task_queue="bench-noop", workflows=[BenchNoop], workflow_runner=UnsandboxedWorkflowRunner()
     ):
         started = time.perf_counter()
-        await asyncio.gather(*(one(i) for i in range(count)))
-        query = f'WorkflowType = "BenchNoop" AND ExecutionStatus = "Running" AND WorkflowId STARTS_WITH "noop-{run}"'
+        prefix = await signal_with_start_many(client, "BenchNoop", "bench-noop", count)
+        query = f'WorkflowType = "BenchNoop" AND ExecutionStatus = "Running" AND WorkflowId STARTS_WITH "{prefix}"'
         deadline = time.monotonic() + 900
         while (await client.count_workflows(query)).count > 0 and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.5)
