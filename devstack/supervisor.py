@@ -19,6 +19,8 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+import psutil
+from pgserver.postgres_server import PostgresServer, get_server
 
 from alerting.connect import connect
 from alerting.namespace_setup import register_search_attributes
@@ -60,15 +62,13 @@ class Supervisor:
     def __init__(self, options: DevOptions) -> None:
         self.options = options
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
-        self.postgres: object | None = None
+        self.postgres: PostgresServer | None = None
         self.stop = asyncio.Event()
         self.logs = options.data_dir / "logs"
 
     # ------------------------------------------------------------------ services
 
     def start_postgres(self) -> str:
-        from pgserver.postgres_server import get_server
-
         server = get_server(self.options.data_dir / "postgres", cleanup_mode="stop")
         self.postgres = server
         socket_dir = server.get_postmaster_info().socket_dir
@@ -236,5 +236,19 @@ class Supervisor:
                     process.wait()
         self.children.clear()
         if self.postgres is not None:
-            self.postgres.cleanup()  # type: ignore[attr-defined]
+            self.stop_postgres(self.postgres)
             self.postgres = None
+
+    def stop_postgres(self, server: PostgresServer) -> None:
+        """pgserver stops the server only when it believes no other process uses it; a
+        supervisor that was SIGKILLed stays on its list forever. This data dir is ours
+        alone, so after pgserver's bookkeeping, stop the postmaster ourselves (fast shutdown)."""
+        pid = server.get_pid()
+        server.cleanup()
+        if pid is not None and psutil.pid_exists(pid):
+            os.kill(pid, signal.SIGINT)
+            try:
+                psutil.Process(pid).wait(timeout=30)
+            except psutil.TimeoutExpired:
+                say("PostgreSQL did not stop in 30 s; killing it")
+                os.kill(pid, signal.SIGKILL)

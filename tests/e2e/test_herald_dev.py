@@ -125,3 +125,7 @@ async def test_killing_herald_dev_leaves_no_orphans(dev_stack: DevStack) -> None
     dev_stack.start()  # same ports, same data dir: free again
     await dev_stack.ready()
     assert dev_stack.stop() == 0
+    leftovers = [
+        p for p in psutil.process_iter(["cmdline"]) if str(dev_stack.data_dir) in " ".join(p.info["cmdline"] or [])
+    ]
+    assert not leftovers, f"still running for this data dir: {[p.info['cmdline'][:3] for p in leftovers]}"
