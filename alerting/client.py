@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
@@ -38,6 +38,17 @@ from workflows.payloads import (
 )
 
 T = TypeVar("T")
+
+
+def _start_metadata(tenant_id: str, key: str, event: FireEvent) -> dict[str, Any]:
+    """What a new alert workflow carries for the Temporal UI: search attributes, summary, details."""
+    assert event.content is not None
+    content = event.content
+    return {
+        "search_attributes": TypedSearchAttributes(search_attributes(tenant_id, content, AlertStatus.TRIGGERED)),
+        "static_summary": f"[{content.severity.value}] {content.title}"[:200],
+        "static_details": f"tenant `{tenant_id}` · key `{key}` · source `{content.source}`",
+    }
 
 
 def is_connect_error(err: RuntimeError) -> bool:
@@ -113,7 +124,6 @@ class AlertingClient:
             return IngestOutcome(item.key, wf_id, "failed", "Temporal is unreachable; the event was not accepted")
 
     async def _signal_with_start(self, tenant_id: str, key: str, wf_id: str, event: FireEvent) -> None:
-        assert event.content is not None
         await self._client.start_workflow(
             AlertWorkflow.run,
             AlertStart(tenant_id=tenant_id, key=key),
@@ -121,9 +131,7 @@ class AlertingClient:
             task_queue=self._task_queue,
             start_signal="fire",
             start_signal_args=[event],
-            search_attributes=TypedSearchAttributes(search_attributes(tenant_id, event.content, AlertStatus.TRIGGERED)),
-            static_summary=f"[{event.content.severity.value}] {event.content.title}"[:200],
-            static_details=f"tenant `{tenant_id}` · key `{key}` · source `{event.content.source}`",
+            **_start_metadata(tenant_id, key, event),
         )
 
     async def _signal_open(self, wf_id: str, event: FireEvent) -> bool:
@@ -139,7 +147,6 @@ class AlertingClient:
 
     async def create(self, tenant_id: str, key: str, event: FireEvent) -> AlertView:
         """Open (or re-fire) one alert and answer with it once it is projected."""
-        assert event.content is not None
         wf_id = make_workflow_id(tenant_id, key)
         for _ in range(20):
             operation = WithStartWorkflowOperation(
@@ -148,11 +155,7 @@ class AlertingClient:
                 id=wf_id,
                 task_queue=self._task_queue,
                 id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-                search_attributes=TypedSearchAttributes(
-                    search_attributes(tenant_id, event.content, AlertStatus.TRIGGERED)
-                ),
-                static_summary=f"[{event.content.severity.value}] {event.content.title}"[:200],
-                static_details=f"tenant `{tenant_id}` · key `{key}` · source `{event.content.source}`",
+                **_start_metadata(tenant_id, key, event),
             )
 
             async def call(op: WithStartWorkflowOperation[AlertWorkflow, AlertView | None] = operation) -> AlertView:
@@ -171,19 +174,21 @@ class AlertingClient:
         raise EngineUnavailable("the previous alert with this key is still closing; retry shortly")
 
     async def acknowledge(self, wf_id: str, request: AcknowledgeRequest) -> AlertView:
-        handle = self._client.get_workflow_handle_for(AlertWorkflow.run, wf_id)
-        async with self._translate():
-            return await self._bounded(lambda: handle.execute_update(AlertWorkflow.acknowledge, request))
+        return await self._update(wf_id, "acknowledge", request)
 
     async def resolve(self, wf_id: str, request: ResolveRequest) -> AlertView:
-        handle = self._client.get_workflow_handle_for(AlertWorkflow.run, wf_id)
-        async with self._translate():
-            return await self._bounded(lambda: handle.execute_update(AlertWorkflow.resolve, request))
+        return await self._update(wf_id, "resolve", request)
 
     async def edit(self, wf_id: str, request: EditRequest) -> AlertView:
-        handle = self._client.get_workflow_handle_for(AlertWorkflow.run, wf_id)
+        return await self._update(wf_id, "edit", request)
+
+    async def _update(
+        self, wf_id: str, name: str, request: AcknowledgeRequest | ResolveRequest | EditRequest
+    ) -> AlertView:
+        handle = self._client.get_workflow_handle(wf_id)
         async with self._translate():
-            return await self._bounded(lambda: handle.execute_update(AlertWorkflow.edit, request))
+            view: AlertView = await self._bounded(lambda: handle.execute_update(name, request, result_type=AlertView))
+            return view
 
     # ------------------------------------------------------------------ health
 

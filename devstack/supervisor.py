@@ -19,12 +19,11 @@ from pathlib import Path
 
 import asyncpg
 import httpx
-import psutil
-from pgserver.postgres_server import PostgresServer, get_server
 
 from alerting.connect import connect
 from alerting.namespace_setup import register_search_attributes
 from devstack.bootstrap import admin_key_for, bootstrap
+from devstack.embedded_postgres import EmbeddedPostgres
 from devstack.ports import ensure_free, free_port
 from models.migrate import upgrade_async
 from settings import Settings
@@ -62,21 +61,18 @@ class Supervisor:
     def __init__(self, options: DevOptions) -> None:
         self.options = options
         self.children: list[tuple[str, subprocess.Popen[bytes]]] = []
-        self.postgres: PostgresServer | None = None
+        self.postgres: EmbeddedPostgres | None = None
         self.stop = asyncio.Event()
         self.logs = options.data_dir / "logs"
 
     # ------------------------------------------------------------------ services
 
-    def start_postgres(self) -> str:
-        server = get_server(self.options.data_dir / "postgres", cleanup_mode="stop")
-        self.postgres = server
-        socket_dir = server.get_postmaster_info().socket_dir
-        return f"postgresql+asyncpg://postgres@/herald?host={socket_dir}"
+    def start_postgres(self) -> EmbeddedPostgres:
+        self.postgres = EmbeddedPostgres(self.options.data_dir / "postgres")
+        return self.postgres
 
-    async def ensure_database(self, url: str) -> None:
-        socket_dir = url.split("host=", 1)[1]
-        conn = await asyncpg.connect(host=socket_dir, user="postgres", database="postgres")
+    async def ensure_database(self, postgres: EmbeddedPostgres) -> None:
+        conn = await asyncpg.connect(host=postgres.socket_dir, user="postgres", database="postgres")
         try:
             if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = 'herald'"):
                 await conn.execute("CREATE DATABASE herald")
@@ -84,7 +80,7 @@ class Supervisor:
             await conn.close()
 
     def spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
-        log = open(self.logs / f"{name}.log", "ab")
+        log = open(self.logs / f"{name}.log", "ab")  # stays open for the child's life
         process = subprocess.Popen(
             argv,
             stdout=log,
@@ -179,8 +175,9 @@ class Supervisor:
     async def _run(self) -> int:
         o = self.options
         say(f"data in {o.data_dir.resolve()}")
-        database_url = await asyncio.to_thread(self.start_postgres)
-        await self.ensure_database(database_url)
+        postgres = await asyncio.to_thread(self.start_postgres)
+        database_url = postgres.url("herald")
+        await self.ensure_database(postgres)
         say("PostgreSQL ready (embedded)")
         self.start_temporal()
         public_url = f"http://127.0.0.1:{o.api_port}"
@@ -236,19 +233,5 @@ class Supervisor:
                     process.wait()
         self.children.clear()
         if self.postgres is not None:
-            self.stop_postgres(self.postgres)
+            self.postgres.stop()
             self.postgres = None
-
-    def stop_postgres(self, server: PostgresServer) -> None:
-        """pgserver stops the server only when it believes no other process uses it; a
-        supervisor that was SIGKILLed stays on its list forever. This data dir is ours
-        alone, so after pgserver's bookkeeping, stop the postmaster ourselves (fast shutdown)."""
-        pid = server.get_pid()
-        server.cleanup()
-        if pid is not None and psutil.pid_exists(pid):
-            os.kill(pid, signal.SIGINT)
-            try:
-                psutil.Process(pid).wait(timeout=30)
-            except psutil.TimeoutExpired:
-                say("PostgreSQL did not stop in 30 s; killing it")
-                os.kill(pid, signal.SIGKILL)

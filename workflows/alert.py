@@ -218,8 +218,7 @@ class AlertWorkflow:
             pass
 
     def _has_work(self) -> bool:
-        view = self._require_view()
-        return self._dirty or view.status == AlertStatus.RESOLVED
+        return self._dirty or self._resolved()
 
     def _resolved(self) -> bool:
         return self._require_view().status == AlertStatus.RESOLVED
@@ -250,18 +249,11 @@ class AlertWorkflow:
             self._notify(channel, NotifyEvent.RENOTIFIED)
 
     async def _finish_resolution(self) -> None:
-        view = self._require_view()
-        for task in list(self._fire_tasks):
-            task.cancel()
+        self._cancel_fire_notifications()
         await self._flush_projection()
-        if self._channel_tasks:
-            await asyncio.gather(*self._channel_tasks.values(), return_exceptions=True)
-        notified = set(self._notified)
-        for channel in view.channels:
-            if channel.id in notified:
-                self._notify(channel, NotifyEvent.RESOLVED)
-        if self._channel_tasks:
-            await asyncio.gather(*self._channel_tasks.values(), return_exceptions=True)
+        await self._drain_deliveries()
+        self._tell_notified(NotifyEvent.RESOLVED)
+        await self._drain_deliveries()
         await self._flush_projection()
 
     # ------------------------------------------------------------------ projection
@@ -336,6 +328,22 @@ class AlertWorkflow:
         if event in (NotifyEvent.TRIGGERED, NotifyEvent.RENOTIFIED):
             self._fire_tasks.add(task)
             task.add_done_callback(self._fire_tasks.discard)
+
+    def _cancel_fire_notifications(self) -> None:
+        """Acknowledged or resolved: pending (re)notifications of the firing are moot."""
+        for task in list(self._fire_tasks):
+            task.cancel()
+
+    def _tell_notified(self, event: NotifyEvent) -> None:
+        """Send `event` to every channel that accepted a fire notification."""
+        notified = set(self._notified)
+        for channel in self._require_view().channels:
+            if channel.id in notified:
+                self._notify(channel, event)
+
+    async def _drain_deliveries(self) -> None:
+        if self._channel_tasks:
+            await asyncio.gather(*self._channel_tasks.values(), return_exceptions=True)
 
     async def _deliver(self, previous: asyncio.Task[None] | None, channel: ChannelRef, request: NotifyInput) -> None:
         if previous is not None:
@@ -436,12 +444,8 @@ class AlertWorkflow:
             self._mark_dirty(
                 TimelineEntry(kind="acknowledged", at=workflow.now(), actor=request.actor, message=request.note or "")
             )
-            for task in list(self._fire_tasks):
-                task.cancel()
-            notified = set(self._notified)
-            for channel in view.channels:
-                if channel.id in notified:
-                    self._notify(channel, NotifyEvent.ACKNOWLEDGED)
+            self._cancel_fire_notifications()
+            self._tell_notified(NotifyEvent.ACKNOWLEDGED)
         return await self._projected_view()
 
     @acknowledge.validator
@@ -459,20 +463,11 @@ class AlertWorkflow:
 
     @workflow.update
     async def edit(self, request: EditRequest) -> AlertView:
-        view = self._require_view()
-        changed = []
-        if request.title is not None and request.title != view.content.title:
-            view.content.title = request.title
-            changed.append("title")
-        if request.description is not None and request.description != view.content.description:
-            view.content.description = request.description
-            changed.append("description")
-        if request.severity is not None and request.severity != view.content.severity:
-            view.content.severity = request.severity
-            changed.append("severity")
-        if request.annotations is not None and request.annotations != view.content.annotations:
-            view.content.annotations = dict(request.annotations)
-            changed.append("annotations")
+        content = self._require_view().content
+        wanted = request.model_dump(include={"title", "description", "severity", "annotations"}, exclude_none=True)
+        changed = [name for name, value in wanted.items() if getattr(content, name) != value]
+        for name in changed:
+            setattr(content, name, wanted[name])
         if changed:
             self._mark_dirty(
                 TimelineEntry(

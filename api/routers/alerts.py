@@ -113,6 +113,13 @@ def view_out(view: AlertView, settings: Settings) -> AlertOut:
     )
 
 
+def require_time_zones(**moments: datetime | None) -> None:
+    """A naive time is ambiguous: 422 naming the parameter rather than guessing a zone."""
+    for name, moment in moments.items():
+        if moment is not None and moment.tzinfo is None:
+            raise InvalidQuery(name, f"{name} needs a time zone (e.g. 2026-01-01T00:00:00Z)")
+
+
 def parse_label_filters(values: list[str]) -> dict[str, str]:
     labels: dict[str, str] = {}
     for value in values:
@@ -160,9 +167,7 @@ async def list_alerts(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page")] = None,
 ) -> AlertPage:
-    for name, moment in (("since", since), ("until", until)):
-        if moment is not None and moment.tzinfo is None:
-            raise InvalidQuery(name, f"{name} needs a time zone (e.g. 2026-01-01T00:00:00Z)")
+    require_time_zones(since=since, until=until)
     flt = AlertFilter(
         status=[s.value for s in status_],
         severity=[s.value for s in severity],
@@ -185,10 +190,9 @@ async def statistics(
     since: Annotated[datetime | None, Query(description="default: 7 days ago")] = None,
     until: Annotated[datetime | None, Query(description="default: now")] = None,
 ) -> StatisticsOut:
+    require_time_zones(since=since, until=until)
     until = until or datetime.now(UTC)
     since = since or until - timedelta(days=7)
-    if since.tzinfo is None or until.tzinfo is None:
-        raise InvalidQuery("since", "since and until need a time zone (e.g. 2026-01-01T00:00:00Z)")
     if since >= until:
         raise InvalidQuery("since", "since must be before until")
     stats = await alert_queries.statistics(session=session, tenant_id=principal.tenant_id, since=since, until=until)

@@ -11,6 +11,8 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.engine import make_url
 
+from devstack.embedded_postgres import EmbeddedPostgres
+
 
 @contextmanager
 def server_url(tmp: Path) -> Iterator[str]:
@@ -19,14 +21,11 @@ def server_url(tmp: Path) -> Iterator[str]:
     if given:
         yield given
         return
-    from pgserver.postgres_server import get_server
-
-    server = get_server(tmp / "pgdata", cleanup_mode="stop")
-    socket_dir = server.get_postmaster_info().socket_dir
+    server = EmbeddedPostgres(tmp / "pgdata")
     try:
-        yield f"postgresql+asyncpg://postgres@/postgres?host={socket_dir}"
+        yield server.url("postgres")
     finally:
-        server.cleanup()
+        server.stop()
 
 
 def _dsn(url: str) -> str:
