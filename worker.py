@@ -15,6 +15,7 @@ from temporalio.worker import Worker
 
 from activities.channels.base import Sender
 from activities.channels.webhook import WebhookSender
+from activities.escalation import EscalationActivities
 from activities.notify import NotifyActivities
 from activities.projection import ProjectionActivities
 from alerting.connect import connect
@@ -36,6 +37,7 @@ async def build_worker(
     """A configured (not yet running) worker; its HTTP client closes on exit."""
     async with httpx.AsyncClient() as http:
         projection = ProjectionActivities(sessions)
+        escalation = EscalationActivities(sessions)
         notify = NotifyActivities(
             sessions,
             build_senders(http, settings),
@@ -47,7 +49,14 @@ async def build_worker(
             client,
             task_queue=task_queue or settings.temporal_task_queue,
             workflows=[AlertWorkflow],
-            activities=[projection.open_alert, projection.record, notify.send, notify.abandon],
+            activities=[
+                projection.open_alert,
+                projection.record,
+                escalation.choose,
+                escalation.resolve_level,
+                notify.send,
+                notify.abandon,
+            ],
             max_cached_workflows=settings.worker_max_cached_workflows,
             max_concurrent_activities=settings.worker_max_concurrent_activities,
         )

@@ -26,8 +26,11 @@ from activities.channels.base import (
     Sender,
 )
 from models.channels import get_channel
+from models.contacts import contact_config
+from models.crud import get_row
 from models.deliveries import begin_attempt, finish_attempt, get_delivery
 from models.projection import add_timeline_entry
+from models.tables import User
 from workflows.payloads import AbandonInput, DeliveryResult, NotifyInput, TimelineEntry
 
 
@@ -57,31 +60,23 @@ class NotifyActivities:
     async def send(self, request: NotifyInput) -> DeliveryResult:
         alert = request.alert
         async with self._sessions.begin() as session:
-            channel = await get_channel(session=session, tenant_id=alert.tenant_id, channel_id=request.channel_id)
-            if channel is not None:
-                target = ChannelTarget(
-                    id=channel.id,
-                    name=channel.name,
-                    type=channel.type,
-                    config=dict(channel.config),
-                    secret=channel.secret,
-                )
+            target, missing = await self._target(session, request)
+            if target is not None:
                 row = await begin_attempt(
                     session=session,
                     idempotency_key=request.idempotency_key,
                     tenant_id=alert.tenant_id,
                     alert_id=alert.alert_id,
-                    channel_id=channel.id,
-                    channel_name=channel.name,
-                    channel_type=channel.type,
+                    channel_id=target.id,
+                    channel_name=target.name,
+                    channel_type=target.type,
                     event=request.event.value,
+                    user_id=request.user_id,
                 )
             else:
-                await self._record_missing_channel(session, request)
-        if channel is None:
-            raise ApplicationError(
-                f"channel {request.channel_id} no longer exists", type="PermanentDeliveryError", non_retryable=True
-            )
+                await self._record_missing_target(session, request, missing)
+        if target is None:
+            raise ApplicationError(missing, type="PermanentDeliveryError", non_retryable=True)
         if row.status == "delivered":
             return DeliveryResult(status="skipped", provider_status=row.provider_status, attempts=row.attempts)
         attempt = row.attempts
@@ -112,8 +107,26 @@ class NotifyActivities:
         await self._record(request, target, attempt, "delivered", sent.provider_status, None)
         return DeliveryResult(status="delivered", provider_status=sent.provider_status, attempts=attempt)
 
-    async def _record_missing_channel(self, session: AsyncSession, request: NotifyInput) -> None:
-        """A deleted channel ends the delivery; the timeline says why."""
+    async def _target(self, session: AsyncSession, request: NotifyInput) -> tuple[ChannelTarget | None, str]:
+        """The channel, or the paged user's contact method; else why it is gone."""
+        tenant_id = request.alert.tenant_id
+        if request.user_id is None:
+            channel = await get_channel(session=session, tenant_id=tenant_id, channel_id=request.channel_id)
+            if channel is None:
+                return None, f"channel {request.channel_id} no longer exists"
+            config = dict(channel.config)
+            return ChannelTarget(channel.id, channel.name, channel.type, config, channel.secret), ""
+        user = await get_row(session, User, tenant_id, request.user_id)
+        if user is None:
+            return None, f"user {request.user_id} no longer exists"
+        method = next((m for m in user.contact_methods if m["id"] == request.channel_id), None)
+        if method is None:
+            return None, f"{user.name} no longer has contact method {request.channel_id}"
+        name = f"{user.name} ({method.get('label') or method['type']})"
+        return ChannelTarget(method["id"], name, method["type"], contact_config(method)), ""
+
+    async def _record_missing_target(self, session: AsyncSession, request: NotifyInput, reason: str) -> None:
+        """A deleted channel or contact method ends the delivery; the timeline says why."""
         alert = request.alert
         await add_timeline_entry(
             session=session,
@@ -124,7 +137,7 @@ class NotifyActivities:
                 kind="notification_failed",
                 at=datetime.now(UTC),
                 actor="herald",
-                message=f"{request.event.value}: channel {request.channel_id} no longer exists",
+                message=f"{request.event.value}: {reason}",
             ),
         )
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Literal, TypeVar
 
+from pydantic import BaseModel
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
@@ -38,6 +39,7 @@ from workflows.payloads import (
 )
 
 T = TypeVar("T")
+AlertAction = Literal["snooze", "escalate", "reassign", "add_note"]
 
 
 def _start_metadata(tenant_id: str, key: str, event: FireEvent) -> dict[str, Any]:
@@ -182,9 +184,11 @@ class AlertingClient:
     async def edit(self, wf_id: str, request: EditRequest) -> AlertView:
         return await self._update(wf_id, "edit", request)
 
-    async def _update(
-        self, wf_id: str, name: str, request: AcknowledgeRequest | ResolveRequest | EditRequest
-    ) -> AlertView:
+    async def act(self, wf_id: str, name: AlertAction, request: BaseModel) -> AlertView:
+        """The escalation actions: snooze, escalate, reassign, add_note (each a validated update)."""
+        return await self._update(wf_id, name, request)
+
+    async def _update(self, wf_id: str, name: str, request: BaseModel) -> AlertView:
         handle = self._client.get_workflow_handle(wf_id)
         async with self._translate():
             view: AlertView = await self._bounded(lambda: handle.execute_update(name, request, result_type=AlertView))

@@ -7,9 +7,16 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSe
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from workflows.alert import CATEGORY, SEVERITY, STATUS, TENANT
+from workflows.alert import CATEGORY, LEVEL, SEVERITY, STATUS, TENANT
 
-KEYWORDS = [TENANT.name, STATUS.name, SEVERITY.name, CATEGORY.name]
+KEYWORD = IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD
+ATTRIBUTES = {
+    TENANT.name: KEYWORD,
+    STATUS.name: KEYWORD,
+    SEVERITY.name: KEYWORD,
+    CATEGORY.name: KEYWORD,
+    LEVEL.name: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+}
 
 
 async def register_search_attributes(client: Client, namespace: str) -> list[str]:
@@ -18,16 +25,16 @@ async def register_search_attributes(client: Client, namespace: str) -> list[str
         existing = await client.operator_service.list_search_attributes(
             ListSearchAttributesRequest(namespace=namespace)
         )
-        missing = [name for name in KEYWORDS if name not in existing.custom_attributes]
+        missing = [name for name in ATTRIBUTES if name not in existing.custom_attributes]
     except RPCError as err:
         if err.status != RPCStatusCode.UNIMPLEMENTED:  # the time-skipping test server cannot list
             raise
-        missing = list(KEYWORDS)
+        missing = list(ATTRIBUTES)
     if missing:
         await client.operator_service.add_search_attributes(
             AddSearchAttributesRequest(
                 namespace=namespace,
-                search_attributes={name: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD for name in missing},
+                search_attributes={name: ATTRIBUTES[name] for name in missing},
             )
         )
     return missing

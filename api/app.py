@@ -13,7 +13,7 @@ from alerting.connect import connect
 from api import errors
 from api.body_limit import BodyLimitMiddleware
 from api.deps import Resources
-from api.routers import alerts, api_keys, channels, events, health
+from api.routers import alert_actions, alerts, api_keys, channels, events, health, policies, schedules, users
 from models.db import create_engine, create_sessionmaker
 from settings import Settings
 
@@ -52,6 +52,12 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
     app.include_router(health.router)  # before alerts: /api/v1/alerts/health is not an alert id
     app.include_router(events.router)
     app.include_router(alerts.router)
+    app.include_router(alert_actions.router)
     app.include_router(channels.router)
     app.include_router(api_keys.router)
+    app.include_router(users.users)
+    app.include_router(schedules.user_calendar)
+    app.include_router(users.teams)
+    app.include_router(policies.router)
+    app.include_router(schedules.router)
     return app

@@ -16,6 +16,27 @@ from alerting.errors import AlertNotFound, EngineUnavailable, TransitionRejected
 from models.alert_queries import InvalidQuery
 
 
+class FieldErrors(Exception):
+    """Input that parsed but refers to something that does not exist (or cannot be): 422, per field."""
+
+    def __init__(self, errors: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(f"{field}: {message}" for field, message in errors))
+        self.errors = errors
+
+
+def check(errors: list[tuple[str, str]]) -> None:
+    if errors:
+        raise FieldErrors(errors)
+
+
+class InUse(Exception):
+    """A delete that would leave others pointing at nothing: 409 listing who uses it."""
+
+    def __init__(self, what: str, users: list[str]) -> None:
+        super().__init__(f"{what} is used by {', '.join(users)}; change those first")
+        self.users = users
+
+
 def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     parts = [str(part) for part in loc if part not in ("body", "query", "path")] or [str(loc[0]) if loc else "body"]
     return ".".join(parts)
@@ -59,7 +80,20 @@ async def _invalid_query(request: Request, exc: InvalidQuery) -> JSONResponse:
     )
 
 
+async def _field_errors(request: Request, exc: FieldErrors) -> JSONResponse:
+    return JSONResponse(
+        {"detail": str(exc), "errors": [{"field": field, "message": message} for field, message in exc.errors]},
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+    )
+
+
+async def _in_use(request: Request, exc: InUse) -> JSONResponse:
+    return JSONResponse({"detail": str(exc), "used_by": exc.users}, status_code=status.HTTP_409_CONFLICT)
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(FieldErrors, _field_errors)  # type: ignore[arg-type]
+    app.add_exception_handler(InUse, _in_use)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(InvalidQuery, _invalid_query)  # type: ignore[arg-type]
     app.add_exception_handler(AlertNotFound, _simple(status.HTTP_404_NOT_FOUND))

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from fastapi import HTTPException, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.errors import check
 from api.schemas.alerts import AlertBody, EventIn
 from models.channels import missing_channel_ids
+from models.crud import rows_by_id
 from models.keys import labels_key
+from models.tables import EscalationPolicy
 from settings import Settings
 from workflows.payloads import AlertContent, AlertOptions, FireEvent
 
@@ -47,25 +49,25 @@ def to_event(
             channel_ids=[str(c) for c in body.channels] if body.channels is not None else None,
             repeat_interval=repeat,
             notify_attempt_timeout=settings.notify_attempt_timeout,
+            policy_id=str(body.escalation_policy_id) if body.escalation_policy_id else None,
         ),
         received_at=received_at or datetime.now(UTC),
         actor=actor,
     )
 
 
-async def check_channels(session: AsyncSession, tenant_id: str, bodies: Sequence[AlertBody | EventIn]) -> None:
-    """422 naming the event and channel when a body lists a channel the tenant does not have."""
+async def check_references(session: AsyncSession, tenant_id: str, bodies: Sequence[AlertBody | EventIn]) -> None:
+    """422 naming the event and field when a body lists a channel or policy the tenant does not have."""
     wanted = {str(c) for body in bodies for c in (body.channels or [])}
     missing = await missing_channel_ids(session=session, tenant_id=tenant_id, channel_ids=wanted)
-    if not missing:
-        return
-    errors = []
+    policies = {str(body.escalation_policy_id) for body in bodies if body.escalation_policy_id}
+    known_policies = await rows_by_id(session, EscalationPolicy, tenant_id, policies)
+    errors: list[tuple[str, str]] = []
     for index, body in enumerate(bodies):
+        prefix = f"events.{index}." if isinstance(body, EventIn) else ""
         for position, channel in enumerate(body.channels or []):
             if str(channel) in missing:
-                field = f"events.{index}.channels.{position}" if isinstance(body, EventIn) else f"channels.{position}"
-                errors.append({"field": field, "message": f"unknown channel {channel}"})
-    raise HTTPException(
-        status.HTTP_422_UNPROCESSABLE_CONTENT,
-        detail="; ".join(f"{e['field']}: {e['message']}" for e in errors[:5]),
-    )
+                errors.append((f"{prefix}channels.{position}", f"unknown channel {channel}"))
+        if body.escalation_policy_id and str(body.escalation_policy_id) not in known_policies:
+            errors.append((f"{prefix}escalation_policy_id", f"unknown escalation policy {body.escalation_policy_id}"))
+    check(errors)

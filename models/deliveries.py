@@ -22,6 +22,7 @@ async def begin_attempt(
     channel_name: str,
     channel_type: str,
     event: str,
+    user_id: str | None = None,
 ) -> Notification:
     """Create the delivery row on the first attempt, count the attempt, and return the row
     (locked for this transaction). A row already `delivered` means: do not send again."""
@@ -35,6 +36,7 @@ async def begin_attempt(
             channel_name=channel_name,
             channel_type=channel_type,
             event=event,
+            user_id=user_id,
             idempotency_key=idempotency_key,
             status="sending",
             attempts=0,

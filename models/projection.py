@@ -39,6 +39,20 @@ def _row_values(view: AlertView) -> dict[str, Any]:
         "next_notification_at": view.next_notification_at,
         "notify_cycle": view.notify_cycle,
         "version": view.version,
+        "snoozed_until": view.snoozed_until,
+        **_escalation_values(view),
+    }
+
+
+def _escalation_values(view: AlertView) -> dict[str, Any]:
+    escalation = view.escalation
+    if escalation is None:
+        return {}
+    return {
+        "escalation_policy_id": escalation.policy.id,
+        "escalation_level": escalation.level + 1,
+        "next_escalation_at": escalation.next_escalation_at,
+        "escalation": escalation.model_dump(mode="json", exclude={"scheduled"}),
     }
 
 

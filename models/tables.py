@@ -43,6 +43,8 @@ class Tenant(Base):
     __tablename__ = "tenants"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The policy an alert follows when none is named and no route matches.
+    default_policy_id: Mapped[str | None] = mapped_column(String(36), default=None)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
@@ -103,6 +105,11 @@ class Alert(Base):
     next_notification_at: Mapped[datetime | None] = mapped_column(default=None)
     notify_cycle: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=0)
+    escalation_policy_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    escalation_level: Mapped[int | None] = mapped_column(Integer, default=None)  # 1-based
+    next_escalation_at: Mapped[datetime | None] = mapped_column(default=None)
+    escalation: Mapped[dict[str, Any] | None] = mapped_column(JSONB, default=None)  # the workflow's Escalation
+    snoozed_until: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 
@@ -133,7 +140,8 @@ class Notification(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     alert_id: Mapped[str] = mapped_column(String(64))
-    channel_id: Mapped[str] = mapped_column(String(36))
+    channel_id: Mapped[str] = mapped_column(String(36))  # or the contact method's id for a page
+    user_id: Mapped[str | None] = mapped_column(String(36), default=None)  # set when a person was paged
     channel_name: Mapped[str] = mapped_column(String(200))
     channel_type: Mapped[str] = mapped_column(String(32))
     event: Mapped[str] = mapped_column(String(20))
@@ -145,3 +153,90 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     delivered_at: Mapped[datetime | None] = mapped_column(default=None)
     latency_ms: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+class User(Base):
+    """A responder. Contact methods and notification rules are small lists kept as JSON."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("tenant_id", "email", name="uq_users_tenant_email"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(32), default=None)
+    slack_user_id: Mapped[str | None] = mapped_column(String(32), default=None)
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    manager_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), default=None)
+    contact_methods: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    notification_rules: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    __table_args__ = (UniqueConstraint("tenant_id", "name", name="uq_teams_tenant_name"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    member_ids: Mapped[list[str]] = mapped_column(JSONB, default=list)  # ordered user ids
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class Schedule(Base):
+    """An on-call schedule: `spec` is a models.oncall.ScheduleSpec (zone, layers, restrictions)."""
+
+    __tablename__ = "schedules"
+    __table_args__ = (UniqueConstraint("tenant_id", "name", name="uq_schedules_tenant_name"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    spec: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class ScheduleOverride(Base):
+    __tablename__ = "schedule_overrides"
+    __table_args__ = (Index("ix_schedule_overrides_schedule_end", "schedule_id", "ends_at"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    schedule_id: Mapped[str] = mapped_column(ForeignKey("schedules.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class EscalationPolicy(Base):
+    """`levels` is a list of workflows.payloads.EscalationLevel (delays in seconds)."""
+
+    __tablename__ = "escalation_policies"
+    __table_args__ = (UniqueConstraint("tenant_id", "name", name="uq_escalation_policies_tenant_name"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    levels: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    repeat: Mapped[int] = mapped_column(Integer, default=0)
+    ack_timeout_seconds: Mapped[int | None] = mapped_column(Integer, default=None)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class PolicyRoute(Base):
+    """Tenant routing: the first route (by position) whose matchers all hold picks the policy."""
+
+    __tablename__ = "policy_routes"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    policy_id: Mapped[str] = mapped_column(ForeignKey("escalation_policies.id", ondelete="CASCADE"))
+    severities: Mapped[list[str]] = mapped_column(JSONB, default=list)  # empty: any
+    categories: Mapped[list[str]] = mapped_column(JSONB, default=list)  # empty: any
+    labels: Mapped[dict[str, Any]] = mapped_column(default=dict)  # all must equal

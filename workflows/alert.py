@@ -17,13 +17,15 @@ sends "resolved" to every channel that accepted a fire notification.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePair
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from workflows import escalation as ladder
     from workflows.payloads import (
         AbandonInput,
         AcknowledgeRequest,
@@ -34,14 +36,25 @@ with workflow.unsafe.imports_passed_through():
         AlertView,
         CarriedState,
         ChannelRef,
+        ChoosePolicyInput,
         DeliveryResult,
         EditRequest,
+        EscalateRequest,
+        Escalation,
         FireEvent,
+        NoteRequest,
         NotifyEvent,
         NotifyInput,
         OpenAlertInput,
+        PagedUser,
+        PageRule,
+        PolicyChoice,
+        ReassignRequest,
         RecordInput,
+        ResolvedLevel,
+        ResolveLevelInput,
         ResolveRequest,
+        SnoozeRequest,
         TimelineEntry,
     )
 
@@ -49,6 +62,10 @@ TENANT = SearchAttributeKey.for_keyword("HeraldTenant")
 STATUS = SearchAttributeKey.for_keyword("HeraldStatus")
 SEVERITY = SearchAttributeKey.for_keyword("HeraldSeverity")
 CATEGORY = SearchAttributeKey.for_keyword("HeraldCategory")
+LEVEL = SearchAttributeKey.for_int("HeraldLevel")
+
+# Histories recorded before escalation policies existed replay without choosing one.
+ESCALATION_PATCH = "escalation-policies"
 
 FIRST_EVENT_TIMEOUT = timedelta(minutes=10)
 CLOSING_MESSAGE = "alert is closing after resolution; retry to open a new one"
@@ -68,14 +85,19 @@ def _permanent(err: ActivityError) -> bool:
     return isinstance(cause, ApplicationError) and cause.non_retryable
 
 
-def search_attributes(tenant_id: str, content: AlertContent, status: AlertStatus) -> list[SearchAttributePair[str]]:
+def search_attributes(
+    tenant_id: str, content: AlertContent, status: AlertStatus, escalation: Escalation | None = None
+) -> list[SearchAttributePair[Any]]:
     """The alert's searchable facets in the Temporal UI (also used by the client at start)."""
-    return [
+    pairs: list[SearchAttributePair[Any]] = [
         SearchAttributePair(TENANT, tenant_id),
         SearchAttributePair(STATUS, status.value),
         SearchAttributePair(SEVERITY, content.severity.value),
         SearchAttributePair(CATEGORY, content.category.value),
     ]
+    if escalation is not None:
+        pairs.append(SearchAttributePair(LEVEL, escalation.level + 1))
+    return pairs
 
 
 @workflow.defn(name="AlertWorkflow")
@@ -128,6 +150,7 @@ class AlertWorkflow:
         while view.status != AlertStatus.RESOLVED:
             await self._wait_for_work_or_deadline()
             await self._flush_projection()
+            await self._escalate()
             if view.status == AlertStatus.TRIGGERED and self._due():
                 self._renotify()
                 await self._flush_projection()
@@ -196,17 +219,19 @@ class AlertWorkflow:
         workflow.set_current_details(self._details())
         for channel in channels:
             self._notify(channel, NotifyEvent.TRIGGERED)
+        if workflow.patched(ESCALATION_PATCH):
+            await self._choose_policy(first.content)
         if self._early_resolve is not None:
             self._resolve(self._early_resolve.actor, "resolved by its source")
             self._early_resolve = None
 
     async def _wait_for_work_or_deadline(self) -> None:
-        view = self._require_view()
         if self._has_work():
             return
         timeout: timedelta | None = None
-        if view.status == AlertStatus.TRIGGERED and view.next_notification_at is not None:
-            timeout = view.next_notification_at - workflow.now()
+        deadline = self._next_deadline()
+        if deadline is not None:
+            timeout = deadline - workflow.now()
             if timeout <= timedelta(0):
                 return
         try:
@@ -217,8 +242,26 @@ class AlertWorkflow:
         except TimeoutError:
             pass
 
+    def _next_deadline(self) -> datetime | None:
+        view = self._require_view()
+        triggered = view.status == AlertStatus.TRIGGERED
+        found: list[datetime] = []
+        if triggered and view.next_notification_at is not None:
+            found.append(view.next_notification_at)
+        if view.status == AlertStatus.ACKNOWLEDGED and view.snoozed_until is not None:
+            found.append(view.snoozed_until)
+        if view.escalation is not None:
+            found += ladder.deadlines(view.escalation, triggered=triggered)
+        return min(found) if found else None
+
     def _has_work(self) -> bool:
-        return self._dirty or self._resolved()
+        view = self._require_view()
+        level_waiting = (
+            view.escalation is not None
+            and view.escalation.run_level is not None
+            and view.status == AlertStatus.TRIGGERED
+        )
+        return self._dirty or self._resolved() or level_waiting
 
     def _resolved(self) -> bool:
         return self._require_view().status == AlertStatus.RESOLVED
@@ -247,6 +290,135 @@ class AlertWorkflow:
         self._mark_dirty()
         for channel in view.channels:
             self._notify(channel, NotifyEvent.RENOTIFIED)
+
+    # ------------------------------------------------------------------ escalation
+
+    async def _choose_policy(self, content: AlertContent) -> None:
+        choice: PolicyChoice = await workflow.execute_local_activity(
+            "escalation.policy",
+            ChoosePolicyInput(tenant_id=self._tenant_id, policy_id=self._options.policy_id, content=content),
+            result_type=PolicyChoice,
+            summary="choose escalation policy",
+            start_to_close_timeout=LOCAL_TIMEOUT,
+            retry_policy=LOCAL_RETRY,
+        )
+        view = self._require_view()
+        view.escalation = ladder.begin(choice)
+        if view.escalation is not None:
+            message = f"escalation policy '{view.escalation.policy.name}' ({choice.reason})"
+        else:
+            message = f"no escalation policy ({choice.reason}); notifying channels only"
+        self._mark_dirty(TimelineEntry(kind="policy", at=workflow.now(), actor="herald", message=message))
+
+    async def _escalate(self) -> None:
+        """Everything the ladder needs now: timeouts, due pages, the next level."""
+        view = self._require_view()
+        escalation = view.escalation
+        now = workflow.now()
+        if view.status == AlertStatus.ACKNOWLEDGED:
+            if view.snoozed_until is not None and now >= view.snoozed_until:
+                self._retrigger("herald", "snooze ended")
+            elif escalation is not None and escalation.ack_timeout_at is not None and now >= escalation.ack_timeout_at:
+                self._retrigger("herald", "acknowledgement timed out")
+        if escalation is None or view.status != AlertStatus.TRIGGERED:
+            return
+        for due in ladder.pop_due_pages(escalation, now):
+            self._page(due.user, due.rule, due.step, due.event)
+        if ladder.escalation_due(escalation, now) and not ladder.advance(escalation):
+            passes = escalation.policy.repeat + 1
+            self._mark_dirty(
+                TimelineEntry(
+                    kind="escalation_exhausted",
+                    at=now,
+                    actor="herald",
+                    message=f"nobody acknowledged after {passes} pass(es) over the ladder",
+                )
+            )
+        while escalation.run_level is not None and view.status == AlertStatus.TRIGGERED:
+            await self._run_level(escalation, escalation.run_level)
+        await self._flush_projection()
+
+    async def _run_level(self, escalation: Escalation, level: int) -> None:
+        due = workflow.now()  # the level's moment (the lookup below takes a little time)
+        previous = escalation.pages[-1].users if escalation.pages else []
+        resolved: ResolvedLevel = await workflow.execute_local_activity(
+            "escalation.level",
+            ResolveLevelInput(
+                tenant_id=self._tenant_id,
+                level=escalation.policy.levels[level],
+                previous_user_ids=[user.id for user in previous],
+                at=due,
+            ),
+            result_type=ResolvedLevel,
+            summary=f"resolve level {level + 1} targets",
+            start_to_close_timeout=LOCAL_TIMEOUT,
+            retry_policy=LOCAL_RETRY,
+        )
+        view = self._require_view()
+        if escalation.run_level != level or view.status != AlertStatus.TRIGGERED:
+            return  # acknowledged, resolved or redirected while we looked the targets up
+        escalation.run_level = None
+        now = due
+        page = ladder.record_level(escalation, level, resolved, now)
+        event = ladder.page_event(escalation)
+        known = {channel.id for channel in view.channels}
+        for channel in resolved.channels:
+            if channel.id not in known:
+                view.channels.append(channel)  # so it hears the acknowledgement and resolution too
+            self._notify(channel, event, tag=f"s{escalation.step}")
+        for user, rule in ladder.split_rules(escalation, resolved.users, now, event):
+            self._page(user, rule, escalation.step, event)
+        levels = len(escalation.policy.levels)
+        self._mark_dirty(
+            TimelineEntry(
+                kind="escalated" if event == NotifyEvent.ESCALATED else "paged",
+                at=now,
+                actor="herald",
+                message=ladder.describe(page, levels),
+                details={"level": str(page.level), "pass": str(page.loop)},
+            )
+        )
+        if ladder.reached_nobody(resolved):
+            # An empty slot never swallows the alert: it falls to the next level at once.
+            escalation.next_escalation_at = now
+            message = f"level {page.level} reached nobody; escalating now"
+            self._mark_dirty(TimelineEntry(kind="escalation_gap", at=now, actor="herald", message=message))
+            if not ladder.advance(escalation):
+                self._mark_dirty(
+                    TimelineEntry(kind="escalation_exhausted", at=now, actor="herald", message="nobody to page")
+                )
+
+    def _page(self, user: PagedUser, rule: PageRule, step: int, event: NotifyEvent) -> None:
+        view = self._require_view()
+        key = f"{view.workflow_id}:{view.alert_id}:page:{step}:{user.id}:{rule.contact_method_id}"
+        request = NotifyInput(
+            idempotency_key=key,
+            channel_id=rule.contact_method_id,
+            user_id=user.id,
+            event=event,
+            alert=view.model_copy(deep=True),
+        )
+        recipient = ChannelRef(id=f"{user.id}/{rule.contact_method_id}", name=user.name, type=rule.type)
+        self._start_delivery(recipient, request)
+
+    def _reopen(self) -> None:
+        """Back to triggered (acknowledgement timed out, snooze ended, a person escalated)."""
+        view = self._require_view()
+        view.status = AlertStatus.TRIGGERED
+        view.acknowledged_at = None
+        view.acknowledged_by = None
+        view.snoozed_until = None
+        view.notify_cycle += 1
+        view.next_notification_at = workflow.now() + self._options.repeat_interval
+        for channel in view.channels:
+            self._notify(channel, NotifyEvent.RENOTIFIED)
+
+    def _retrigger(self, actor: str, reason: str) -> None:
+        view = self._require_view()
+        self._reopen()
+        if view.escalation is not None:
+            ladder.restart(view.escalation)
+        self._mark_dirty(TimelineEntry(kind="retriggered", at=workflow.now(), actor=actor, message=reason))
 
     async def _finish_resolution(self) -> None:
         self._cancel_fire_notifications()
@@ -295,7 +467,7 @@ class AlertWorkflow:
         current = workflow.info().typed_search_attributes
         changed = [
             pair.key.value_set(pair.value)
-            for pair in search_attributes(self._tenant_id, view.content, view.status)
+            for pair in search_attributes(self._tenant_id, view.content, view.status, view.escalation)
             if current.get(pair.key) != pair.value
         ]
         if changed:
@@ -314,18 +486,28 @@ class AlertWorkflow:
             lines.append(f"resolved by {view.resolved_by} at {view.resolved_at}")
         if view.status == AlertStatus.TRIGGERED and view.next_notification_at:
             lines.append(f"next notification: {view.next_notification_at.isoformat()}")
+        escalation = view.escalation
+        if escalation is not None:
+            levels = len(escalation.policy.levels)
+            lines.append(f"policy: {escalation.policy.name} · level {escalation.level + 1}/{levels}")
+            if escalation.next_escalation_at and view.status == AlertStatus.TRIGGERED:
+                lines.append(f"next escalation: {escalation.next_escalation_at.isoformat()}")
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ notifications
 
-    def _notify(self, channel: ChannelRef, event: NotifyEvent) -> None:
+    def _notify(self, channel: ChannelRef, event: NotifyEvent, tag: str | None = None) -> None:
         view = self._require_view()
-        key = f"{view.workflow_id}:{view.alert_id}:{event.value}:{view.notify_cycle}:{channel.id}"
-        previous = self._channel_tasks.get(channel.id)
+        cycle = tag or str(view.notify_cycle)
+        key = f"{view.workflow_id}:{view.alert_id}:{event.value}:{cycle}:{channel.id}"
         request = NotifyInput(idempotency_key=key, channel_id=channel.id, event=event, alert=view.model_copy(deep=True))
-        task = asyncio.create_task(self._deliver(previous, channel, request))
-        self._channel_tasks[channel.id] = task
-        if event in (NotifyEvent.TRIGGERED, NotifyEvent.RENOTIFIED):
+        self._start_delivery(channel, request)
+
+    def _start_delivery(self, recipient: ChannelRef, request: NotifyInput) -> None:
+        previous = self._channel_tasks.get(recipient.id)
+        task = asyncio.create_task(self._deliver(previous, recipient, request))
+        self._channel_tasks[recipient.id] = task
+        if request.event not in (NotifyEvent.ACKNOWLEDGED, NotifyEvent.RESOLVED):
             self._fire_tasks.add(task)
             task.add_done_callback(self._fire_tasks.discard)
 
@@ -357,7 +539,7 @@ class AlertWorkflow:
                 start_to_close_timeout=self._options.notify_attempt_timeout,
                 schedule_to_close_timeout=self._options.notify_give_up_after,
                 retry_policy=DELIVERY_RETRY,
-                summary=f"notify {channel.type} '{channel.name}': {request.event.value}",
+                summary=f"{'page' if request.user_id else 'notify'} {channel.type} '{channel.name}': {request.event.value}",
             )
         except ActivityError as err:
             if not _permanent(err):
@@ -376,7 +558,8 @@ class AlertWorkflow:
                     retry_policy=LOCAL_RETRY,
                 )
             return
-        if result.status == "delivered" and request.event in (NotifyEvent.TRIGGERED, NotifyEvent.RENOTIFIED):
+        fired = request.event in (NotifyEvent.TRIGGERED, NotifyEvent.RENOTIFIED, NotifyEvent.ESCALATED)
+        if result.status == "delivered" and fired and request.user_id is None:
             if channel.id not in self._notified:
                 self._notified.append(channel.id)
 
@@ -441,6 +624,8 @@ class AlertWorkflow:
             view.acknowledged_at = workflow.now()
             view.acknowledged_by = request.actor
             view.next_notification_at = None
+            if view.escalation is not None:
+                ladder.acknowledged(view.escalation, workflow.now())
             self._mark_dirty(
                 TimelineEntry(kind="acknowledged", at=workflow.now(), actor=request.actor, message=request.note or "")
             )
@@ -480,6 +665,92 @@ class AlertWorkflow:
     def _validate_edit(self, request: EditRequest) -> None:
         self._validate_open(request.alert_id, "edited")
 
+    @workflow.update
+    async def snooze(self, request: SnoozeRequest) -> AlertView:
+        view = self._require_view()
+        view.snoozed_until = workflow.now() + request.duration
+        if view.escalation is not None:
+            view.escalation.ack_timeout_at = None  # the snooze is the new deadline
+        message = f"snoozed until {view.snoozed_until.isoformat()}"
+        self._mark_dirty(TimelineEntry(kind="snoozed", at=workflow.now(), actor=request.actor, message=message))
+        return await self._projected_view()
+
+    @snooze.validator
+    def _validate_snooze(self, request: SnoozeRequest) -> None:
+        self._validate_open(request.alert_id, "snoozed")
+        if self._require_view().status != AlertStatus.ACKNOWLEDGED:
+            raise ValueError("only an acknowledged alert can be snoozed; acknowledge it first")
+        if request.duration <= timedelta(0):
+            raise ValueError("snooze duration must be positive")
+
+    @workflow.update
+    async def escalate(self, request: EscalateRequest) -> AlertView:
+        view = self._require_view()
+        escalation = view.escalation
+        assert escalation is not None
+        target = request.level - 1 if request.level is not None else escalation.level + 1
+        if view.status == AlertStatus.ACKNOWLEDGED:
+            self._reopen()
+        ladder.jump(escalation, target)
+        message = f"escalated to level {target + 1}"
+        self._mark_dirty(TimelineEntry(kind="escalate_requested", at=workflow.now(), actor=request.actor, message=message))
+        return await self._projected_view()
+
+    @escalate.validator
+    def _validate_escalate(self, request: EscalateRequest) -> None:
+        self._validate_open(request.alert_id, "escalated")
+        escalation = self._require_view().escalation
+        if escalation is None:
+            raise ValueError("the alert has no escalation policy; reassign it to a user or a policy")
+        levels = len(escalation.policy.levels)
+        if request.level is not None and not 1 <= request.level <= levels:
+            raise ValueError(f"level must be between 1 and {levels}")
+        if request.level is None and escalation.level + 1 >= levels:
+            raise ValueError(f"already at the last level ({levels}); name a level to go back to")
+
+    @workflow.update
+    async def reassign(self, request: ReassignRequest) -> AlertView:
+        choice: PolicyChoice = await workflow.execute_local_activity(
+            "escalation.policy",
+            ChoosePolicyInput(tenant_id=self._tenant_id, policy_id=request.policy_id, user_id=request.user_id),
+            result_type=PolicyChoice,
+            summary="resolve reassignment",
+            start_to_close_timeout=LOCAL_TIMEOUT,
+            retry_policy=LOCAL_RETRY,
+        )
+        view = self._require_view()
+        if choice.policy is None:
+            raise ApplicationError(f"cannot reassign: {choice.reason}", type="ReassignRejected", non_retryable=True)
+        if view.status == AlertStatus.RESOLVED:
+            raise ApplicationError("the alert was resolved meanwhile", type="ReassignRejected", non_retryable=True)
+        if view.status == AlertStatus.ACKNOWLEDGED:
+            self._reopen()
+        if view.escalation is None:
+            view.escalation = ladder.begin(choice)
+        else:
+            ladder.restart(view.escalation, choice.policy)
+            view.escalation.reason = choice.reason
+        message = f"reassigned to {choice.policy.name}"
+        self._mark_dirty(TimelineEntry(kind="reassigned", at=workflow.now(), actor=request.actor, message=message))
+        return await self._projected_view()
+
+    @reassign.validator
+    def _validate_reassign(self, request: ReassignRequest) -> None:
+        self._validate_open(request.alert_id, "reassigned")
+        if (request.user_id is None) == (request.policy_id is None):
+            raise ValueError("reassign to exactly one of a user or a policy")
+
+    @workflow.update
+    async def add_note(self, request: NoteRequest) -> AlertView:
+        self._mark_dirty(TimelineEntry(kind="note", at=workflow.now(), actor=request.actor, message=request.text))
+        return await self._projected_view()
+
+    @add_note.validator
+    def _validate_note(self, request: NoteRequest) -> None:
+        self._validate_open(request.alert_id, "annotated")
+        if not request.text.strip():
+            raise ValueError("a note needs text")
+
     @workflow.query
     def view(self) -> AlertView | None:
         return self._view
@@ -492,6 +763,10 @@ class AlertWorkflow:
         view.resolved_at = workflow.now()
         view.resolved_by = actor
         view.next_notification_at = None
+        view.snoozed_until = None
+        if view.escalation is not None:
+            ladder.stop(view.escalation)
+            view.escalation.ack_timeout_at = None
         self._mark_dirty(TimelineEntry(kind="resolved", at=workflow.now(), actor=actor, message=note))
 
     def _validate_open(self, alert_id: str, verb: str) -> None:

@@ -39,6 +39,7 @@ class NotifyEvent(StrEnum):
     RENOTIFIED = "renotified"
     ACKNOWLEDGED = "acknowledged"
     RESOLVED = "resolved"
+    ESCALATED = "escalated"
 
 
 class AlertContent(BaseModel):
@@ -63,6 +64,7 @@ class AlertOptions(BaseModel):
     # 0: continue-as-new when the server suggests it; >0: also after that many events
     # in one run (keeps flapping alerts' histories short, and lets tests force it).
     max_events_per_run: int = 0
+    policy_id: str | None = None  # None: the tenant's routing, else its default policy
 
 
 class FireEvent(BaseModel):
@@ -89,6 +91,106 @@ class ChannelRef(BaseModel):
     type: str
 
 
+TargetType = Literal["user", "team", "schedule", "manager", "channel"]
+
+
+class EscalationTarget(BaseModel):
+    type: TargetType
+    id: str | None = None  # None only for `manager` (of whoever the previous level paged)
+
+
+class EscalationLevel(BaseModel):
+    targets: list[EscalationTarget]
+    delay: timedelta  # how long this level waits for an acknowledgement before the next
+
+
+class PolicySnapshot(BaseModel):
+    """The escalation policy as it was when the alert started (edits affect new alerts)."""
+
+    id: str
+    name: str
+    levels: list[EscalationLevel]
+    repeat: int = 0  # extra passes over the whole ladder
+    ack_timeout: timedelta | None = None  # acknowledged but unresolved this long: re-trigger
+
+
+class PolicyChoice(BaseModel):
+    policy: PolicySnapshot | None
+    reason: str  # "explicit", "route 2 (severity=critical)", "tenant default", ...
+
+
+class PageRule(BaseModel):
+    """One personal notification rule of a paged user: this contact method, after this delay."""
+
+    contact_method_id: str
+    type: str
+    delay: timedelta = timedelta(0)
+
+
+class PagedUser(BaseModel):
+    id: str
+    name: str
+    via: str  # why they were paged: "user", "team SRE", "schedule Primary", "manager of Bob"
+    rules: list[PageRule] = Field(default_factory=list)
+
+
+class ResolvedLevel(BaseModel):
+    users: list[PagedUser] = Field(default_factory=list)
+    channels: list[ChannelRef] = Field(default_factory=list)
+    gaps: list[str] = Field(default_factory=list)  # targets that yielded nobody, and why
+
+
+class ResolveLevelInput(BaseModel):
+    tenant_id: str
+    level: EscalationLevel
+    previous_user_ids: list[str] = Field(default_factory=list)
+    at: datetime  # workflow time: who is on call *then*
+
+
+class ChoosePolicyInput(BaseModel):
+    tenant_id: str
+    policy_id: str | None = None
+    user_id: str | None = None  # reassignment to one person: a one-level policy paging them
+    content: AlertContent | None = None  # for routing when no policy is named
+
+
+class LevelPage(BaseModel):
+    """Who one run of a level paged (the alert's "who was paged at each level")."""
+
+    level: int  # 1-based, as people count
+    loop: int  # 1-based pass over the ladder
+    at: datetime
+    users: list[PagedUser] = Field(default_factory=list)
+    channels: list[ChannelRef] = Field(default_factory=list)
+    gaps: list[str] = Field(default_factory=list)
+
+
+class ScheduledPage(BaseModel):
+    """A personal notification rule that is not due yet (cancelled by acknowledgement)."""
+
+    due_at: datetime
+    step: int
+    user: PagedUser
+    rule: PageRule
+    event: NotifyEvent
+
+
+class Escalation(BaseModel):
+    """Where the alert is on its ladder. Indexes are 0-based; the API shows them 1-based."""
+
+    policy: PolicySnapshot
+    reason: str = ""
+    level: int = 0
+    loop: int = 0
+    run_level: int | None = 0  # a level to run at the next turn of the loop
+    step: int = 0  # level runs so far: part of every page's idempotency key
+    next_escalation_at: datetime | None = None
+    exhausted: bool = False
+    ack_timeout_at: datetime | None = None
+    pages: list[LevelPage] = Field(default_factory=list)
+    scheduled: list[ScheduledPage] = Field(default_factory=list)
+
+
 class AlertView(BaseModel):
     """The live state of one alert, as the workflow knows it."""
 
@@ -109,6 +211,8 @@ class AlertView(BaseModel):
     notify_cycle: int = 0
     version: int = 0
     channels: list[ChannelRef] = Field(default_factory=list)
+    escalation: Escalation | None = None
+    snoozed_until: datetime | None = None  # an acknowledged alert re-triggers then
 
 
 class CarriedState(BaseModel):
@@ -140,6 +244,31 @@ class ResolveRequest(BaseModel):
     note: str | None = None
 
 
+class SnoozeRequest(BaseModel):
+    alert_id: str
+    actor: str
+    duration: timedelta
+
+
+class EscalateRequest(BaseModel):
+    alert_id: str
+    actor: str
+    level: int | None = None  # 1-based; None: the next level
+
+
+class ReassignRequest(BaseModel):
+    alert_id: str
+    actor: str
+    user_id: str | None = None
+    policy_id: str | None = None
+
+
+class NoteRequest(BaseModel):
+    alert_id: str
+    actor: str
+    text: str
+
+
 class EditRequest(BaseModel):
     alert_id: str
     actor: str
@@ -164,10 +293,13 @@ class RecordInput(BaseModel):
 
 
 class NotifyInput(BaseModel):
+    """One notification: to a channel, or (user_id set) to a user's contact method `channel_id`."""
+
     idempotency_key: str
     channel_id: str
     event: NotifyEvent
     alert: AlertView
+    user_id: str | None = None
 
 
 class DeliveryResult(BaseModel):

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
-from urllib.parse import quote
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
 
 from alerting.client import AlertingClient
 from alerting.errors import AlertingError, AlertNotFound, EngineUnavailable, TransitionRejected
+from api.alert_output import alert_out, view_out
 from api.deps import AlertingDep, Principal, ResourcesDep, Responder, SessionDep, SettingsDep, Viewer
-from api.ingest import check_channels, group_key, to_event
+from api.ingest import check_references, group_key, to_event
 from api.schemas.alerts import (
     ActionBody,
     AlertCreate,
@@ -32,7 +32,6 @@ from api.schemas.alerts import (
 from models import alert_queries
 from models.alert_queries import AlertFilter, InvalidQuery
 from models.tables import Alert
-from settings import Settings
 from workflows.payloads import (
     AcknowledgeRequest,
     AlertStatus,
@@ -52,65 +51,6 @@ ACTION_ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"description": "The transition is not allowed (e.g. the alert is resolved)"},
     503: {"description": "Temporal or the Herald worker did not answer"},
 }
-
-
-def links(settings: Settings, alert_id: str, workflow_id: str) -> dict[str, str]:
-    ui = settings.temporal_ui_url.rstrip("/")
-    return {
-        "self": f"{settings.public_url.rstrip('/')}/api/v1/alerts/{alert_id}",
-        "temporal_ui": f"{ui}/namespaces/{settings.temporal_namespace}/workflows/{quote(workflow_id, safe='')}",
-    }
-
-
-def alert_out(row: Alert, settings: Settings) -> AlertOut:
-    return AlertOut(
-        id=row.id,
-        dedup_key=row.dedup_key,
-        title=row.title,
-        description=row.description,
-        severity=Severity(row.severity),
-        category=Category(row.category),
-        source=row.source,
-        status=AlertStatus(row.status),
-        labels=row.labels,
-        annotations=row.annotations,
-        event_count=row.event_count,
-        created_at=row.created_at,
-        last_seen=row.last_seen,
-        acknowledged_at=row.acknowledged_at,
-        acknowledged_by=row.acknowledged_by,
-        resolved_at=row.resolved_at,
-        resolved_by=row.resolved_by,
-        next_notification_at=row.next_notification_at,
-        workflow_id=row.workflow_id,
-        links=links(settings, row.id, row.workflow_id),
-    )
-
-
-def view_out(view: AlertView, settings: Settings) -> AlertOut:
-    content = view.content
-    return AlertOut(
-        id=view.alert_id,
-        dedup_key=view.key,
-        title=content.title,
-        description=content.description,
-        severity=content.severity,
-        category=content.category,
-        source=content.source,
-        status=view.status,
-        labels=content.labels,
-        annotations=content.annotations,
-        event_count=view.event_count,
-        created_at=view.first_seen,
-        last_seen=view.last_seen,
-        acknowledged_at=view.acknowledged_at,
-        acknowledged_by=view.acknowledged_by,
-        resolved_at=view.resolved_at,
-        resolved_by=view.resolved_by,
-        next_notification_at=view.next_notification_at,
-        workflow_id=view.workflow_id,
-        links=links(settings, view.alert_id, view.workflow_id),
-    )
 
 
 def require_time_zones(**moments: datetime | None) -> None:
@@ -141,7 +81,7 @@ async def create_alert(
     body: AlertCreate, principal: Responder, alerting: AlertingDep, resources: ResourcesDep, response: Response
 ) -> AlertOut:
     async with resources.sessions() as session:
-        await check_channels(session, principal.tenant_id, [body])
+        await check_references(session, principal.tenant_id, [body])
     event = to_event(body, resources.settings, actor=principal.actor)
     view = await alerting.create(principal.tenant_id, group_key(principal.tenant_id, body), event)
     if view.event_count > 1:
@@ -209,7 +149,7 @@ async def statistics(
     )
 
 
-async def _owned(session: SessionDep, principal: Principal, alert_id: str) -> Alert:
+async def owned_alert(session: SessionDep, principal: Principal, alert_id: str) -> Alert:
     row = await alert_queries.get_alert(session=session, tenant_id=principal.tenant_id, alert_id=alert_id)
     if row is None:
         raise AlertNotFound(f"alert {alert_id} not found")
@@ -218,7 +158,7 @@ async def _owned(session: SessionDep, principal: Principal, alert_id: str) -> Al
 
 @router.get("/{alert_id}", response_model=AlertDetailOut, responses=NOT_FOUND, summary="One alert with its timeline")
 async def get_alert(alert_id: str, principal: Viewer, session: SessionDep, settings: SettingsDep) -> AlertDetailOut:
-    row = await _owned(session, principal, alert_id)
+    row = await owned_alert(session, principal, alert_id)
     entries = await alert_queries.timeline(session=session, alert_id=row.id)
     sent = await alert_queries.deliveries(session=session, alert_id=row.id)
     return AlertDetailOut(
@@ -246,7 +186,7 @@ async def get_alert(alert_id: str, principal: Viewer, session: SessionDep, setti
     )
 
 
-def _ensure_open(row: Alert, verb: str) -> None:
+def ensure_open(row: Alert, verb: str) -> None:
     if row.status == AlertStatus.RESOLVED:
         by = f" by {row.resolved_by}" if row.resolved_by else ""
         raise TransitionRejected(f"alert {row.id} was resolved{by} at {row.resolved_at} and cannot be {verb}")
@@ -266,8 +206,8 @@ async def edit_alert(
     alerting: AlertingDep,
     settings: SettingsDep,
 ) -> AlertOut:
-    row = await _owned(session, principal, alert_id)
-    _ensure_open(row, "edited")
+    row = await owned_alert(session, principal, alert_id)
+    ensure_open(row, "edited")
     request = EditRequest(alert_id=row.id, actor=principal.actor, **body.model_dump(exclude_unset=True))
     return view_out(await alerting.edit(row.workflow_id, request), settings)
 
@@ -286,7 +226,7 @@ async def acknowledge(
     settings: SettingsDep,
     body: ActionBody | None = None,
 ) -> AlertOut:
-    row = await _owned(session, principal, alert_id)
+    row = await owned_alert(session, principal, alert_id)
     view = await _transition(alerting, row, "acknowledge", principal.actor, body.note if body else None)
     return view_out(view, settings)
 
@@ -305,7 +245,7 @@ async def resolve(
     settings: SettingsDep,
     body: ActionBody | None = None,
 ) -> AlertOut:
-    row = await _owned(session, principal, alert_id)
+    row = await owned_alert(session, principal, alert_id)
     view = await _transition(alerting, row, "resolve", principal.actor, body.note if body else None)
     return view_out(view, settings)
 
@@ -314,9 +254,9 @@ async def _transition(
     alerting: AlertingClient, row: Alert, action: Literal["acknowledge", "resolve"], actor: str, note: str | None
 ) -> AlertView:
     if action == "acknowledge":
-        _ensure_open(row, "acknowledged")
+        ensure_open(row, "acknowledged")
         return await alerting.acknowledge(row.workflow_id, AcknowledgeRequest(alert_id=row.id, actor=actor, note=note))
-    _ensure_open(row, "resolved")
+    ensure_open(row, "resolved")
     return await alerting.resolve(row.workflow_id, ResolveRequest(alert_id=row.id, actor=actor, note=note))
 
 

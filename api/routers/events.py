@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from alerting.client import IngestItem
 from api.deps import AlertingDep, ResourcesDep, Responder
-from api.ingest import check_channels, group_key, to_event
+from api.ingest import check_references, group_key, to_event
 from api.schemas.alerts import EventBatch, EventBatchOut, EventResult
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
@@ -31,7 +31,7 @@ async def ingest_events(
     batch: EventBatch, principal: Responder, alerting: AlertingDep, resources: ResourcesDep
 ) -> EventBatchOut | JSONResponse:
     async with resources.sessions() as session:
-        await check_channels(session, principal.tenant_id, batch.events)
+        await check_references(session, principal.tenant_id, batch.events)
     now = datetime.now(UTC)
     items = [
         IngestItem(

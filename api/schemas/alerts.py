@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from api.schemas.common import Annotations, DedupKey, Description, Labels, Note, RepeatSeconds, Source, Title
 from workflows.payloads import AlertStatus, Category, Severity
@@ -31,6 +31,9 @@ class _EventFields(BaseModel):
         None, max_length=50, description="Channel ids to notify; default: the tenant's default channels."
     )
     repeat_interval_seconds: RepeatSeconds | None = Field(None, description="Default 1800 (30 minutes).")
+    escalation_policy_id: UUID | None = Field(
+        None, description="Escalation policy to follow; default: the tenant's routing, else its default policy."
+    )
 
 
 class AlertBody(_EventFields):
@@ -139,6 +142,34 @@ class DeliveryOut(BaseModel):
     latency_ms: int | None
 
 
+class PagedOut(BaseModel):
+    id: str
+    name: str
+    via: str = Field(description='Why: "user", "team SRE", "on call: Primary", "manager of Ann"')
+
+
+class LevelPageOut(BaseModel):
+    level: int
+    pass_number: int
+    at: datetime
+    users: list[PagedOut]
+    channels: list[str]
+    gaps: list[str] = Field(description="Targets that reached nobody, and why")
+
+
+class EscalationOut(BaseModel):
+    policy_id: str
+    policy_name: str
+    reason: str = Field(description="How the alert got this policy")
+    level: int = Field(description="Current level, 1-based")
+    levels: int
+    pass_number: int
+    next_escalation_at: datetime | None = Field(description="When the next level is paged if nobody acknowledges")
+    exhausted: bool
+    ack_timeout_at: datetime | None
+    pages: list[LevelPageOut] = Field(description="Who was paged at each level, in order")
+
+
 class AlertOut(BaseModel):
     id: str
     dedup_key: str
@@ -158,6 +189,8 @@ class AlertOut(BaseModel):
     resolved_at: datetime | None
     resolved_by: str | None
     next_notification_at: datetime | None
+    snoozed_until: datetime | None = None
+    escalation: EscalationOut | None = None
     workflow_id: str
     links: dict[str, str]
 
@@ -194,3 +227,30 @@ class StatisticsOut(BaseModel):
     time_to_acknowledge: DurationStats
     time_to_resolve: DurationStats
     per_day: list[Bucket]
+
+
+class SnoozeBody(BaseModel):
+    model_config = STRICT
+    minutes: int = Field(ge=1, le=7 * 24 * 60, description="Re-notify (and climb again) after this long")
+
+
+class EscalateBody(BaseModel):
+    model_config = STRICT
+    level: int | None = Field(None, ge=1, description="1-based level to page now; default: the next one")
+
+
+class ReassignBody(BaseModel):
+    model_config = STRICT
+    user_id: str | None = None
+    policy_id: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> ReassignBody:
+        if (self.user_id is None) == (self.policy_id is None):
+            raise ValueError("give exactly one of user_id or policy_id")
+        return self
+
+
+class NoteBody(BaseModel):
+    model_config = STRICT
+    text: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]

@@ -43,6 +43,7 @@ def trigger(
     labels: dict[str, str] | None = None,
     repeat: timedelta = timedelta(minutes=30),
     max_events_per_run: int = 0,
+    policy_id: str | None = None,
 ) -> FireEvent:
     return FireEvent(
         action="trigger",
@@ -51,6 +52,7 @@ def trigger(
             repeat_interval=repeat,
             notify_attempt_timeout=timedelta(seconds=5),
             max_events_per_run=max_events_per_run,
+            policy_id=policy_id,
         ),
         received_at=datetime.now(UTC),
         actor="test",

@@ -21,6 +21,12 @@ from devstack.ports import free_port
 class Received:
     headers: dict[str, str]
     body: bytes
+    path: str = "/hook"
+
+    @property
+    def who(self) -> str:
+        """The part after /hook/ (a paged person's contact method in escalation tests)."""
+        return self.path.removeprefix("/hook").strip("/")
 
     @property
     def json(self) -> dict[str, Any]:
@@ -42,7 +48,9 @@ class WebhookReceiver:
         self.received: list[Received] = []
         self.script: deque[Scripted] = deque()
         self._arrived = asyncio.Condition()
-        app = Starlette(routes=[Route("/hook", self._hook, methods=["POST"])])
+        app = Starlette(
+            routes=[Route("/hook", self._hook, methods=["POST"]), Route("/hook/{who}", self._hook, methods=["POST"])]
+        )
         self._server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
         )
@@ -53,7 +61,9 @@ class WebhookReceiver:
         return f"http://127.0.0.1:{self.port}/hook"
 
     async def _hook(self, request: Request) -> Response:
-        received = Received(headers={k.lower(): v for k, v in request.headers.items()}, body=await request.body())
+        received = Received(
+            headers={k.lower(): v for k, v in request.headers.items()}, body=await request.body(), path=request.url.path
+        )
         answer = self.script.popleft() if self.script else Scripted()
         async with self._arrived:
             self.received.append(received)
@@ -69,6 +79,10 @@ class WebhookReceiver:
 
     def events(self) -> list[str]:
         return [r.json["event"] for r in self.received]
+
+    def pages(self) -> list[tuple[str, str]]:
+        """(who, event) of every delivery to /hook/<who>, in arrival order."""
+        return [(r.who, r.json["event"]) for r in self.received if r.who]
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._server.serve())

@@ -4,72 +4,22 @@ real webhook receiver: repeat, acknowledge, resolve, re-fire, retries, continue-
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from alerting.client import AlertingClient, IngestItem
 from alerting.errors import TransitionRejected
 from models.keys import workflow_id
-from models.tables import Alert, AlertEvent, Channel, Notification
-from settings import Settings
+from models.tables import AlertEvent, Channel, Notification
 from tests.support.alerts import add_webhook, eventually, resolve_event, trigger
+from tests.support.opened import OPENED, alert_row, open_alert
 from tests.support.receiver import Scripted, WebhookReceiver
-from worker import build_worker
 from workflows.payloads import AcknowledgeRequest, AlertStatus, AlertView, ResolveRequest
-
-HISTORIES = Path(__file__).resolve().parents[1] / "histories"
-
-
-@pytest.fixture
-async def alerting(
-    request: pytest.FixtureRequest,
-    time_env: WorkflowEnvironment,
-    sessions: async_sessionmaker[AsyncSession],
-    settings: Settings,
-) -> AsyncIterator[AlertingClient]:
-    client = AlertingClient(
-        time_env.client, task_queue=settings.temporal_task_queue, update_timeout=30, ingest_concurrency=8
-    )
-    async with build_worker(time_env.client, sessions, settings) as worker, worker:
-        yield client
-        if os.environ.get("HERALD_RECORD_HISTORIES"):
-            # Refresh the committed histories that the replay test checks new code against.
-            for number, wf_id in enumerate(sorted(OPENED)):
-                history = await time_env.client.get_workflow_handle(wf_id).fetch_history()
-                (HISTORIES / f"{request.node.name}-{number}.json").write_text(history.to_json())
-        # Alerts left open would hold the shared server's clock once their worker is gone.
-        for wf_id in OPENED:
-            try:
-                await time_env.client.get_workflow_handle(wf_id).terminate("test finished")
-            except RPCError:
-                pass  # already closed
-        OPENED.clear()
-
-
-OPENED: set[str] = set()
-
-
-async def open_alert(alerting: AlertingClient, tenant: str, key: str, **kw: object) -> str:
-    [outcome] = await alerting.ingest([IngestItem(tenant, key, trigger(**kw))])  # type: ignore[arg-type]
-    assert outcome.status == "accepted", outcome
-    OPENED.add(outcome.workflow_id)
-    return outcome.workflow_id
-
-
-async def alert_row(sessions: async_sessionmaker[AsyncSession], tenant: str, key: str) -> Alert | None:
-    async with sessions() as session:
-        return await session.scalar(
-            select(Alert).where(Alert.tenant_id == tenant, Alert.dedup_key == key).order_by(Alert.created_at.desc())
-        )
 
 
 async def test_triggered_alert_notifies_then_repeats_until_acknowledged(

@@ -1,0 +1,100 @@
+"""Alert responses: the projection row and the workflow's live view, in one shape."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from api.schemas.alerts import AlertOut, EscalationOut, LevelPageOut, PagedOut
+from models.tables import Alert
+from settings import Settings
+from workflows.payloads import AlertStatus, AlertView, Category, Escalation, Severity
+
+
+def links(settings: Settings, alert_id: str, workflow_id: str) -> dict[str, str]:
+    ui = settings.temporal_ui_url.rstrip("/")
+    return {
+        "self": f"{settings.public_url.rstrip('/')}/api/v1/alerts/{alert_id}",
+        "temporal_ui": f"{ui}/namespaces/{settings.temporal_namespace}/workflows/{quote(workflow_id, safe='')}",
+    }
+
+
+def escalation_out(escalation: Escalation | None) -> EscalationOut | None:
+    if escalation is None:
+        return None
+    return EscalationOut(
+        policy_id=escalation.policy.id,
+        policy_name=escalation.policy.name,
+        reason=escalation.reason,
+        level=escalation.level + 1,
+        levels=len(escalation.policy.levels),
+        pass_number=escalation.loop + 1,
+        next_escalation_at=escalation.next_escalation_at,
+        exhausted=escalation.exhausted,
+        ack_timeout_at=escalation.ack_timeout_at,
+        pages=[
+            LevelPageOut(
+                level=page.level,
+                pass_number=page.loop,
+                at=page.at,
+                users=[PagedOut(id=u.id, name=u.name, via=u.via) for u in page.users],
+                channels=[c.name for c in page.channels],
+                gaps=page.gaps,
+            )
+            for page in escalation.pages
+        ],
+    )
+
+
+def alert_out(row: Alert, settings: Settings) -> AlertOut:
+    return AlertOut(
+        id=row.id,
+        dedup_key=row.dedup_key,
+        title=row.title,
+        description=row.description,
+        severity=Severity(row.severity),
+        category=Category(row.category),
+        source=row.source,
+        status=AlertStatus(row.status),
+        labels=row.labels,
+        annotations=row.annotations,
+        event_count=row.event_count,
+        created_at=row.created_at,
+        last_seen=row.last_seen,
+        acknowledged_at=row.acknowledged_at,
+        acknowledged_by=row.acknowledged_by,
+        resolved_at=row.resolved_at,
+        resolved_by=row.resolved_by,
+        next_notification_at=row.next_notification_at,
+        snoozed_until=row.snoozed_until,
+        escalation=escalation_out(Escalation.model_validate(row.escalation) if row.escalation else None),
+        workflow_id=row.workflow_id,
+        links=links(settings, row.id, row.workflow_id),
+    )
+
+
+def view_out(view: AlertView, settings: Settings) -> AlertOut:
+    content = view.content
+    return AlertOut(
+        id=view.alert_id,
+        dedup_key=view.key,
+        title=content.title,
+        description=content.description,
+        severity=content.severity,
+        category=content.category,
+        source=content.source,
+        status=view.status,
+        labels=content.labels,
+        annotations=content.annotations,
+        event_count=view.event_count,
+        created_at=view.first_seen,
+        last_seen=view.last_seen,
+        acknowledged_at=view.acknowledged_at,
+        acknowledged_by=view.acknowledged_by,
+        resolved_at=view.resolved_at,
+        resolved_by=view.resolved_by,
+        next_notification_at=view.next_notification_at,
+        snoozed_until=view.snoozed_until,
+        escalation=escalation_out(view.escalation),
+        workflow_id=view.workflow_id,
+        links=links(settings, view.alert_id, view.workflow_id),
+    )

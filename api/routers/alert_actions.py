@@ -1,0 +1,99 @@
+"""Escalation actions on one alert: snooze, escalate, reassign, notes.
+
+Each is a validated Update on the alert's workflow: a rejected action is a 409 that says why,
+and each lands in the timeline with who did it and when.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.alert_output import view_out
+from api.deps import AlertingDep, Principal, Responder, SessionDep, SettingsDep
+from api.errors import FieldErrors
+from api.routers.alerts import ensure_open, owned_alert
+from api.schemas.alerts import AlertOut, EscalateBody, NoteBody, ReassignBody, SnoozeBody
+from models.crud import get_row
+from models.tables import Alert, EscalationPolicy, User
+from workflows.payloads import EscalateRequest, NoteRequest, ReassignRequest, SnoozeRequest
+
+router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "No such alert in your tenant"},
+    409: {"description": "Not possible in the alert's current state (the message says why)"},
+    503: {"description": "No worker answered in time"},
+}
+
+
+async def _open_alert(session: SessionDep, principal: Principal, alert_id: str, verb: str) -> Alert:
+    row = await owned_alert(session, principal, alert_id)
+    ensure_open(row, verb)
+    return row
+
+
+@router.post(
+    "/{alert_id}/snooze",
+    response_model=AlertOut,
+    responses=ERRORS,
+    summary="Snooze an acknowledged alert: it re-triggers and climbs its ladder again after `minutes`",
+)
+async def snooze(
+    alert_id: str, body: SnoozeBody, principal: Responder, session: SessionDep, alerting: AlertingDep, settings: SettingsDep
+) -> AlertOut:
+    row = await _open_alert(session, principal, alert_id, "snoozed")
+    request = SnoozeRequest(alert_id=row.id, actor=principal.actor, duration=timedelta(minutes=body.minutes))
+    return view_out(await alerting.act(row.workflow_id, "snooze", request), settings)
+
+
+@router.post(
+    "/{alert_id}/escalate",
+    response_model=AlertOut,
+    responses=ERRORS,
+    summary="Page the next level now (or `level`); an acknowledged alert re-triggers",
+)
+async def escalate(
+    alert_id: str,
+    principal: Responder,
+    session: SessionDep,
+    alerting: AlertingDep,
+    settings: SettingsDep,
+    body: EscalateBody | None = None,
+) -> AlertOut:
+    row = await _open_alert(session, principal, alert_id, "escalated")
+    request = EscalateRequest(alert_id=row.id, actor=principal.actor, level=body.level if body else None)
+    return view_out(await alerting.act(row.workflow_id, "escalate", request), settings)
+
+
+@router.post(
+    "/{alert_id}/reassign",
+    response_model=AlertOut,
+    responses={**ERRORS, 422: {"description": "Unknown user or policy"}},
+    summary="Hand the alert to a user or another escalation policy; its ladder restarts from level 1",
+)
+async def reassign(
+    alert_id: str,
+    body: ReassignBody,
+    principal: Responder,
+    session: SessionDep,
+    alerting: AlertingDep,
+    settings: SettingsDep,
+) -> AlertOut:
+    row = await _open_alert(session, principal, alert_id, "reassigned")
+    if body.user_id is not None and await get_row(session, User, principal.tenant_id, body.user_id) is None:
+        raise FieldErrors([("user_id", f"unknown user {body.user_id}")])
+    if body.policy_id is not None and await get_row(session, EscalationPolicy, principal.tenant_id, body.policy_id) is None:
+        raise FieldErrors([("policy_id", f"unknown escalation policy {body.policy_id}")])
+    request = ReassignRequest(alert_id=row.id, actor=principal.actor, user_id=body.user_id, policy_id=body.policy_id)
+    return view_out(await alerting.act(row.workflow_id, "reassign", request), settings)
+
+
+@router.post("/{alert_id}/notes", response_model=AlertOut, responses=ERRORS, summary="Add a note to the timeline")
+async def add_note(
+    alert_id: str, body: NoteBody, principal: Responder, session: SessionDep, alerting: AlertingDep, settings: SettingsDep
+) -> AlertOut:
+    row = await _open_alert(session, principal, alert_id, "annotated")
+    request = NoteRequest(alert_id=row.id, actor=principal.actor, text=body.text)
+    return view_out(await alerting.act(row.workflow_id, "add_note", request), settings)

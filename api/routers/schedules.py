@@ -1,0 +1,247 @@
+"""`/api/v1/schedules`: rotations, layers, restrictions, overrides; who is on call; calendar feeds."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from pydantic import AwareDatetime
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.deps import Admin, SessionDep, Viewer
+from api.errors import FieldErrors, InUse, check
+from api.schemas.schedules import OnCallOut, OverrideIn, OverrideOut, ScheduleIn, ScheduleOut, ShiftOut
+from models import oncall
+from models.crud import get_row, list_rows, name_taken, rows_by_id
+from models.policies import policies_using
+from models.schedules import overrides_for, spec_of
+from models.tables import Schedule, ScheduleOverride, User
+
+router = APIRouter(prefix="/api/v1/schedules", tags=["schedules"])
+user_calendar = APIRouter(prefix="/api/v1/users", tags=["users"])
+ICS = {200: {"content": {"text/calendar": {}}, "description": "iCalendar (RFC 5545)"}}
+FEED_PAST = timedelta(days=7)
+FEED_AHEAD = timedelta(days=90)
+
+
+def _out(row: Schedule) -> ScheduleOut:
+    return ScheduleOut.model_validate(
+        {**row.spec, "id": row.id, "name": row.name, "description": row.description,
+         "created_at": row.created_at, "updated_at": row.updated_at}
+    )
+
+
+async def _schedule(session: AsyncSession, tenant_id: str, schedule_id: str) -> Schedule:
+    row = await get_row(session, Schedule, tenant_id, schedule_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"schedule {schedule_id} not found")
+    return row
+
+
+async def _check(session: AsyncSession, tenant_id: str, body: ScheduleIn, schedule_id: str | None) -> None:
+    if await name_taken(session, Schedule, tenant_id, body.name, schedule_id):
+        raise HTTPException(status.HTTP_409_CONFLICT, f"name: a schedule named {body.name!r} already exists")
+    wanted = {uid for layer in body.layers for uid in layer.participants}
+    found = await rows_by_id(session, User, tenant_id, wanted)
+    check(
+        [
+            (f"layers.{i}.participants.{j}", f"unknown user {uid}")
+            for i, layer in enumerate(body.layers)
+            for j, uid in enumerate(layer.participants)
+            if uid not in found
+        ]
+    )
+
+
+def _spec(body: ScheduleIn) -> dict[str, Any]:
+    return oncall.ScheduleSpec.model_validate(body.model_dump()).model_dump(mode="json")
+
+
+async def _names(session: AsyncSession, tenant_id: str, ids: set[str]) -> dict[str, str]:
+    return {uid: row.name for uid, row in (await rows_by_id(session, User, tenant_id, ids)).items()}
+
+
+def _range(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    now = datetime.now(UTC)
+    start = start or now
+    end = end or start + timedelta(days=14)
+    errors: list[tuple[str, str]] = []
+    if end <= start:
+        errors.append(("to", "must be after `from`"))
+    elif end - start > timedelta(days=366):
+        errors.append(("to", "the range is at most 366 days"))
+    check(errors)
+    return start, end
+
+
+@router.get("", response_model=list[ScheduleOut], summary="List schedules")
+async def list_schedules(principal: Viewer, session: SessionDep) -> list[ScheduleOut]:
+    return [_out(row) for row in await list_rows(session, Schedule, principal.tenant_id)]
+
+
+@router.post("", response_model=ScheduleOut, status_code=status.HTTP_201_CREATED, summary="Create a schedule")
+async def create_schedule(body: ScheduleIn, principal: Admin, session: SessionDep) -> ScheduleOut:
+    await _check(session, principal.tenant_id, body, None)
+    row = Schedule(
+        id=str(uuid.uuid4()),
+        tenant_id=principal.tenant_id,
+        name=body.name,
+        description=body.description,
+        spec=_spec(body),
+    )
+    session.add(row)
+    await session.flush()
+    await session.refresh(row)
+    return _out(row)
+
+
+@router.get("/{schedule_id}", response_model=ScheduleOut, summary="Read a schedule")
+async def get_schedule(schedule_id: str, principal: Viewer, session: SessionDep) -> ScheduleOut:
+    return _out(await _schedule(session, principal.tenant_id, schedule_id))
+
+
+@router.put(
+    "/{schedule_id}",
+    response_model=ScheduleOut,
+    summary="Replace a schedule",
+    description="Open alerts see the change at their next escalation level (targets are resolved then).",
+)
+async def update_schedule(schedule_id: str, body: ScheduleIn, principal: Admin, session: SessionDep) -> ScheduleOut:
+    row = await _schedule(session, principal.tenant_id, schedule_id)
+    await _check(session, principal.tenant_id, body, row.id)
+    row.name, row.description, row.spec = body.name, body.description, _spec(body)
+    await session.flush()
+    await session.refresh(row)
+    return _out(row)
+
+
+@router.delete(
+    "/{schedule_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={409: {"description": "Still used by escalation policies"}},
+    summary="Delete a schedule",
+)
+async def delete_schedule(schedule_id: str, principal: Admin, session: SessionDep) -> Response:
+    row = await _schedule(session, principal.tenant_id, schedule_id)
+    used_by = [f"policy '{name}'" for name in await policies_using(session, principal.tenant_id, "schedule", row.id)]
+    if used_by:
+        raise InUse(f"schedule '{row.name}'", used_by)
+    await session.delete(row)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/{schedule_id}/oncall", response_model=OnCallOut, summary="Who is on call (now, or `at`)")
+async def who_is_on_call(
+    schedule_id: str, principal: Viewer, session: SessionDep, at: AwareDatetime | None = None
+) -> OnCallOut:
+    row = await _schedule(session, principal.tenant_id, schedule_id)
+    moment = at or datetime.now(UTC)
+    who = oncall.on_call(spec_of(row), await overrides_for(session, row.id), moment)
+    names = await _names(session, principal.tenant_id, {who.user_id} if who.user_id else set())
+    return OnCallOut(at=moment, user_id=who.user_id, user_name=names.get(who.user_id or ""), source=who.source)
+
+
+@router.get(
+    "/{schedule_id}/shifts",
+    response_model=list[ShiftOut],
+    summary="The final timeline of shifts (layers, restrictions and overrides applied)",
+)
+async def list_shifts(
+    schedule_id: str,
+    principal: Viewer,
+    session: SessionDep,
+    start: Annotated[AwareDatetime | None, Query(alias="from", description="Default: now")] = None,
+    end: Annotated[AwareDatetime | None, Query(alias="to", description="Default: `from` + 14 days")] = None,
+) -> list[ShiftOut]:
+    row = await _schedule(session, principal.tenant_id, schedule_id)
+    start, end = _range(start, end)
+    pieces = oncall.shifts(spec_of(row), await overrides_for(session, row.id, start, end), start, end)
+    names = await _names(session, principal.tenant_id, {p.user_id for p in pieces if p.user_id})
+    return [
+        ShiftOut(
+            start=p.start, end=p.end, user_id=p.user_id, user_name=names.get(p.user_id or ""), source=p.source
+        )
+        for p in pieces
+    ]
+
+
+@router.get("/{schedule_id}/calendar.ics", responses=ICS, summary="iCalendar feed of the schedule's shifts")
+async def schedule_calendar(schedule_id: str, principal: Viewer, session: SessionDep) -> Response:
+    row = await _schedule(session, principal.tenant_id, schedule_id)
+    now = datetime.now(UTC)
+    start, end = now - FEED_PAST, now + FEED_AHEAD
+    pieces = oncall.shifts(spec_of(row), await overrides_for(session, row.id, start, end), start, end)
+    names = await _names(session, principal.tenant_id, {p.user_id for p in pieces if p.user_id})
+    body = oncall.to_ical(f"On call: {row.name}", pieces, names, uid_prefix=row.id)
+    return Response(body, media_type="text/calendar")
+
+
+@user_calendar.get("/{user_id}/calendar.ics", responses=ICS, summary="iCalendar feed of one person's shifts")
+async def user_shifts_calendar(user_id: str, principal: Viewer, session: SessionDep) -> Response:
+    user = await get_row(session, User, principal.tenant_id, user_id)
+    if user is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"user {user_id} not found")
+    now = datetime.now(UTC)
+    start, end = now - FEED_PAST, now + FEED_AHEAD
+    mine: list[oncall.Shift] = []
+    for row in await list_rows(session, Schedule, principal.tenant_id):
+        pieces = oncall.shifts(spec_of(row), await overrides_for(session, row.id, start, end), start, end)
+        mine += [p for p in pieces if p.user_id == user.id]
+    mine.sort(key=lambda p: p.start)
+    body = oncall.to_ical(f"On call: {user.name}", mine, {user.id: user.name}, uid_prefix=user.id)
+    return Response(body, media_type="text/calendar")
+
+
+# ---------------------------------------------------------------------- overrides
+
+
+@router.get("/{schedule_id}/overrides", response_model=list[OverrideOut], summary="List overrides")
+async def list_overrides(schedule_id: str, principal: Viewer, session: SessionDep) -> list[OverrideOut]:
+    row = await _schedule(session, principal.tenant_id, schedule_id)
+    found = await session.scalars(
+        select(ScheduleOverride)
+        .where(ScheduleOverride.schedule_id == row.id)
+        .order_by(ScheduleOverride.starts_at, ScheduleOverride.id)
+    )
+    return [_override_out(o) for o in found.all()]
+
+
+def _override_out(row: ScheduleOverride) -> OverrideOut:
+    return OverrideOut(id=row.id, user_id=row.user_id, start=row.starts_at, end=row.ends_at, created_at=row.created_at)
+
+
+@router.post(
+    "/{schedule_id}/overrides",
+    response_model=OverrideOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Put someone on call from `start` to `end` (wins over every layer; the newest override wins)",
+)
+async def create_override(schedule_id: str, body: OverrideIn, principal: Admin, session: SessionDep) -> OverrideOut:
+    row = await _schedule(session, principal.tenant_id, schedule_id)
+    if await get_row(session, User, principal.tenant_id, body.user_id) is None:
+        raise FieldErrors([("user_id", f"unknown user {body.user_id}")])
+    override = ScheduleOverride(
+        id=str(uuid.uuid4()),
+        tenant_id=principal.tenant_id,
+        schedule_id=row.id,
+        user_id=body.user_id,
+        starts_at=body.start,
+        ends_at=body.end,
+        created_at=datetime.now(UTC),
+    )
+    session.add(override)
+    await session.flush()
+    return _override_out(override)
+
+
+@router.delete("/{schedule_id}/overrides/{override_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete one")
+async def delete_override(schedule_id: str, override_id: str, principal: Admin, session: SessionDep) -> Response:
+    row = await _schedule(session, principal.tenant_id, schedule_id)
+    override = await session.get(ScheduleOverride, override_id)
+    if override is None or override.schedule_id != row.id:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"override {override_id} not found")
+    await session.delete(override)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,166 @@
+"""`/api/v1/users` and `/api/v1/teams`: the people Herald pages."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Response, status
+from sqlalchemy import select
+
+from api.deps import Admin, SessionDep, Viewer
+from api.errors import FieldErrors, InUse, check
+from api.schemas.responders import TeamIn, TeamOut, UserIn, UserOut
+from models.crud import get_row, list_rows, name_taken, rows_by_id
+from models.policies import policies_using, user_references
+from models.tables import Team, User
+
+users = APIRouter(prefix="/api/v1/users", tags=["users"])
+teams = APIRouter(prefix="/api/v1/teams", tags=["teams"])
+IN_USE: dict[int | str, dict[str, Any]] = {409: {"description": "Still used; the answer lists by what"}}
+
+
+def user_out(row: User) -> UserOut:
+    return UserOut.model_validate(row, from_attributes=True)
+
+
+async def _user(session: SessionDep, tenant_id: str, user_id: str) -> User:
+    row = await get_row(session, User, tenant_id, user_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"user {user_id} not found")
+    return row
+
+
+async def _check_user(session: SessionDep, tenant_id: str, body: UserIn, user_id: str | None) -> None:
+    errors: list[tuple[str, str]] = []
+    same_email = await session.scalar(select(User.id).where(User.tenant_id == tenant_id, User.email == body.email))
+    if same_email is not None and same_email != user_id:
+        errors.append(("email", f"a user with email {body.email} already exists"))
+    if body.manager_id is not None:
+        if body.manager_id == user_id:
+            errors.append(("manager_id", "a user cannot be their own manager"))
+        else:
+            chain = await _management_chain(session, tenant_id, body.manager_id)
+            if chain is None:
+                errors.append(("manager_id", f"unknown user {body.manager_id}"))
+            elif user_id is not None and user_id in chain:
+                errors.append(("manager_id", "this would make a management cycle"))
+    check(errors)
+
+
+async def _management_chain(session: SessionDep, tenant_id: str, user_id: str) -> list[str] | None:
+    """The user and everyone above them; None if the user does not exist."""
+    chain: list[str] = []
+    current: str | None = user_id
+    while current is not None and current not in chain:
+        row = await get_row(session, User, tenant_id, current)
+        if row is None:
+            return None if not chain else chain
+        chain.append(row.id)
+        current = row.manager_id
+    return chain
+
+
+@users.get("", response_model=list[UserOut], summary="List users")
+async def list_users(principal: Viewer, session: SessionDep) -> list[UserOut]:
+    return [user_out(row) for row in await list_rows(session, User, principal.tenant_id)]
+
+
+@users.post("", response_model=UserOut, status_code=status.HTTP_201_CREATED, summary="Create a user")
+async def create_user(body: UserIn, principal: Admin, session: SessionDep) -> UserOut:
+    await _check_user(session, principal.tenant_id, body, None)
+    row = User(id=str(uuid.uuid4()), tenant_id=principal.tenant_id, **body.stored())
+    session.add(row)
+    await session.flush()
+    await session.refresh(row)
+    return user_out(row)
+
+
+@users.get("/{user_id}", response_model=UserOut, summary="Read a user")
+async def get_user(user_id: str, principal: Viewer, session: SessionDep) -> UserOut:
+    return user_out(await _user(session, principal.tenant_id, user_id))
+
+
+@users.put("/{user_id}", response_model=UserOut, summary="Replace a user")
+async def update_user(user_id: str, body: UserIn, principal: Admin, session: SessionDep) -> UserOut:
+    row = await _user(session, principal.tenant_id, user_id)
+    await _check_user(session, principal.tenant_id, body, row.id)
+    for name, value in body.stored().items():
+        setattr(row, name, value)
+    await session.flush()
+    await session.refresh(row)
+    return user_out(row)
+
+
+@users.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=IN_USE, summary="Delete a user")
+async def delete_user(user_id: str, principal: Admin, session: SessionDep) -> Response:
+    row = await _user(session, principal.tenant_id, user_id)
+    used_by = await user_references(session, principal.tenant_id, row.id)
+    if used_by:
+        raise InUse(f"user '{row.name}'", used_by)
+    await session.delete(row)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# ---------------------------------------------------------------------- teams
+
+
+def team_out(row: Team) -> TeamOut:
+    return TeamOut.model_validate(row, from_attributes=True)
+
+
+async def _team(session: SessionDep, tenant_id: str, team_id: str) -> Team:
+    row = await get_row(session, Team, tenant_id, team_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"team {team_id} not found")
+    return row
+
+
+async def _check_team(session: SessionDep, tenant_id: str, body: TeamIn, team_id: str | None) -> None:
+    if await name_taken(session, Team, tenant_id, body.name, team_id):
+        raise HTTPException(status.HTTP_409_CONFLICT, f"name: a team named {body.name!r} already exists")
+    found = await rows_by_id(session, User, tenant_id, body.member_ids)
+    errors = [(f"member_ids.{i}", f"unknown user {uid}") for i, uid in enumerate(body.member_ids) if uid not in found]
+    if errors:
+        raise FieldErrors(errors)
+
+
+@teams.get("", response_model=list[TeamOut], summary="List teams")
+async def list_teams(principal: Viewer, session: SessionDep) -> list[TeamOut]:
+    return [team_out(row) for row in await list_rows(session, Team, principal.tenant_id)]
+
+
+@teams.post("", response_model=TeamOut, status_code=status.HTTP_201_CREATED, summary="Create a team")
+async def create_team(body: TeamIn, principal: Admin, session: SessionDep) -> TeamOut:
+    await _check_team(session, principal.tenant_id, body, None)
+    row = Team(id=str(uuid.uuid4()), tenant_id=principal.tenant_id, **body.model_dump())
+    session.add(row)
+    await session.flush()
+    await session.refresh(row)
+    return team_out(row)
+
+
+@teams.get("/{team_id}", response_model=TeamOut, summary="Read a team")
+async def get_team(team_id: str, principal: Viewer, session: SessionDep) -> TeamOut:
+    return team_out(await _team(session, principal.tenant_id, team_id))
+
+
+@teams.put("/{team_id}", response_model=TeamOut, summary="Replace a team (members included)")
+async def update_team(team_id: str, body: TeamIn, principal: Admin, session: SessionDep) -> TeamOut:
+    row = await _team(session, principal.tenant_id, team_id)
+    await _check_team(session, principal.tenant_id, body, row.id)
+    for name, value in body.model_dump().items():
+        setattr(row, name, value)
+    await session.flush()
+    await session.refresh(row)
+    return team_out(row)
+
+
+@teams.delete("/{team_id}", status_code=status.HTTP_204_NO_CONTENT, responses=IN_USE, summary="Delete a team")
+async def delete_team(team_id: str, principal: Admin, session: SessionDep) -> Response:
+    row = await _team(session, principal.tenant_id, team_id)
+    used_by = [f"policy '{name}'" for name in await policies_using(session, principal.tenant_id, "team", row.id)]
+    if used_by:
+        raise InUse(f"team '{row.name}'", used_by)
+    await session.delete(row)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,56 @@
+"""Schedule bodies: the spec is models.oncall's (zone, layers with rotations and restrictions)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from models.oncall import ScheduleSpec
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+STRICT = ConfigDict(extra="forbid")
+
+
+class ScheduleIn(ScheduleSpec):
+    model_config = STRICT
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    description: Annotated[str, StringConstraints(max_length=2000)] = ""
+
+
+class ScheduleOut(ScheduleIn):
+    id: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class OverrideIn(BaseModel):
+    model_config = STRICT
+    user_id: str
+    start: AwareDatetime
+    end: AwareDatetime
+
+    @model_validator(mode="after")
+    def _order(self) -> OverrideIn:
+        if self.end <= self.start:
+            raise ValueError("an override must end after it starts")
+        return self
+
+
+class OverrideOut(OverrideIn):
+    id: str
+    created_at: datetime
+
+
+class OnCallOut(BaseModel):
+    at: datetime
+    user_id: str | None = Field(description="null: nobody is on call (an escalation falls to the next target)")
+    user_name: str | None
+    source: str | None = Field(description='"override", "layer:<name>", or null')
+
+
+class ShiftOut(BaseModel):
+    start: datetime
+    end: datetime
+    user_id: str | None
+    user_name: str | None
+    source: str | None

@@ -1,0 +1,129 @@
+"""Escalation policies as the workflow sees them: snapshots, routing, and who uses what."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.crud import get_row, list_rows
+from models.tables import EscalationPolicy, PolicyRoute, Schedule, Team, Tenant, User
+from workflows.payloads import (
+    AlertContent,
+    ChoosePolicyInput,
+    EscalationLevel,
+    EscalationTarget,
+    PolicyChoice,
+    PolicySnapshot,
+)
+
+# Reassigning to one person: page them, then twice more at this interval until someone acknowledges.
+DIRECT_DELAY = timedelta(minutes=15)
+DIRECT_REPEAT = 2
+
+
+def snapshot(row: EscalationPolicy) -> PolicySnapshot:
+    return PolicySnapshot(
+        id=row.id,
+        name=row.name,
+        levels=[
+            EscalationLevel(
+                targets=[EscalationTarget(**target) for target in level["targets"]],
+                delay=timedelta(seconds=level["delay_seconds"]),
+            )
+            for level in row.levels
+        ],
+        repeat=row.repeat,
+        ack_timeout=timedelta(seconds=row.ack_timeout_seconds) if row.ack_timeout_seconds else None,
+    )
+
+
+def direct_policy(user: User) -> PolicySnapshot:
+    return PolicySnapshot(
+        id=f"user:{user.id}",
+        name=f"{user.name} (direct)",
+        levels=[EscalationLevel(targets=[EscalationTarget(type="user", id=user.id)], delay=DIRECT_DELAY)],
+        repeat=DIRECT_REPEAT,
+    )
+
+
+def route_matches(route: PolicyRoute, content: AlertContent) -> bool:
+    if route.severities and content.severity.value not in route.severities:
+        return False
+    if route.categories and content.category.value not in route.categories:
+        return False
+    return all(content.labels.get(name) == value for name, value in route.labels.items())
+
+
+def describe_route(route: PolicyRoute) -> str:
+    parts = []
+    if route.severities:
+        parts.append("severity in " + ",".join(route.severities))
+    if route.categories:
+        parts.append("category in " + ",".join(route.categories))
+    parts += [f"{name}={value}" for name, value in route.labels.items()]
+    return f"route {route.position} ({'; '.join(parts) or 'any alert'})"
+
+
+async def list_routes(session: AsyncSession, tenant_id: str) -> list[PolicyRoute]:
+    result = await session.scalars(
+        select(PolicyRoute).where(PolicyRoute.tenant_id == tenant_id).order_by(PolicyRoute.position)
+    )
+    return list(result.all())
+
+
+async def choose_policy(session: AsyncSession, request: ChoosePolicyInput) -> PolicyChoice:
+    """Named user or policy first; then the tenant's routes; then its default policy."""
+    tenant_id = request.tenant_id
+    if request.user_id is not None:
+        user = await get_row(session, User, tenant_id, request.user_id)
+        if user is None:
+            return PolicyChoice(policy=None, reason=f"user {request.user_id} does not exist")
+        return PolicyChoice(policy=direct_policy(user), reason=f"assigned to {user.name}")
+    prefix = ""
+    if request.policy_id is not None:
+        row = await get_row(session, EscalationPolicy, tenant_id, request.policy_id)
+        if row is not None:
+            return PolicyChoice(policy=snapshot(row), reason="named by the alert")
+        if request.content is None:
+            return PolicyChoice(policy=None, reason=f"escalation policy {request.policy_id} does not exist")
+        prefix = f"named policy {request.policy_id} no longer exists; "
+    if request.content is not None:
+        for route in await list_routes(session, tenant_id):
+            if route_matches(route, request.content):
+                row = await get_row(session, EscalationPolicy, tenant_id, route.policy_id)
+                if row is not None:
+                    return PolicyChoice(policy=snapshot(row), reason=prefix + describe_route(route))
+    tenant = await session.get(Tenant, tenant_id)
+    if tenant is not None and tenant.default_policy_id:
+        row = await get_row(session, EscalationPolicy, tenant_id, tenant.default_policy_id)
+        if row is not None:
+            return PolicyChoice(policy=snapshot(row), reason=prefix + "tenant default")
+    return PolicyChoice(policy=None, reason=prefix + "no route matched and the tenant has no default policy")
+
+
+def _targets(policy: EscalationPolicy) -> list[dict[str, Any]]:
+    return [target for level in policy.levels for target in level["targets"]]
+
+
+async def policies_using(session: AsyncSession, tenant_id: str, target_type: str, target_id: str) -> list[str]:
+    """Names of the policies with a level that targets this user / team / schedule / channel."""
+    return [
+        policy.name
+        for policy in await list_rows(session, EscalationPolicy, tenant_id)
+        if any(t["type"] == target_type and t.get("id") == target_id for t in _targets(policy))
+    ]
+
+
+async def user_references(session: AsyncSession, tenant_id: str, user_id: str) -> list[str]:
+    """Everything that would lose a person if this user were deleted, named for the 409."""
+    found = [f"policy '{name}'" for name in await policies_using(session, tenant_id, "user", user_id)]
+    for schedule in await list_rows(session, Schedule, tenant_id):
+        if any(user_id in layer.get("participants", []) for layer in schedule.spec.get("layers", [])):
+            found.append(f"schedule '{schedule.name}'")
+    for team in await list_rows(session, Team, tenant_id):
+        if user_id in team.member_ids:
+            found.append(f"team '{team.name}'")
+    return found
