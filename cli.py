@@ -104,9 +104,11 @@ def parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply migrations").set_defaults(run=_db_upgrade)
 
-    commands.add_parser("init", help="create the default tenant and register HERALD_ADMIN_API_KEY").set_defaults(
-        run=_init
-    )
+    commands.add_parser(
+        "init",
+        help="create the default tenant, its default team, escalation policies and routing, and register "
+        "HERALD_ADMIN_API_KEY",
+    ).set_defaults(run=_init)
 
     key = commands.add_parser("api-key", help="API keys")
     key_commands = key.add_subparsers(dest="key_command", required=True)

@@ -1,5 +1,5 @@
 """First-run setup shared by `herald dev` and `herald init`: the default tenant and the
-bootstrap admin key."""
+bootstrap admin key, and the default team, escalation policies and routing."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 from models.api_keys import Role, ensure_tenant, new_key, store_key
 from models.db import create_engine, create_sessionmaker
+from models.defaults import seed_defaults
 
 
 def admin_key_for(data_dir: Path | None) -> tuple[str, str]:
@@ -31,6 +32,7 @@ async def bootstrap(database_url: str, tenant_id: str, admin_key: str | None) ->
     try:
         async with create_sessionmaker(engine).begin() as session:
             await ensure_tenant(session=session, tenant_id=tenant_id)
+            await seed_defaults(session, tenant_id)
             if admin_key:
                 await store_key(
                     session=session, tenant_id=tenant_id, name="bootstrap-admin", role=Role.ADMIN, key=admin_key

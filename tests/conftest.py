@@ -20,7 +20,7 @@ from models.migrate import upgrade_async
 from settings import Settings
 from tests.support.postgres import create_database, drop_database, server_url
 from tests.support.receiver import WebhookReceiver
-from workflows.alert import CATEGORY, SEVERITY, STATUS, TENANT
+from workflows.alert import CATEGORY, LEVEL, SEVERITY, STATUS, TENANT
 
 BIN = Path(sys.executable).parent
 
@@ -81,7 +81,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=binary("temporal"),
         data_converter=pydantic_data_converter,
-        search_attributes=[TENANT, STATUS, SEVERITY, CATEGORY],
+        search_attributes=[TENANT, STATUS, SEVERITY, CATEGORY, LEVEL],
     )
     yield env
     await env.shutdown()

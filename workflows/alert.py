@@ -113,6 +113,7 @@ class AlertWorkflow:
         self._projected_version = -1
         self._reopen_with: FireEvent | None = None
         self._pending_first: FireEvent | None = None
+        self._opened = start.carried is not None and start.carried.reopen_with is None  # policy chosen too
         self._early_events = 0  # fires that arrived before the open finished
         self._early_resolve: FireEvent | None = None
         self._pending_entries: list[TimelineEntry] = []
@@ -221,6 +222,7 @@ class AlertWorkflow:
             self._notify(channel, NotifyEvent.TRIGGERED)
         if workflow.patched(ESCALATION_PATCH):
             await self._choose_policy(first.content)
+        self._opened = True
         if self._early_resolve is not None:
             self._resolve(self._early_resolve.actor, "resolved by its source")
             self._early_resolve = None
@@ -572,7 +574,7 @@ class AlertWorkflow:
     @workflow.update(name="fire")
     async def fire_and_wait(self, event: FireEvent) -> AlertView:
         self._accept(event)
-        await workflow.wait_condition(lambda: self._view is not None)
+        await workflow.wait_condition(lambda: self._opened)
         return await self._projected_view()
 
     @fire_and_wait.validator
@@ -693,7 +695,9 @@ class AlertWorkflow:
             self._reopen()
         ladder.jump(escalation, target)
         message = f"escalated to level {target + 1}"
-        self._mark_dirty(TimelineEntry(kind="escalate_requested", at=workflow.now(), actor=request.actor, message=message))
+        self._mark_dirty(
+            TimelineEntry(kind="escalate_requested", at=workflow.now(), actor=request.actor, message=message)
+        )
         return await self._projected_view()
 
     @escalate.validator

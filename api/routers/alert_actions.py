@@ -41,7 +41,12 @@ async def _open_alert(session: SessionDep, principal: Principal, alert_id: str, 
     summary="Snooze an acknowledged alert: it re-triggers and climbs its ladder again after `minutes`",
 )
 async def snooze(
-    alert_id: str, body: SnoozeBody, principal: Responder, session: SessionDep, alerting: AlertingDep, settings: SettingsDep
+    alert_id: str,
+    body: SnoozeBody,
+    principal: Responder,
+    session: SessionDep,
+    alerting: AlertingDep,
+    settings: SettingsDep,
 ) -> AlertOut:
     row = await _open_alert(session, principal, alert_id, "snoozed")
     request = SnoozeRequest(alert_id=row.id, actor=principal.actor, duration=timedelta(minutes=body.minutes))
@@ -84,7 +89,10 @@ async def reassign(
     row = await _open_alert(session, principal, alert_id, "reassigned")
     if body.user_id is not None and await get_row(session, User, principal.tenant_id, body.user_id) is None:
         raise FieldErrors([("user_id", f"unknown user {body.user_id}")])
-    if body.policy_id is not None and await get_row(session, EscalationPolicy, principal.tenant_id, body.policy_id) is None:
+    if (
+        body.policy_id is not None
+        and await get_row(session, EscalationPolicy, principal.tenant_id, body.policy_id) is None
+    ):
         raise FieldErrors([("policy_id", f"unknown escalation policy {body.policy_id}")])
     request = ReassignRequest(alert_id=row.id, actor=principal.actor, user_id=body.user_id, policy_id=body.policy_id)
     return view_out(await alerting.act(row.workflow_id, "reassign", request), settings)
@@ -92,7 +100,12 @@ async def reassign(
 
 @router.post("/{alert_id}/notes", response_model=AlertOut, responses=ERRORS, summary="Add a note to the timeline")
 async def add_note(
-    alert_id: str, body: NoteBody, principal: Responder, session: SessionDep, alerting: AlertingDep, settings: SettingsDep
+    alert_id: str,
+    body: NoteBody,
+    principal: Responder,
+    session: SessionDep,
+    alerting: AlertingDep,
+    settings: SettingsDep,
 ) -> AlertOut:
     row = await _open_alert(session, principal, alert_id, "annotated")
     request = NoteRequest(alert_id=row.id, actor=principal.actor, text=body.text)

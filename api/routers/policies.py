@@ -31,10 +31,7 @@ def _out(row: EscalationPolicy, tenant: Tenant) -> PolicyOut:
         id=row.id,
         name=row.name,
         description=row.description,
-        levels=[
-            {"targets": level["targets"], "delay_minutes": level["delay_seconds"] // 60}  # type: ignore[misc]
-            for level in row.levels
-        ],
+        levels=[{"targets": level["targets"], "delay_minutes": level["delay_seconds"] // 60} for level in row.levels],
         repeat=row.repeat,
         ack_timeout_minutes=row.ack_timeout_seconds // 60 if row.ack_timeout_seconds else None,
         is_default=tenant.default_policy_id == row.id,

@@ -22,15 +22,21 @@ from models.tables import Schedule, ScheduleOverride, User
 
 router = APIRouter(prefix="/api/v1/schedules", tags=["schedules"])
 user_calendar = APIRouter(prefix="/api/v1/users", tags=["users"])
-ICS = {200: {"content": {"text/calendar": {}}, "description": "iCalendar (RFC 5545)"}}
+ICS: dict[int | str, dict[str, Any]] = {200: {"content": {"text/calendar": {}}, "description": "iCalendar (RFC 5545)"}}
 FEED_PAST = timedelta(days=7)
 FEED_AHEAD = timedelta(days=90)
 
 
 def _out(row: Schedule) -> ScheduleOut:
     return ScheduleOut.model_validate(
-        {**row.spec, "id": row.id, "name": row.name, "description": row.description,
-         "created_at": row.created_at, "updated_at": row.updated_at}
+        {
+            **row.spec,
+            "id": row.id,
+            "name": row.name,
+            "description": row.description,
+            "created_at": row.created_at,
+            "updated_at": row.updated_at,
+        }
     )
 
 
@@ -57,7 +63,7 @@ async def _check(session: AsyncSession, tenant_id: str, body: ScheduleIn, schedu
 
 
 def _spec(body: ScheduleIn) -> dict[str, Any]:
-    return oncall.ScheduleSpec.model_validate(body.model_dump()).model_dump(mode="json")
+    return body.model_dump(mode="json", include={"time_zone", "layers"})
 
 
 async def _names(session: AsyncSession, tenant_id: str, ids: set[str]) -> dict[str, str]:
@@ -161,9 +167,7 @@ async def list_shifts(
     pieces = oncall.shifts(spec_of(row), await overrides_for(session, row.id, start, end), start, end)
     names = await _names(session, principal.tenant_id, {p.user_id for p in pieces if p.user_id})
     return [
-        ShiftOut(
-            start=p.start, end=p.end, user_id=p.user_id, user_name=names.get(p.user_id or ""), source=p.source
-        )
+        ShiftOut(start=p.start, end=p.end, user_id=p.user_id, user_name=names.get(p.user_id or ""), source=p.source)
         for p in pieces
     ]
 

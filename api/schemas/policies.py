@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from api.schemas.common import Labels
 from workflows.payloads import Category, Severity, TargetType
@@ -47,11 +47,12 @@ class PolicyIn(BaseModel):
         None, ge=1, le=7 * 24 * 60, description="An acknowledged, unresolved alert re-triggers after this long"
     )
 
-    @model_validator(mode="after")
-    def _manager_needs_previous(self) -> PolicyIn:
-        if any(target.type == "manager" for target in self.levels[0].targets):
-            raise ValueError("levels.0: a manager target needs a previous level to take the people from")
-        return self
+    @field_validator("levels")
+    @classmethod
+    def _manager_needs_previous(cls, levels: list[LevelIn]) -> list[LevelIn]:
+        if levels and any(target.type == "manager" for target in levels[0].targets):
+            raise ValueError("the first level cannot target a manager: there is no previous level to take people from")
+        return levels
 
 
 class PolicyOut(PolicyIn):

@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
 from api.schemas.zones import TimeZoneName
 from models.contacts import ContactType
@@ -85,21 +85,28 @@ class UserIn(BaseModel):
     def _slack(cls, value: str | None) -> str | None:
         return None if value is None else _check(SLACK_USER, value, "a Slack user id like U024BE7LH")
 
-    @model_validator(mode="after")
-    def _references(self) -> UserIn:
+    @field_validator("contact_methods")
+    @classmethod
+    def _method_ids(cls, methods: list[ContactMethodIn]) -> list[ContactMethodIn]:
         counts: dict[str, int] = {}
-        for method in self.contact_methods:
+        for method in methods:
             if method.id is None:
                 counts[method.type] = counts.get(method.type, 0) + 1
                 method.id = f"{method.type}-{counts[method.type]}"
-        ids = [method.id for method in self.contact_methods]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1 and i is not None})
+        ids = [method.id for method in methods]
+        duplicates = sorted({i for i in ids if i is not None and ids.count(i) > 1})
         if duplicates:
             raise ValueError(f"contact method ids must be unique: {', '.join(duplicates)}")
-        for rule in self.notification_rules:
+        return methods
+
+    @field_validator("notification_rules")
+    @classmethod
+    def _rule_targets(cls, rules: list[NotificationRuleIn], info: ValidationInfo) -> list[NotificationRuleIn]:
+        ids = {method.id for method in info.data.get("contact_methods", [])}
+        for rule in rules:
             if rule.contact_method_id not in ids:
                 raise ValueError(f"notification rule names unknown contact method {rule.contact_method_id!r}")
-        return self
+        return rules
 
     def stored(self) -> dict[str, Any]:
         return self.model_dump(mode="json")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+
 from models.oncall import ScheduleSpec
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 STRICT = ConfigDict(extra="forbid")
 
@@ -29,11 +30,13 @@ class OverrideIn(BaseModel):
     start: AwareDatetime
     end: AwareDatetime
 
-    @model_validator(mode="after")
-    def _order(self) -> OverrideIn:
-        if self.end <= self.start:
+    @field_validator("end")
+    @classmethod
+    def _order(cls, end: datetime, info: ValidationInfo) -> datetime:
+        start = info.data.get("start")
+        if start is not None and end <= start:
             raise ValueError("an override must end after it starts")
-        return self
+        return end
 
 
 class OverrideOut(OverrideIn):

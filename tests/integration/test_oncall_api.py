@@ -1,0 +1,321 @@
+"""Users, teams, schedules and escalation policies through the REST API on real PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import icalendar
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from models.defaults import seed_defaults
+from settings import Settings
+from tests.integration.conftest import Stack, api_stack
+
+
+@pytest.fixture
+async def api(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Stack]:
+    async with api_stack(settings, sessions) as stack:
+        yield stack
+
+
+async def create(api: Stack, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = await api.http.post(path, headers=api.admin, json=body)
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def user(api: Stack, name: str, **extra: Any) -> str:
+    body = {"name": name, "email": f"{name}@example.com", **extra}
+    return str((await create(api, "/api/v1/users", body))["id"])
+
+
+def fields(response: Any) -> set[str]:
+    assert response.status_code == 422, response.text
+    return {error["field"] for error in response.json()["errors"]}
+
+
+async def test_users_contact_methods_rules_and_bad_input(api: Stack) -> None:
+    boss = await user(api, "boss")
+    ann = await create(
+        api,
+        "/api/v1/users",
+        {
+            "name": "Ann",
+            "email": "ann@example.com",
+            "phone": "+447700900123",
+            "slack_user_id": "U024BE7LH",
+            "time_zone": "Europe/London",
+            "manager_id": boss,
+            "contact_methods": [
+                {"type": "slack", "address": "U024BE7LH"},
+                {"type": "sms", "address": "+447700900123"},
+            ],
+            "notification_rules": [
+                {"contact_method_id": "slack-1", "delay_minutes": 0},
+                {"contact_method_id": "sms-1", "delay_minutes": 5},
+            ],
+        },
+    )
+    assert [m["id"] for m in ann["contact_methods"]] == ["slack-1", "sms-1"]
+    assert ann["notification_rules"][1] == {"contact_method_id": "sms-1", "delay_minutes": 5}
+
+    post = api.http.post
+    bad = {
+        "email": {"name": "x", "email": "not-an-email"},
+        "phone": {"name": "x", "email": "x@example.com", "phone": "07700"},
+        "time_zone": {"name": "x", "email": "x@example.com", "time_zone": "Mars/Olympus"},
+        "manager_id": {"name": "x", "email": "x@example.com", "manager_id": "nobody"},
+        "contact_methods.0": {
+            "name": "x",
+            "email": "x@example.com",
+            "contact_methods": [{"type": "sms", "address": "5"}],
+        },
+    }
+    for field, body in bad.items():
+        response = await post("/api/v1/users", headers=api.admin, json=body)
+        assert fields(response) == {field}, (field, response.json())
+    rule = await post(
+        "/api/v1/users",
+        headers=api.admin,
+        json={"name": "x", "email": "x@example.com", "notification_rules": [{"contact_method_id": "sms-9"}]},
+    )
+    assert fields(rule) == {"notification_rules"} and "unknown contact method 'sms-9'" in rule.json()["detail"]
+    duplicate = await post("/api/v1/users", headers=api.admin, json={"name": "Ann 2", "email": "ann@example.com"})
+    assert fields(duplicate) == {"email"}
+    cycle = await api.http.put(
+        f"/api/v1/users/{boss}",
+        headers=api.admin,
+        json={"name": "boss", "email": "boss@example.com", "manager_id": ann["id"]},
+    )
+    assert fields(cycle) == {"manager_id"} and "cycle" in cycle.json()["detail"]
+    viewer = await post("/api/v1/users", headers=api.viewer, json={"name": "v", "email": "v@example.com"})
+    assert viewer.status_code == 403
+
+
+async def test_policies_validate_targets_and_deletes_in_use_are_refused(api: Stack) -> None:
+    ann = await user(api, "ann")
+    team = await create(api, "/api/v1/teams", {"name": "SRE", "member_ids": [ann]})
+    bad_team = await api.http.post("/api/v1/teams", headers=api.admin, json={"name": "x", "member_ids": ["ghost"]})
+    assert fields(bad_team) == {"member_ids.0"}
+    schedule = await create(
+        api,
+        "/api/v1/schedules",
+        {
+            "name": "Primary",
+            "time_zone": "Europe/London",
+            "layers": [
+                {
+                    "name": "weekly",
+                    "participants": [ann],
+                    "shift_length": 1,
+                    "shift_unit": "weeks",
+                    "start": "2026-01-05T09:00:00",
+                }
+            ],
+        },
+    )
+    policy = await create(
+        api,
+        "/api/v1/escalation-policies",
+        {
+            "name": "Standard",
+            "levels": [
+                {"targets": [{"type": "schedule", "id": schedule["id"]}], "delay_minutes": 15},
+                {"targets": [{"type": "team", "id": team["id"]}, {"type": "manager"}], "delay_minutes": 30},
+            ],
+            "repeat": 1,
+            "ack_timeout_minutes": 240,
+        },
+    )
+    assert policy["levels"][0]["delay_minutes"] == 15 and policy["ack_timeout_minutes"] == 240
+    assert "open alerts keep the policy they started with" in policy["note"]
+
+    post = api.http.post
+    cases: dict[str, dict[str, Any]] = {
+        "levels": {"name": "p", "levels": []},
+        "levels.0.delay_minutes": {
+            "name": "p",
+            "levels": [{"targets": [{"type": "user", "id": ann}], "delay_minutes": 0}],
+        },
+        "levels.0.targets.0.id": {
+            "name": "p",
+            "levels": [{"targets": [{"type": "user", "id": "ghost"}], "delay_minutes": 5}],
+        },
+        "levels.0.targets": {"name": "p", "levels": [{"targets": [], "delay_minutes": 5}]},
+    }
+    for field, body in cases.items():
+        response = await post("/api/v1/escalation-policies", headers=api.admin, json=body)
+        assert fields(response) == {field}, (field, response.json())
+    manager_first = await post(
+        "/api/v1/escalation-policies",
+        headers=api.admin,
+        json={"name": "p", "levels": [{"targets": [{"type": "manager"}], "delay_minutes": 5}]},
+    )
+    assert fields(manager_first) == {"levels"} and "previous level" in manager_first.json()["detail"]
+
+    routing = await api.http.put(
+        "/api/v1/escalation-policies/routing",
+        headers=api.admin,
+        json={"default_policy_id": policy["id"], "routes": [{"policy_id": "ghost", "severities": ["critical"]}]},
+    )
+    assert fields(routing) == {"routes.0.policy_id"}
+    routing = await api.http.put(
+        "/api/v1/escalation-policies/routing",
+        headers=api.admin,
+        json={"default_policy_id": policy["id"], "routes": [{"policy_id": policy["id"], "severities": ["critical"]}]},
+    )
+    assert routing.status_code == 200, routing.text
+
+    refused = await api.http.delete(f"/api/v1/users/{ann}", headers=api.admin)
+    assert refused.status_code == 409
+    assert set(refused.json()["used_by"]) == {"schedule 'Primary'", "team 'SRE'"}
+    refused = await api.http.delete(f"/api/v1/schedules/{schedule['id']}", headers=api.admin)
+    assert refused.status_code == 409 and refused.json()["used_by"] == ["policy 'Standard'"]
+    refused = await api.http.delete(f"/api/v1/escalation-policies/{policy['id']}", headers=api.admin)
+    assert refused.status_code == 409 and refused.json()["used_by"] == ["route 1", "the tenant default"]
+    listed = await api.http.get("/api/v1/escalation-policies", headers=api.viewer)
+    assert [p["is_default"] for p in listed.json()] == [True]
+
+
+async def test_schedule_oncall_shifts_overrides_and_calendars_across_dst(api: Stack) -> None:
+    ann, ben = await user(api, "ann"), await user(api, "ben")
+    bad = await api.http.post(
+        "/api/v1/schedules",
+        headers=api.admin,
+        json={
+            "name": "x",
+            "time_zone": "Europe/Londn",
+            "layers": [
+                {
+                    "name": "l",
+                    "participants": [],
+                    "shift_length": 1,
+                    "shift_unit": "days",
+                    "start": "2026-01-01T09:00:00",
+                }
+            ],
+        },
+    )
+    assert fields(bad) == {"time_zone", "layers.0.participants"}
+    unknown = await api.http.post(
+        "/api/v1/schedules",
+        headers=api.admin,
+        json={
+            "name": "x",
+            "time_zone": "UTC",
+            "layers": [
+                {
+                    "name": "l",
+                    "participants": ["ghost"],
+                    "shift_length": 1,
+                    "shift_unit": "days",
+                    "start": "2026-01-01T09:00:00",
+                }
+            ],
+        },
+    )
+    assert fields(unknown) == {"layers.0.participants.0"}
+
+    schedule = await create(
+        api,
+        "/api/v1/schedules",
+        {
+            "name": "London daily",
+            "time_zone": "Europe/London",
+            "layers": [
+                {
+                    "name": "daily",
+                    "participants": [ann, ben],
+                    "shift_length": 1,
+                    "shift_unit": "days",
+                    "start": "2026-03-27T09:00:00",
+                }
+            ],
+        },
+    )
+    sid = schedule["id"]
+    # Clocks go forward on 2026-03-29: the 09:00 handoff moves from 09:00Z to 08:00Z.
+    shifts = await api.http.get(
+        f"/api/v1/schedules/{sid}/shifts",
+        headers=api.viewer,
+        params={"from": "2026-03-28T09:00:00Z", "to": "2026-03-31T08:00:00Z"},
+    )
+    assert shifts.status_code == 200, shifts.text
+    got = [(s["start"], s["user_name"]) for s in shifts.json()]
+    assert got == [
+        ("2026-03-28T09:00:00Z", "ben"),
+        ("2026-03-29T08:00:00Z", "ann"),
+        ("2026-03-30T08:00:00Z", "ben"),
+    ]
+    who = await api.http.get(
+        f"/api/v1/schedules/{sid}/oncall", headers=api.viewer, params={"at": "2026-03-29T08:30:00+00:00"}
+    )
+    assert who.json()["user_name"] == "ann" and who.json()["source"] == "layer:daily"
+
+    wrong = await api.http.post(
+        f"/api/v1/schedules/{sid}/overrides",
+        headers=api.admin,
+        json={"user_id": ben, "start": "2026-03-29T12:00:00Z", "end": "2026-03-29T10:00:00Z"},
+    )
+    assert fields(wrong) == {"end"} and "end after it starts" in wrong.json()["detail"]
+    ghost = await api.http.post(
+        f"/api/v1/schedules/{sid}/overrides",
+        headers=api.admin,
+        json={"user_id": "ghost", "start": "2026-03-29T10:00:00Z", "end": "2026-03-29T12:00:00Z"},
+    )
+    assert fields(ghost) == {"user_id"}
+    await create(
+        api,
+        f"/api/v1/schedules/{sid}/overrides",
+        {"user_id": ben, "start": "2026-03-29T10:00:00Z", "end": "2026-03-29T12:00:00Z"},
+    )
+    who = await api.http.get(
+        f"/api/v1/schedules/{sid}/oncall", headers=api.viewer, params={"at": "2026-03-29T11:00:00Z"}
+    )
+    assert who.json()["user_name"] == "ben" and who.json()["source"] == "override"
+    naive = await api.http.get(
+        f"/api/v1/schedules/{sid}/oncall", headers=api.viewer, params={"at": "2026-03-29T11:00:00"}
+    )
+    assert fields(naive) == {"at"}
+    too_long = await api.http.get(
+        f"/api/v1/schedules/{sid}/shifts",
+        headers=api.viewer,
+        params={"from": "2026-01-01T00:00:00Z", "to": "2027-06-01T00:00:00Z"},
+    )
+    assert fields(too_long) == {"to"}
+
+    feed = await api.http.get(f"/api/v1/schedules/{sid}/calendar.ics", headers=api.viewer)
+    assert feed.status_code == 200 and feed.headers["content-type"].startswith("text/calendar")
+    calendar = icalendar.Calendar.from_ical(feed.content)
+    events = [c for c in calendar.walk("VEVENT")]
+    assert len(events) >= 90 and {str(e["SUMMARY"]) for e in events} == {"On call: ann", "On call: ben"}
+    mine = icalendar.Calendar.from_ical(
+        (await api.http.get(f"/api/v1/users/{ann}/calendar.ics", headers=api.viewer)).content
+    )
+    assert {str(e["SUMMARY"]) for e in mine.walk("VEVENT")} == {"On call: ann"}
+
+
+async def test_default_policies_are_seeded_once_and_never_overwritten(
+    api: Stack, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessions.begin() as session:
+        assert await seed_defaults(session, api.tenant)
+    policies = (await api.http.get("/api/v1/escalation-policies", headers=api.viewer)).json()
+    by_name = {p["name"]: p for p in policies}
+    assert set(by_name) == {"Critical Alert Escalation", "Standard Escalation"}
+    assert by_name["Standard Escalation"]["is_default"]
+    assert len(by_name["Critical Alert Escalation"]["levels"]) == 2
+    routing = (await api.http.get("/api/v1/escalation-policies/routing", headers=api.viewer)).json()
+    assert routing["routes"][0]["severities"] == ["critical"]
+    assert routing["routes"][0]["policy_id"] == by_name["Critical Alert Escalation"]["id"]
+
+    standard = by_name["Standard Escalation"]
+    changed = {k: standard[k] for k in ("levels", "repeat", "ack_timeout_minutes")} | {"name": "Ours now"}
+    response = await api.http.put(f"/api/v1/escalation-policies/{standard['id']}", headers=api.admin, json=changed)
+    assert response.status_code == 200, response.text
+    async with sessions.begin() as session:
+        assert not await seed_defaults(session, api.tenant)
+    names = {p["name"] for p in (await api.http.get("/api/v1/escalation-policies", headers=api.viewer)).json()}
+    assert names == {"Critical Alert Escalation", "Ours now"}
