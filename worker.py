@@ -51,6 +51,7 @@ async def build_worker(
             workflows=[AlertWorkflow],
             activities=[
                 projection.open_alert,
+                projection.open_escalating,
                 projection.record,
                 escalation.choose,
                 escalation.resolve_level,

@@ -10,8 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from models.channels import channels_for_alert
+from models.policies import choose_policy
 from models.projection import add_timeline_entry, upsert_alert
-from workflows.payloads import ChannelRef, OpenAlertInput, RecordInput, TimelineEntry
+from workflows.payloads import ChannelRef, ChoosePolicyInput, OpenAlertInput, OpenedAlert, RecordInput, TimelineEntry
 
 
 class ProjectionActivities:
@@ -21,30 +22,53 @@ class ProjectionActivities:
     @activity.defn(name="alert.open")
     async def open_alert(self, request: OpenAlertInput) -> list[ChannelRef]:
         """Project a new alert and resolve the channels it will notify."""
+        async with self._sessions.begin() as session:
+            return await self._open(session, request)
+
+    @activity.defn(name="alert.open_escalating")
+    async def open_escalating(self, request: OpenAlertInput) -> OpenedAlert:
+        """`alert.open`, and choose the escalation policy (timeline entry 2 says which and why)."""
         view = request.view
         async with self._sessions.begin() as session:
-            await upsert_alert(session=session, view=view)
+            channels = await self._open(session, request)
+            choice = await choose_policy(
+                session, ChoosePolicyInput(tenant_id=view.tenant_id, policy_id=request.policy_id, content=view.content)
+            )
+            if choice.policy is not None:
+                message = f"escalation policy '{choice.policy.name}' ({choice.reason})"
+            else:
+                message = f"no escalation policy ({choice.reason}); notifying channels only"
             await add_timeline_entry(
-                session=session, tenant_id=view.tenant_id, alert_id=view.alert_id, dedup="seq:1", entry=request.entry
+                session=session,
+                tenant_id=view.tenant_id,
+                alert_id=view.alert_id,
+                dedup="seq:2",
+                entry=TimelineEntry(kind="policy", at=request.entry.at, actor="herald", message=message),
             )
-            channels = await channels_for_alert(
-                session=session, tenant_id=view.tenant_id, channel_ids=request.channel_ids
+        return OpenedAlert(channels=channels, policy=choice)
+
+    async def _open(self, session: AsyncSession, request: OpenAlertInput) -> list[ChannelRef]:
+        view = request.view
+        await upsert_alert(session=session, view=view)
+        await add_timeline_entry(
+            session=session, tenant_id=view.tenant_id, alert_id=view.alert_id, dedup="seq:1", entry=request.entry
+        )
+        channels = await channels_for_alert(session=session, tenant_id=view.tenant_id, channel_ids=request.channel_ids)
+        missing = sorted(set(request.channel_ids or []) - {c.id for c in channels})
+        if missing:
+            # Deleted between ingest (which checked them) and now: say so, never drop silently.
+            await add_timeline_entry(
+                session=session,
+                tenant_id=view.tenant_id,
+                alert_id=view.alert_id,
+                dedup="open:missing-channels",
+                entry=TimelineEntry(
+                    kind="notification_failed",
+                    at=request.entry.at,
+                    actor="herald",
+                    message=f"listed channels no longer exist: {', '.join(missing)}",
+                ),
             )
-            missing = sorted(set(request.channel_ids or []) - {c.id for c in channels})
-            if missing:
-                # Deleted between ingest (which checked them) and now: say so, never drop silently.
-                await add_timeline_entry(
-                    session=session,
-                    tenant_id=view.tenant_id,
-                    alert_id=view.alert_id,
-                    dedup="open:missing-channels",
-                    entry=TimelineEntry(
-                        kind="notification_failed",
-                        at=request.entry.at,
-                        actor="herald",
-                        message=f"listed channels no longer exist: {', '.join(missing)}",
-                    ),
-                )
         return [ChannelRef(id=c.id, name=c.name, type=c.type) for c in channels]
 
     @activity.defn(name="alert.record")

@@ -18,8 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psutil
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -42,65 +39,8 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.stack import PeakRss, Stack, percentile  # noqa: E402
 from devstack.ports import free_port  # noqa: E402
-from models.api_keys import new_key  # noqa: E402
-
-
-class Stack:
-    def __init__(self, data_dir: Path) -> None:
-        self.api_port, self.temporal_port, self.ui_port = free_port(), free_port(), free_port()
-        self.key = new_key()
-        self.data_dir = data_dir
-        self.process: subprocess.Popen[str] | None = None
-
-    def start(self) -> None:
-        argv = [
-            str(Path(sys.executable).parent / "herald"), "dev", "--data-dir", str(self.data_dir),
-            "--api-port", str(self.api_port), "--temporal-port", str(self.temporal_port), "--ui-port", str(self.ui_port),
-        ]  # fmt: skip
-        env = {**os.environ, "HERALD_ADMIN_API_KEY": self.key, "HERALD_WORKER_MAX_CACHED_WORKFLOWS": "12000"}
-        self.process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        assert self.process.stdout is not None
-        deadline = time.monotonic() + 120
-        for line in self.process.stdout:
-            if "Press Ctrl-C" in line:
-                return
-            if time.monotonic() > deadline:
-                break
-        raise SystemExit("herald dev did not start")
-
-    def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=60)
-
-    def processes(self) -> dict[str, psutil.Process]:
-        assert self.process is not None
-        found: dict[str, psutil.Process] = {}
-        for child in psutil.Process(self.process.pid).children(recursive=True):
-            cmdline = " ".join(child.cmdline())
-            if "cli worker" in cmdline:
-                found["worker"] = child
-            elif "cli api" in cmdline:
-                found["api"] = child
-            elif "start-dev" in cmdline:
-                found["temporal"] = child
-        return found
-
-
-class PeakRss:
-    def __init__(self, processes: dict[str, psutil.Process]) -> None:
-        self.processes = processes
-        self.peak = dict.fromkeys(processes, 0)
-
-    async def sample_forever(self) -> None:
-        while True:
-            for name, process in self.processes.items():
-                try:
-                    self.peak[name] = max(self.peak[name], process.memory_info().rss)
-                except psutil.Error:
-                    pass
-            await asyncio.sleep(0.25)
 
 
 async def signal_with_start_many(client: Client, workflow_type: str, task_queue: str, count: int) -> str:
@@ -233,10 +173,6 @@ async def latency(http: httpx.AsyncClient, rate: float, seconds: float) -> list[
     return sorted(got[t] - sent[t] for t in got)
 
 
-def percentile(values: list[float], q: float) -> float:
-    return values[min(len(values) - 1, int(q * len(values)))]
-
-
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--alerts", type=int, default=10_000)
@@ -245,7 +181,7 @@ async def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="herald-bench-") as tmp:
-        stack = Stack(Path(tmp) / "data")
+        stack = Stack(Path(tmp) / "data", max_cached_workflows=12_000)
         stack.start()
         try:
             rss = PeakRss(stack.processes())

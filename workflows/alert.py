@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
         NotifyEvent,
         NotifyInput,
         OpenAlertInput,
+        OpenedAlert,
         PagedUser,
         PageRule,
         PolicyChoice,
@@ -68,6 +69,7 @@ LEVEL = SearchAttributeKey.for_int("HeraldLevel")
 ESCALATION_PATCH = "escalation-policies"
 
 FIRST_EVENT_TIMEOUT = timedelta(minutes=10)
+REARM = timedelta(milliseconds=1)
 CLOSING_MESSAGE = "alert is closing after resolution; retry to open a new one"
 
 DELIVERY_RETRY = RetryPolicy(
@@ -113,6 +115,7 @@ class AlertWorkflow:
         self._projected_version = -1
         self._reopen_with: FireEvent | None = None
         self._pending_first: FireEvent | None = None
+        self._rearm = False  # see _wait_for_work_or_deadline
         self._opened = start.carried is not None and start.carried.reopen_with is None  # policy chosen too
         self._early_events = 0  # fires that arrived before the open finished
         self._early_resolve: FireEvent | None = None
@@ -205,23 +208,38 @@ class AlertWorkflow:
         self._events_this_run += 1 + self._early_events
         self._early_events = 0
         entry = TimelineEntry(kind="triggered", at=first.received_at, actor=first.actor, message=first.content.title)
-        channels: list[ChannelRef] = await workflow.execute_local_activity(
-            "alert.open",
-            OpenAlertInput(view=self._view, channel_ids=self._options.channel_ids, entry=entry),
-            result_type=list[ChannelRef],
-            summary="project new alert, resolve channels",
-            start_to_close_timeout=LOCAL_TIMEOUT,
-            retry_policy=LOCAL_RETRY,
+        request = OpenAlertInput(
+            view=self._view, channel_ids=self._options.channel_ids, entry=entry, policy_id=self._options.policy_id
         )
-        self._seq = 1
+        if workflow.patched(ESCALATION_PATCH):
+            # One local activity projects the alert, resolves its channels and chooses its policy.
+            opened: OpenedAlert = await workflow.execute_local_activity(
+                "alert.open_escalating",
+                request,
+                result_type=OpenedAlert,
+                summary="project new alert, resolve channels, choose escalation policy",
+                start_to_close_timeout=LOCAL_TIMEOUT,
+                retry_policy=LOCAL_RETRY,
+            )
+            channels = opened.channels
+            self._view.escalation = ladder.begin(opened.policy)
+            self._seq = 2  # the activity wrote the trigger and the policy choice
+        else:
+            channels = await workflow.execute_local_activity(
+                "alert.open",
+                request,
+                result_type=list[ChannelRef],
+                summary="project new alert, resolve channels",
+                start_to_close_timeout=LOCAL_TIMEOUT,
+                retry_policy=LOCAL_RETRY,
+            )
+            self._seq = 1
         self._view.channels = channels
         self._projected_version = self._view.version
         self._upsert_search_attributes()
         workflow.set_current_details(self._details())
         for channel in channels:
             self._notify(channel, NotifyEvent.TRIGGERED)
-        if workflow.patched(ESCALATION_PATCH):
-            await self._choose_policy(first.content)
         self._opened = True
         if self._early_resolve is not None:
             self._resolve(self._early_resolve.actor, "resolved by its source")
@@ -230,6 +248,15 @@ class AlertWorkflow:
     async def _wait_for_work_or_deadline(self) -> None:
         if self._has_work():
             return
+        if self._rearm:
+            # The escalation deadline was set in a workflow task that also ran local activities.
+            # A timer starts when its task completes, so it would fire late by that task's whole
+            # duration (seconds under load). A 1 ms timer ends this task; the real one is then
+            # started from a fresh task that completes in milliseconds.
+            self._rearm = False
+            await workflow.sleep(REARM, summary="start the escalation timer from a fresh task")
+            if self._has_work():
+                return
         timeout: timedelta | None = None
         deadline = self._next_deadline()
         if deadline is not None:
@@ -295,23 +322,6 @@ class AlertWorkflow:
 
     # ------------------------------------------------------------------ escalation
 
-    async def _choose_policy(self, content: AlertContent) -> None:
-        choice: PolicyChoice = await workflow.execute_local_activity(
-            "escalation.policy",
-            ChoosePolicyInput(tenant_id=self._tenant_id, policy_id=self._options.policy_id, content=content),
-            result_type=PolicyChoice,
-            summary="choose escalation policy",
-            start_to_close_timeout=LOCAL_TIMEOUT,
-            retry_policy=LOCAL_RETRY,
-        )
-        view = self._require_view()
-        view.escalation = ladder.begin(choice)
-        if view.escalation is not None:
-            message = f"escalation policy '{view.escalation.policy.name}' ({choice.reason})"
-        else:
-            message = f"no escalation policy ({choice.reason}); notifying channels only"
-        self._mark_dirty(TimelineEntry(kind="policy", at=workflow.now(), actor="herald", message=message))
-
     async def _escalate(self) -> None:
         """Everything the ladder needs now: timeouts, due pages, the next level."""
         view = self._require_view()
@@ -362,6 +372,7 @@ class AlertWorkflow:
         escalation.run_level = None
         now = due
         page = ladder.record_level(escalation, level, resolved, now)
+        self._rearm = True
         event = ladder.page_event(escalation)
         known = {channel.id for channel in view.channels}
         for channel in resolved.channels:

@@ -282,6 +282,12 @@ class OpenAlertInput(BaseModel):
     view: AlertView
     channel_ids: list[str] | None
     entry: TimelineEntry
+    policy_id: str | None = None  # named by the alert; else routing, else the tenant default
+
+
+class OpenedAlert(BaseModel):
+    channels: list[ChannelRef]
+    policy: PolicyChoice
 
 
 class RecordInput(BaseModel):

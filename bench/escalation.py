@@ -1,0 +1,190 @@
+"""Escalation benchmark: N alerts escalating at once on one worker of a `herald dev` stack.
+
+Every alert follows one policy: level 1 pages "first", level 2 pages "second" `--delay`
+seconds later (both by webhook to a receiver in this process). The delay is chosen longer
+than opening all alerts takes, so every level-2 escalation falls due while all N are open.
+
+Prints:
+  how fast the alerts opened (level 1 paged), and when the last one did;
+  lateness of each level-2 escalation: when the workflow ran it minus when it was due
+  (level 1's time + delay, both from the workflow's own clock, read from the projection),
+  p50 / p99 / max, counting only escalations due after the last alert opened;
+  peak RSS of the worker, the API and the Temporal server.
+
+Usage: .venv/bin/python bench/escalation.py [--alerts 10000] [--delay 900] [--cache 2000]
+Traffic goes only to 127.0.0.1; every wait is bounded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.stack import PeakRss, Stack, percentile  # noqa: E402
+from devstack.ports import free_port  # noqa: E402
+
+BACKGROUND: set[asyncio.Task[None]] = set()
+
+
+async def receiver() -> tuple[str, dict[str, int], uvicorn.Server]:
+    counts = {"first": 0, "second": 0}
+
+    async def hook(request: Request) -> Response:
+        counts[request.path_params["who"]] = counts.get(request.path_params["who"], 0) + 1
+        return Response(status_code=204)
+
+    port = free_port()
+    app = Starlette(routes=[Route("/{who}", hook, methods=["POST"])])
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    BACKGROUND.add(asyncio.create_task(server.serve()))
+    while not server.started:  # noqa: ASYNC110
+        await asyncio.sleep(0.01)
+    return f"http://127.0.0.1:{port}", counts, server
+
+
+async def setup(http: httpx.AsyncClient, hook: str, delay: int) -> str:
+    ids = []
+    for who in ("first", "second"):
+        body = {
+            "name": who,
+            "email": f"{who}-{uuid.uuid4().hex[:6]}@bench.test",
+            "contact_methods": [{"type": "webhook", "address": f"{hook}/{who}"}],
+        }
+        response = await http.post("/api/v1/users", json=body)
+        response.raise_for_status()
+        ids.append(response.json()["id"])
+    levels = [{"targets": [{"type": "user", "id": uid}], "delay_minutes": max(1, delay // 60)} for uid in ids]
+    response = await http.post(
+        "/api/v1/escalation-policies", json={"name": f"bench-{uuid.uuid4().hex[:6]}", "levels": levels}
+    )
+    response.raise_for_status()
+    return str(response.json()["id"])
+
+
+async def open_alerts(http: httpx.AsyncClient, count: int, policy_id: str, run: str, batch: int = 500) -> float:
+    bodies = [
+        {
+            "events": [
+                {
+                    "title": f"escalation bench {i}",
+                    "labels": {"bench": run, "n": str(i)},
+                    "escalation_policy_id": policy_id,
+                }
+                for i in range(start, min(start + batch, count))
+            ]
+        }
+        for start in range(0, count, batch)
+    ]
+    slots = asyncio.Semaphore(4)
+
+    async def post(body: dict[str, Any]) -> None:
+        async with slots:
+            response = await http.post("/api/v1/events", json=body)
+            response.raise_for_status()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(post(body) for body in bodies))
+    return time.perf_counter() - started
+
+
+async def pages_at(http: httpx.AsyncClient, run: str) -> list[list[datetime]]:
+    """Per alert of this run, the workflow-clock times at which its levels ran (from the projection)."""
+    found: list[list[datetime]] = []
+    cursor: str | None = None
+    while True:
+        params: dict[str, Any] = {"label": f"bench={run}", "limit": 500}
+        if cursor:
+            params["cursor"] = cursor
+        page = (await http.get("/api/v1/alerts/", params=params)).json()
+        for alert in page["items"]:
+            levels = (alert["escalation"] or {}).get("pages", [])
+            found.append([datetime.fromisoformat(level["at"]) for level in levels])
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return found
+
+
+async def wait_for(http: httpx.AsyncClient, run: str, count: int, levels: int, within: float) -> list[list[datetime]]:
+    deadline = time.monotonic() + within
+    while True:
+        pages = await pages_at(http, run)
+        done = sum(1 for p in pages if len(p) >= levels)
+        if done >= count or time.monotonic() > deadline:
+            return pages
+        await asyncio.sleep(5)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--alerts", type=int, default=10_000)
+    parser.add_argument("--delay", type=int, default=900, help="seconds between level 1 and level 2 (whole minutes)")
+    parser.add_argument(
+        "--cache", type=int, default=None, help="HERALD_WORKER_MAX_CACHED_WORKFLOWS (default: Herald's)"
+    )
+    args = parser.parse_args()
+    delay = timedelta(minutes=max(1, args.delay // 60))
+
+    with tempfile.TemporaryDirectory(prefix="herald-bench-") as tmp:
+        stack = Stack(Path(tmp) / "data", max_cached_workflows=args.cache)
+        stack.start()
+        try:
+            rss = PeakRss(stack.processes())
+            sampler = asyncio.create_task(rss.sample_forever())
+            print(
+                f"herald escalation bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
+                f"{args.alerts} alerts, level 2 after {delay}, worker cache {args.cache or 'default'}"
+            )
+            hook, counts, server = await receiver()
+            headers = {"Authorization": f"Bearer {stack.key}"}
+            base_url = f"http://127.0.0.1:{stack.api_port}"
+            async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=120) as http:
+                policy = await setup(http, hook, int(delay.total_seconds()))
+                run = uuid.uuid4().hex[:6]
+                accepted = await open_alerts(http, args.alerts, policy, run)
+                opened = await wait_for(http, run, args.alerts, 1, within=delay.total_seconds())
+                first_pages = [p[0] for p in opened if p]
+                all_open = max(first_pages)
+                span = (all_open - min(first_pages)).total_seconds()
+                print(
+                    f"accepted {args.alerts} in {accepted:.0f} s; level 1 paged for {len(first_pages)} in {span:.0f} s"
+                )
+                final = await wait_for(http, run, args.alerts, 2, within=delay.total_seconds() + span + 600)
+            sampler.cancel()
+            server.should_exit = True
+            lateness = sorted(
+                (p[1] - p[0] - delay).total_seconds() for p in final if len(p) >= 2 and p[0] + delay >= all_open
+            )
+            escalated = sum(1 for p in final if len(p) >= 2)
+            print(f"level 2 ran for {escalated} of {args.alerts}; {len(lateness)} fell due after the last alert opened")
+            if lateness:
+                print(
+                    f"lateness: p50 {percentile(lateness, 0.5):.2f} s, p99 {percentile(lateness, 0.99):.2f} s, "
+                    f"max {lateness[-1]:.2f} s"
+                )
+            print(f"pages received: first {counts.get('first', 0)}, second {counts.get('second', 0)}")
+            peaks = ", ".join(f"{name} {value / 2**20:.0f} MiB" for name, value in sorted(rss.peak.items()))
+            print(f"peak RSS: {peaks}")
+        finally:
+            stack.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,80 @@
+"""A `herald dev` stack in a temp dir for benchmarks, and what they measure it with."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+
+from devstack.ports import free_port
+from models.api_keys import new_key
+
+
+class Stack:
+    def __init__(self, data_dir: Path, *, max_cached_workflows: int | None = None) -> None:
+        self.max_cached_workflows = max_cached_workflows
+        self.api_port, self.temporal_port, self.ui_port = free_port(), free_port(), free_port()
+        self.key = new_key()
+        self.data_dir = data_dir
+        self.process: subprocess.Popen[str] | None = None
+
+    def start(self) -> None:
+        argv = [
+            str(Path(sys.executable).parent / "herald"), "dev", "--data-dir", str(self.data_dir),
+            "--api-port", str(self.api_port), "--temporal-port", str(self.temporal_port), "--ui-port", str(self.ui_port),
+        ]  # fmt: skip
+        env = {**os.environ, "HERALD_ADMIN_API_KEY": self.key}
+        if self.max_cached_workflows is not None:
+            env["HERALD_WORKER_MAX_CACHED_WORKFLOWS"] = str(self.max_cached_workflows)
+        self.process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert self.process.stdout is not None
+        deadline = time.monotonic() + 120
+        for line in self.process.stdout:
+            if "Press Ctrl-C" in line:
+                return
+            if time.monotonic() > deadline:
+                break
+        raise SystemExit("herald dev did not start")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            self.process.wait(timeout=60)
+
+    def processes(self) -> dict[str, psutil.Process]:
+        assert self.process is not None
+        found: dict[str, psutil.Process] = {}
+        for child in psutil.Process(self.process.pid).children(recursive=True):
+            cmdline = " ".join(child.cmdline())
+            if "cli worker" in cmdline:
+                found["worker"] = child
+            elif "cli api" in cmdline:
+                found["api"] = child
+            elif "start-dev" in cmdline:
+                found["temporal"] = child
+        return found
+
+
+class PeakRss:
+    def __init__(self, processes: dict[str, psutil.Process]) -> None:
+        self.processes = processes
+        self.peak = dict.fromkeys(processes, 0)
+
+    async def sample_forever(self) -> None:
+        while True:
+            for name, process in self.processes.items():
+                try:
+                    self.peak[name] = max(self.peak[name], process.memory_info().rss)
+                except psutil.Error:
+                    pass
+            await asyncio.sleep(0.25)
+
+
+def percentile(values: list[float], q: float) -> float:
+    return values[min(len(values) - 1, int(q * len(values)))]
