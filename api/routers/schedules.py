@@ -70,7 +70,19 @@ async def _names(session: AsyncSession, tenant_id: str, ids: set[str]) -> dict[s
     return {uid: row.name for uid, row in (await rows_by_id(session, User, tenant_id, ids)).items()}
 
 
+def _plausible(**moments: datetime | None) -> None:
+    """Instants far outside any schedule's life would only overflow the date arithmetic."""
+    check(
+        [
+            (name, "must be between the years 1900 and 2200")
+            for name, m in moments.items()
+            if m and not 1900 <= m.year <= 2200
+        ]
+    )
+
+
 def _range(start: datetime | None, end: datetime | None) -> tuple[datetime, datetime]:
+    _plausible(**{"from": start, "to": end})
     now = datetime.now(UTC)
     start = start or now
     end = end or start + timedelta(days=14)
@@ -144,6 +156,7 @@ async def who_is_on_call(
     schedule_id: str, principal: Viewer, session: SessionDep, at: AwareDatetime | None = None
 ) -> OnCallOut:
     row = await _schedule(session, principal.tenant_id, schedule_id)
+    _plausible(at=at)
     moment = at or datetime.now(UTC)
     who = oncall.on_call(spec_of(row), await overrides_for(session, row.id), moment)
     names = await _names(session, principal.tenant_id, {who.user_id} if who.user_id else set())

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from typing import Annotated
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator
 
+from models.oncall import zone
+
 
 def _zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as err:
-        raise ValueError(f"unknown time zone {name!r}; use an IANA name like Europe/London") from err
+    zone(name)  # raises ValueError("unknown time zone 'X'")
     return name
 
 

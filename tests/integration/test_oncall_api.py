@@ -279,6 +279,10 @@ async def test_schedule_oncall_shifts_overrides_and_calendars_across_dst(api: St
         f"/api/v1/schedules/{sid}/oncall", headers=api.viewer, params={"at": "2026-03-29T11:00:00"}
     )
     assert fields(naive) == {"at"}
+    ancient = await api.http.get(
+        f"/api/v1/schedules/{sid}/oncall", headers=api.viewer, params={"at": "0001-01-01T00:00:00Z"}
+    )
+    assert fields(ancient) == {"at"}
     too_long = await api.http.get(
         f"/api/v1/schedules/{sid}/shifts",
         headers=api.viewer,
