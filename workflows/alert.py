@@ -16,18 +16,17 @@ sends "resolved" to every channel that accepted a fire notification.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePair
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.common import SearchAttributeKey, SearchAttributePair
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from workflows import escalation as ladder
+    from workflows.deliveries import LOCAL_RETRY, LOCAL_TIMEOUT, Deliveries
     from workflows.payloads import (
-        AbandonInput,
         AcknowledgeRequest,
         AlertContent,
         AlertOptions,
@@ -37,18 +36,14 @@ with workflow.unsafe.imports_passed_through():
         CarriedState,
         ChannelRef,
         ChoosePolicyInput,
-        DeliveryResult,
         EditRequest,
         EscalateRequest,
         Escalation,
         FireEvent,
         NoteRequest,
         NotifyEvent,
-        NotifyInput,
         OpenAlertInput,
         OpenedAlert,
-        PagedUser,
-        PageRule,
         PolicyChoice,
         ReassignRequest,
         RecordInput,
@@ -71,20 +66,6 @@ ESCALATION_PATCH = "escalation-policies"
 FIRST_EVENT_TIMEOUT = timedelta(minutes=10)
 REARM = timedelta(milliseconds=1)
 CLOSING_MESSAGE = "alert is closing after resolution; retry to open a new one"
-
-DELIVERY_RETRY = RetryPolicy(
-    initial_interval=timedelta(seconds=2), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=5)
-)
-
-# Projection writes are local activities: short, idempotent, no extra server round-trip.
-LOCAL_TIMEOUT = timedelta(seconds=10)
-LOCAL_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10))
-
-
-def _permanent(err: ActivityError) -> bool:
-    """The activity said retrying cannot help (and recorded why itself)."""
-    cause = err.cause
-    return isinstance(cause, ApplicationError) and cause.non_retryable
 
 
 def search_attributes(
@@ -110,7 +91,6 @@ class AlertWorkflow:
         self._key = start.key
         self._view: AlertView | None = None
         self._options = AlertOptions()
-        self._notified: list[str] = []  # channels that accepted a fire notification
         self._seq = 0  # timeline sequence, unique per alert across runs
         self._projected_version = -1
         self._reopen_with: FireEvent | None = None
@@ -122,13 +102,13 @@ class AlertWorkflow:
         self._pending_entries: list[TimelineEntry] = []
         self._dirty = False
         self._events_this_run = 0
-        self._channel_tasks: dict[str, asyncio.Task[None]] = {}
-        self._fire_tasks: set[asyncio.Task[None]] = set()
+        self._deliveries = Deliveries(start.tenant_id, [])
         if start.carried is not None:
             carried = start.carried
             self._view = carried.view
             self._options = carried.options
-            self._notified = list(carried.notified_channel_ids)
+            self._deliveries = Deliveries(start.tenant_id, list(carried.notified_channel_ids))
+            self._deliveries.options = carried.options
             self._seq = carried.next_seq
             self._projected_version = carried.view.version
             self._reopen_with = carried.reopen_with
@@ -188,7 +168,8 @@ class AlertWorkflow:
         assert first.content is not None
         info = workflow.info()
         self._options = first.options
-        self._notified = []
+        self._deliveries.options = first.options
+        self._deliveries.notified.clear()
         self._seq = 0
         self._pending_entries = []
         self._view = AlertView(
@@ -239,7 +220,7 @@ class AlertWorkflow:
         self._upsert_search_attributes()
         workflow.set_current_details(self._details())
         for channel in channels:
-            self._notify(channel, NotifyEvent.TRIGGERED)
+            self._deliveries.notify(self._require_view(), channel, NotifyEvent.TRIGGERED)
         self._opened = True
         if self._early_resolve is not None:
             self._resolve(self._early_resolve.actor, "resolved by its source")
@@ -296,7 +277,7 @@ class AlertWorkflow:
         return self._require_view().status == AlertStatus.RESOLVED
 
     def _busy(self) -> bool:
-        return any(not task.done() for task in self._channel_tasks.values())
+        return self._deliveries.busy()
 
     def _due(self) -> bool:
         view = self._require_view()
@@ -318,7 +299,7 @@ class AlertWorkflow:
         view.next_notification_at = next_at
         self._mark_dirty()
         for channel in view.channels:
-            self._notify(channel, NotifyEvent.RENOTIFIED)
+            self._deliveries.notify(self._require_view(), channel, NotifyEvent.RENOTIFIED)
 
     # ------------------------------------------------------------------ escalation
 
@@ -335,7 +316,7 @@ class AlertWorkflow:
         if escalation is None or view.status != AlertStatus.TRIGGERED:
             return
         for due in ladder.pop_due_pages(escalation, now):
-            self._page(due.user, due.rule, due.step, due.event)
+            self._deliveries.page(self._require_view(), due.user, due.rule, due.step, due.event)
         if ladder.escalation_due(escalation, now) and not ladder.advance(escalation):
             passes = escalation.policy.repeat + 1
             self._mark_dirty(
@@ -378,9 +359,9 @@ class AlertWorkflow:
         for channel in resolved.channels:
             if channel.id not in known:
                 view.channels.append(channel)  # so it hears the acknowledgement and resolution too
-            self._notify(channel, event, tag=f"s{escalation.step}")
+            self._deliveries.notify(self._require_view(), channel, event, tag=f"s{escalation.step}")
         for user, rule in ladder.split_rules(escalation, resolved.users, now, event):
-            self._page(user, rule, escalation.step, event)
+            self._deliveries.page(self._require_view(), user, rule, escalation.step, event)
         levels = len(escalation.policy.levels)
         self._mark_dirty(
             TimelineEntry(
@@ -401,19 +382,6 @@ class AlertWorkflow:
                     TimelineEntry(kind="escalation_exhausted", at=now, actor="herald", message="nobody to page")
                 )
 
-    def _page(self, user: PagedUser, rule: PageRule, step: int, event: NotifyEvent) -> None:
-        view = self._require_view()
-        key = f"{view.workflow_id}:{view.alert_id}:page:{step}:{user.id}:{rule.contact_method_id}"
-        request = NotifyInput(
-            idempotency_key=key,
-            channel_id=rule.contact_method_id,
-            user_id=user.id,
-            event=event,
-            alert=view.model_copy(deep=True),
-        )
-        recipient = ChannelRef(id=f"{user.id}/{rule.contact_method_id}", name=user.name, type=rule.type)
-        self._start_delivery(recipient, request)
-
     def _reopen(self) -> None:
         """Back to triggered (acknowledgement timed out, snooze ended, a person escalated)."""
         view = self._require_view()
@@ -424,7 +392,7 @@ class AlertWorkflow:
         view.notify_cycle += 1
         view.next_notification_at = workflow.now() + self._options.repeat_interval
         for channel in view.channels:
-            self._notify(channel, NotifyEvent.RENOTIFIED)
+            self._deliveries.notify(self._require_view(), channel, NotifyEvent.RENOTIFIED)
 
     def _retrigger(self, actor: str, reason: str) -> None:
         view = self._require_view()
@@ -434,11 +402,11 @@ class AlertWorkflow:
         self._mark_dirty(TimelineEntry(kind="retriggered", at=workflow.now(), actor=actor, message=reason))
 
     async def _finish_resolution(self) -> None:
-        self._cancel_fire_notifications()
+        self._deliveries.cancel_firing()
         await self._flush_projection()
-        await self._drain_deliveries()
-        self._tell_notified(NotifyEvent.RESOLVED)
-        await self._drain_deliveries()
+        await self._deliveries.drain()
+        self._deliveries.tell_notified(self._require_view(), NotifyEvent.RESOLVED)
+        await self._deliveries.drain()
         await self._flush_projection()
 
     # ------------------------------------------------------------------ projection
@@ -507,75 +475,6 @@ class AlertWorkflow:
                 lines.append(f"next escalation: {escalation.next_escalation_at.isoformat()}")
         return "\n".join(lines)
 
-    # ------------------------------------------------------------------ notifications
-
-    def _notify(self, channel: ChannelRef, event: NotifyEvent, tag: str | None = None) -> None:
-        view = self._require_view()
-        cycle = tag or str(view.notify_cycle)
-        key = f"{view.workflow_id}:{view.alert_id}:{event.value}:{cycle}:{channel.id}"
-        request = NotifyInput(idempotency_key=key, channel_id=channel.id, event=event, alert=view.model_copy(deep=True))
-        self._start_delivery(channel, request)
-
-    def _start_delivery(self, recipient: ChannelRef, request: NotifyInput) -> None:
-        previous = self._channel_tasks.get(recipient.id)
-        task = asyncio.create_task(self._deliver(previous, recipient, request))
-        self._channel_tasks[recipient.id] = task
-        if request.event not in (NotifyEvent.ACKNOWLEDGED, NotifyEvent.RESOLVED):
-            self._fire_tasks.add(task)
-            task.add_done_callback(self._fire_tasks.discard)
-
-    def _cancel_fire_notifications(self) -> None:
-        """Acknowledged or resolved: pending (re)notifications of the firing are moot."""
-        for task in list(self._fire_tasks):
-            task.cancel()
-
-    def _tell_notified(self, event: NotifyEvent) -> None:
-        """Send `event` to every channel that accepted a fire notification."""
-        notified = set(self._notified)
-        for channel in self._require_view().channels:
-            if channel.id in notified:
-                self._notify(channel, event)
-
-    async def _drain_deliveries(self) -> None:
-        if self._channel_tasks:
-            await asyncio.gather(*self._channel_tasks.values(), return_exceptions=True)
-
-    async def _deliver(self, previous: asyncio.Task[None] | None, channel: ChannelRef, request: NotifyInput) -> None:
-        if previous is not None:
-            # Keep per-channel order (a "resolved" never overtakes its "triggered").
-            await asyncio.gather(previous, return_exceptions=True)
-        try:
-            result: DeliveryResult = await workflow.execute_activity(
-                "notify.send",
-                request,
-                result_type=DeliveryResult,
-                start_to_close_timeout=self._options.notify_attempt_timeout,
-                schedule_to_close_timeout=self._options.notify_give_up_after,
-                retry_policy=DELIVERY_RETRY,
-                summary=f"{'page' if request.user_id else 'notify'} {channel.type} '{channel.name}': {request.event.value}",
-            )
-        except ActivityError as err:
-            if not _permanent(err):
-                # Timed out (gave up): the activity could not record that itself.
-                await workflow.execute_local_activity(
-                    "notify.abandon",
-                    AbandonInput(
-                        idempotency_key=request.idempotency_key,
-                        alert_id=request.alert.alert_id,
-                        tenant_id=self._tenant_id,
-                        channel_name=channel.name,
-                        reason=str(err.cause or err),
-                        at=workflow.now(),
-                    ),
-                    start_to_close_timeout=LOCAL_TIMEOUT,
-                    retry_policy=LOCAL_RETRY,
-                )
-            return
-        fired = request.event in (NotifyEvent.TRIGGERED, NotifyEvent.RENOTIFIED, NotifyEvent.ESCALATED)
-        if result.status == "delivered" and fired and request.user_id is None:
-            if channel.id not in self._notified:
-                self._notified.append(channel.id)
-
     # ------------------------------------------------------------------ handlers
 
     @workflow.signal(name="fire")
@@ -642,8 +541,8 @@ class AlertWorkflow:
             self._mark_dirty(
                 TimelineEntry(kind="acknowledged", at=workflow.now(), actor=request.actor, message=request.note or "")
             )
-            self._cancel_fire_notifications()
-            self._tell_notified(NotifyEvent.ACKNOWLEDGED)
+            self._deliveries.cancel_firing()
+            self._deliveries.tell_notified(self._require_view(), NotifyEvent.ACKNOWLEDGED)
         return await self._projected_view()
 
     @acknowledge.validator
@@ -808,6 +707,6 @@ class AlertWorkflow:
         return CarriedState(
             view=self._require_view(),
             options=self._options,
-            notified_channel_ids=self._notified,
+            notified_channel_ids=self._deliveries.notified,
             next_seq=self._seq,
         )

@@ -1,0 +1,133 @@
+"""The notification and page activities of one alert, as background tasks of its workflow.
+
+Each recipient (a channel, or one contact method of a paged user) has its own serial queue,
+so a recipient that is retrying never blocks acknowledgement or the others, and a "resolved"
+never overtakes its "triggered". Deterministic code: it only schedules activities.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.payloads import (
+        AbandonInput,
+        AlertOptions,
+        AlertView,
+        ChannelRef,
+        DeliveryResult,
+        NotifyEvent,
+        NotifyInput,
+        PagedUser,
+        PageRule,
+    )
+
+DELIVERY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=5)
+)
+
+# Projection writes are local activities: short, idempotent, no extra server round-trip.
+LOCAL_TIMEOUT = timedelta(seconds=10)
+LOCAL_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10))
+
+FIRING = (NotifyEvent.TRIGGERED, NotifyEvent.RENOTIFIED, NotifyEvent.ESCALATED)
+
+
+def _permanent(err: ActivityError) -> bool:
+    """The activity said retrying cannot help (and recorded why itself)."""
+    cause = err.cause
+    return isinstance(cause, ApplicationError) and cause.non_retryable
+
+
+class Deliveries:
+    def __init__(self, tenant_id: str, notified: list[str]) -> None:
+        self._tenant_id = tenant_id
+        self.options = AlertOptions()
+        self.notified = notified  # channels that accepted a fire notification (carried across runs)
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._firing: set[asyncio.Task[None]] = set()
+
+    def notify(self, view: AlertView, channel: ChannelRef, event: NotifyEvent, tag: str | None = None) -> None:
+        cycle = tag or str(view.notify_cycle)
+        key = f"{view.workflow_id}:{view.alert_id}:{event.value}:{cycle}:{channel.id}"
+        request = NotifyInput(idempotency_key=key, channel_id=channel.id, event=event, alert=view.model_copy(deep=True))
+        self._start(channel, request)
+
+    def page(self, view: AlertView, user: PagedUser, rule: PageRule, step: int, event: NotifyEvent) -> None:
+        key = f"{view.workflow_id}:{view.alert_id}:page:{step}:{user.id}:{rule.contact_method_id}"
+        request = NotifyInput(
+            idempotency_key=key,
+            channel_id=rule.contact_method_id,
+            user_id=user.id,
+            event=event,
+            alert=view.model_copy(deep=True),
+        )
+        self._start(ChannelRef(id=f"{user.id}/{rule.contact_method_id}", name=user.name, type=rule.type), request)
+
+    def tell_notified(self, view: AlertView, event: NotifyEvent) -> None:
+        """Send `event` to every channel that accepted a fire notification."""
+        notified = set(self.notified)
+        for channel in view.channels:
+            if channel.id in notified:
+                self.notify(view, channel, event)
+
+    def cancel_firing(self) -> None:
+        """Acknowledged or resolved: pending (re)notifications and pages of the firing are moot."""
+        for task in list(self._firing):
+            task.cancel()
+
+    def busy(self) -> bool:
+        return any(not task.done() for task in self._tasks.values())
+
+    async def drain(self) -> None:
+        if self._tasks:
+            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+
+    def _start(self, recipient: ChannelRef, request: NotifyInput) -> None:
+        previous = self._tasks.get(recipient.id)
+        task = asyncio.create_task(self._deliver(previous, recipient, request))
+        self._tasks[recipient.id] = task
+        if request.event in FIRING:
+            self._firing.add(task)
+            task.add_done_callback(self._firing.discard)
+
+    async def _deliver(self, previous: asyncio.Task[None] | None, recipient: ChannelRef, request: NotifyInput) -> None:
+        if previous is not None:
+            # Keep per-recipient order (a "resolved" never overtakes its "triggered").
+            await asyncio.gather(previous, return_exceptions=True)
+        verb = "page" if request.user_id else "notify"
+        try:
+            result: DeliveryResult = await workflow.execute_activity(
+                "notify.send",
+                request,
+                result_type=DeliveryResult,
+                start_to_close_timeout=self.options.notify_attempt_timeout,
+                schedule_to_close_timeout=self.options.notify_give_up_after,
+                retry_policy=DELIVERY_RETRY,
+                summary=f"{verb} {recipient.type} '{recipient.name}': {request.event.value}",
+            )
+        except ActivityError as err:
+            if not _permanent(err):
+                # Timed out (gave up): the activity could not record that itself.
+                await workflow.execute_local_activity(
+                    "notify.abandon",
+                    AbandonInput(
+                        idempotency_key=request.idempotency_key,
+                        alert_id=request.alert.alert_id,
+                        tenant_id=self._tenant_id,
+                        channel_name=recipient.name,
+                        reason=str(err.cause or err),
+                        at=workflow.now(),
+                    ),
+                    start_to_close_timeout=LOCAL_TIMEOUT,
+                    retry_policy=LOCAL_RETRY,
+                )
+            return
+        if result.status == "delivered" and request.event in FIRING and request.user_id is None:
+            if recipient.id not in self.notified:
+                self.notified.append(recipient.id)
