@@ -109,9 +109,12 @@ class LevelResolver:
         if schedule is None:
             self._gap(f"schedule {schedule_id} no longer exists")
             return
-        spec = spec_of(schedule)
         overrides = await overrides_for(self._session, schedule.id)
-        who = oncall.on_call(spec, overrides, self._request.at)
+        try:
+            who = oncall.on_call(spec_of(schedule), overrides, self._request.at)
+        except (ValueError, OverflowError) as err:  # a stored spec the current rules reject: say so, page on
+            self._gap(f"schedule '{schedule.name}' could not be evaluated: {err}")
+            return
         if who.user_id is None:
             self._gap(f"schedule '{schedule.name}' has nobody on call")
             return

@@ -122,7 +122,7 @@ class NotifyActivities:
         method = next((m for m in user.contact_methods if m["id"] == request.channel_id), None)
         if method is None:
             return None, f"{user.name} no longer has contact method {request.channel_id}"
-        name = f"{user.name} ({method.get('label') or method['type']})"
+        name = f"{user.name} ({method.get('label') or method['type']})"[:200]  # the delivery row's column
         return ChannelTarget(method["id"], name, method["type"], contact_config(method)), ""
 
     async def _record_missing_target(self, session: AsyncSession, request: NotifyInput, reason: str) -> None:

@@ -22,12 +22,12 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
-from temporalio.common import TypedSearchAttributes, WorkflowIDConflictPolicy
+from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
 from alerting.errors import AlertNotFound, EngineUnavailable, TransitionRejected
 from models.keys import workflow_id as make_workflow_id
-from workflows.alert import CLOSING_MESSAGE, AlertWorkflow, search_attributes
+from workflows.alert import CLOSING_MESSAGE, LEVEL, AlertWorkflow, search_attributes
 from workflows.payloads import (
     AcknowledgeRequest,
     AlertStart,
@@ -47,7 +47,11 @@ def _start_metadata(tenant_id: str, key: str, event: FireEvent) -> dict[str, Any
     assert event.content is not None
     content = event.content
     return {
-        "search_attributes": TypedSearchAttributes(search_attributes(tenant_id, content, AlertStatus.TRIGGERED)),
+        # HeraldLevel 0 until a policy's first level runs; naming it here makes a namespace that
+        # lacks the attribute fail the start (a 503 that says so), not the workflow later.
+        "search_attributes": TypedSearchAttributes(
+            [*search_attributes(tenant_id, content, AlertStatus.TRIGGERED), SearchAttributePair(LEVEL, 0)]
+        ),
         "static_summary": f"[{content.severity.value}] {content.title}"[:200],
         "static_details": f"tenant `{tenant_id}` · key `{key}` · source `{content.source}`",
     }

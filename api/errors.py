@@ -5,12 +5,15 @@ Domain errors map to HTTP here, and only here; validation errors name the field.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request, status
+from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 
 from alerting.errors import AlertNotFound, EngineUnavailable, TransitionRejected
 from models.alert_queries import InvalidQuery
@@ -27,6 +30,15 @@ class FieldErrors(Exception):
 def check(errors: list[tuple[str, str]]) -> None:
     if errors:
         raise FieldErrors(errors)
+
+
+@contextmanager
+def conflict_on_duplicate(detail: str) -> Iterator[None]:
+    """A unique constraint hit by a concurrent request (our checks passed for both): 409."""
+    try:
+        yield
+    except IntegrityError as err:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail) from err
 
 
 class InUse(Exception):

@@ -48,7 +48,18 @@ def zone(name: str) -> ZoneInfo:
         raise ValueError(f"unknown time zone '{name}'") from exc
 
 
+# Schedules live between these years: far outside them, converting local times to UTC overflows.
+YEARS = range(1900, 2201)
+
+
+def in_era(value: datetime, field: str) -> datetime:
+    if value.year not in YEARS:
+        raise ValueError(f"{field} must be between the years {YEARS.start} and {YEARS.stop - 1}")
+    return value
+
+
 def _naive(value: datetime, field: str) -> datetime:
+    in_era(value, field)
     if value.tzinfo is not None:
         raise ValueError(f"{field} is a local date-time in the schedule's time zone and must not carry a UTC offset")
     return value
@@ -58,6 +69,7 @@ def _instant(value: datetime, field: str) -> datetime:
     """`value` in UTC; naive values are rejected because an instant needs an offset."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"{field} must include a UTC offset")
+    in_era(value, field)
     return value.astimezone(UTC)
 
 

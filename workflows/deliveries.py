@@ -50,7 +50,9 @@ class Deliveries:
         self.options = AlertOptions()
         self.notified = notified  # channels that accepted a fire notification (carried across runs)
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._firing: set[asyncio.Task[None]] = set()
+        # Insertion-ordered (a set's order follows memory addresses): cancellations must be
+        # issued in the same order on every replay.
+        self._firing: dict[asyncio.Task[None], None] = {}
 
     def notify(self, view: AlertView, channel: ChannelRef, event: NotifyEvent, tag: str | None = None) -> None:
         cycle = tag or str(view.notify_cycle)
@@ -59,7 +61,8 @@ class Deliveries:
         self._start(channel, request)
 
     def page(self, view: AlertView, user: PagedUser, rule: PageRule, step: int, event: NotifyEvent) -> None:
-        key = f"{view.workflow_id}:{view.alert_id}:page:{step}:{user.id}:{rule.contact_method_id}"
+        delay = int(rule.delay.total_seconds())  # two rules may page one contact method at different delays
+        key = f"{view.workflow_id}:{view.alert_id}:page:{step}:{user.id}:{rule.contact_method_id}:{delay}"
         request = NotifyInput(
             idempotency_key=key,
             channel_id=rule.contact_method_id,
@@ -67,7 +70,8 @@ class Deliveries:
             event=event,
             alert=view.model_copy(deep=True),
         )
-        self._start(ChannelRef(id=f"{user.id}/{rule.contact_method_id}", name=user.name, type=rule.type), request)
+        recipient = ChannelRef(id=f"{user.id}/{rule.contact_method_id}", name=user.name, type=rule.type)
+        self._start(recipient, request)
 
     def tell_notified(self, view: AlertView, event: NotifyEvent) -> None:
         """Send `event` to every channel that accepted a fire notification."""
@@ -81,6 +85,9 @@ class Deliveries:
         for task in list(self._firing):
             task.cancel()
 
+    def _forget(self, task: asyncio.Task[None]) -> None:
+        self._firing.pop(task, None)
+
     def busy(self) -> bool:
         return any(not task.done() for task in self._tasks.values())
 
@@ -93,8 +100,8 @@ class Deliveries:
         task = asyncio.create_task(self._deliver(previous, recipient, request))
         self._tasks[recipient.id] = task
         if request.event in FIRING:
-            self._firing.add(task)
-            task.add_done_callback(self._firing.discard)
+            self._firing[task] = None
+            task.add_done_callback(self._forget)
 
     async def _deliver(self, previous: asyncio.Task[None] | None, recipient: ChannelRef, request: NotifyInput) -> None:
         if previous is not None:

@@ -63,6 +63,7 @@ class EscalatingAlert(AlertBase):
 
     async def _run_level(self, escalation: Escalation, level: int) -> None:
         due = workflow.now()  # the level's moment (the lookup below takes a little time)
+        policy = escalation.policy  # a reassignment during the lookup replaces it
         previous = escalation.pages[-1].users if escalation.pages else []
         resolved: ResolvedLevel = await workflow.execute_local_activity(
             "escalation.level",
@@ -78,8 +79,8 @@ class EscalatingAlert(AlertBase):
             retry_policy=LOCAL_RETRY,
         )
         view = self._require_view()
-        if escalation.run_level != level or view.status != AlertStatus.TRIGGERED:
-            return  # acknowledged, resolved or redirected while we looked the targets up
+        if escalation.run_level != level or escalation.policy is not policy or view.status != AlertStatus.TRIGGERED:
+            return  # acknowledged, resolved, reassigned or redirected while we looked the targets up
         escalation.run_level = None
         now = due
         page = ladder.record_level(escalation, level, resolved, now)
@@ -87,9 +88,11 @@ class EscalatingAlert(AlertBase):
         event = ladder.page_event(escalation)
         known = {channel.id for channel in view.channels}
         for channel in resolved.channels:
+            if channel.id in known and event == NotifyEvent.TRIGGERED:
+                continue  # it was just told the alert fired
             if channel.id not in known:
                 view.channels.append(channel)  # so it hears the acknowledgement and resolution too
-            self._deliveries.notify(self._require_view(), channel, event, tag=f"s{escalation.step}")
+            self._deliveries.notify(view, channel, event, tag=f"s{escalation.step}")
         for user, rule in ladder.split_rules(escalation, resolved.users, now, event):
             self._deliveries.page(self._require_view(), user, rule, escalation.step, event)
         levels = len(escalation.policy.levels)

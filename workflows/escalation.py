@@ -84,6 +84,7 @@ def jump(escalation: Escalation, level: int) -> None:
     """Run `level` (0-based) now, on behalf of a person."""
     escalation.exhausted = False
     escalation.next_escalation_at = None
+    escalation.ack_timeout_at = None
     escalation.run_level = level
 
 

@@ -8,8 +8,10 @@ from fastapi import APIRouter, HTTPException, Response, status
 from sqlalchemy.exc import IntegrityError
 
 from api.deps import Admin, SessionDep, Viewer
+from api.errors import InUse
 from api.schemas.channels import ChannelCreate, ChannelOut, ChannelUpdate
 from models import channels as queries
+from models.policies import policies_using
 from models.tables import Channel
 
 router = APIRouter(prefix="/api/v1/channels", tags=["channels"])
@@ -89,8 +91,16 @@ async def update_channel(channel_id: str, body: ChannelUpdate, principal: Admin,
     return channel_out(row)
 
 
-@router.delete("/{channel_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND, summary="Delete a channel")
+@router.delete(
+    "/{channel_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**NOT_FOUND, 409: {"description": "An escalation policy level targets it"}},
+    summary="Delete a channel",
+)
 async def delete_channel(channel_id: str, principal: Admin, session: SessionDep) -> Response:
     row = await _get(session, principal.tenant_id, channel_id)
+    used_by = [f"policy '{name}'" for name in await policies_using(session, principal.tenant_id, "channel", row.id)]
+    if used_by:
+        raise InUse(f"channel '{row.name}'", used_by)
     await session.delete(row)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -10,7 +10,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import Admin, SessionDep, Viewer
-from api.errors import InUse, check
+from api.errors import InUse, check, conflict_on_duplicate
 from api.schemas.policies import EDIT_NOTE, PolicyIn, PolicyOut, RouteIn, RoutingIn, RoutingOut
 from models.crud import get_row, list_rows, name_taken, rows_by_id
 from models.policies import list_routes
@@ -94,7 +94,8 @@ async def create_policy(body: PolicyIn, principal: Admin, session: SessionDep) -
     await _check(session, principal.tenant_id, body, None)
     row = EscalationPolicy(id=str(uuid.uuid4()), tenant_id=principal.tenant_id, **_stored(body))
     session.add(row)
-    await session.flush()
+    with conflict_on_duplicate(f"name: a policy named {body.name!r} already exists"):
+        await session.flush()
     await session.refresh(row)
     return _out(row, await _tenant(session, principal.tenant_id))
 
@@ -164,7 +165,8 @@ async def update_policy(policy_id: str, body: PolicyIn, principal: Admin, sessio
     await _check(session, principal.tenant_id, body, row.id)
     for name, value in _stored(body).items():
         setattr(row, name, value)
-    await session.flush()
+    with conflict_on_duplicate(f"name: a policy named {body.name!r} already exists"):
+        await session.flush()
     await session.refresh(row)
     return _out(row, await _tenant(session, principal.tenant_id))
 

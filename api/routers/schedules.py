@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import Admin, SessionDep, Viewer
-from api.errors import FieldErrors, InUse, check
+from api.errors import FieldErrors, InUse, check, conflict_on_duplicate
 from api.schemas.schedules import OnCallOut, OverrideIn, OverrideOut, ScheduleIn, ScheduleOut, ShiftOut
 from models import oncall
 from models.crud import get_row, list_rows, name_taken, rows_by_id
@@ -111,7 +111,8 @@ async def create_schedule(body: ScheduleIn, principal: Admin, session: SessionDe
         spec=_spec(body),
     )
     session.add(row)
-    await session.flush()
+    with conflict_on_duplicate(f"name: a schedule named {body.name!r} already exists"):
+        await session.flush()
     await session.refresh(row)
     return _out(row)
 
@@ -131,7 +132,8 @@ async def update_schedule(schedule_id: str, body: ScheduleIn, principal: Admin, 
     row = await _schedule(session, principal.tenant_id, schedule_id)
     await _check(session, principal.tenant_id, body, row.id)
     row.name, row.description, row.spec = body.name, body.description, _spec(body)
-    await session.flush()
+    with conflict_on_duplicate(f"name: a schedule named {body.name!r} already exists"):
+        await session.flush()
     await session.refresh(row)
     return _out(row)
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Response, status
 from sqlalchemy import select
 
 from api.deps import Admin, SessionDep, Viewer
-from api.errors import FieldErrors, InUse, check
+from api.errors import FieldErrors, InUse, check, conflict_on_duplicate
 from api.schemas.responders import TeamIn, TeamOut, UserIn, UserOut
 from models.crud import get_row, list_rows, name_taken, rows_by_id
 from models.policies import policies_using, user_references
@@ -71,7 +71,8 @@ async def create_user(body: UserIn, principal: Admin, session: SessionDep) -> Us
     await _check_user(session, principal.tenant_id, body, None)
     row = User(id=str(uuid.uuid4()), tenant_id=principal.tenant_id, **body.stored())
     session.add(row)
-    await session.flush()
+    with conflict_on_duplicate(f"email: a user with email {body.email} already exists"):
+        await session.flush()
     await session.refresh(row)
     return user_out(row)
 
@@ -87,7 +88,8 @@ async def update_user(user_id: str, body: UserIn, principal: Admin, session: Ses
     await _check_user(session, principal.tenant_id, body, row.id)
     for name, value in body.stored().items():
         setattr(row, name, value)
-    await session.flush()
+    with conflict_on_duplicate(f"email: a user with email {body.email} already exists"):
+        await session.flush()
     await session.refresh(row)
     return user_out(row)
 
@@ -135,7 +137,8 @@ async def create_team(body: TeamIn, principal: Admin, session: SessionDep) -> Te
     await _check_team(session, principal.tenant_id, body, None)
     row = Team(id=str(uuid.uuid4()), tenant_id=principal.tenant_id, **body.model_dump())
     session.add(row)
-    await session.flush()
+    with conflict_on_duplicate(f"name: a team named {body.name!r} already exists"):
+        await session.flush()
     await session.refresh(row)
     return team_out(row)
 
@@ -151,7 +154,8 @@ async def update_team(team_id: str, body: TeamIn, principal: Admin, session: Ses
     await _check_team(session, principal.tenant_id, body, row.id)
     for name, value in body.model_dump().items():
         setattr(row, name, value)
-    await session.flush()
+    with conflict_on_duplicate(f"name: a team named {body.name!r} already exists"):
+        await session.flush()
     await session.refresh(row)
     return team_out(row)
 

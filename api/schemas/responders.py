@@ -6,17 +6,29 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from api.schemas.zones import TimeZoneName
 from models.contacts import ContactType
 
 STRICT = ConfigDict(extra="forbid")
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+HTTP_URL = TypeAdapter(AnyHttpUrl)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE = re.compile(r"^\+[1-9]\d{6,14}$")  # E.164
 SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,20}$")
-ContactId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
+ContactId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,35}$")]  # fits a delivery row
 
 
 def _check(pattern: re.Pattern[str], value: str, what: str) -> str:
@@ -43,8 +55,11 @@ class ContactMethodIn(BaseModel):
             _check(PHONE, self.address, "an E.164 phone number like +447700900123")
         elif self.type == "slack":
             _check(SLACK_USER, self.address, "a Slack user id like U024BE7LH")
-        elif self.type == "webhook" and not re.match(r"^https?://[^\s/]+", self.address):
-            raise ValueError(f"{self.address!r} is not an http(s) URL")
+        elif self.type == "webhook":
+            try:
+                HTTP_URL.validate_python(self.address)
+            except ValidationError as err:
+                raise ValueError(f"{self.address!r} is not an http(s) URL") from err
         return self
 
 
@@ -103,9 +118,13 @@ class UserIn(BaseModel):
     @classmethod
     def _rule_targets(cls, rules: list[NotificationRuleIn], info: ValidationInfo) -> list[NotificationRuleIn]:
         ids = {method.id for method in info.data.get("contact_methods", [])}
+        seen: set[tuple[str, int]] = set()
         for rule in rules:
             if rule.contact_method_id not in ids:
                 raise ValueError(f"notification rule names unknown contact method {rule.contact_method_id!r}")
+            if (rule.contact_method_id, rule.delay_minutes) in seen:
+                raise ValueError(f"two rules page {rule.contact_method_id!r} after {rule.delay_minutes} min")
+            seen.add((rule.contact_method_id, rule.delay_minutes))
         return rules
 
     def stored(self) -> dict[str, Any]:

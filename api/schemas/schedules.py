@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
-from models.oncall import ScheduleSpec
+from models.oncall import ScheduleSpec, in_era
 
 STRICT = ConfigDict(extra="forbid")
 
@@ -29,6 +29,11 @@ class OverrideIn(BaseModel):
     user_id: str
     start: AwareDatetime
     end: AwareDatetime
+
+    @field_validator("start", "end")
+    @classmethod
+    def _era(cls, moment: datetime, info: ValidationInfo) -> datetime:
+        return in_era(moment, str(info.field_name))
 
     @field_validator("end")
     @classmethod

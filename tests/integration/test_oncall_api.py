@@ -82,6 +82,24 @@ async def test_users_contact_methods_rules_and_bad_input(api: Stack) -> None:
         json={"name": "x", "email": "x@example.com", "notification_rules": [{"contact_method_id": "sms-9"}]},
     )
     assert fields(rule) == {"notification_rules"} and "unknown contact method 'sms-9'" in rule.json()["detail"]
+    for address in ("http://a\u0001b/", "ftp://example.com/x"):
+        hook = await post(
+            "/api/v1/users",
+            headers=api.admin,
+            json={"name": "x", "email": "x@example.com", "contact_methods": [{"type": "webhook", "address": address}]},
+        )
+        assert fields(hook) == {"contact_methods.0"}, hook.json()
+    twice = await post(
+        "/api/v1/users",
+        headers=api.admin,
+        json={
+            "name": "x",
+            "email": "x@example.com",
+            "contact_methods": [{"type": "webhook", "address": "https://example.com/x"}],
+            "notification_rules": [{"contact_method_id": "webhook-1"}, {"contact_method_id": "webhook-1"}],
+        },
+    )
+    assert fields(twice) == {"notification_rules"}
     duplicate = await post("/api/v1/users", headers=api.admin, json={"name": "Ann 2", "email": "ann@example.com"})
     assert fields(duplicate) == {"email"}
     cycle = await api.http.put(
@@ -173,6 +191,20 @@ async def test_policies_validate_targets_and_deletes_in_use_are_refused(api: Sta
     assert set(refused.json()["used_by"]) == {"schedule 'Primary'", "team 'SRE'"}
     refused = await api.http.delete(f"/api/v1/schedules/{schedule['id']}", headers=api.admin)
     assert refused.status_code == 409 and refused.json()["used_by"] == ["policy 'Standard'"]
+    channel = await create(
+        api, "/api/v1/channels", {"name": "pager", "type": "webhook", "config": {"url": "https://example.com/p"}}
+    )
+    paging = await create(
+        api,
+        "/api/v1/escalation-policies",
+        {
+            "name": "Via channel",
+            "levels": [{"targets": [{"type": "channel", "id": channel["id"]}], "delay_minutes": 5}],
+        },
+    )
+    refused = await api.http.delete(f"/api/v1/channels/{channel['id']}", headers=api.admin)
+    assert refused.status_code == 409 and refused.json()["used_by"] == ["policy 'Via channel'"]
+    assert (await api.http.delete(f"/api/v1/escalation-policies/{paging['id']}", headers=api.admin)).status_code == 204
     refused = await api.http.delete(f"/api/v1/escalation-policies/{policy['id']}", headers=api.admin)
     assert refused.status_code == 409 and refused.json()["used_by"] == ["route 1", "the tenant default"]
     listed = await api.http.get("/api/v1/escalation-policies", headers=api.viewer)
@@ -217,6 +249,24 @@ async def test_schedule_oncall_shifts_overrides_and_calendars_across_dst(api: St
         },
     )
     assert fields(unknown) == {"layers.0.participants.0"}
+    ancient_layer = await api.http.post(
+        "/api/v1/schedules",
+        headers=api.admin,
+        json={
+            "name": "x",
+            "time_zone": "Asia/Tokyo",
+            "layers": [
+                {
+                    "name": "l",
+                    "participants": [ann],
+                    "shift_length": 1,
+                    "shift_unit": "days",
+                    "start": "0001-01-01T00:00:00",
+                }
+            ],
+        },
+    )
+    assert fields(ancient_layer) == {"layers.0.start"}
 
     schedule = await create(
         api,

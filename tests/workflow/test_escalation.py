@@ -13,7 +13,7 @@ from alerting.client import AlertingClient
 from alerting.errors import AlertNotFound, TransitionRejected
 from models.tables import AlertEvent
 from settings import Settings
-from tests.support.alerts import eventually
+from tests.support.alerts import add_webhook, eventually
 from tests.support.escalation import add_policy, add_schedule, add_team, add_user, level
 from tests.support.opened import alert_row, open_alert
 from tests.support.receiver import WebhookReceiver
@@ -349,3 +349,25 @@ async def test_worker_restart_mid_ladder_keeps_climbing(
         row = await alert_row(sessions, tenant, "restart")
         assert row is not None
         await client.resolve(wf_id, ResolveRequest(alert_id=row.id, actor="test"))
+
+
+async def test_a_channel_both_default_and_level_target_hears_the_trigger_once(
+    alerting: AlertingClient,
+    time_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: str,
+    receiver: WebhookReceiver,
+) -> None:
+    channel = await add_webhook(sessions, tenant, receiver.url)  # the tenant's default channel
+    policy = await add_policy(
+        sessions, tenant, [level(("channel", channel), minutes=5), level(("channel", channel), minutes=5)]
+    )
+    wf_id = await open_alert(alerting, tenant, "both", policy_id=policy, repeat=timedelta(hours=24))
+    await receiver.wait_for(1)
+    await time_env.sleep(timedelta(minutes=4))
+    assert receiver.events() == ["triggered"]  # once, though it is both default and level 1
+    await time_env.sleep(timedelta(minutes=1, seconds=1))
+    await receiver.wait_for(2)
+    assert receiver.events() == ["triggered", "escalated"]
+    view = await live_view(time_env, wf_id)
+    assert [c.id for c in view.channels] == [channel]
