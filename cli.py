@@ -56,8 +56,10 @@ def _init(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     key = settings.admin_api_key.get_secret_value() if settings.admin_api_key else None
-    asyncio.run(bootstrap(settings.database_url, settings.default_tenant, key))
+    seeded = asyncio.run(bootstrap(settings.database_url, settings.default_tenant, key))
     print(f"tenant {settings.default_tenant!r} ready" + ("; HERALD_ADMIN_API_KEY registered as admin" if key else ""))
+    if seeded:
+        print("seeded team 'Operations' and the policies 'Standard Escalation' (default) and 'Critical Alert Escalation'")
     return 0
 
 

@@ -27,15 +27,17 @@ def admin_key_for(data_dir: Path | None) -> tuple[str, str]:
     return key, f"generated, kept in {path}"
 
 
-async def bootstrap(database_url: str, tenant_id: str, admin_key: str | None) -> None:
+async def bootstrap(database_url: str, tenant_id: str, admin_key: str | None) -> bool:
+    """Idempotent; True when this call seeded the default team and escalation policies."""
     engine = create_engine(database_url, pool_size=1)
     try:
         async with create_sessionmaker(engine).begin() as session:
             await ensure_tenant(session=session, tenant_id=tenant_id)
-            await seed_defaults(session, tenant_id)
+            seeded = await seed_defaults(session, tenant_id)
             if admin_key:
                 await store_key(
                     session=session, tenant_id=tenant_id, name="bootstrap-admin", role=Role.ADMIN, key=admin_key
                 )
     finally:
         await engine.dispose()
+    return seeded
