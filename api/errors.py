@@ -14,9 +14,11 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.errors import AlertNotFound, EngineUnavailable, TransitionRejected
 from models.alert_queries import InvalidQuery
+from models.crud import Row, get_row
 
 
 class FieldErrors(Exception):
@@ -30,6 +32,14 @@ class FieldErrors(Exception):
 def check(errors: list[tuple[str, str]]) -> None:
     if errors:
         raise FieldErrors(errors)
+
+
+async def get_or_404(session: AsyncSession, model: type[Row], tenant_id: str, row_id: str, what: str) -> Row:
+    """The tenant's row, or a 404 naming what was not found (another tenant's row is not found)."""
+    row = await get_row(session, model, tenant_id, row_id)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"{what} {row_id} not found")
+    return row
 
 
 @contextmanager

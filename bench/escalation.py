@@ -38,7 +38,7 @@ from starlette.routing import Route
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.stack import PeakRss, Stack, percentile  # noqa: E402
+from bench.stack import PeakRss, Stack, percentile, post_events  # noqa: E402
 from devstack.ports import free_port  # noqa: E402
 
 BACKGROUND: set[asyncio.Task[None]] = set()
@@ -79,30 +79,12 @@ async def setup(http: httpx.AsyncClient, hook: str, delay: int) -> str:
     return str(response.json()["id"])
 
 
-async def open_alerts(http: httpx.AsyncClient, count: int, policy_id: str, run: str, batch: int = 500) -> float:
-    bodies = [
-        {
-            "events": [
-                {
-                    "title": f"escalation bench {i}",
-                    "labels": {"bench": run, "n": str(i)},
-                    "escalation_policy_id": policy_id,
-                }
-                for i in range(start, min(start + batch, count))
-            ]
-        }
-        for start in range(0, count, batch)
+async def open_alerts(http: httpx.AsyncClient, count: int, policy_id: str, run: str) -> float:
+    events = [
+        {"title": f"escalation bench {i}", "labels": {"bench": run, "n": str(i)}, "escalation_policy_id": policy_id}
+        for i in range(count)
     ]
-    slots = asyncio.Semaphore(4)
-
-    async def post(body: dict[str, Any]) -> None:
-        async with slots:
-            response = await http.post("/api/v1/events", json=body)
-            response.raise_for_status()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(post(body) for body in bodies))
-    return time.perf_counter() - started
+    return await post_events(http, events)
 
 
 async def pages_at(http: httpx.AsyncClient, run: str) -> list[list[datetime]]:

@@ -24,7 +24,6 @@ import time
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import httpx
 import uvicorn
@@ -39,7 +38,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.stack import PeakRss, Stack, percentile  # noqa: E402
+from bench.stack import PeakRss, Stack, percentile, post_events  # noqa: E402
 from devstack.ports import free_port  # noqa: E402
 
 
@@ -101,23 +100,9 @@ async def noop_ceiling(stack: Stack, count: int) -> float:
 async def herald_ingest(http: httpx.AsyncClient, count: int, batch: int = 500) -> tuple[float, float]:
     """(b) POST /api/v1/events until every alert is projected; returns (accept rate, projected rate)."""
     run = uuid.uuid4().hex[:6]
-    bodies: list[dict[str, Any]] = [
-        {
-            "events": [
-                {"title": f"bench {i}", "labels": {"bench": run, "n": str(i)}} for i in range(s, min(s + batch, count))
-            ]
-        }
-        for s in range(0, count, batch)
-    ]
-    slots = asyncio.Semaphore(4)
-
-    async def post(body: dict[str, object]) -> None:
-        async with slots:
-            response = await http.post("/api/v1/events", json=body)
-            response.raise_for_status()
-
+    events = [{"title": f"bench {i}", "labels": {"bench": run, "n": str(i)}} for i in range(count)]
     started = time.perf_counter()
-    await asyncio.gather(*(post(b) for b in bodies))
+    await post_events(http, events)
     accepted = time.perf_counter() - started
     deadline = time.monotonic() + 600
     while time.monotonic() < deadline:

@@ -9,7 +9,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
+import httpx
 import psutil
 
 from devstack.ports import free_port
@@ -78,3 +80,18 @@ class PeakRss:
 
 def percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
+
+
+async def post_events(http: httpx.AsyncClient, events: list[dict[str, Any]], batch: int = 500) -> float:
+    """POST the events to /api/v1/events in batches, 4 requests in flight; seconds until all got 202."""
+    bodies = [{"events": events[start : start + batch]} for start in range(0, len(events), batch)]
+    slots = asyncio.Semaphore(4)
+
+    async def post(body: dict[str, Any]) -> None:
+        async with slots:
+            response = await http.post("/api/v1/events", json=body)
+            response.raise_for_status()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(post(body) for body in bodies))
+    return time.perf_counter() - started

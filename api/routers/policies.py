@@ -10,9 +10,9 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import Admin, SessionDep, Viewer
-from api.errors import InUse, check, conflict_on_duplicate
+from api.errors import InUse, check, conflict_on_duplicate, get_or_404
 from api.schemas.policies import EDIT_NOTE, PolicyIn, PolicyOut, RouteIn, RoutingIn, RoutingOut
-from models.crud import get_row, list_rows, name_taken, rows_by_id
+from models.crud import list_rows, name_taken, rows_by_id
 from models.policies import list_routes
 from models.tables import Channel, EscalationPolicy, PolicyRoute, Schedule, Team, Tenant, User
 
@@ -71,10 +71,7 @@ async def _check(session: AsyncSession, tenant_id: str, body: PolicyIn, policy_i
 
 
 async def _policy(session: AsyncSession, tenant_id: str, policy_id: str) -> EscalationPolicy:
-    row = await get_row(session, EscalationPolicy, tenant_id, policy_id)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"escalation policy {policy_id} not found")
-    return row
+    return await get_or_404(session, EscalationPolicy, tenant_id, policy_id, "escalation policy")
 
 
 @router.get("", response_model=list[PolicyOut], summary="List escalation policies")

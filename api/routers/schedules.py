@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import Admin, SessionDep, Viewer
-from api.errors import FieldErrors, InUse, check, conflict_on_duplicate
+from api.errors import FieldErrors, InUse, check, conflict_on_duplicate, get_or_404
 from api.schemas.schedules import OnCallOut, OverrideIn, OverrideOut, ScheduleIn, ScheduleOut, ShiftOut
 from models import oncall
 from models.crud import get_row, list_rows, name_taken, rows_by_id
@@ -41,10 +41,7 @@ def _out(row: Schedule) -> ScheduleOut:
 
 
 async def _schedule(session: AsyncSession, tenant_id: str, schedule_id: str) -> Schedule:
-    row = await get_row(session, Schedule, tenant_id, schedule_id)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"schedule {schedule_id} not found")
-    return row
+    return await get_or_404(session, Schedule, tenant_id, schedule_id, "schedule")
 
 
 async def _check(session: AsyncSession, tenant_id: str, body: ScheduleIn, schedule_id: str | None) -> None:

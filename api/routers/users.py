@@ -7,9 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response, status
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import Admin, SessionDep, Viewer
-from api.errors import FieldErrors, InUse, check, conflict_on_duplicate
+from api.errors import FieldErrors, InUse, check, conflict_on_duplicate, get_or_404
 from api.schemas.responders import TeamIn, TeamOut, UserIn, UserOut
 from models.crud import get_row, list_rows, name_taken, rows_by_id
 from models.policies import policies_using, user_references
@@ -24,11 +25,8 @@ def user_out(row: User) -> UserOut:
     return UserOut.model_validate(row, from_attributes=True)
 
 
-async def _user(session: SessionDep, tenant_id: str, user_id: str) -> User:
-    row = await get_row(session, User, tenant_id, user_id)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"user {user_id} not found")
-    return row
+async def _user(session: AsyncSession, tenant_id: str, user_id: str) -> User:
+    return await get_or_404(session, User, tenant_id, user_id, "user")
 
 
 async def _check_user(session: SessionDep, tenant_id: str, body: UserIn, user_id: str | None) -> None:
@@ -111,11 +109,8 @@ def team_out(row: Team) -> TeamOut:
     return TeamOut.model_validate(row, from_attributes=True)
 
 
-async def _team(session: SessionDep, tenant_id: str, team_id: str) -> Team:
-    row = await get_row(session, Team, tenant_id, team_id)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"team {team_id} not found")
-    return row
+async def _team(session: AsyncSession, tenant_id: str, team_id: str) -> Team:
+    return await get_or_404(session, Team, tenant_id, team_id, "team")
 
 
 async def _check_team(session: SessionDep, tenant_id: str, body: TeamIn, team_id: str | None) -> None:
