@@ -44,6 +44,12 @@ def _permanent(err: ActivityError) -> bool:
     return isinstance(cause, ApplicationError) and cause.non_retryable
 
 
+def _message_view(view: AlertView) -> AlertView:
+    """The alert as a message needs it. Its escalation state and channel list would only grow
+    every delivery's input (and so the history) by kilobytes that no sender reads."""
+    return view.model_copy(update={"escalation": None, "channels": []}, deep=True)
+
+
 class Deliveries:
     def __init__(self, tenant_id: str, notified: list[str]) -> None:
         self._tenant_id = tenant_id
@@ -57,7 +63,7 @@ class Deliveries:
     def notify(self, view: AlertView, channel: ChannelRef, event: NotifyEvent, tag: str | None = None) -> None:
         cycle = tag or str(view.notify_cycle)
         key = f"{view.workflow_id}:{view.alert_id}:{event.value}:{cycle}:{channel.id}"
-        request = NotifyInput(idempotency_key=key, channel_id=channel.id, event=event, alert=view.model_copy(deep=True))
+        request = NotifyInput(idempotency_key=key, channel_id=channel.id, event=event, alert=_message_view(view))
         self._start(channel, request)
 
     def page(self, view: AlertView, user: PagedUser, rule: PageRule, step: int, event: NotifyEvent) -> None:
@@ -68,7 +74,7 @@ class Deliveries:
             channel_id=rule.contact_method_id,
             user_id=user.id,
             event=event,
-            alert=view.model_copy(deep=True),
+            alert=_message_view(view),
         )
         recipient = ChannelRef(id=f"{user.id}/{rule.contact_method_id}", name=user.name, type=rule.type)
         self._start(recipient, request)
