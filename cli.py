@@ -58,8 +58,19 @@ def _init(args: argparse.Namespace) -> int:
     key = settings.admin_api_key.get_secret_value() if settings.admin_api_key else None
     seeded = asyncio.run(bootstrap(settings.database_url, settings.default_tenant, key))
     print(f"tenant {settings.default_tenant!r} ready" + ("; HERALD_ADMIN_API_KEY registered as admin" if key else ""))
-    if seeded:
-        print("seeded team 'Operations' and the policies 'Standard Escalation' (default) and 'Critical Alert Escalation'")
+    if seeded.policies:
+        print(
+            "seeded team 'Operations' and the policies 'Standard Escalation' (default) and 'Critical Alert Escalation'"
+        )
+    if seeded.templates:
+        print("seeded the six default notification templates")
+    return 0
+
+
+def _secret_key(args: argparse.Namespace) -> int:
+    from models.secrets import new_secret_key
+
+    print(new_secret_key())
     return 0
 
 
@@ -111,6 +122,10 @@ def parser() -> argparse.ArgumentParser:
         help="create the default tenant, its default team, escalation policies and routing, and register "
         "HERALD_ADMIN_API_KEY",
     ).set_defaults(run=_init)
+
+    commands.add_parser(
+        "secret-key", help="print a new HERALD_SECRET_KEY (encrypts channel secrets; give every process the same one)"
+    ).set_defaults(run=_secret_key)
 
     key = commands.add_parser("api-key", help="API keys")
     key_commands = key.add_subparsers(dest="key_command", required=True)

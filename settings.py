@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from functools import lru_cache
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,6 +34,16 @@ class Settings(BaseSettings):
 
     public_url: str = Field("http://127.0.0.1:8000", validation_alias="HERALD_PUBLIC_URL")
     temporal_ui_url: str = Field("http://127.0.0.1:8233", validation_alias="HERALD_TEMPORAL_UI_URL")
+    secret_key: SecretStr | None = Field(
+        None,
+        validation_alias="HERALD_SECRET_KEY",
+        description="Fernet key that encrypts channel secrets at rest (`herald secret-key` makes one).",
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None,
+        validation_alias="HERALD_SLACK_SIGNING_SECRET",
+        description="The Slack app's signing secret; enables POST /api/v1/integrations/slack/actions.",
+    )
     admin_api_key: SecretStr | None = Field(None, validation_alias="HERALD_ADMIN_API_KEY")
     default_tenant: str = Field("default", validation_alias="HERALD_DEFAULT_TENANT")
 
@@ -44,7 +55,11 @@ class Settings(BaseSettings):
 
     worker_max_cached_workflows: int = Field(2000, ge=0, validation_alias="HERALD_WORKER_MAX_CACHED_WORKFLOWS")
     worker_max_concurrent_activities: int = Field(200, ge=1, validation_alias="HERALD_WORKER_MAX_CONCURRENT_ACTIVITIES")
-    webhook_timeout_seconds: float = Field(10.0, gt=0, validation_alias="HERALD_WEBHOOK_TIMEOUT_SECONDS")
+    # "shared": Herald's own workflow modules are imported once and shared by every run (half
+    # the memory per cached alert), so the sandbox no longer checks their calls at run time;
+    # "isolated": each run re-imports them in its own sandbox, which does. The ruff bans in
+    # workflows/ and the replay tests (always isolated) keep the check either way.
+    workflow_sandbox: Literal["shared", "isolated"] = Field("shared", validation_alias="HERALD_WORKFLOW_SANDBOX")
 
     @field_validator("database_url")
     @classmethod

@@ -24,13 +24,17 @@ from activities.channels.base import (
     PermanentDeliveryError,
     RetryableDeliveryError,
     Sender,
+    Sent,
 )
-from models.channels import get_channel
+from activities.channels.render import TemplateText, context, render_or_built_in
+from models.channels import get_channel, provider_channel
 from models.contacts import contact_config
 from models.crud import get_row
-from models.deliveries import begin_attempt, finish_attempt, get_delivery
+from models.deliveries import begin_attempt, finish_attempt, get_delivery, previous_message_id
 from models.projection import add_timeline_entry
+from models.secrets import SecretBox
 from models.tables import User
+from models.templates import template_for
 from workflows.payloads import AbandonInput, DeliveryResult, NotifyInput, TimelineEntry
 
 
@@ -39,6 +43,7 @@ class NotifyActivities:
         self,
         sessions: async_sessionmaker[AsyncSession],
         senders: dict[str, Sender],
+        secrets: SecretBox,
         *,
         public_url: str,
         temporal_ui_url: str,
@@ -46,6 +51,7 @@ class NotifyActivities:
     ) -> None:
         self._sessions = sessions
         self._senders = senders
+        self._secrets = secrets
         self._public_url = public_url.rstrip("/")
         self._ui_url = temporal_ui_url.rstrip("/")
         self._namespace = namespace
@@ -54,6 +60,7 @@ class NotifyActivities:
         return Links(
             api=f"{self._public_url}/api/v1/alerts/{alert_id}",
             temporal_ui=f"{self._ui_url}/namespaces/{self._namespace}/workflows/{quote(workflow_id, safe='')}",
+            dashboard=f"{self._public_url}/dashboard/alerts/{alert_id}",
         )
 
     @activity.defn(name="notify.send")
@@ -61,40 +68,33 @@ class NotifyActivities:
         alert = request.alert
         async with self._sessions.begin() as session:
             target, missing = await self._target(session, request)
-            if target is not None:
-                row = await begin_attempt(
-                    session=session,
-                    idempotency_key=request.idempotency_key,
-                    tenant_id=alert.tenant_id,
-                    alert_id=alert.alert_id,
-                    channel_id=target.id,
-                    channel_name=target.name,
-                    channel_type=target.type,
-                    event=request.event.value,
-                    user_id=request.user_id,
-                )
-            else:
+            if target is None:
                 await self._record_missing_target(session, request, missing)
-        if target is None:
-            raise ApplicationError(missing, type="PermanentDeliveryError", non_retryable=True)
-        if row.status == "delivered":
-            return DeliveryResult(status="skipped", provider_status=row.provider_status, attempts=row.attempts)
+                raise ApplicationError(missing, type="PermanentDeliveryError", non_retryable=True)
+            row = await begin_attempt(
+                session=session,
+                idempotency_key=request.idempotency_key,
+                tenant_id=alert.tenant_id,
+                alert_id=alert.alert_id,
+                channel_id=target.id,
+                channel_name=target.name,
+                channel_type=target.type,
+                event=request.event.value,
+                user_id=request.user_id,
+            )
+            if row.status == "delivered":
+                return DeliveryResult(status="skipped", provider_status=row.provider_status, attempts=row.attempts)
+            message, template_problem = await self._message(session, request, target)
         attempt = row.attempts
-        sender = self._senders.get(target.type)
-        message = Message(
-            event=request.event,
-            alert=alert,
-            links=self.links(alert.alert_id, alert.workflow_id),
-            idempotency_key=request.idempotency_key,
-        )
         try:
+            sender = self._senders.get(target.type)
             if sender is None:
                 raise PermanentDeliveryError(f"no sender for channel type {target.type!r}")
             sent = await sender.send(target, message)
         except DeliveryError as err:
             permanent = isinstance(err, PermanentDeliveryError)
             await self._record(
-                request, target, attempt, "failed" if permanent else "retrying", err.provider_status, str(err)
+                request, target, attempt, "failed" if permanent else "retrying", err.provider_status, str(err), None
             )
             if permanent:
                 raise ApplicationError(str(err), type="PermanentDeliveryError", non_retryable=True) from err
@@ -104,8 +104,41 @@ class NotifyActivities:
                 type="RetryableDeliveryError",
                 next_retry_delay=timedelta(seconds=retry_after) if retry_after else None,
             ) from err
-        await self._record(request, target, attempt, "delivered", sent.provider_status, None)
+        await self._record(request, target, attempt, "delivered", sent.provider_status, template_problem, sent)
         return DeliveryResult(status="delivered", provider_status=sent.provider_status, attempts=attempt)
+
+    async def _message(
+        self, session: AsyncSession, request: NotifyInput, target: ChannelTarget
+    ) -> tuple[Message, str | None]:
+        """The rendered message; and, when the tenant's template failed, why (the built-in text went instead)."""
+        alert = request.alert
+        links = self.links(alert.alert_id, alert.workflow_id)
+        row = await template_for(
+            session,
+            tenant_id=alert.tenant_id,
+            channel_type=target.type,
+            event=request.event.value,
+            severity=alert.content.severity.value,
+            category=alert.content.category.value,
+        )
+        text = TemplateText(row.subject, row.body, row.body_html) if row is not None else None
+        rendered, problem = render_or_built_in(text, context(alert, request.event, links))
+        if problem and row is not None:
+            problem = f"'{row.name}' failed ({problem}); sent the built-in text"
+        previous = await previous_message_id(
+            session=session, alert_id=alert.alert_id, channel_id=target.id, user_id=request.user_id
+        )
+        actor = alert.resolved_by if request.event.value == "resolved" else alert.acknowledged_by
+        message = Message(
+            event=request.event,
+            alert=alert,
+            links=links,
+            idempotency_key=request.idempotency_key,
+            rendered=rendered,
+            previous_id=previous,
+            actor=actor,
+        )
+        return message, problem
 
     async def _target(self, session: AsyncSession, request: NotifyInput) -> tuple[ChannelTarget | None, str]:
         """The channel, or the paged user's contact method; else why it is gone."""
@@ -115,7 +148,7 @@ class NotifyActivities:
             if channel is None:
                 return None, f"channel {request.channel_id} no longer exists"
             config = dict(channel.config)
-            return ChannelTarget(channel.id, channel.name, channel.type, config, channel.secret), ""
+            return ChannelTarget(channel.id, channel.name, channel.type, config, self._secrets.open(channel.secret)), ""
         user = await get_row(session, User, tenant_id, request.user_id)
         if user is None:
             return None, f"user {request.user_id} no longer exists"
@@ -123,7 +156,17 @@ class NotifyActivities:
         if method is None:
             return None, f"{user.name} no longer has contact method {request.channel_id}"
         name = f"{user.name} ({method.get('label') or method['type']})"[:200]  # the delivery row's column
-        return ChannelTarget(method["id"], name, method["type"], contact_config(method)), ""
+        if method["type"] == "webhook":
+            return ChannelTarget(method["id"], name, "webhook", contact_config(method)), ""
+        # Other kinds go through the tenant's channel of that type (its provider account), to this person.
+        provider = await provider_channel(session=session, tenant_id=tenant_id, channel_type=method["type"])
+        if provider is None:
+            return (
+                None,
+                f"no {method['type']} channel is configured to reach {user.name}'s contact method {method['id']}",
+            )
+        config = {**provider.config, **contact_config(method)}
+        return ChannelTarget(method["id"], name, method["type"], config, self._secrets.open(provider.secret)), ""
 
     async def _record_missing_target(self, session: AsyncSession, request: NotifyInput, reason: str) -> None:
         """A deleted channel or contact method ends the delivery; the timeline says why."""
@@ -149,13 +192,21 @@ class NotifyActivities:
         status: str,
         provider_status: int | None,
         error: str | None,
+        sent: Sent | None,
     ) -> None:
         now = datetime.now(UTC)
         alert = request.alert
         async with self._sessions.begin() as session:
             row = await get_delivery(session=session, idempotency_key=request.idempotency_key)
             assert row is not None
-            finish_attempt(row, status=status, at=now, provider_status=provider_status, error=error)
+            finish_attempt(
+                row,
+                status=status,
+                at=now,
+                provider_status=provider_status,
+                error=error,
+                provider_message_id=sent.provider_id if sent else None,
+            )
             outcome = {"delivered": "delivered", "retrying": "failed, will retry", "failed": "failed permanently"}[
                 status
             ]
@@ -165,6 +216,8 @@ class NotifyActivities:
             details = {"channel_id": target.id, "idempotency_key": request.idempotency_key, "attempt": str(attempt)}
             if provider_status is not None:
                 details["provider_status"] = str(provider_status)
+            if sent is not None and sent.provider_id:
+                details["provider_message_id"] = sent.provider_id
             await add_timeline_entry(
                 session=session,
                 tenant_id=alert.tenant_id,

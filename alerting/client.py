@@ -185,6 +185,15 @@ class AlertingClient:
     async def resolve(self, wf_id: str, request: ResolveRequest) -> AlertView:
         return await self._update(wf_id, "resolve", request)
 
+    async def signal_transition(
+        self, wf_id: str, name: Literal["acknowledge", "resolve"], request: AcknowledgeRequest | ResolveRequest
+    ) -> None:
+        """Acknowledge or resolve by signal: durable once Temporal accepts it (milliseconds), needs no
+        worker to answer, and changes nothing when repeated or sent to a later alert with the same key."""
+        handle = self._client.get_workflow_handle(wf_id)
+        async with self._translate():
+            await self._bounded(lambda: handle.signal(f"{name}_signal", request))
+
     async def edit(self, wf_id: str, request: EditRequest) -> AlertView:
         return await self._update(wf_id, "edit", request)
 

@@ -5,16 +5,32 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI
 from temporalio.client import Client
 
+from activities.channels.registry import Senders
 from alerting.client import AlertingClient
 from alerting.connect import connect
 from api import errors
 from api.body_limit import BodyLimitMiddleware
 from api.deps import Resources
-from api.routers import alert_actions, alerts, api_keys, channels, events, health, policies, schedules, users
+from api.routers import (
+    alert_actions,
+    alerts,
+    api_keys,
+    channels,
+    events,
+    health,
+    notifications,
+    policies,
+    schedules,
+    slack,
+    templates,
+    users,
+)
 from models.db import create_engine, create_sessionmaker
+from models.secrets import secret_box
 from settings import Settings
 
 DESCRIPTION = """
@@ -27,10 +43,14 @@ Errors are `{"detail": "<what was wrong>"}`; validation errors add `errors: [{fi
 
 
 def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI:
+    box = secret_box(settings.secret_key)  # fail at start-up
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
         client = temporal or await connect(settings, lazy=True)
+        http = httpx.AsyncClient()
+        senders = Senders(http)
         app.state.resources = Resources(
             settings=settings,
             sessions=create_sessionmaker(engine),
@@ -40,10 +60,15 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
                 update_timeout=settings.update_timeout_seconds,
                 ingest_concurrency=settings.ingest_concurrency,
             ),
+            secrets=box,
+            http=http,
+            senders=senders,
         )
         try:
             yield
         finally:
+            await senders.aclose()
+            await http.aclose()
             await engine.dispose()
 
     app = FastAPI(title="Herald", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
@@ -54,10 +79,13 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
     app.include_router(alerts.router)
     app.include_router(alert_actions.router)
     app.include_router(channels.router)
+    app.include_router(templates.router)
+    app.include_router(notifications.router)
     app.include_router(api_keys.router)
     app.include_router(users.users)
     app.include_router(schedules.user_calendar)
     app.include_router(users.teams)
     app.include_router(policies.router)
     app.include_router(schedules.router)
+    app.include_router(slack.router)
     return app

@@ -6,12 +6,15 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import httpx
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from activities.channels.registry import Senders
 from alerting.client import AlertingClient
 from models.api_keys import Role, find_active_key
+from models.secrets import SecretBox
 from settings import Settings
 
 
@@ -20,6 +23,9 @@ class Resources:
     settings: Settings
     sessions: async_sessionmaker[AsyncSession]
     alerting: AlertingClient
+    secrets: SecretBox
+    http: httpx.AsyncClient  # for the API's own outbound calls (Slack responses)
+    senders: Senders  # channel tests send from the API process
 
 
 @dataclass(frozen=True)

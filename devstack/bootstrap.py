@@ -4,11 +4,14 @@ bootstrap admin key, and the default team, escalation policies and routing."""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from models.api_keys import Role, ensure_tenant, new_key, store_key
 from models.db import create_engine, create_sessionmaker
 from models.defaults import seed_defaults
+from models.secrets import new_secret_key
+from models.templates import seed_templates
 
 
 def admin_key_for(data_dir: Path | None) -> tuple[str, str]:
@@ -27,13 +30,21 @@ def admin_key_for(data_dir: Path | None) -> tuple[str, str]:
     return key, f"generated, kept in {path}"
 
 
-async def bootstrap(database_url: str, tenant_id: str, admin_key: str | None) -> bool:
-    """Idempotent; True when this call seeded the default team and escalation policies."""
+@dataclass(frozen=True)
+class Seeded:
+    policies: bool  # the default team, escalation policies and routing
+    templates: bool  # the six default notification templates
+
+
+async def bootstrap(database_url: str, tenant_id: str, admin_key: str | None) -> Seeded:
+    """Idempotent: each part of the defaults goes only into a tenant that has none of it."""
     engine = create_engine(database_url, pool_size=1)
     try:
         async with create_sessionmaker(engine).begin() as session:
             await ensure_tenant(session=session, tenant_id=tenant_id)
-            seeded = await seed_defaults(session, tenant_id)
+            seeded = Seeded(
+                policies=await seed_defaults(session, tenant_id), templates=await seed_templates(session, tenant_id)
+            )
             if admin_key:
                 await store_key(
                     session=session, tenant_id=tenant_id, name="bootstrap-admin", role=Role.ADMIN, key=admin_key
@@ -41,3 +52,17 @@ async def bootstrap(database_url: str, tenant_id: str, admin_key: str | None) ->
     finally:
         await engine.dispose()
     return seeded
+
+
+def secret_key_for(data_dir: Path) -> tuple[str, str]:
+    """The key that seals channel secrets: env, else the data dir's file, else a new one kept there."""
+    from_env = os.environ.get("HERALD_SECRET_KEY")
+    if from_env:
+        return from_env, "HERALD_SECRET_KEY"
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip(), str(path)
+    key = new_secret_key()
+    path.write_text(key + "\n")
+    path.chmod(0o600)
+    return key, f"generated, kept in {path}"

@@ -22,7 +22,7 @@ import httpx
 
 from alerting.connect import connect
 from alerting.namespace_setup import register_search_attributes
-from devstack.bootstrap import admin_key_for, bootstrap
+from devstack.bootstrap import admin_key_for, bootstrap, secret_key_for
 from devstack.embedded_postgres import EmbeddedPostgres
 from devstack.ports import ensure_free, free_port
 from models.migrate import upgrade_async
@@ -189,6 +189,7 @@ class Supervisor:
             "HERALD_PUBLIC_URL": public_url,
             "HERALD_TEMPORAL_UI_URL": ui_url,
             "HERALD_DEFAULT_TENANT": o.tenant,
+            "HERALD_SECRET_KEY": secret_key_for(o.data_dir)[0],
         }
         settings = Settings(**env)  # type: ignore[arg-type]
         await self.wait_for_temporal(settings)

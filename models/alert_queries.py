@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.tables import Alert, AlertEvent, Notification
+from models.tables import Alert, AlertEvent
 
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 SORTABLE = ("created_at", "last_seen", "severity", "event_count")
@@ -134,13 +134,6 @@ async def get_alerts(*, session: AsyncSession, tenant_id: str, alert_ids: list[s
 async def timeline(*, session: AsyncSession, alert_id: str) -> Sequence[AlertEvent]:
     rows = await session.scalars(
         select(AlertEvent).where(AlertEvent.alert_id == alert_id).order_by(AlertEvent.at, AlertEvent.id)
-    )
-    return rows.all()
-
-
-async def deliveries(*, session: AsyncSession, alert_id: str) -> Sequence[Notification]:
-    rows = await session.scalars(
-        select(Notification).where(Notification.alert_id == alert_id).order_by(Notification.created_at)
     )
     return rows.all()
 

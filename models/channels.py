@@ -68,3 +68,14 @@ async def channels_for_alert(
         query = query.where(Channel.id.in_(channel_ids))
     result = await session.scalars(query.order_by(Channel.name))
     return result.all()
+
+
+async def provider_channel(*, session: AsyncSession, tenant_id: str, channel_type: str) -> Channel | None:
+    """The channel whose provider account reaches people's contact methods of this type:
+    a default channel of the type first, else the first by name."""
+    return await session.scalar(
+        select(Channel)
+        .where(Channel.tenant_id == tenant_id, Channel.type == channel_type)
+        .order_by(Channel.is_default.desc(), Channel.name)
+        .limit(1)
+    )

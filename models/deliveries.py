@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, case, func, literal, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,6 +55,13 @@ async def begin_attempt(
     return row
 
 
+async def deliveries_of_alert(*, session: AsyncSession, alert_id: str) -> Sequence[Notification]:
+    rows = await session.scalars(
+        select(Notification).where(Notification.alert_id == alert_id).order_by(Notification.created_at)
+    )
+    return rows.all()
+
+
 async def get_delivery(*, session: AsyncSession, idempotency_key: str) -> Notification | None:
     return await session.scalar(select(Notification).where(Notification.idempotency_key == idempotency_key))
 
@@ -64,10 +73,128 @@ def finish_attempt(
     at: datetime,
     provider_status: int | None,
     error: str | None,
+    provider_message_id: str | None = None,
 ) -> None:
     row.status = status
     row.provider_status = provider_status
     row.last_error = error
+    if provider_message_id:
+        row.provider_message_id = provider_message_id[:200]
     if status == "delivered":
         row.delivered_at = at
         row.latency_ms = int((at - row.created_at).total_seconds() * 1000)
+
+
+async def previous_message_id(
+    *, session: AsyncSession, alert_id: str, channel_id: str, user_id: str | None
+) -> str | None:
+    """The provider id of the last message this alert got delivered to this channel (or person's contact method)."""
+    return await session.scalar(
+        select(Notification.provider_message_id)
+        .where(
+            Notification.alert_id == alert_id,
+            Notification.channel_id == channel_id,
+            Notification.user_id.is_(None) if user_id is None else Notification.user_id == user_id,
+            Notification.status == "delivered",
+            Notification.provider_message_id.is_not(None),
+        )
+        .order_by(Notification.delivered_at.desc())
+        .limit(1)
+    )
+
+
+@dataclass(frozen=True)
+class DeliveryFilter:
+    tenant_id: str
+    statuses: list[str] = field(default_factory=list)
+    channel_types: list[str] = field(default_factory=list)
+    channel_id: str | None = None
+    user_id: str | None = None
+    alert_id: str | None = None
+    events: list[str] = field(default_factory=list)
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+async def list_deliveries(
+    *, session: AsyncSession, flt: DeliveryFilter, limit: int, before: tuple[datetime, str] | None
+) -> Sequence[Notification]:
+    """Newest first; `before` is the (created_at, id) of the last row of the previous page."""
+    where: list[ColumnElement[bool]] = [Notification.tenant_id == flt.tenant_id]
+    if flt.statuses:
+        where.append(Notification.status.in_(flt.statuses))
+    if flt.channel_types:
+        where.append(Notification.channel_type.in_(flt.channel_types))
+    if flt.events:
+        where.append(Notification.event.in_(flt.events))
+    for column, value in (
+        (Notification.channel_id, flt.channel_id),
+        (Notification.user_id, flt.user_id),
+        (Notification.alert_id, flt.alert_id),
+    ):
+        if value is not None:
+            where.append(column == value)
+    if flt.since is not None:
+        where.append(Notification.created_at >= flt.since)
+    if flt.until is not None:
+        where.append(Notification.created_at < flt.until)
+    if before is not None:
+        where.append(tuple_(Notification.created_at, Notification.id) < tuple_(*before))
+    rows = await session.scalars(
+        select(Notification).where(*where).order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
+    )
+    return rows.all()
+
+
+@dataclass(frozen=True)
+class ChannelStats:
+    channel_type: str
+    channel_id: str
+    channel_name: str
+    total: int
+    delivered: int
+    failed: int
+    pending: int
+    latency_p50_ms: float | None
+    latency_p95_ms: float | None
+
+
+async def delivery_stats(
+    *, session: AsyncSession, tenant_id: str, since: datetime, until: datetime
+) -> list[ChannelStats]:
+    """Outcomes per channel; pages to people are grouped per contact-method type (channel id `user:<type>`)."""
+    paged = Notification.user_id.is_not(None)
+    channel = case((paged, literal("user:") + Notification.channel_type), else_=Notification.channel_id)
+    name = case(
+        (paged, literal("people (") + Notification.channel_type + literal(")")), else_=Notification.channel_name
+    )
+    latency = Notification.latency_ms
+    rows = await session.execute(
+        select(
+            Notification.channel_type,
+            channel,
+            func.max(name),
+            func.count(),
+            func.count().filter(Notification.status == "delivered"),
+            func.count().filter(Notification.status == "failed"),
+            func.percentile_cont(0.5).within_group(latency),
+            func.percentile_cont(0.95).within_group(latency),
+        )
+        .where(Notification.tenant_id == tenant_id, Notification.created_at >= since, Notification.created_at < until)
+        .group_by(Notification.channel_type, channel)
+        .order_by(Notification.channel_type, channel)
+    )
+    return [
+        ChannelStats(
+            channel_type=kind,
+            channel_id=str(channel_id),
+            channel_name=str(channel_name),
+            total=int(total),
+            delivered=int(delivered),
+            failed=int(failed),
+            pending=int(total) - int(delivered) - int(failed),
+            latency_p50_ms=float(p50) if p50 is not None else None,
+            latency_p95_ms=float(p95) if p95 is not None else None,
+        )
+        for kind, channel_id, channel_name, total, delivered, failed, p50, p95 in rows.all()
+    ]

@@ -136,7 +136,10 @@ class Notification(Base):
     """One delivery (all attempts of one notification to one channel)."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_alert", "alert_id"),)
+    __table_args__ = (
+        Index("ix_notifications_alert", "alert_id"),
+        Index("ix_notifications_tenant_created", "tenant_id", "created_at"),
+    )
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
     alert_id: Mapped[str] = mapped_column(String(64))
@@ -153,6 +156,9 @@ class Notification(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     delivered_at: Mapped[datetime | None] = mapped_column(default=None)
     latency_ms: Mapped[int | None] = mapped_column(Integer, default=None)
+    provider_message_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    # The last attempt's time, so that a list of deliveries can show when each was last tried.
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 
 class User(Base):
@@ -240,3 +246,23 @@ class PolicyRoute(Base):
     severities: Mapped[list[str]] = mapped_column(JSONB, default=list)  # empty: any
     categories: Mapped[list[str]] = mapped_column(JSONB, default=list)  # empty: any
     labels: Mapped[dict[str, Any]] = mapped_column(default=dict)  # all must equal
+
+
+class Template(Base):
+    """Jinja2 text for one channel type; the most specific match (events, severities, categories) wins."""
+
+    __tablename__ = "templates"
+    __table_args__ = (UniqueConstraint("tenant_id", "name", name="uq_templates_tenant_name"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    channel_type: Mapped[str] = mapped_column(String(32))
+    events: Mapped[list[str]] = mapped_column(JSONB, default=list)  # empty: every event
+    severities: Mapped[list[str]] = mapped_column(JSONB, default=list)  # empty: any
+    categories: Mapped[list[str]] = mapped_column(JSONB, default=list)  # empty: any
+    subject: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

@@ -17,12 +17,14 @@ from alerting.namespace_setup import register_search_attributes
 from models.api_keys import ensure_tenant
 from models.db import create_engine, create_sessionmaker
 from models.migrate import upgrade_async
+from models.secrets import new_secret_key
 from settings import Settings
 from tests.support.postgres import create_database, drop_database, server_url
 from tests.support.receiver import WebhookReceiver
 from workflows.alert import CATEGORY, LEVEL, SEVERITY, STATUS, TENANT
 
 BIN = Path(sys.executable).parent
+SECRET_KEY = new_secret_key()  # one per test session, like one per deployment
 
 
 def binary(name: str) -> str:
@@ -102,4 +104,5 @@ def settings(database_url: str) -> Settings:
         HERALD_TASK_QUEUE=f"tq-{uuid.uuid4().hex[:8]}",
         HERALD_NOTIFY_ATTEMPT_TIMEOUT_SECONDS=5,
         HERALD_UPDATE_TIMEOUT_SECONDS=20,
+        HERALD_SECRET_KEY=SECRET_KEY,
     )

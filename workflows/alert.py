@@ -313,20 +313,34 @@ class AlertWorkflow(EscalatingAlert):
 
     @workflow.update
     async def acknowledge(self, request: AcknowledgeRequest) -> AlertView:
+        self._acknowledge(request.actor, request.note or "")
+        return await self._projected_view()
+
+    def _acknowledge(self, actor: str, note: str) -> None:
         view = self._require_view()
         if view.status == AlertStatus.TRIGGERED:
             view.status = AlertStatus.ACKNOWLEDGED
             view.acknowledged_at = workflow.now()
-            view.acknowledged_by = request.actor
+            view.acknowledged_by = actor
             view.next_notification_at = None
             if view.escalation is not None:
                 ladder.acknowledged(view.escalation, workflow.now())
-            self._mark_dirty(
-                TimelineEntry(kind="acknowledged", at=workflow.now(), actor=request.actor, message=request.note or "")
-            )
+            self._mark_dirty(TimelineEntry(kind="acknowledged", at=workflow.now(), actor=actor, message=note))
             self._deliveries.cancel_firing()
             self._deliveries.tell_notified(self._require_view(), NotifyEvent.ACKNOWLEDGED)
-        return await self._projected_view()
+
+    # Signals for chat buttons (Slack): accepted in milliseconds, no worker needed to answer.
+    # Clicks on an older alert's message (same key, alert since reopened), on an alert that
+    # is still opening, or repeated clicks change nothing.
+    @workflow.signal(name="acknowledge_signal")
+    def acknowledge_signal(self, request: AcknowledgeRequest) -> None:
+        if self._view is not None and self._view.alert_id == request.alert_id:
+            self._acknowledge(request.actor, request.note or "")
+
+    @workflow.signal(name="resolve_signal")
+    def resolve_signal(self, request: ResolveRequest) -> None:
+        if self._view is not None and self._view.alert_id == request.alert_id:
+            self._resolve(request.actor, request.note or "")
 
     @acknowledge.validator
     def _validate_acknowledge(self, request: AcknowledgeRequest) -> None:

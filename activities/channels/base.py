@@ -38,6 +38,16 @@ class PermanentDeliveryError(DeliveryError):
 class Links:
     api: str
     temporal_ui: str
+    dashboard: str  # the alert's page, where a person acknowledges it
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """The words of a notification, from the matching template (or the built-in one)."""
+
+    subject: str
+    text: str
+    html: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +56,11 @@ class Message:
     alert: AlertView
     links: Links
     idempotency_key: str
+    rendered: Rendered
+    # The provider's id of the message this alert last posted to this channel, for providers
+    # that edit in place (Slack `chat.update`).
+    previous_id: str | None = None
+    actor: str | None = None  # who acknowledged or resolved, for the message's footer
 
 
 @dataclass(frozen=True)
@@ -54,12 +69,18 @@ class ChannelTarget:
     name: str
     type: str
     config: dict[str, Any] = field(default_factory=dict)
-    secret: str | None = None
+    secrets: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def timeout(self) -> float:
+        return float(self.config.get("timeout_seconds", 10.0))
 
 
 @dataclass(frozen=True)
 class Sent:
     provider_status: int
+    provider_id: str | None = None
+    detail: str = ""
 
 
 class Sender(Protocol):
@@ -75,11 +96,11 @@ def parse_retry_after(value: str | None) -> float | None:
         return None  # HTTP-date form: fall back to our own backoff
 
 
-def classify_response(response: httpx.Response) -> Sent:
+def classify_response(response: httpx.Response, provider_id: str | None = None) -> Sent:
     """2xx delivered; 429 and 5xx retryable; any other status permanent."""
     status = response.status_code
     if 200 <= status < 300:
-        return Sent(provider_status=status)
+        return Sent(provider_status=status, provider_id=provider_id, detail=response.text[:500])
     text = response.text[:500]
     if status == 429:
         raise RetryableDeliveryError(
@@ -90,3 +111,21 @@ def classify_response(response: httpx.Response) -> Sent:
     if status >= 500:
         raise RetryableDeliveryError(f"server error ({status}): {text}", provider_status=status)
     raise PermanentDeliveryError(f"rejected ({status}): {text}", provider_status=status)
+
+
+async def post(http: httpx.AsyncClient, target: ChannelTarget, url: str, **kwargs: Any) -> httpx.Response:
+    """POST with the channel's timeout; transport failures become retryable errors."""
+    try:
+        return await http.post(url, timeout=target.timeout, **kwargs)
+    except httpx.TimeoutException as err:
+        raise RetryableDeliveryError(f"timed out after {target.timeout:g}s: {type(err).__name__}") from err
+    except httpx.TransportError as err:
+        raise RetryableDeliveryError(f"connection failed: {err!r}") from err
+
+
+def json_body(response: httpx.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from activities.channels.base import ChannelTarget, Message, RetryableDeliveryError, Sent, classify_response
+from activities.channels.base import ChannelTarget, Message, Sent, classify_response, post
 
 
 def build_payload(message: Message) -> dict[str, Any]:
@@ -52,9 +52,8 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
 
 
 class WebhookSender:
-    def __init__(self, http: httpx.AsyncClient, *, timeout: float) -> None:
+    def __init__(self, http: httpx.AsyncClient) -> None:
         self._http = http
-        self._timeout = timeout
 
     async def send(self, target: ChannelTarget, message: Message) -> Sent:
         body = json.dumps(build_payload(message), separators=(",", ":"), sort_keys=True).encode()
@@ -69,12 +68,8 @@ class WebhookSender:
                 "Idempotency-Key": message.idempotency_key,
             }
         )
-        if target.secret:
-            headers["X-Herald-Signature"] = sign(target.secret, timestamp, body)
-        try:
-            response = await self._http.post(target.config["url"], content=body, headers=headers, timeout=self._timeout)
-        except httpx.TimeoutException as err:
-            raise RetryableDeliveryError(f"timed out after {self._timeout:g}s: {type(err).__name__}") from err
-        except httpx.TransportError as err:
-            raise RetryableDeliveryError(f"connection failed: {err!r}") from err
+        secret = target.secrets.get("secret")
+        if secret:
+            headers["X-Herald-Signature"] = sign(secret, timestamp, body)
+        response = await post(self._http, target, target.config["url"], content=body, headers=headers)
         return classify_response(response)

@@ -24,6 +24,7 @@ from api.schemas.alerts import (
     BulkAction,
     BulkOut,
     BulkResult,
+    ChannelDeliveries,
     DeliveryOut,
     DurationStats,
     StatisticsOut,
@@ -31,6 +32,7 @@ from api.schemas.alerts import (
 )
 from models import alert_queries
 from models.alert_queries import AlertFilter, InvalidQuery
+from models.deliveries import deliveries_of_alert, delivery_stats
 from models.tables import Alert
 from workflows.payloads import (
     AcknowledgeRequest,
@@ -146,6 +148,13 @@ async def statistics(
         time_to_acknowledge=DurationStats(**vars(stats.to_acknowledge)),
         time_to_resolve=DurationStats(**vars(stats.to_resolve)),
         per_day=[Bucket(day=day, count=count) for day, count in stats.per_day],
+        deliveries=[
+            ChannelDeliveries(
+                **vars(c),
+                success_rate=c.delivered / (c.delivered + c.failed) if c.delivered + c.failed else None,
+            )
+            for c in await delivery_stats(session=session, tenant_id=principal.tenant_id, since=since, until=until)
+        ],
     )
 
 
@@ -160,29 +169,13 @@ async def owned_alert(session: SessionDep, principal: Principal, alert_id: str) 
 async def get_alert(alert_id: str, principal: Viewer, session: SessionDep, settings: SettingsDep) -> AlertDetailOut:
     row = await owned_alert(session, principal, alert_id)
     entries = await alert_queries.timeline(session=session, alert_id=row.id)
-    sent = await alert_queries.deliveries(session=session, alert_id=row.id)
+    sent = await deliveries_of_alert(session=session, alert_id=row.id)
     return AlertDetailOut(
         **alert_out(row, settings).model_dump(),
         timeline=[
             TimelineOut(at=e.at, kind=e.kind, actor=e.actor, message=e.message, details=e.details) for e in entries
         ],
-        notifications=[
-            DeliveryOut(
-                id=n.id,
-                channel_id=n.channel_id,
-                channel_name=n.channel_name,
-                channel_type=n.channel_type,
-                event=n.event,
-                status=n.status,
-                attempts=n.attempts,
-                last_error=n.last_error,
-                provider_status=n.provider_status,
-                created_at=n.created_at,
-                delivered_at=n.delivered_at,
-                latency_ms=n.latency_ms,
-            )
-            for n in sent
-        ],
+        notifications=[DeliveryOut.model_validate(n, from_attributes=True) for n in sent],
     )
 
 

@@ -1,30 +1,41 @@
-"""`/api/v1/channels`: where notifications go (the `webhook` type in this release)."""
+"""`/api/v1/channels`: where notifications go — webhook, email, Slack, Discord, Teams, SMS, push, PagerDuty."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response, status
 from sqlalchemy.exc import IntegrityError
 
-from api.deps import Admin, SessionDep, Viewer
+from activities.channels.base import ChannelTarget, DeliveryError, Message
+from activities.channels.render import SAMPLE_LINKS, TemplateText, context, render_or_built_in, sample_alert
+from api.channel_input import masked, parse_config
+from api.deps import Admin, ResourcesDep, SessionDep, Viewer
 from api.errors import InUse
-from api.schemas.channels import ChannelCreate, ChannelOut, ChannelUpdate
+from api.schemas.channels import ChannelCreate, ChannelOut, ChannelTestResult, ChannelUpdate
 from models import channels as queries
 from models.policies import policies_using
+from models.secrets import SecretBox
 from models.tables import Channel
+from models.templates import template_for
+from workflows.payloads import NotifyEvent
 
 router = APIRouter(prefix="/api/v1/channels", tags=["channels"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such channel in your tenant"}}
+INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"description": "A config field is invalid for the type; `errors` names it"}
+}
 
 
-def channel_out(row: Channel) -> ChannelOut:
+def channel_out(row: Channel, box: SecretBox) -> ChannelOut:
+    secrets = box.open(row.secret)
     return ChannelOut(
         id=row.id,
         name=row.name,
         type=row.type,
-        config=row.config,
-        has_secret=row.secret is not None,
+        config=masked(row.config, secrets),
+        has_secret=bool(secrets),
         is_default=row.is_default,
         created_at=row.created_at,
         updated_at=row.updated_at,
@@ -43,52 +54,69 @@ async def _get(session: SessionDep, tenant_id: str, channel_id: str) -> Channel:
 
 
 @router.get("", response_model=list[ChannelOut], summary="List channels")
-async def list_channels(principal: Viewer, session: SessionDep) -> list[ChannelOut]:
-    return [channel_out(c) for c in await queries.list_channels(session=session, tenant_id=principal.tenant_id)]
+async def list_channels(principal: Viewer, session: SessionDep, resources: ResourcesDep) -> list[ChannelOut]:
+    rows = await queries.list_channels(session=session, tenant_id=principal.tenant_id)
+    return [channel_out(c, resources.secrets) for c in rows]
 
 
 @router.post(
-    "", response_model=ChannelOut, status_code=status.HTTP_201_CREATED, responses={409: {}}, summary="Create a channel"
+    "",
+    response_model=ChannelOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {}, **INVALID},
+    summary="Create a channel",
 )
-async def create_channel(body: ChannelCreate, principal: Admin, session: SessionDep) -> ChannelOut:
+async def create_channel(
+    body: ChannelCreate, principal: Admin, session: SessionDep, resources: ResourcesDep
+) -> ChannelOut:
+    stored = parse_config(body.type, body.config)
     if await queries.get_channel_by_name(session=session, tenant_id=principal.tenant_id, name=body.name):
         raise _conflict(body.name)
-    config = body.config.model_dump(mode="json", exclude={"secret"})
     try:
         row = await queries.create_channel(
             session=session,
             tenant_id=principal.tenant_id,
             name=body.name,
             type=body.type,
-            config=config,
-            secret=body.config.secret,
+            config=stored.public,
+            secret=resources.secrets.seal(stored.secrets),
             is_default=body.is_default,
         )
     except IntegrityError as err:
         raise _conflict(body.name) from err
-    return channel_out(row)
+    return channel_out(row, resources.secrets)
 
 
 @router.get("/{channel_id}", response_model=ChannelOut, responses=NOT_FOUND, summary="Read a channel")
-async def get_channel(channel_id: str, principal: Viewer, session: SessionDep) -> ChannelOut:
-    return channel_out(await _get(session, principal.tenant_id, channel_id))
+async def get_channel(channel_id: str, principal: Viewer, session: SessionDep, resources: ResourcesDep) -> ChannelOut:
+    return channel_out(await _get(session, principal.tenant_id, channel_id), resources.secrets)
 
 
-@router.put("/{channel_id}", response_model=ChannelOut, responses={**NOT_FOUND, 409: {}}, summary="Replace a channel")
-async def update_channel(channel_id: str, body: ChannelUpdate, principal: Admin, session: SessionDep) -> ChannelOut:
+@router.put(
+    "/{channel_id}",
+    response_model=ChannelOut,
+    responses={**NOT_FOUND, 409: {}, **INVALID},
+    summary="Replace a channel",
+    description="Secret fields omitted (or sent back as `********`) keep their stored value; `null` removes one. "
+    "Changing the type drops the stored secrets.",
+)
+async def update_channel(
+    channel_id: str, body: ChannelUpdate, principal: Admin, session: SessionDep, resources: ResourcesDep
+) -> ChannelOut:
     row = await _get(session, principal.tenant_id, channel_id)
+    kept = resources.secrets.open(row.secret) if row.type == body.type else {}
+    stored = parse_config(body.type, body.config, kept)
     other = await queries.get_channel_by_name(session=session, tenant_id=principal.tenant_id, name=body.name)
     if other is not None and other.id != row.id:
         raise _conflict(body.name)
     row.name = body.name
     row.type = body.type
-    row.config = body.config.model_dump(mode="json", exclude={"secret"})
-    if "secret" in body.config.model_fields_set:
-        row.secret = body.config.secret
+    row.config = stored.public
+    row.secret = resources.secrets.seal(stored.secrets)
     row.is_default = body.is_default
     await session.flush()
     await session.refresh(row)
-    return channel_out(row)
+    return channel_out(row, resources.secrets)
 
 
 @router.delete(
@@ -104,3 +132,44 @@ async def delete_channel(channel_id: str, principal: Admin, session: SessionDep)
         raise InUse(f"channel '{row.name}'", used_by)
     await session.delete(row)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{channel_id}/test",
+    response_model=ChannelTestResult,
+    responses=NOT_FOUND,
+    summary="Send a test message",
+    description="Sends a sample alert through the channel now (once, no retries) and reports the provider's answer. "
+    "A failed send is still a 200: `delivered` is false and `detail` says why.",
+)
+async def test_channel(
+    channel_id: str, principal: Admin, session: SessionDep, resources: ResourcesDep
+) -> ChannelTestResult:
+    row = await _get(session, principal.tenant_id, channel_id)
+    alert = sample_alert()
+    template = await template_for(
+        session,
+        tenant_id=principal.tenant_id,
+        channel_type=row.type,
+        event="triggered",
+        severity=alert.content.severity.value,
+        category=alert.content.category.value,
+    )
+    text = TemplateText(template.subject, template.body, template.body_html) if template else None
+    rendered, _ = render_or_built_in(text, context(alert, NotifyEvent.TRIGGERED, SAMPLE_LINKS))
+    rendered = type(rendered)(subject=f"[Herald test] {rendered.subject}", text=rendered.text, html=rendered.html)
+    target = ChannelTarget(row.id, row.name, row.type, dict(row.config), resources.secrets.open(row.secret))
+    message = Message(
+        event=NotifyEvent.TRIGGERED,
+        alert=alert,
+        links=SAMPLE_LINKS,
+        idempotency_key=f"channel-test:{row.id}:{uuid.uuid4()}",
+        rendered=rendered,
+    )
+    try:
+        sent = await resources.senders[row.type].send(target, message)
+    except DeliveryError as err:
+        return ChannelTestResult(delivered=False, provider_status=err.provider_status, detail=str(err))
+    return ChannelTestResult(
+        delivered=True, provider_status=sent.provider_status, provider_message_id=sent.provider_id, detail=sent.detail
+    )

@@ -129,17 +129,34 @@ class TimelineOut(BaseModel):
 
 class DeliveryOut(BaseModel):
     id: str
-    channel_id: str
+    alert_id: str
+    channel_id: str = Field(description="The channel, or the paged user's contact method")
+    user_id: str | None = Field(None, description="Set when a person was paged")
     channel_name: str
     channel_type: str
     event: str
-    status: str
+    status: str = Field(description="sending, retrying, delivered or failed")
     attempts: int
     last_error: str | None
     provider_status: int | None
+    provider_message_id: str | None = Field(None, description="The provider's id: Slack channel/ts, Twilio SID, ...")
     created_at: datetime
+    updated_at: datetime
     delivered_at: datetime | None
-    latency_ms: int | None
+    latency_ms: int | None = Field(description="From the first attempt to the provider's acceptance")
+
+
+class ChannelDeliveries(BaseModel):
+    channel_type: str
+    channel_id: str
+    channel_name: str
+    total: int
+    delivered: int
+    failed: int
+    pending: int = Field(description="Still sending or retrying")
+    success_rate: float | None = Field(description="delivered / (delivered + failed); null before any outcome")
+    latency_p50_ms: float | None
+    latency_p95_ms: float | None
 
 
 class PagedOut(BaseModel):
@@ -227,6 +244,10 @@ class StatisticsOut(BaseModel):
     time_to_acknowledge: DurationStats
     time_to_resolve: DurationStats
     per_day: list[Bucket]
+    deliveries: list[ChannelDeliveries] = Field(
+        default_factory=list,
+        description="Delivery outcomes per channel (pages to people: per contact-method type) for deliveries begun in the window",
+    )
 
 
 class SnoozeBody(BaseModel):

@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.schemas.channel_configs import MASK
 from devstack.ports import free_port
+from models.secrets import SecretBox
 from models.tables import Channel
 from settings import Settings
 from tests.integration.conftest import Stack, api_stack, make_keys
@@ -91,9 +93,11 @@ async def test_channel_secret_is_write_only(stack: Stack, sessions: async_sessio
     created = await stack.http.post("/api/v1/channels", headers=stack.admin, json=body)
     assert created.status_code == 201
     out = created.json()
-    assert out["has_secret"] is True and "secret" not in out["config"] and "s3cret-value" not in created.text
+    assert out["has_secret"] is True and out["config"]["secret"] == MASK and "s3cret-value" not in created.text
     channel_id = out["id"]
     assert (await stack.http.post("/api/v1/channels", headers=stack.admin, json=body)).status_code == 409
+    assert stack.settings.secret_key is not None
+    box = SecretBox(stack.settings.secret_key.get_secret_value())
 
     renamed = await stack.http.put(
         f"/api/v1/channels/{channel_id}",
@@ -103,7 +107,18 @@ async def test_channel_secret_is_write_only(stack: Stack, sessions: async_sessio
     assert renamed.status_code == 200 and renamed.json()["has_secret"] is True  # omitted secret is kept
     async with sessions() as session:
         row = await session.scalar(select(Channel).where(Channel.id == channel_id))
-        assert row is not None and row.secret == "s3cret-value" and row.config["url"] == "https://example.test/h2"
+        assert row is not None and row.config["url"] == "https://example.test/h2" and "secret" not in row.config
+        assert row.secret is not None and row.secret.startswith("enc1:") and "s3cret-value" not in row.secret
+        assert box.open(row.secret) == {"secret": "s3cret-value"}
+    echoed = await stack.http.put(  # a GET's masked config sent back unchanged keeps the secret
+        f"/api/v1/channels/{channel_id}",
+        headers=stack.admin,
+        json={**body, "name": "hook2", "config": renamed.json()["config"]},
+    )
+    assert echoed.status_code == 200 and echoed.json()["has_secret"] is True
+    async with sessions() as session:
+        row = await session.scalar(select(Channel).where(Channel.id == channel_id))
+        assert row is not None and box.open(row.secret) == {"secret": "s3cret-value"}
     listed = await stack.http.get("/api/v1/channels", headers=stack.viewer)
     assert "s3cret-value" not in listed.text
     cleared = await stack.http.put(

@@ -6,33 +6,23 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-from datetime import UTC, datetime
 
 import httpx
 import pytest
 
-from activities.channels.base import ChannelTarget, Links, Message, RetryableDeliveryError
+from activities.channels.base import ChannelTarget, RetryableDeliveryError
 from activities.channels.webhook import WebhookSender
 from devstack.ports import free_port
+from tests.support.messages import message
 from tests.support.receiver import Scripted, WebhookReceiver
-from workflows.payloads import AlertContent, AlertStatus, AlertView, NotifyEvent
-
-
-def message() -> Message:
-    now = datetime.now(UTC)
-    view = AlertView(
-        alert_id="a1", workflow_id="alert/t/k", tenant_id="t", key="k", status=AlertStatus.TRIGGERED,
-        content=AlertContent(title="t"), event_count=1, first_seen=now, last_seen=now,
-    )  # fmt: skip
-    return Message(NotifyEvent.TRIGGERED, view, Links("http://api", "http://ui"), "idem-1")
 
 
 async def test_delivered_request_is_signed(receiver: WebhookReceiver) -> None:
     async with httpx.AsyncClient() as http:
         target = ChannelTarget(
-            "c1", "ops", "webhook", {"url": receiver.url, "headers": {"X-Team": "sre"}}, "k3y-k3y-k3y"
+            "c1", "ops", "webhook", {"url": receiver.url, "headers": {"X-Team": "sre"}}, {"secret": "k3y-k3y-k3y"}
         )
-        sent = await WebhookSender(http, timeout=5).send(target, message())
+        sent = await WebhookSender(http).send(target, message())
     assert sent.provider_status == 200
     [got] = receiver.received
     assert got.headers["idempotency-key"] == "idem-1" and got.headers["x-team"] == "sre"
@@ -44,9 +34,9 @@ async def test_slow_receiver_is_a_retryable_timeout(receiver: WebhookReceiver) -
     release = asyncio.Event()
     receiver.script.append(Scripted(200, hold=release))
     async with httpx.AsyncClient() as http:
-        target = ChannelTarget("c1", "ops", "webhook", {"url": receiver.url})
+        target = ChannelTarget("c1", "ops", "webhook", {"url": receiver.url, "timeout_seconds": 0.3})
         with pytest.raises(RetryableDeliveryError, match="timed out"):
-            await WebhookSender(http, timeout=0.3).send(target, message())
+            await WebhookSender(http).send(target, message())
     release.set()
 
 
@@ -54,4 +44,4 @@ async def test_refused_connection_is_retryable() -> None:
     async with httpx.AsyncClient() as http:
         target = ChannelTarget("c1", "ops", "webhook", {"url": f"http://127.0.0.1:{free_port()}/hook"})
         with pytest.raises(RetryableDeliveryError, match="connection failed"):
-            await WebhookSender(http, timeout=2).send(target, message())
+            await WebhookSender(http).send(target, message())

@@ -33,6 +33,7 @@ class WorkerProcess:
             "DATABASE_URL": settings.database_url,
             "TEMPORAL_ADDRESS": settings.temporal_address,
             "HERALD_TASK_QUEUE": settings.temporal_task_queue,
+            "HERALD_SECRET_KEY": settings.secret_key.get_secret_value() if settings.secret_key else "",
         }
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None

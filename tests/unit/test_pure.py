@@ -12,7 +12,6 @@ import pytest
 
 from activities.channels.base import (
     Links,
-    Message,
     PermanentDeliveryError,
     RetryableDeliveryError,
     classify_response,
@@ -20,6 +19,7 @@ from activities.channels.base import (
 )
 from activities.channels.webhook import build_payload, sign
 from models.keys import labels_key, workflow_id
+from tests.support.messages import message
 from workflows.payloads import AlertContent, AlertStatus, AlertView, NotifyEvent
 
 
@@ -55,7 +55,9 @@ def test_payload_carries_the_alert_and_links() -> None:
         acknowledged_at=now,
         acknowledged_by="alice",
     )
-    payload = build_payload(Message(NotifyEvent.ACKNOWLEDGED, view, Links("http://api/a1", "http://ui/wf"), "idem"))
+    payload = build_payload(
+        message(NotifyEvent.ACKNOWLEDGED, alert=view, links=Links("http://api/a1", "http://ui/wf", "http://dash/a1"))
+    )
     assert payload["event"] == "acknowledged"
     assert payload["alert"]["id"] == "a1" and payload["alert"]["acknowledged_by"] == "alice"
     assert payload["alert"]["first_seen"] == "2026-01-02T03:04:05+00:00"

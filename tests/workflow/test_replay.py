@@ -26,6 +26,8 @@ def test_histories_are_committed() -> None:
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
 async def test_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())  # noqa: ASYNC240 (small local file)
+    # The default runner re-imports workflows.* in an isolated sandbox per run, so replay also
+    # checks, at run time, the determinism that a "shared" production worker no longer checks.
     replayer = Replayer(workflows=[AlertWorkflow], data_converter=pydantic_data_converter)
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None

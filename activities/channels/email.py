@@ -1,0 +1,82 @@
+"""Email over SMTP (`aiosmtplib`): STARTTLS, implicit TLS or plain; optional auth.
+
+A multipart/alternative message (text and HTML, from the template) with a link to the
+alert's page. Its `Message-ID` is derived from the idempotency key, so a retry after a lost
+reply carries the same id (mail clients thread, some relays deduplicate) and is recorded as
+the provider id. SMTP 4xx replies and connection failures retry; 5xx replies (unknown
+recipient, authentication refused) are permanent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import ssl
+from email.message import EmailMessage
+from email.utils import formatdate
+
+import aiosmtplib
+
+from activities.channels.base import ChannelTarget, Message, PermanentDeliveryError, RetryableDeliveryError, Sent
+from activities.channels.sms import recipients
+
+
+def message_id(message: Message) -> str:
+    return f"<{hashlib.sha256(message.idempotency_key.encode()).hexdigest()[:32]}@herald>"
+
+
+def build_email(target: ChannelTarget, message: Message) -> EmailMessage:
+    email = EmailMessage()
+    email["Subject"] = " ".join(message.rendered.subject.split())[:900]
+    email["From"] = target.config["from_address"]
+    email["To"] = ", ".join(recipients(target))
+    email["Date"] = formatdate(localtime=False)
+    email["Message-ID"] = message_id(message)
+    email["X-Herald-Alert"] = message.alert.alert_id
+    email["X-Herald-Event"] = message.event.value
+    link = message.links.dashboard
+    email.set_content(f"{message.rendered.text}\n\nAcknowledge or resolve: {link}\n")
+    body_html = message.rendered.html or f"<pre>{html.escape(message.rendered.text)}</pre>"
+    email.add_alternative(
+        f'{body_html}\n<p><a href="{html.escape(link)}">Acknowledge or resolve in Herald</a></p>\n', subtype="html"
+    )
+    return email
+
+
+class EmailSender:
+    async def send(self, target: ChannelTarget, message: Message) -> Sent:
+        if not recipients(target):
+            raise PermanentDeliveryError("email channel has no recipients")
+        config = target.config
+        security = config.get("security", "starttls")
+        context = ssl.create_default_context()
+        if not config.get("verify_tls", True):
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        email = build_email(target, message)
+        try:
+            errors, reply = await aiosmtplib.send(
+                email,
+                hostname=config["host"],
+                port=int(config.get("port", 587)),
+                username=config.get("username"),
+                password=target.secrets.get("password"),
+                use_tls=security == "tls",
+                start_tls=True if security == "starttls" else False,
+                tls_context=context,
+                timeout=target.timeout,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as err:
+            refused = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in err.recipients)
+            raise PermanentDeliveryError(f"smtp refused every recipient: {refused}", provider_status=550) from err
+        except aiosmtplib.SMTPResponseException as err:
+            text = f"smtp {err.code}: {err.message}"
+            if 400 <= err.code < 500:
+                raise RetryableDeliveryError(text, provider_status=err.code) from err
+            raise PermanentDeliveryError(text, provider_status=err.code) from err
+        except (aiosmtplib.SMTPException, OSError) as err:  # connect, TLS and timeout failures
+            raise RetryableDeliveryError(f"smtp: {type(err).__name__}: {err}") from err
+        detail = reply
+        if errors:  # accepted for the others: delivered, and the refusals are on record
+            detail += "; refused: " + "; ".join(f"{address}: {code} {text}" for address, (code, text) in errors.items())
+        return Sent(provider_status=250, provider_id=message_id(message), detail=detail)

@@ -1,0 +1,191 @@
+"""Push: Firebase Cloud Messaging HTTP v1 and Apple Push Notification service (token auth, HTTP/2).
+
+FCM: a JWT signed with the service account's RSA key is exchanged at its `token_uri` for an
+OAuth2 access token, cached until a minute before it expires (a 401 drops it and retries).
+APNs: an ES256 JWT signed with the team's .p8 key is the bearer token, reused for 50
+minutes (Apple refuses new tokens more often than every 20 and old ones after 60). APNs
+speaks only HTTP/2. `apns-id` is derived from the idempotency key, so every retry of one
+notification carries the same id.
+
+One request per device token; as with SMS, a channel with several tokens that fails on a
+later one re-sends to the earlier ones on retry.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+import httpx
+import jwt
+
+from activities.channels.base import (
+    ChannelTarget,
+    Message,
+    PermanentDeliveryError,
+    RetryableDeliveryError,
+    Sent,
+    classify_response,
+    json_body,
+    post,
+)
+from workflows.payloads import Severity
+
+FCM_SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
+APNS_TOKEN_LIFETIME = 50 * 60
+
+
+def device_tokens(target: ChannelTarget) -> list[str]:
+    to = target.config.get("to")
+    return [to] if isinstance(to, str) else list(target.config.get("device_tokens") or [])
+
+
+def notification(message: Message) -> tuple[str, str, dict[str, str]]:
+    alert = message.alert
+    data = {"alert_id": alert.alert_id, "event": message.event.value, "url": message.links.dashboard}
+    return message.rendered.subject[:200], message.rendered.text[:1000], data
+
+
+class PushSender:
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self._http = http
+        self._http2: dict[bool, httpx.AsyncClient] = {}
+        self._fcm_tokens: dict[str, tuple[str, float]] = {}  # client_email -> (access token, expiry)
+        self._apns_tokens: dict[tuple[str, str], tuple[str, float]] = {}  # (team, key id) -> (jwt, issued)
+
+    async def aclose(self) -> None:
+        for client in self._http2.values():
+            await client.aclose()
+
+    async def send(self, target: ChannelTarget, message: Message) -> Sent:
+        tokens = device_tokens(target)
+        if not tokens:
+            raise PermanentDeliveryError("push channel has no device tokens")
+        provider = target.config.get("provider", "fcm")
+        ids: list[str] = []
+        for token in tokens:
+            if provider == "apns":
+                ids.append(await self._apns(target, message, token))
+            else:
+                ids.append(await self._fcm(target, message, token))
+        return Sent(provider_status=200, provider_id=",".join(ids)[:200], detail=f"{len(ids)} push(es) accepted")
+
+    # --- FCM ---------------------------------------------------------------------------
+
+    async def _fcm_access_token(self, target: ChannelTarget, account: dict[str, Any]) -> str:
+        email = account["client_email"]
+        cached = self._fcm_tokens.get(email)
+        if cached and cached[1] > time.time() + 60:
+            return cached[0]
+        now = int(time.time())
+        claims = {"iss": email, "scope": FCM_SCOPE, "aud": account["token_uri"], "iat": now, "exp": now + 3600}
+        try:
+            assertion = jwt.encode(
+                claims, account["private_key"], algorithm="RS256", headers={"kid": account.get("private_key_id", "")}
+            )
+        except (ValueError, TypeError) as err:
+            raise PermanentDeliveryError(f"fcm: the service account's private key is unusable: {err}") from err
+        response = await post(
+            self._http,
+            target,
+            account["token_uri"],
+            data={"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer", "assertion": assertion},
+        )
+        if response.status_code != 200:
+            classify_response(response)  # 4xx (a revoked key) permanent, 5xx retry
+        body = json_body(response)
+        if "access_token" not in body:
+            raise RetryableDeliveryError(f"fcm: token endpoint answered without a token: {response.text[:200]}")
+        self._fcm_tokens[email] = (str(body["access_token"]), time.time() + float(body.get("expires_in", 3600)))
+        return str(body["access_token"])
+
+    async def _fcm(self, target: ChannelTarget, message: Message, device: str) -> str:
+        account = json.loads(target.secrets.get("service_account_json") or "{}")
+        if not account.get("client_email"):
+            raise PermanentDeliveryError("fcm: the channel has no service account")
+        access = await self._fcm_access_token(target, account)
+        title, body, data = notification(message)
+        priority = "high" if message.alert.content.severity in (Severity.CRITICAL, Severity.HIGH) else "normal"
+        payload = {
+            "message": {
+                "token": device,
+                "notification": {"title": title, "body": body},
+                "data": data,
+                "android": {"priority": priority, "collapse_key": message.alert.alert_id[:64]},
+            }
+        }
+        base = str(target.config.get("fcm_base_url", "https://fcm.googleapis.com")).rstrip("/")
+        url = f"{base}/v1/projects/{account['project_id']}/messages:send"
+        response = await post(self._http, target, url, json=payload, headers={"Authorization": f"Bearer {access}"})
+        if response.status_code == 401:
+            self._fcm_tokens.pop(account["client_email"], None)
+            raise RetryableDeliveryError(
+                "fcm: access token refused (401); a new one is fetched on retry", provider_status=401
+            )
+        return classify_response(response, provider_id=str(json_body(response).get("name") or "")).provider_id or ""
+
+    # --- APNs --------------------------------------------------------------------------
+
+    def _apns_jwt(self, target: ChannelTarget) -> str:
+        team, key_id = target.config["apns_team_id"], target.config["apns_key_id"]
+        cached = self._apns_tokens.get((team, key_id))
+        if cached and time.time() - cached[1] < APNS_TOKEN_LIFETIME:
+            return cached[0]
+        try:
+            token = jwt.encode(
+                {"iss": team, "iat": int(time.time())},
+                target.secrets.get("apns_private_key", ""),
+                algorithm="ES256",
+                headers={"kid": key_id},
+            )
+        except (ValueError, TypeError) as err:
+            raise PermanentDeliveryError(f"apns: the signing key is unusable: {err}") from err
+        self._apns_tokens[(team, key_id)] = (token, time.time())
+        return token
+
+    def _client(self, verify: bool) -> httpx.AsyncClient:
+        if verify not in self._http2:
+            self._http2[verify] = httpx.AsyncClient(http2=True, verify=verify)
+        return self._http2[verify]
+
+    async def _apns(self, target: ChannelTarget, message: Message, device: str) -> str:
+        title, body, data = notification(message)
+        critical = message.alert.content.severity is Severity.CRITICAL
+        payload = {
+            "aps": {
+                "alert": {"title": title, "body": body},
+                "sound": "default",
+                "interruption-level": "time-sensitive" if critical else "active",
+            },
+            **data,
+        }
+        apns_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{message.idempotency_key}:{device}"))
+        headers = {
+            "authorization": f"bearer {self._apns_jwt(target)}",
+            "apns-topic": target.config["apns_topic"],
+            "apns-push-type": "alert",
+            "apns-priority": "10",
+            "apns-id": apns_id,
+            "apns-collapse-id": message.alert.alert_id[:64],
+        }
+        base = str(target.config.get("apns_base_url", "https://api.push.apple.com")).rstrip("/")
+        response = await post(
+            self._client(bool(target.config.get("verify_tls", True))),
+            target,
+            f"{base}/3/device/{device}",
+            json=payload,
+            headers=headers,
+        )
+        reason = str(json_body(response).get("reason", ""))
+        if response.status_code == 403 and reason == "ExpiredProviderToken":
+            self._apns_tokens.pop((target.config["apns_team_id"], target.config["apns_key_id"]), None)
+            raise RetryableDeliveryError(
+                "apns: provider token expired; a new one is signed on retry", provider_status=403
+            )
+        if reason:
+            response = httpx.Response(
+                response.status_code, headers=response.headers, text=f"apns: {reason}", request=response.request
+            )
+        return classify_response(response, provider_id=response.headers.get("apns-id", apns_id)).provider_id or apns_id

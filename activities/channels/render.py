@@ -1,0 +1,183 @@
+"""Notification text from Jinja2 templates, in a sandbox with strict undefined variables.
+
+Templates are user input: they run in Jinja's `ImmutableSandboxedEnvironment` (no access to
+attributes starting with `_`, no `mro`/`__globals__` walks, no mutating methods, ranges capped)
+and see only plain data: `alert`, `event`, `links`. A variable the context lacks is an
+error, found at save time by rendering against a sample alert (422 with the line), and at
+send time answered by the built-in template so that a broken template never loses a page.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError, meta
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from activities.channels.base import Links, Rendered
+from workflows.payloads import AlertContent, AlertStatus, AlertView, Category, NotifyEvent, Severity
+
+TEXT = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+HTML = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+VARIABLES = {"alert", "event", "links"}
+MAX_OUTPUT = 20_000
+
+
+@dataclass(frozen=True)
+class TemplateText:
+    subject: str
+    body: str
+    body_html: str | None = None
+
+
+class TemplateProblem(ValueError):
+    def __init__(self, part: str, line: int | None, message: str) -> None:
+        where = f"line {line}: " if line else ""
+        super().__init__(f"{where}{message}")
+        self.part = part
+        self.line = line
+
+
+BUILT_IN = TemplateText(
+    subject="[{{ alert.severity | upper }}] {{ alert.title }}{% if event != 'triggered' %} ({{ event }}){% endif %}",
+    body=(
+        "{{ alert.description or alert.title }}\n"
+        "Status: {{ alert.status }} · severity {{ alert.severity }} · {{ alert.event_count }} event(s) since "
+        "{{ alert.first_seen }}"
+        "{% if alert.acknowledged_by %}\nAcknowledged by {{ alert.acknowledged_by }}{% endif %}"
+        "{% if alert.resolved_by %}\nResolved by {{ alert.resolved_by }}{% endif %}"
+        "{% for name, value in alert.labels | dictsort %}\n{{ name }}={{ value }}{% endfor %}"
+    ),
+)
+
+
+def context(alert: AlertView, event: NotifyEvent, links: Links) -> dict[str, Any]:
+    content = alert.content
+    return {
+        "alert": {
+            "id": alert.alert_id,
+            "key": alert.key,
+            "title": content.title,
+            "description": content.description,
+            "severity": content.severity.value,
+            "category": content.category.value,
+            "source": content.source,
+            "status": alert.status.value,
+            "labels": dict(content.labels),
+            "annotations": dict(content.annotations),
+            "event_count": alert.event_count,
+            "first_seen": alert.first_seen.isoformat(),
+            "last_seen": alert.last_seen.isoformat(),
+            "acknowledged_by": alert.acknowledged_by,
+            "resolved_by": alert.resolved_by,
+        },
+        "event": event.value,
+        "links": {"dashboard": links.dashboard, "api": links.api, "temporal_ui": links.temporal_ui},
+    }
+
+
+def _line(err: Exception) -> int | None:
+    if isinstance(err, TemplateSyntaxError):
+        return err.lineno
+    for frame in reversed(traceback.extract_tb(err.__traceback__)):
+        if frame.filename == "<template>":
+            return frame.lineno
+    return None
+
+
+def _render_part(env: ImmutableSandboxedEnvironment, part: str, source: str, values: dict[str, Any]) -> str:
+    try:
+        template = env.from_string(source)
+        output = template.render(values)
+    except SecurityError as err:
+        raise TemplateProblem(part, _line(err), f"refused by the sandbox: {err}") from err
+    except UndefinedError as err:
+        raise TemplateProblem(part, _line(err), f"unknown variable: {err}") from err
+    except TemplateError as err:
+        raise TemplateProblem(part, _line(err), str(err)) from err
+    except Exception as err:  # a filter applied to the wrong type, a division by zero...
+        raise TemplateProblem(part, _line(err), f"{type(err).__name__}: {err}") from err
+    return output[:MAX_OUTPUT]
+
+
+def render(text: TemplateText, values: dict[str, Any]) -> Rendered:
+    subject = " ".join(_render_part(TEXT, "subject", text.subject, values).split())
+    body = _render_part(TEXT, "body", text.body, values).strip()
+    html = _render_part(HTML, "body_html", text.body_html, values) if text.body_html else None
+    return Rendered(subject=subject, text=body, html=html)
+
+
+def render_or_built_in(text: TemplateText | None, values: dict[str, Any]) -> tuple[Rendered, str | None]:
+    """The template's output, else the built-in one's and why the template failed."""
+    if text is not None:
+        try:
+            return render(text, values), None
+        except TemplateProblem as err:
+            return render(BUILT_IN, values), f"template {err.part}: {err}"
+    return render(BUILT_IN, values), None
+
+
+def check(text: TemplateText) -> None:
+    """Raise TemplateProblem for a syntax error, a top-level name the context lacks, or a render failure."""
+    for part, env, source in (
+        ("subject", TEXT, text.subject),
+        ("body", TEXT, text.body),
+        ("body_html", HTML, text.body_html),
+    ):
+        if source is None:
+            continue
+        try:
+            names = meta.find_undeclared_variables(env.parse(source))
+        except TemplateSyntaxError as err:
+            raise TemplateProblem(part, err.lineno, err.message or str(err)) from err
+        unknown = sorted(names - VARIABLES)
+        if unknown:
+            line = next((n for n, row in enumerate(source.splitlines(), 1) if unknown[0] in row), None)
+            raise TemplateProblem(
+                part, line, f"unknown variable {unknown[0]!r} (known: {', '.join(sorted(VARIABLES))})"
+            )
+    for event in NotifyEvent:
+        render(text, context(sample_alert(), event, SAMPLE_LINKS))
+
+
+SAMPLE_LINKS = Links(
+    api="https://herald.example/api/v1/alerts/sample",
+    temporal_ui="https://temporal.example/namespaces/default/workflows/sample",
+    dashboard="https://herald.example/dashboard/alerts/sample",
+)
+
+
+def sample_alert(
+    *,
+    severity: Severity = Severity.CRITICAL,
+    category: Category = Category.SYSTEM,
+    status: AlertStatus = AlertStatus.TRIGGERED,
+) -> AlertView:
+    at = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+    return AlertView(
+        alert_id="sample",
+        workflow_id="alert/default/sample",
+        tenant_id="default",
+        key="cpu-high-db1",
+        status=status,
+        content=AlertContent(
+            title="CPU usage above 90% on db1",
+            description="cpu_usage_percent averaged 94.2 over 5 minutes (threshold 90)",
+            severity=severity,
+            category=category,
+            source="rules",
+            labels={"host": "db1", "service": "postgres"},
+            annotations={"runbook": "https://runbooks.example/cpu"},
+        ),
+        event_count=3,
+        first_seen=at,
+        last_seen=at,
+        acknowledged_by="ann" if status is not AlertStatus.TRIGGERED else None,
+        acknowledged_at=at if status is not AlertStatus.TRIGGERED else None,
+        resolved_by="ann" if status is AlertStatus.RESOLVED else None,
+        resolved_at=at if status is AlertStatus.RESOLVED else None,
+    )

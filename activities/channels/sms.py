@@ -1,0 +1,84 @@
+"""SMS through Twilio's Messages API (`POST /2010-04-01/Accounts/{sid}/Messages.json`).
+
+The text is the rendered subject cut so that, with the alert's link, it fits `SMS_LIMIT`
+characters (two concatenated GSM-7 segments). One message per recipient; Twilio's `sid`s
+are the provider id. Twilio errors are JSON `{code, message}`: 429 (and 5xx) retry, other
+4xx (a bad number, an unverified sender) are permanent.
+
+Twilio has no idempotency key: a channel with several numbers that fails on the second
+number re-sends to the first on retry. Contact methods (one number each) have no such window.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from activities.channels.base import (
+    ChannelTarget,
+    Message,
+    PermanentDeliveryError,
+    Sent,
+    classify_response,
+    json_body,
+    post,
+)
+
+SMS_LIMIT = 320
+
+
+def sms_text(message: Message) -> str:
+    link = message.links.dashboard
+    text = " ".join(message.rendered.subject.split())
+    room = SMS_LIMIT - len(link) - 1
+    if len(text) > room:
+        text = text[: max(0, room - 1)].rstrip() + "…"
+    return f"{text} {link}" if room > 0 else link[:SMS_LIMIT]
+
+
+def recipients(target: ChannelTarget) -> list[str]:
+    to = target.config.get("to")
+    return [to] if isinstance(to, str) else list(to or [])
+
+
+class SmsSender:
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self._http = http
+
+    async def send(self, target: ChannelTarget, message: Message) -> Sent:
+        sid = target.config.get("account_sid")
+        token = target.secrets.get("auth_token")
+        if not sid or not token:
+            raise PermanentDeliveryError("sms channel needs a Twilio account SID and auth token")
+        numbers = recipients(target)
+        if not numbers:
+            raise PermanentDeliveryError("sms channel has no recipient numbers")
+        base = str(target.config.get("api_base_url", "https://api.twilio.com")).rstrip("/")
+        url = f"{base}/2010-04-01/Accounts/{sid}/Messages.json"
+        body = sms_text(message)
+        ids: list[str] = []
+        sent = None
+        for number in numbers:
+            response = await post(
+                self._http,
+                target,
+                url,
+                data={"To": number, "From": target.config["from_number"], "Body": body},
+                auth=(sid, token),
+            )
+            if response.status_code >= 400:
+                error = json_body(response)
+                if error.get("message"):
+                    response = httpx.Response(
+                        response.status_code,
+                        headers=response.headers,
+                        text=f"twilio {error.get('code', '')}: {error['message']}",
+                        request=response.request,
+                    )
+            sent = classify_response(response)
+            ids.append(str(json_body(response).get("sid", "")))
+        assert sent is not None
+        return Sent(
+            provider_status=sent.provider_status,
+            provider_id=",".join(ids)[:200],
+            detail=f"{len(ids)} message(s) queued",
+        )

@@ -1,0 +1,103 @@
+"""Turn a channel body's `config` into what is stored: public fields and sealed secrets.
+
+Validation is per type (`api/schemas/channel_configs.py`); errors name `config.<field>`.
+On an update, a secret field that is omitted or sent back as the mask keeps its stored
+value, `null` removes it, anything else replaces it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+
+from api.errors import FieldErrors
+from api.schemas.channel_configs import CONFIGS, MASK, REQUIRED_SECRETS, ChannelConfig
+
+
+@dataclass(frozen=True)
+class StoredConfig:
+    public: dict[str, Any]
+    secrets: dict[str, str]
+
+
+def _field_errors(err: ValidationError) -> FieldErrors:
+    return FieldErrors(
+        [
+            (".".join(["config", *(str(p) for p in e["loc"])]), str(e["msg"]).removeprefix("Value error, "))
+            for e in err.errors()
+        ]
+    )
+
+
+def parse_config(channel_type: str, body: dict[str, Any], stored_secrets: dict[str, str] | None = None) -> StoredConfig:
+    model = CONFIGS[channel_type]
+    merged = dict(body)
+    for field in model.SECRETS:
+        if stored_secrets and field in stored_secrets and (field not in body or body[field] == MASK):
+            merged[field] = stored_secrets[field]
+        elif merged.get(field) == MASK:
+            raise FieldErrors([(f"config.{field}", "the mask is not a value: send the secret itself")])
+    try:
+        config: ChannelConfig = model.model_validate(merged)
+    except ValidationError as err:
+        raise _field_errors(err) from err
+    dumped = config.model_dump(mode="json")
+    secrets = {field: str(dumped.pop(field)) for field in model.SECRETS if dumped.get(field) is not None}
+    for field in model.SECRETS:
+        dumped.pop(field, None)
+    errors = [
+        (f"config.{'/'.join(group)}", f"{' or '.join(group)} is required")
+        for group in REQUIRED_SECRETS.get(channel_type, [])
+        if not any(field in secrets for field in group)
+    ]
+    errors += _type_rules(channel_type, dumped, secrets)
+    if errors:
+        raise FieldErrors(errors)
+    return StoredConfig(dumped, secrets)
+
+
+def _type_rules(channel_type: str, public: dict[str, Any], secrets: dict[str, str]) -> list[tuple[str, str]]:
+    """Rules that span fields (and so cannot live on one field's validator)."""
+    errors: list[tuple[str, str]] = []
+    if channel_type == "slack" and "bot_token" in secrets and not public.get("channel"):
+        errors.append(("config.channel", "a bot token needs the channel id to post to"))
+    if channel_type == "email" and public.get("username") and "password" not in secrets:
+        errors.append(("config.password", "a username needs a password"))
+    if channel_type == "push":
+        if public["provider"] == "fcm":
+            errors += _fcm_account(secrets.get("service_account_json"))
+        else:
+            errors += [
+                (f"config.{name}", "required for provider apns")
+                for name in ("apns_team_id", "apns_key_id", "apns_topic")
+                if not public.get(name)
+            ]
+            if "apns_private_key" not in secrets:
+                errors.append(("config.apns_private_key", "required for provider apns"))
+            elif "BEGIN PRIVATE KEY" not in secrets["apns_private_key"]:
+                errors.append(("config.apns_private_key", "is not a PEM private key (the .p8 file's content)"))
+    return errors
+
+
+def _fcm_account(raw: str | None) -> list[tuple[str, str]]:
+    import json
+
+    field = "config.service_account_json"
+    if raw is None:
+        return [(field, "required for provider fcm")]
+    try:
+        account = json.loads(raw)
+    except ValueError:
+        return [(field, "is not JSON (paste the service account key file)")]
+    missing = [
+        k
+        for k in ("project_id", "client_email", "private_key", "token_uri")
+        if not isinstance(account, dict) or not account.get(k)
+    ]
+    return [(field, f"the service account lacks {', '.join(missing)}")] if missing else []
+
+
+def masked(public: dict[str, Any], secrets: dict[str, str]) -> dict[str, Any]:
+    return {**public, **{field: MASK for field in secrets}}

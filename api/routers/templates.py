@@ -1,0 +1,115 @@
+"""`/api/v1/templates`: the words of notifications, checked when saved and previewed on a sample alert."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Response, status
+
+from activities.channels.render import SAMPLE_LINKS, TemplateProblem, TemplateText, check, context, render, sample_alert
+from api.deps import Admin, SessionDep, Viewer
+from api.errors import FieldErrors, conflict_on_duplicate, get_or_404
+from api.schemas.templates import PreviewIn, PreviewOut, TemplateIn, TemplateOut
+from models.crud import list_rows, name_taken
+from models.tables import Template
+
+router = APIRouter(prefix="/api/v1/templates", tags=["templates"])
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such template in your tenant"}}
+INVALID: dict[int | str, dict[str, Any]] = {
+    422: {"description": "A syntax error, an unknown variable or a sandbox refusal; `errors` names the part and line"}
+}
+
+
+def _out(row: Template) -> TemplateOut:
+    return TemplateOut.model_validate(row, from_attributes=True)
+
+
+def _checked(text: TemplateText) -> None:
+    try:
+        check(text)
+    except TemplateProblem as err:
+        raise FieldErrors([(err.part, str(err))]) from err
+
+
+async def _store(session: SessionDep, tenant_id: str, body: TemplateIn, row: Template | None) -> Template:
+    if await name_taken(session, Template, tenant_id, body.name, row.id if row else None):
+        raise HTTPException(status.HTTP_409_CONFLICT, f"name: a template named {body.name!r} already exists")
+    if body.body_html is not None and body.channel_type != "email":
+        raise FieldErrors([("body_html", "only email templates have an HTML part")])
+    _checked(TemplateText(body.subject, body.body, body.body_html))
+    values = body.model_dump(mode="json")
+    if row is None:
+        row = Template(id=str(uuid.uuid4()), tenant_id=tenant_id, **values)
+        session.add(row)
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+    with conflict_on_duplicate(f"name: a template named {body.name!r} already exists"):
+        await session.flush()
+    await session.refresh(row)
+    return row
+
+
+@router.get("", response_model=list[TemplateOut], summary="List templates")
+async def list_templates(principal: Viewer, session: SessionDep) -> list[TemplateOut]:
+    return [_out(row) for row in await list_rows(session, Template, principal.tenant_id)]
+
+
+@router.post(
+    "",
+    response_model=TemplateOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {}, **INVALID},
+    summary="Create a template",
+)
+async def create_template(body: TemplateIn, principal: Admin, session: SessionDep) -> TemplateOut:
+    return _out(await _store(session, principal.tenant_id, body, None))
+
+
+@router.post(
+    "/preview",
+    response_model=PreviewOut,
+    responses={**NOT_FOUND, **INVALID},
+    summary="Render a template against a sample alert",
+    description="Give `template_id`, or `subject` and `body` (and `body_html`) to try text before saving it.",
+)
+async def preview_template(body: PreviewIn, principal: Viewer, session: SessionDep) -> PreviewOut:
+    if body.template_id is not None:
+        row = await get_or_404(session, Template, principal.tenant_id, body.template_id, "template")
+        text = TemplateText(row.subject, row.body, row.body_html)
+    elif body.subject is not None and body.body is not None:
+        text = TemplateText(body.subject, body.body, body.body_html)
+    else:
+        raise FieldErrors([("template_id", "give template_id, or subject and body")])
+    alert = sample_alert(severity=body.severity, category=body.category, status=body.status)
+    try:
+        rendered = render(text, context(alert, body.event, SAMPLE_LINKS))
+    except TemplateProblem as err:
+        raise FieldErrors([(err.part, str(err))]) from err
+    return PreviewOut(subject=rendered.subject, body=rendered.text, body_html=rendered.html)
+
+
+@router.get("/{template_id}", response_model=TemplateOut, responses=NOT_FOUND, summary="Read a template")
+async def get_template(template_id: str, principal: Viewer, session: SessionDep) -> TemplateOut:
+    return _out(await get_or_404(session, Template, principal.tenant_id, template_id, "template"))
+
+
+@router.put(
+    "/{template_id}",
+    response_model=TemplateOut,
+    responses={**NOT_FOUND, 409: {}, **INVALID},
+    summary="Replace a template",
+)
+async def update_template(template_id: str, body: TemplateIn, principal: Admin, session: SessionDep) -> TemplateOut:
+    row = await get_or_404(session, Template, principal.tenant_id, template_id, "template")
+    return _out(await _store(session, principal.tenant_id, body, row))
+
+
+@router.delete(
+    "/{template_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND, summary="Delete a template"
+)
+async def delete_template(template_id: str, principal: Admin, session: SessionDep) -> Response:
+    row = await get_or_404(session, Template, principal.tenant_id, template_id, "template")
+    await session.delete(row)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
