@@ -19,6 +19,8 @@ from models.tables import Notification
 from settings import Settings
 from tests.integration.conftest import Stack, api_stack
 from tests.support.alerts import eventually
+from tests.support.providers import PD_ROUTING_KEY, SLACK_TOKEN, ProviderPeer
+from tests.support.providers import Scripted as Answer
 from tests.support.receiver import Scripted, WebhookReceiver
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,3 +137,62 @@ async def test_worker_killed_mid_delivery_loses_nothing(
         within=60,
     )
     assert {a["dedup_key"] for a in listing.json()["items"]} == {"crash", *(f"queued-{i}" for i in range(5))}
+
+
+async def test_worker_killed_after_the_provider_accepted_does_not_double_notify(
+    api: Stack, worker_process: WorkerProcess, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """The at-least-once window: the provider accepted, the worker died before recording it, the
+    activity runs again. Providers with idempotency absorb the repeat: PagerDuty's dedup key keeps
+    one incident, Slack's `chat.update` edits the same message again."""
+    peer = ProviderPeer()
+    await peer.start()
+    try:
+        for name, kind, config in (
+            (
+                "slack",
+                "slack",
+                {"bot_token": SLACK_TOKEN, "channel": "C0123", "api_base_url": f"{peer.base}/slack/api"},
+            ),
+            ("pd", "pagerduty", {"routing_key": PD_ROUTING_KEY, "api_base_url": f"{peer.base}/pagerduty"}),
+        ):
+            created = await api.http.post(
+                "/api/v1/channels",
+                headers=api.admin,
+                json={"name": name, "type": kind, "config": config, "is_default": True},
+            )
+            assert created.status_code == 201, created.text
+        worker_process.start()
+        fired = await api.http.post(
+            "/api/v1/events", headers=api.responder, json={"events": [{"title": "crash", "dedup_key": "crash"}]}
+        )
+        assert fired.status_code == 202
+        await eventually(
+            lambda: deliveries(sessions, api.tenant),
+            lambda rows: sum(r.status == "delivered" for r in rows) == 2,
+            within=60,
+        )
+        alert_id = (await deliveries(sessions, api.tenant))[0].alert_id
+
+        release = asyncio.Event()
+        peer.fail("slack", Answer(0, hold=release))  # both providers accept the acknowledgement...
+        peer.fail("pagerduty", Answer(0, hold=release))
+        ack = await api.http.post(f"/api/v1/alerts/{alert_id}/acknowledge", headers=api.responder)
+        assert ack.status_code == 200, ack.text
+        await eventually(lambda: asyncio.sleep(0, result=len(peer.calls)), lambda n: n == 4, within=60)
+        worker_process.kill()  # ...but the worker dies before it hears back
+        release.set()
+        worker_process.start()
+
+        rows = await eventually(
+            lambda: deliveries(sessions, api.tenant),
+            lambda rows: sum(r.event == "acknowledged" and r.status == "delivered" for r in rows) == 2,
+            within=120,
+        )
+        assert all(r.attempts >= 2 for r in rows if r.event == "acknowledged")  # each was sent twice...
+        assert len(peer.of("pagerduty")) >= 3 and len({c.json["dedup_key"] for c in peer.of("pagerduty")}) == 1
+        assert list(peer.pd_incidents.values()) == ["acknowledged"]  # ...and PagerDuty has one incident
+        assert [c.path.rsplit("/", 1)[1] for c in peer.of("slack")].count("chat.postMessage") == 1
+        assert len(peer.slack_messages) == 1  # and Slack one message, edited
+    finally:
+        await peer.stop()

@@ -96,6 +96,7 @@ class ProviderPeer:
         routes = [
             Route("/slack/api/{method}", self._slack_api, methods=["POST"]),
             Route("/slack/hook/{rest:path}", self._slack_hook, methods=["POST"]),
+            Route("/slack/response/{rest:path}", self._slack_response, methods=["POST"]),
             Route("/discord/webhooks/{id}/{token}", self._discord, methods=["POST"]),
             Route("/teams/{rest:path}", self._teams, methods=["POST"]),
             Route("/twilio/2010-04-01/Accounts/{sid}/Messages.json", self._twilio, methods=["POST"]),
@@ -164,6 +165,11 @@ class ProviderPeer:
     async def _slack_hook(self, request: Request) -> Response:
         _, scripted = await self._record("slack-hook", request)
         return scripted or PlainTextResponse("ok")
+
+    async def _slack_response(self, request: Request) -> Response:
+        """A message's `response_url`: replace the original, or answer the clicking user alone."""
+        _, scripted = await self._record("slack-response", request)
+        return scripted or JSONResponse({"ok": True})
 
     # --- Discord, Teams ------------------------------------------------------------
 

@@ -1,0 +1,310 @@
+"""Alerts through real channels end to end (REST API, dev server, worker, provider peers): Slack
+edits its message in place and takes signed button clicks, PagerDuty mirrors the lifecycle,
+failures are retried or recorded as the provider answered, and the deliveries API shows it all."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import pytest
+from pydantic import SecretStr
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.testing import WorkflowEnvironment
+
+from settings import Settings
+from tests.integration.conftest import Stack, api_stack
+from tests.support.alerts import eventually
+from tests.support.providers import PD_ROUTING_KEY, SLACK_TOKEN, TWILIO_SID, TWILIO_TOKEN, ProviderPeer, Scripted
+from tests.support.smtp import PASSWORD, USER, SmtpServer
+from worker import build_worker
+
+SIGNING_SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+
+
+@pytest.fixture
+async def peer() -> AsyncIterator[ProviderPeer]:
+    server = ProviderPeer()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def slack_stack(
+    dev_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], dev_settings: Settings
+) -> AsyncIterator[Stack]:
+    settings = dev_settings.model_copy(update={"slack_signing_secret": SecretStr(SIGNING_SECRET)})
+    async with api_stack(settings, sessions) as api, build_worker(dev_env.client, sessions, settings) as worker, worker:
+        yield api
+
+
+async def channel(stack: Stack, name: str, kind: str, config: dict[str, Any], *, default: bool = True) -> str:
+    response = await stack.http.post(
+        "/api/v1/channels",
+        headers=stack.admin,
+        json={"name": name, "type": kind, "config": config, "is_default": default},
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def fire(stack: Stack, key: str, **fields: Any) -> dict[str, Any]:
+    body = {"events": [{"title": f"{key} is down", "dedup_key": key, "severity": "critical", **fields}]}
+    response = await stack.http.post("/api/v1/events", headers=stack.responder, json=body)
+    assert response.status_code == 202, response.text
+    listing = await eventually(
+        lambda: stack.http.get("/api/v1/alerts/", headers=stack.viewer, params={"limit": 50}),
+        lambda r: any(a["dedup_key"] == key for a in r.json()["items"]),
+    )
+    return next(a for a in listing.json()["items"] if a["dedup_key"] == key)
+
+
+async def deliveries(stack: Stack, alert_id: str) -> list[dict[str, Any]]:
+    response = await stack.http.get(f"/api/v1/alerts/{alert_id}/notifications", headers=stack.viewer)
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+def delivered(rows: list[dict[str, Any]], event: str, channel_type: str) -> bool:
+    return any(r["event"] == event and r["channel_type"] == channel_type and r["status"] == "delivered" for r in rows)
+
+
+def signed(body: bytes, *, at: int | None = None, secret: str = SIGNING_SECRET) -> dict[str, str]:
+    """Headers as Slack sends them, computed by Slack's own SDK (not by Herald's code)."""
+    timestamp = str(at if at is not None else int(time.time()))
+    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
+    assert signature is not None
+    return {
+        "X-Slack-Request-Timestamp": timestamp,
+        "X-Slack-Signature": signature,
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+
+
+def click(peer: ProviderPeer, action: str, alert_id: str, slack_user: str, message: dict[str, Any]) -> bytes:
+    payload = {
+        "type": "block_actions",
+        "user": {"id": slack_user, "username": "someone"},
+        "response_url": f"{peer.base}/slack/response/T1/123/abc",
+        "actions": [{"action_id": action, "value": alert_id, "type": "button"}],
+        "message": message,
+        "channel": {"id": "C0123"},
+    }
+    return urlencode({"payload": json.dumps(payload)}).encode()
+
+
+async def timeline_kinds(stack: Stack, alert_id: str) -> list[str]:
+    detail = (await stack.http.get(f"/api/v1/alerts/{alert_id}", headers=stack.viewer)).json()
+    return [e["kind"] for e in detail["timeline"]]
+
+
+async def test_slack_and_pagerduty_follow_the_alert_and_slack_buttons_act(
+    slack_stack: Stack, peer: ProviderPeer
+) -> None:
+    stack = slack_stack
+    await channel(
+        stack,
+        "slack",
+        "slack",
+        {"bot_token": SLACK_TOKEN, "channel": "C0123", "api_base_url": f"{peer.base}/slack/api"},
+    )
+    await channel(stack, "pd", "pagerduty", {"routing_key": PD_ROUTING_KEY, "api_base_url": f"{peer.base}/pagerduty"})
+    user = await stack.http.post(
+        "/api/v1/users", headers=stack.admin, json={"name": "Ann", "email": "ann@example.com", "slack_user_id": "U0ANN"}
+    )
+    assert user.status_code == 201, user.text
+    alert = await fire(stack, "db1")
+    alert_id = alert["id"]
+    rows = await eventually(
+        lambda: deliveries(stack, alert_id),
+        lambda r: delivered(r, "triggered", "slack") and delivered(r, "triggered", "pagerduty"),
+    )
+    slack_row = next(r for r in rows if r["channel_type"] == "slack")
+    assert slack_row["provider_message_id"] == "C0123/1700000000.000001" and slack_row["attempts"] == 1
+    assert slack_row["latency_ms"] is not None and slack_row["updated_at"]
+    [message_key] = peer.slack_messages
+    posted = peer.slack_messages[message_key]
+    assert posted["attachments"][0]["color"] == "#D0021B"
+    assert list(peer.pd_incidents.values()) == ["triggered"]
+
+    # Tampered, expired, unsigned: 401, and nothing happens.
+    body = click(peer, "herald_acknowledge", alert_id, "U0ANN", posted)
+    url = "/api/v1/integrations/slack/actions"
+    tampered = click(peer, "herald_resolve", alert_id, "U0ANN", posted)
+    assert (await stack.http.post(url, content=tampered, headers=signed(body))).status_code == 401
+    old = int(time.time()) - 6 * 60
+    assert (await stack.http.post(url, content=body, headers=signed(body, at=old))).status_code == 401
+    assert (
+        await stack.http.post(url, content=body, headers=signed(body, secret="another-app-secret"))
+    ).status_code == 401
+    assert (await stack.http.post(url, content=body)).status_code == 401
+
+    # Someone Herald does not know: an ephemeral explanation, the alert untouched.
+    stranger = click(peer, "herald_acknowledge", alert_id, "U0NOBODY", posted)
+    assert (await stack.http.post(url, content=stranger, headers=signed(stranger))).status_code == 200
+    [explained] = await eventually(lambda: _calls(peer, "slack-response"), lambda calls: len(calls) == 1)
+    assert (
+        explained.json["response_type"] == "ephemeral" and "does not know your Slack account" in explained.json["text"]
+    )
+    assert (await stack.http.get(f"/api/v1/alerts/{alert_id}", headers=stack.viewer)).json()["status"] == "triggered"
+
+    # Ann clicks Acknowledge; Slack retries the same request; she double-clicks.
+    started = time.monotonic()
+    answer = await stack.http.post(url, content=body, headers=signed(body))
+    assert answer.status_code == 200 and time.monotonic() - started < 3  # Slack's limit
+    retry = await stack.http.post(
+        url, content=body, headers={**signed(body), "X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    )
+    assert retry.status_code == 200
+    assert (await stack.http.post(url, content=body, headers=signed(body))).status_code == 200
+    acked = await eventually(
+        lambda: stack.http.get(f"/api/v1/alerts/{alert_id}", headers=stack.viewer),
+        lambda r: r.json()["status"] == "acknowledged",
+    )
+    assert acked.json()["acknowledged_by"] == "Ann (Slack)"
+    replaced = (await eventually(lambda: _calls(peer, "slack-response"), lambda calls: len(calls) >= 2))[1].json
+    assert replaced["replace_original"] is True
+    assert "Acknowledged by <@U0ANN>" in json.dumps(replaced)
+
+    rows = await eventually(
+        lambda: deliveries(stack, alert_id),
+        lambda r: delivered(r, "acknowledged", "slack") and delivered(r, "acknowledged", "pagerduty"),
+    )
+    assert (await timeline_kinds(stack, alert_id)).count("acknowledged") == 1  # three clicks, one acknowledgement
+    assert [c.path.rsplit("/", 1)[1] for c in peer.of("slack")] == ["chat.postMessage", "chat.update"]
+    assert len(peer.slack_messages) == 1  # edited in place, not posted again
+    assert list(peer.pd_incidents.values()) == ["acknowledged"]
+
+    resolve = click(peer, "herald_resolve", alert_id, "U0ANN", peer.slack_messages[message_key])
+    assert (await stack.http.post(url, content=resolve, headers=signed(resolve))).status_code == 200
+    await eventually(
+        lambda: deliveries(stack, alert_id),
+        lambda r: delivered(r, "resolved", "slack") and delivered(r, "resolved", "pagerduty"),
+    )
+    assert list(peer.pd_incidents.values()) == ["resolved"]
+    final = peer.slack_messages[message_key]
+    assert final["attachments"][0]["color"] == "#2EB67D" and "Resolved by Ann (Slack)" in json.dumps(final)
+
+    stats = (await stack.http.get("/api/v1/alerts/statistics", headers=stack.viewer)).json()
+    by_type = {d["channel_type"]: d for d in stats["deliveries"]}
+    assert by_type["slack"]["delivered"] == 3 and by_type["slack"]["success_rate"] == 1.0
+    assert by_type["pagerduty"]["total"] == 3
+
+
+async def _calls(peer: ProviderPeer, provider: str) -> list[Any]:
+    return peer.of(provider)
+
+
+async def test_failures_are_retried_or_recorded_as_the_provider_answered(stack: Stack, peer: ProviderPeer) -> None:
+    await channel(stack, "discord", "discord", {"webhook_url": f"{peer.base}/discord/webhooks/1/discord-token"})
+    await channel(stack, "teams", "teams", {"webhook_url": f"{peer.base}/teams/workflows/1"})
+    await channel(
+        stack,
+        "sms",
+        "sms",
+        {
+            "account_sid": TWILIO_SID,
+            "auth_token": TWILIO_TOKEN,
+            "from_number": "+15550000000",
+            "to": ["+447700900123"],  # the peer, like Twilio, refuses it
+            "api_base_url": f"{peer.base}/twilio",
+        },
+    )
+    peer.fail("discord", Scripted(500), Scripted(500))  # then 200
+    peer.fail("teams", Scripted(429, body="slow down", headers={"Retry-After": "1"}))
+    alert = await fire(stack, "api-latency")
+    rows = await eventually(
+        lambda: deliveries(stack, alert["id"]),
+        lambda r: (
+            delivered(r, "triggered", "discord")
+            and delivered(r, "triggered", "teams")
+            and any(x["channel_type"] == "sms" and x["status"] == "failed" for x in r)
+        ),
+        within=60,
+    )
+    by_type = {r["channel_type"]: r for r in rows}
+    assert by_type["discord"]["attempts"] == 3 and by_type["discord"]["provider_message_id"]
+    assert by_type["teams"]["attempts"] == 2
+    sms = by_type["sms"]
+    assert sms["attempts"] == 1 and sms["provider_status"] == 400 and "21211" in sms["last_error"]
+    assert len(peer.of("twilio")) == 1  # permanent: never retried
+
+    failed = await stack.http.get("/api/v1/notifications", headers=stack.viewer, params={"status": "failed"})
+    assert [n["channel_type"] for n in failed.json()["items"]] == ["sms"]
+    page = await stack.http.get("/api/v1/notifications", headers=stack.viewer, params={"limit": 2})
+    assert len(page.json()["items"]) == 2 and page.json()["next_cursor"]
+    rest = await stack.http.get(
+        "/api/v1/notifications", headers=stack.viewer, params={"limit": 2, "cursor": page.json()["next_cursor"]}
+    )
+    ids = {n["id"] for n in page.json()["items"]} | {n["id"] for n in rest.json()["items"]}
+    assert len(ids) == 3 and rest.json()["next_cursor"] is None
+    bad_cursor = await stack.http.get("/api/v1/notifications", headers=stack.viewer, params={"cursor": "nope"})
+    assert bad_cursor.status_code == 422
+    stats = (await stack.http.get("/api/v1/alerts/statistics", headers=stack.viewer)).json()
+    assert {d["channel_type"]: d["success_rate"] for d in stats["deliveries"]} == {
+        "discord": 1.0,
+        "sms": 0.0,
+        "teams": 1.0,
+    }
+
+
+async def test_a_person_is_paged_by_email_and_slack_dm_through_the_tenants_channels(
+    stack: Stack, peer: ProviderPeer, tmp_path: Path
+) -> None:
+    """Contact methods reach people through the tenant's channel of that type: its SMTP server or
+    Slack bot, addressed to the person."""
+    smtp = SmtpServer(tmp_path)
+    smtp.start()
+    try:
+        email_config = {
+            "host": "127.0.0.1",
+            "port": smtp.port,
+            "username": USER,
+            "password": PASSWORD,
+            "from_address": "herald@example.com",
+            "verify_tls": False,
+        }
+        await channel(stack, "mail", "email", email_config, default=False)
+        slack_config = {"bot_token": SLACK_TOKEN, "channel": "C0123", "api_base_url": f"{peer.base}/slack/api"}
+        await channel(stack, "slack", "slack", slack_config, default=False)
+        user = await stack.http.post(
+            "/api/v1/users",
+            headers=stack.admin,
+            json={
+                "name": "Ann",
+                "email": "ann@example.com",
+                "contact_methods": [
+                    {"type": "email", "address": "ann.pager@example.com"},
+                    {"type": "slack", "address": "U0ANN"},
+                ],
+            },
+        )
+        assert user.status_code == 201, user.text
+        policy = await stack.http.post(
+            "/api/v1/escalation-policies",
+            headers=stack.admin,
+            json={
+                "name": "Ann first",
+                "levels": [{"targets": [{"type": "user", "id": user.json()["id"]}], "delay_minutes": 30}],
+            },
+        )
+        assert policy.status_code == 201, policy.text
+        alert = await fire(stack, "payments", escalation_policy_id=policy.json()["id"])
+        rows = await eventually(
+            lambda: deliveries(stack, alert["id"]),
+            lambda r: delivered(r, "escalated", "email") and delivered(r, "escalated", "slack"),
+            within=60,
+        )
+        assert {r["user_id"] for r in rows if r["event"] == "escalated"} == {user.json()["id"]}
+        [(envelope, mail)] = smtp.mailbox.messages
+        assert envelope.rcpt_tos == ["ann.pager@example.com"] and "payments is down" in mail["Subject"]
+        [dm] = peer.of("slack")
+        assert dm.json["channel"] == "U0ANN"  # a direct message, not the channel's C0123
+    finally:
+        smtp.stop()

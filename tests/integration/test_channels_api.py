@@ -1,0 +1,235 @@
+"""`/api/v1/channels` for every type and `/api/v1/templates`, through the real app on real PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from api.schemas.channel_configs import MASK
+from settings import Settings
+from tests.integration.conftest import Stack, api_stack
+from tests.support.providers import PD_ROUTING_KEY, SLACK_TOKEN, TWILIO_SID, TWILIO_TOKEN, ProviderPeer
+
+
+@pytest.fixture
+async def api(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Stack]:
+    async with api_stack(settings, sessions) as stack:
+        yield stack
+
+
+@pytest.fixture
+async def peer() -> AsyncIterator[ProviderPeer]:
+    server = ProviderPeer()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def valid_configs(peer: ProviderPeer) -> dict[str, tuple[dict[str, Any], list[str]]]:
+    """A valid config per type, and its secret fields."""
+    return {
+        "webhook": ({"url": "https://hooks.example/h", "secret": "hmac-key-123"}, ["secret"]),
+        "email": (
+            {
+                "host": "smtp.example",
+                "username": "u",
+                "password": "smtp-pass",
+                "from_address": "h@example.com",
+                "to": ["a@example.com"],
+            },
+            ["password"],
+        ),
+        "slack": (
+            {"bot_token": SLACK_TOKEN, "channel": "C0123", "api_base_url": f"{peer.base}/slack/api"},
+            ["bot_token"],
+        ),
+        "discord": ({"webhook_url": "https://discord.com/api/webhooks/1/tok"}, ["webhook_url"]),
+        "teams": ({"webhook_url": "https://example.webhook.office.com/x"}, ["webhook_url"]),
+        "sms": (
+            {
+                "account_sid": TWILIO_SID,
+                "auth_token": TWILIO_TOKEN,
+                "from_number": "+15550000000",
+                "to": ["+15551230001"],
+            },
+            ["auth_token"],
+        ),
+        "push": (
+            {"provider": "fcm", "device_tokens": ["d1"], "service_account_json": json.dumps(peer.account)},
+            ["service_account_json"],
+        ),
+        "pagerduty": ({"routing_key": PD_ROUTING_KEY, "api_base_url": f"{peer.base}/pagerduty"}, ["routing_key"]),
+    }
+
+
+async def test_every_type_stores_its_secrets_sealed_and_reads_them_masked(api: Stack, peer: ProviderPeer) -> None:
+    for kind, (config, secret_fields) in valid_configs(peer).items():
+        created = await api.http.post(
+            "/api/v1/channels", headers=api.admin, json={"name": kind, "type": kind, "config": config}
+        )
+        assert created.status_code == 201, created.text
+        out = created.json()
+        assert out["has_secret"] is True
+        for field in secret_fields:
+            assert out["config"][field] == MASK
+            assert str(config[field]) not in created.text
+        listed = await api.http.get(f"/api/v1/channels/{out['id']}", headers=api.viewer)
+        assert all(str(config[f]) not in listed.text for f in secret_fields)
+
+
+@pytest.mark.parametrize(
+    ("kind", "config", "field"),
+    [
+        ("email", {"host": "smtp.example", "to": ["a@example.com"]}, "config.from_address"),
+        ("email", {"host": "smtp.example", "from_address": "h@example.com", "port": 70000}, "config.port"),
+        ("email", {"host": "smtp.example", "from_address": "not-an-address"}, "config.from_address"),
+        ("email", {"host": "smtp.example", "from_address": "h@example.com", "username": "u"}, "config.password"),
+        ("email", {"host": "smtp.example", "from_address": "h@example.com", "security": "ssl"}, "config.security"),
+        ("slack", {"bot_token": SLACK_TOKEN}, "config.channel"),
+        ("slack", {"channel": "C1"}, "config.bot_token/webhook_url"),
+        ("slack", {"bot_token": "not-a-token", "channel": "C1"}, "config.bot_token"),
+        ("discord", {"webhook_url": "ftp://discord"}, "config.webhook_url"),
+        ("teams", {}, "config.webhook_url"),
+        ("sms", {"account_sid": "AC1", "auth_token": "t", "from_number": "+15550000000"}, "config.account_sid"),
+        ("sms", {"account_sid": TWILIO_SID, "from_number": "+15550000000"}, "config.auth_token"),
+        (
+            "sms",
+            {"account_sid": TWILIO_SID, "auth_token": "t", "from_number": "+15550000000", "to": ["0800"]},
+            "config.to.0",
+        ),
+        ("push", {"provider": "fcm", "service_account_json": "{not json"}, "config.service_account_json"),
+        ("push", {"provider": "fcm", "service_account_json": '{"project_id": "p"}'}, "config.service_account_json"),
+        ("push", {"provider": "apns", "apns_key_id": "KEY1234567"}, "config.apns_team_id"),
+        ("push", {"provider": "carrier-pigeon"}, "config.provider"),
+        ("pagerduty", {"routing_key": "short"}, "config.routing_key"),
+        ("pagerduty", {}, "config.routing_key"),
+        ("webhook", {"url": "https://x.example", "colour": "red"}, "config.colour"),
+        ("webhook", {"url": "https://x.example", "timeout_seconds": 0}, "config.timeout_seconds"),
+    ],
+)
+async def test_bad_config_is_a_422_naming_the_field(api: Stack, kind: str, config: dict[str, Any], field: str) -> None:
+    response = await api.http.post(
+        "/api/v1/channels", headers=api.admin, json={"name": "bad", "type": kind, "config": config}
+    )
+    assert response.status_code == 422, response.text
+    assert field in [e["field"] for e in response.json()["errors"]], response.json()
+
+
+async def test_unknown_type_is_a_422(api: Stack) -> None:
+    response = await api.http.post(
+        "/api/v1/channels", headers=api.admin, json={"name": "x", "type": "fax", "config": {}}
+    )
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "type"
+
+
+async def test_update_keeps_omitted_secrets_and_type_change_drops_them(api: Stack, peer: ProviderPeer) -> None:
+    config, _ = valid_configs(peer)["sms"]
+    created = (
+        await api.http.post("/api/v1/channels", headers=api.admin, json={"name": "s", "type": "sms", "config": config})
+    ).json()
+    public = {k: v for k, v in config.items() if k != "auth_token"}
+    kept = await api.http.put(
+        f"/api/v1/channels/{created['id']}", headers=api.admin, json={"name": "s", "type": "sms", "config": public}
+    )
+    assert kept.status_code == 200 and kept.json()["config"]["auth_token"] == MASK
+    sent_mask = await api.http.post(
+        "/api/v1/channels",
+        headers=api.admin,
+        json={"name": "s2", "type": "sms", "config": {**public, "auth_token": MASK}},
+    )
+    assert sent_mask.status_code == 422 and sent_mask.json()["errors"][0]["field"] == "config.auth_token"
+    retyped = await api.http.put(
+        f"/api/v1/channels/{created['id']}", headers=api.admin, json={"name": "s", "type": "pagerduty", "config": {}}
+    )
+    assert retyped.status_code == 422  # the SMS token is not carried over as a PagerDuty key
+
+
+async def test_test_endpoint_reports_the_providers_answer(api: Stack, peer: ProviderPeer) -> None:
+    config, _ = valid_configs(peer)["slack"]
+    slack = (
+        await api.http.post(
+            "/api/v1/channels", headers=api.admin, json={"name": "sl", "type": "slack", "config": config}
+        )
+    ).json()
+    result = await api.http.post(f"/api/v1/channels/{slack['id']}/test", headers=api.admin)
+    assert result.status_code == 200
+    assert result.json() == {
+        "delivered": True,
+        "provider_status": 200,
+        "provider_message_id": "C0123/1700000000.000001",
+        "detail": "posted",
+    }
+    assert peer.of("slack")[0].json["text"].startswith("[Herald test]")
+    bad = {"routing_key": "Z" * 32, "api_base_url": f"{peer.base}/pagerduty"}
+    pd = (
+        await api.http.post(
+            "/api/v1/channels", headers=api.admin, json={"name": "pd", "type": "pagerduty", "config": bad}
+        )
+    ).json()
+    failed = (await api.http.post(f"/api/v1/channels/{pd['id']}/test", headers=api.admin)).json()
+    assert (
+        failed["delivered"] is False
+        and failed["provider_status"] == 400
+        and "Event object is invalid" in failed["detail"]
+    )
+    assert (await api.http.post(f"/api/v1/channels/{pd['id']}/test", headers=api.viewer)).status_code == 403
+
+
+# --- templates -------------------------------------------------------------------------
+
+
+def template(**overrides: Any) -> dict[str, Any]:
+    return {
+        "name": "Ops email",
+        "channel_type": "email",
+        "severities": ["critical"],
+        "subject": "[{{ alert.severity }}] {{ alert.title }}",
+        "body": "{{ alert.description }}\n{{ links.dashboard }}",
+        **overrides,
+    }
+
+
+async def test_template_crud_and_preview(api: Stack) -> None:
+    created = await api.http.post("/api/v1/templates", headers=api.admin, json=template())
+    assert created.status_code == 201, created.text
+    template_id = created.json()["id"]
+    assert (await api.http.post("/api/v1/templates", headers=api.admin, json=template())).status_code == 409
+    preview = await api.http.post(
+        "/api/v1/templates/preview", headers=api.viewer, json={"template_id": template_id, "event": "resolved"}
+    )
+    assert preview.status_code == 200
+    assert preview.json()["subject"] == "[critical] CPU usage above 90% on db1"
+    assert preview.json()["body"].endswith("https://herald.example/dashboard/alerts/sample")
+    draft = await api.http.post(
+        "/api/v1/templates/preview",
+        headers=api.viewer,
+        json={"subject": "{{ alert.labels.host }}", "body": "{{ event }}", "severity": "low"},
+    )
+    assert draft.json() == {"subject": "db1", "body": "triggered", "body_html": None}
+    replaced = await api.http.put(f"/api/v1/templates/{template_id}", headers=api.admin, json=template(name="Renamed"))
+    assert replaced.status_code == 200 and replaced.json()["name"] == "Renamed"
+    assert (await api.http.delete(f"/api/v1/templates/{template_id}", headers=api.admin)).status_code == 204
+    assert (await api.http.get(f"/api/v1/templates/{template_id}", headers=api.viewer)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "says"),
+    [
+        ({"body": "fine\n{% if alert.title %}never closed"}, "body", "line 2"),
+        ({"subject": "{{ alert.titel }}"}, "subject", "unknown variable"),
+        ({"body": "{{ who }}"}, "body", "unknown variable 'who'"),
+        ({"body": "{{ ''.__class__.__mro__ }}"}, "body", "refused by the sandbox"),
+        ({"channel_type": "slack", "body_html": "<p>x</p>"}, "body_html", "only email"),
+        ({"events": ["exploded"]}, "events.0", ""),
+        ({"channel_type": "fax"}, "channel_type", ""),
+    ],
+)
+async def test_bad_templates_are_422_at_save_time(api: Stack, overrides: dict[str, Any], field: str, says: str) -> None:
+    response = await api.http.post("/api/v1/templates", headers=api.admin, json=template(**overrides))
+    assert response.status_code == 422, response.text
+    [error] = [e for e in response.json()["errors"] if e["field"] == field]
+    assert says in error["message"]
