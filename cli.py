@@ -144,7 +144,13 @@ def main(argv: list[str] | None = None) -> None:
     for noisy in ("pgserver", "alembic", "httpx"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     args = parser().parse_args(argv)
-    sys.exit(args.run(args))
+    from models.secrets import SecretKeyError
+
+    try:
+        sys.exit(args.run(args))
+    except SecretKeyError as err:  # a configuration mistake, not a crash: say so in one line
+        print(f"herald {args.command}: {err}", file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -80,6 +80,7 @@ async def build_worker(
 
 
 async def run_worker(settings: Settings) -> None:
+    secret_box(settings.secret_key)  # a missing key is a configuration error: say so before connecting
     client = await connect(settings)
     engine = create_engine(settings.database_url)
     stop = asyncio.Event()

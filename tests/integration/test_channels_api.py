@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.schemas.channel_configs import MASK
+from models.templates import seed_templates
 from settings import Settings
 from tests.integration.conftest import Stack, api_stack
 from tests.support.providers import PD_ROUTING_KEY, SLACK_TOKEN, TWILIO_SID, TWILIO_TOKEN, ProviderPeer
@@ -233,3 +234,28 @@ async def test_bad_templates_are_422_at_save_time(api: Stack, overrides: dict[st
     assert response.status_code == 422, response.text
     [error] = [e for e in response.json()["errors"] if e["field"] == field]
     assert says in error["message"]
+
+
+async def test_default_templates_are_seeded_once_and_never_overwritten(
+    api: Stack, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessions.begin() as session:
+        assert await seed_templates(session, api.tenant)
+    rows = (await api.http.get("/api/v1/templates", headers=api.viewer)).json()
+    assert len(rows) == 6
+    critical = next(t for t in rows if t["name"] == "Critical System Alert")
+    assert (critical["channel_type"], critical["severities"], critical["categories"]) == (
+        "email",
+        ["critical"],
+        ["system"],
+    )
+    edited = {k: critical[k] for k in ("channel_type", "severities", "categories", "subject", "body")} | {
+        "name": "Mine"
+    }
+    assert (
+        await api.http.put(f"/api/v1/templates/{critical['id']}", headers=api.admin, json=edited)
+    ).status_code == 200
+    async with sessions.begin() as session:
+        assert not await seed_templates(session, api.tenant)
+    names = {t["name"] for t in (await api.http.get("/api/v1/templates", headers=api.viewer)).json()}
+    assert "Mine" in names and "Critical System Alert" not in names and len(names) == 6
