@@ -104,6 +104,9 @@ class NotifyActivities:
                 type="RetryableDeliveryError",
                 next_retry_delay=timedelta(seconds=retry_after) if retry_after else None,
             ) from err
+        except Exception as err:  # a bug or an unforeseen library error: on record, then retried
+            await self._record(request, target, attempt, "retrying", None, f"{type(err).__name__}: {err}", None)
+            raise
         await self._record(request, target, attempt, "delivered", sent.provider_status, template_problem, sent)
         return DeliveryResult(status="delivered", provider_status=sent.provider_status, attempts=attempt)
 
