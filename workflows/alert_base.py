@@ -38,6 +38,9 @@ LEVEL = SearchAttributeKey.for_int("HeraldLevel")
 
 # Histories recorded before escalation policies existed replay without choosing one.
 ESCALATION_PATCH = "escalation-policies"
+# Acknowledged / resolved notices also go to channels whose fire notification was still in
+# flight (it may have reached the provider just before it was cancelled).
+IN_FLIGHT_PATCH = "tell-in-flight-channels"
 
 FIRST_EVENT_TIMEOUT = timedelta(minutes=10)
 REARM = timedelta(milliseconds=1)
@@ -200,3 +203,10 @@ class AlertBase:
             notified_channel_ids=self._deliveries.notified,
             next_seq=self._seq,
         )
+
+    def _in_flight_to_tell(self) -> set[str]:
+        """Channels with a fire notification in flight, to be told of what ends the firing."""
+        in_flight = self._deliveries.firing_channels()
+        if in_flight and workflow.patched(IN_FLIGHT_PATCH):
+            return in_flight
+        return set()

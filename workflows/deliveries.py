@@ -56,9 +56,9 @@ class Deliveries:
         self.options = AlertOptions()
         self.notified = notified  # channels that accepted a fire notification (carried across runs)
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        # Insertion-ordered (a set's order follows memory addresses): cancellations must be
-        # issued in the same order on every replay.
-        self._firing: dict[asyncio.Task[None], None] = {}
+        # Firing deliveries in flight -> their recipient. Insertion-ordered (a set's order follows
+        # memory addresses): cancellations must be issued in the same order on every replay.
+        self._firing: dict[asyncio.Task[None], str] = {}
 
     def notify(self, view: AlertView, channel: ChannelRef, event: NotifyEvent, tag: str | None = None) -> None:
         cycle = tag or str(view.notify_cycle)
@@ -79,12 +79,20 @@ class Deliveries:
         recipient = ChannelRef(id=f"{user.id}/{rule.contact_method_id}", name=user.name, type=rule.type)
         self._start(recipient, request)
 
-    def tell_notified(self, view: AlertView, event: NotifyEvent) -> None:
-        """Send `event` to every channel that accepted a fire notification."""
-        notified = set(self.notified)
+    def tell_notified(self, view: AlertView, event: NotifyEvent, also: set[str] | None = None) -> None:
+        """Send `event` to every channel that accepted a fire notification, and to `also`
+        (which from now on count as notified, so that they hear the resolution too)."""
+        notified = set(self.notified) | (also or set())
+        for channel in view.channels:
+            if channel.id in notified and channel.id not in self.notified:
+                self.notified.append(channel.id)
         for channel in view.channels:
             if channel.id in notified:
                 self.notify(view, channel, event)
+
+    def firing_channels(self) -> set[str]:
+        """Recipients of fire notifications still in flight: they may have reached the provider."""
+        return {recipient for task, recipient in self._firing.items() if not task.done()}
 
     def cancel_firing(self) -> None:
         """Acknowledged or resolved: pending (re)notifications and pages of the firing are moot."""
@@ -106,7 +114,7 @@ class Deliveries:
         task = asyncio.create_task(self._deliver(previous, recipient, request))
         self._tasks[recipient.id] = task
         if request.event in FIRING:
-            self._firing[task] = None
+            self._firing[task] = recipient.id
             task.add_done_callback(self._forget)
 
     async def _deliver(self, previous: asyncio.Task[None] | None, recipient: ChannelRef, request: NotifyInput) -> None:

@@ -247,3 +247,31 @@ async def test_trigger_while_resolving_opens_the_next_incident(
     await receiver.wait_for(3)
     assert receiver.events() == ["triggered", "resolved", "triggered"]
     assert receiver.received[2].json["alert"]["id"] == second.id
+
+
+async def test_chat_button_signals_act_once_and_only_on_their_alert(
+    alerting: AlertingClient, sessions: async_sessionmaker[AsyncSession], tenant: str, receiver: WebhookReceiver
+) -> None:
+    await add_webhook(sessions, tenant, receiver.url)
+    release = asyncio.Event()
+    receiver.script.append(Scripted(200, hold=release))  # the trigger reaches the receiver, which answers late
+    wf_id = await open_alert(alerting, tenant, "button")
+    await receiver.wait_for(1)
+    row = await alert_row(sessions, tenant, "button")
+    assert row is not None
+    # A click on an earlier incident's message (same key, another alert id) changes nothing.
+    await alerting.signal_transition(wf_id, "acknowledge", AcknowledgeRequest(alert_id="an-older-alert", actor="old"))
+    for _ in range(3):  # a click, Slack's retry of it, a double click
+        await alerting.signal_transition(wf_id, "acknowledge", AcknowledgeRequest(alert_id=row.id, actor="Ann (Slack)"))
+    acked = await eventually(
+        lambda: alert_row(sessions, tenant, "button"), lambda r: r is not None and r.status == AlertStatus.ACKNOWLEDGED
+    )
+    assert acked is not None and acked.acknowledged_by == "Ann (Slack)"
+    release.set()
+    await alerting.signal_transition(wf_id, "resolve", ResolveRequest(alert_id=row.id, actor="Ann (Slack)"))
+    # Acknowledged while the trigger's delivery was in flight: the channel is still told.
+    await receiver.wait_for(3)
+    assert receiver.events() == ["triggered", "acknowledged", "resolved"]
+    async with sessions() as session:
+        kinds = list(await session.scalars(select(AlertEvent.kind).where(AlertEvent.alert_id == row.id)))
+    assert kinds.count("acknowledged") == 1 and kinds.count("resolved") == 1
