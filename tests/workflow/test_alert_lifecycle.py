@@ -17,7 +17,7 @@ from alerting.errors import TransitionRejected
 from models.keys import workflow_id
 from models.tables import AlertEvent, Channel, Notification
 from tests.support.alerts import add_webhook, eventually, resolve_event, trigger
-from tests.support.opened import OPENED, alert_row, open_alert
+from tests.support.opened import OPENED, alert_row, open_alert, settled
 from tests.support.receiver import Scripted, WebhookReceiver
 from workflows.payloads import AcknowledgeRequest, AlertStatus, AlertView, ResolveRequest
 
@@ -105,6 +105,7 @@ async def test_resolve_event_closes_and_same_key_opens_a_new_alert(
     await add_webhook(sessions, tenant, receiver.url)
     wf_id = await open_alert(alerting, tenant, "cpu")
     await receiver.wait_for(1)
+    await settled(time_env, wf_id)
     first = await alert_row(sessions, tenant, "cpu")
     assert first is not None
     [outcome] = await alerting.ingest([IngestItem(tenant, "cpu", resolve_event())])
@@ -230,6 +231,7 @@ async def test_trigger_while_resolving_opens_the_next_incident(
     await add_webhook(sessions, tenant, receiver.url)
     wf_id = await open_alert(alerting, tenant, "bouncy")
     await receiver.wait_for(1)
+    await settled(time_env, wf_id)
     first = await alert_row(sessions, tenant, "bouncy")
     assert first is not None
     release = asyncio.Event()

@@ -13,9 +13,9 @@ from alerting.client import AlertingClient
 from alerting.errors import AlertNotFound, TransitionRejected
 from models.tables import AlertEvent
 from settings import Settings
-from tests.support.alerts import add_webhook, eventually
+from tests.support.alerts import add_webhook
 from tests.support.escalation import add_policy, add_schedule, add_team, add_user, level
-from tests.support.opened import alert_row, open_alert
+from tests.support.opened import alert_row, open_alert, settled
 from tests.support.receiver import WebhookReceiver
 from worker import build_worker
 from workflows.payloads import (
@@ -34,19 +34,6 @@ async def live_view(time_env: WorkflowEnvironment, wf_id: str) -> AlertView:
     view: AlertView | None = await time_env.client.get_workflow_handle(wf_id).query("view", result_type=AlertView)
     assert view is not None
     return view
-
-
-async def settled(time_env: WorkflowEnvironment, wf_id: str) -> None:
-    """Wait until no delivery is in flight. The time-skipping server (unlike a cluster, see
-    temporalio/sdk-java#2391) fails the workflow task that cancels an activity whose completion
-    it has just recorded, so tests that acknowledge right after a page let that page finish."""
-    handle = time_env.client.get_workflow_handle(wf_id)
-
-    async def pending() -> int:
-        description = await handle.describe()
-        return len(description.raw_description.pending_activities)
-
-    await eventually(pending, lambda count: count == 0)
 
 
 async def timeline(sessions: async_sessionmaker[AsyncSession], alert_id: str) -> list[AlertEvent]:
