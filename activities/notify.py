@@ -37,6 +37,8 @@ from models.tables import User
 from models.templates import template_for
 from workflows.payloads import AbandonInput, DeliveryResult, NotifyInput, TimelineEntry
 
+EDITS_IN_PLACE = {"slack"}  # channel types whose sender edits the alert's previous message
+
 
 class NotifyActivities:
     def __init__(
@@ -128,9 +130,11 @@ class NotifyActivities:
         rendered, problem = render_or_built_in(text, context(alert, request.event, links))
         if problem and row is not None:
             problem = f"'{row.name}' failed ({problem}); sent the built-in text"
-        previous = await previous_message_id(
-            session=session, alert_id=alert.alert_id, channel_id=target.id, user_id=request.user_id
-        )
+        previous = None
+        if target.type in EDITS_IN_PLACE:
+            previous = await previous_message_id(
+                session=session, alert_id=alert.alert_id, channel_id=target.id, user_id=request.user_id
+            )
         actor = alert.resolved_by if request.event.value == "resolved" else alert.acknowledged_by
         message = Message(
             event=request.event,

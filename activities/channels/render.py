@@ -12,9 +12,10 @@ from __future__ import annotations
 import traceback
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError, meta
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, UndefinedError, meta
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -89,9 +90,15 @@ def _line(err: Exception) -> int | None:
     return None
 
 
+@lru_cache(maxsize=1024)
+def _compiled(env: ImmutableSandboxedEnvironment, source: str) -> Template:
+    """Compiling is most of a render's cost, and a tenant has few distinct templates."""
+    return env.from_string(source)
+
+
 def _render_part(env: ImmutableSandboxedEnvironment, part: str, source: str, values: dict[str, Any]) -> str:
     try:
-        template = env.from_string(source)
+        template = _compiled(env, source)
         output = template.render(values)
     except SecurityError as err:
         raise TemplateProblem(part, _line(err), f"refused by the sandbox: {err}") from err

@@ -109,7 +109,11 @@ class SlackSender:
         token = target.secrets.get("bot_token")
         payload = build_message(message)
         if token is None:
-            url = target.secrets.get("webhook_url") or target.config.get("url")
+            if target.config.get("to"):
+                raise PermanentDeliveryError(
+                    "messaging a person on Slack needs a bot token on the tenant's Slack channel"
+                )
+            url = target.secrets.get("webhook_url")
             if not url:
                 raise PermanentDeliveryError("slack channel has neither a bot token nor a webhook URL")
             response = await post(self._http, target, url, json=payload)

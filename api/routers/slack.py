@@ -97,6 +97,14 @@ async def _respond(resources: Any, url: str | None, body: dict[str, Any]) -> Non
         log.warning("slack response_url failed: %r", err)
 
 
+def _already(alert: Alert, verb: str) -> str | None:
+    if alert.status == "resolved":
+        return f"This alert was already resolved by {alert.resolved_by or 'Herald'}."
+    if verb == "acknowledge" and alert.status == "acknowledged":
+        return f"This alert was already acknowledged by {alert.acknowledged_by or 'someone'}."
+    return None
+
+
 def _ephemeral(text: str) -> dict[str, Any]:
     return {"response_type": "ephemeral", "replace_original": False, "text": text}
 
@@ -154,6 +162,10 @@ async def slack_actions(request: Request, resources: ResourcesDep, background: B
         background.add_task(_respond, resources, response_url, _ephemeral(text))
         return Response(status_code=status.HTTP_200_OK)
     verb = VERBS[action["action_id"]]
+    already = _already(alert, verb)
+    if already:  # someone was quicker: say so instead of claiming this click did it
+        background.add_task(_respond, resources, response_url, _ephemeral(already))
+        return Response(status_code=status.HTTP_200_OK)
     actor = f"{user.name} (Slack)"
     request_body = (AcknowledgeRequest if verb == "acknowledge" else ResolveRequest)(alert_id=alert.id, actor=actor)
     try:

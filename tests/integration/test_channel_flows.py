@@ -188,6 +188,18 @@ async def test_slack_and_pagerduty_follow_the_alert_and_slack_buttons_act(
         lambda r: delivered(r, "resolved", "slack") and delivered(r, "resolved", "pagerduty"),
     )
     assert list(peer.pd_incidents.values()) == ["resolved"]
+    late = click(peer, "herald_acknowledge", alert_id, "U0ANN", posted)  # an old copy of the message
+    assert (await stack.http.post(url, content=late, headers=signed(late))).status_code == 200
+    told = (
+        await eventually(
+            lambda: _calls(peer, "slack-response"), lambda calls: "already resolved" in calls[-1].body.decode()
+        )
+    )[-1]
+    assert told.json == {
+        "response_type": "ephemeral",
+        "replace_original": False,
+        "text": "This alert was already resolved by Ann (Slack).",
+    }
     final = peer.slack_messages[message_key]
     assert final["attachments"][0]["color"] == "#2EB67D" and "Resolved by Ann (Slack)" in json.dumps(final)
 

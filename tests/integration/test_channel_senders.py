@@ -133,6 +133,9 @@ async def test_slack_incoming_webhook(peer: ProviderPeer, http: httpx.AsyncClien
     assert (await SlackSender(http).send(hook, message())).provider_status == 200
     [call] = peer.of("slack-hook")
     assert call.json["attachments"][0]["color"] == "#D0021B"
+    person = target("slack", {"webhook_url": f"{peer.base}/slack/hook/T1/B1/secret"}, to="U024BE7LH")
+    with pytest.raises(PermanentDeliveryError, match="needs a bot token"):  # a webhook cannot reach one person
+        await SlackSender(http).send(person, message())
     peer.fail("slack-hook", Scripted(404, body="no_service"))
     with pytest.raises(PermanentDeliveryError, match="404"):
         await SlackSender(http).send(hook, message())
