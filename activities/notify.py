@@ -135,7 +135,6 @@ class NotifyActivities:
             previous = await previous_message_id(
                 session=session, alert_id=alert.alert_id, channel_id=target.id, user_id=request.user_id
             )
-        actor = alert.resolved_by if request.event.value == "resolved" else alert.acknowledged_by
         message = Message(
             event=request.event,
             alert=alert,
@@ -143,7 +142,6 @@ class NotifyActivities:
             idempotency_key=request.idempotency_key,
             rendered=rendered,
             previous_id=previous,
-            actor=actor,
         )
         return message, problem
 

@@ -7,6 +7,7 @@ value, `null` removes it, anything else replaces it.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,8 +83,6 @@ def _type_rules(channel_type: str, public: dict[str, Any], secrets: dict[str, st
 
 
 def _fcm_account(raw: str | None) -> list[tuple[str, str]]:
-    import json
-
     field = "config.service_account_json"
     if raw is None:
         return [(field, "required for provider fcm")]

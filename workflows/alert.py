@@ -251,8 +251,7 @@ class AlertWorkflow(EscalatingAlert):
             self._deliveries.notify(self._require_view(), channel, NotifyEvent.RENOTIFIED)
 
     async def _finish_resolution(self) -> None:
-        in_flight = self._in_flight_to_tell()
-        self._deliveries.cancel_firing()
+        in_flight = self._end_firing()
         await self._flush_projection()
         await self._deliveries.drain()
         self._deliveries.tell_notified(self._require_view(), NotifyEvent.RESOLVED, also=in_flight)
@@ -327,8 +326,7 @@ class AlertWorkflow(EscalatingAlert):
             if view.escalation is not None:
                 ladder.acknowledged(view.escalation, workflow.now())
             self._mark_dirty(TimelineEntry(kind="acknowledged", at=workflow.now(), actor=actor, message=note))
-            in_flight = self._in_flight_to_tell()
-            self._deliveries.cancel_firing()
+            in_flight = self._end_firing()
             self._deliveries.tell_notified(self._require_view(), NotifyEvent.ACKNOWLEDGED, also=in_flight)
 
     # Signals for chat buttons (Slack): accepted in milliseconds, no worker needed to answer.

@@ -204,9 +204,11 @@ class AlertBase:
             next_seq=self._seq,
         )
 
-    def _in_flight_to_tell(self) -> set[str]:
-        """Channels with a fire notification in flight, to be told of what ends the firing."""
-        in_flight = self._deliveries.firing_channels()
+    def _end_firing(self) -> set[str]:
+        """Cancel the firing's deliveries; the channels that must still hear how it ended
+        (their fire notification was in flight). Task cancellation emits its commands on the
+        loop's next step, so the patch marker still precedes them, as in recorded histories."""
+        in_flight = self._deliveries.cancel_firing()
         if in_flight and workflow.patched(IN_FLIGHT_PATCH):
             return in_flight
         return set()

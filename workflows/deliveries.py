@@ -84,20 +84,18 @@ class Deliveries:
         (which from now on count as notified, so that they hear the resolution too)."""
         notified = set(self.notified) | (also or set())
         for channel in view.channels:
-            if channel.id in notified and channel.id not in self.notified:
-                self.notified.append(channel.id)
-        for channel in view.channels:
             if channel.id in notified:
+                if channel.id not in self.notified:
+                    self.notified.append(channel.id)
                 self.notify(view, channel, event)
 
-    def firing_channels(self) -> set[str]:
-        """Recipients of fire notifications still in flight: they may have reached the provider."""
-        return {recipient for task, recipient in self._firing.items() if not task.done()}
-
-    def cancel_firing(self) -> None:
-        """Acknowledged or resolved: pending (re)notifications and pages of the firing are moot."""
+    def cancel_firing(self) -> set[str]:
+        """Acknowledged or resolved: pending (re)notifications and pages of the firing are moot.
+        Returns their recipients: those still in flight may have reached the provider."""
+        in_flight = {recipient for task, recipient in self._firing.items() if not task.done()}
         for task in list(self._firing):
             task.cancel()
+        return in_flight
 
     def _forget(self, task: asyncio.Task[None]) -> None:
         self._firing.pop(task, None)

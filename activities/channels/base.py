@@ -60,7 +60,6 @@ class Message:
     # The provider's id of the message this alert last posted to this channel, for providers
     # that edit in place (Slack `chat.update`).
     previous_id: str | None = None
-    actor: str | None = None  # who acknowledged or resolved, for the message's footer
 
 
 @dataclass(frozen=True)
@@ -96,12 +95,15 @@ def parse_retry_after(value: str | None) -> float | None:
         return None  # HTTP-date form: fall back to our own backoff
 
 
-def classify_response(response: httpx.Response, provider_id: str | None = None) -> Sent:
-    """2xx delivered; 429 and 5xx retryable; any other status permanent."""
+def classify_response(
+    response: httpx.Response, provider_id: str | None = None, *, error_text: str | None = None
+) -> Sent:
+    """2xx delivered; 429 and 5xx retryable; any other status permanent. `error_text`: the
+    provider's own words for a failure (Twilio's `code: message`, APNs' reason), else the body."""
     status = response.status_code
     if 200 <= status < 300:
         return Sent(provider_status=status, provider_id=provider_id, detail=response.text[:500])
-    text = response.text[:500]
+    text = (error_text or response.text)[:500]
     if status == 429:
         raise RetryableDeliveryError(
             f"rate limited (429): {text}",
@@ -121,6 +123,36 @@ async def post(http: httpx.AsyncClient, target: ChannelTarget, url: str, **kwarg
         raise RetryableDeliveryError(f"timed out after {target.timeout:g}s: {type(err).__name__}") from err
     except httpx.TransportError as err:
         raise RetryableDeliveryError(f"connection failed: {err!r}") from err
+
+
+def alert_fields(alert: AlertView) -> dict[str, Any]:
+    """The alert as plain data: the webhook payload's `alert` and the templates' `alert`."""
+    content = alert.content
+    return {
+        "id": alert.alert_id,
+        "key": alert.key,
+        "title": content.title,
+        "description": content.description,
+        "severity": content.severity.value,
+        "category": content.category.value,
+        "source": content.source,
+        "status": alert.status.value,
+        "labels": dict(content.labels),
+        "annotations": dict(content.annotations),
+        "event_count": alert.event_count,
+        "first_seen": alert.first_seen.isoformat(),
+        "last_seen": alert.last_seen.isoformat(),
+        "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
+        "acknowledged_by": alert.acknowledged_by,
+        "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else None,
+        "resolved_by": alert.resolved_by,
+    }
+
+
+def recipients(target: ChannelTarget, listed: str = "to") -> list[str]:
+    """Whom to send to: a person's address (`to`, a string, for a contact method), else the channel's list."""
+    to = target.config.get("to")
+    return [to] if isinstance(to, str) else list(target.config.get(listed) or [])
 
 
 def json_body(response: httpx.Response) -> dict[str, Any]:

@@ -17,8 +17,14 @@ from email.utils import formatdate
 
 import aiosmtplib
 
-from activities.channels.base import ChannelTarget, Message, PermanentDeliveryError, RetryableDeliveryError, Sent
-from activities.channels.sms import recipients
+from activities.channels.base import (
+    ChannelTarget,
+    Message,
+    PermanentDeliveryError,
+    RetryableDeliveryError,
+    Sent,
+    recipients,
+)
 
 
 def message_id(message: Message) -> str:

@@ -30,16 +30,12 @@ from activities.channels.base import (
     classify_response,
     json_body,
     post,
+    recipients,
 )
 from workflows.payloads import Severity
 
 FCM_SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
 APNS_TOKEN_LIFETIME = 50 * 60
-
-
-def device_tokens(target: ChannelTarget) -> list[str]:
-    to = target.config.get("to")
-    return [to] if isinstance(to, str) else list(target.config.get("device_tokens") or [])
 
 
 def notification(message: Message) -> tuple[str, str, dict[str, str]]:
@@ -60,7 +56,7 @@ class PushSender:
             await client.aclose()
 
     async def send(self, target: ChannelTarget, message: Message) -> Sent:
-        tokens = device_tokens(target)
+        tokens = recipients(target, "device_tokens")
         if not tokens:
             raise PermanentDeliveryError("push channel has no device tokens")
         provider = target.config.get("provider", "fcm")
@@ -184,8 +180,9 @@ class PushSender:
             raise RetryableDeliveryError(
                 "apns: provider token expired; a new one is signed on retry", provider_status=403
             )
-        if reason:
-            response = httpx.Response(
-                response.status_code, headers=response.headers, text=f"apns: {reason}", request=response.request
-            )
-        return classify_response(response, provider_id=response.headers.get("apns-id", apns_id)).provider_id or apns_id
+        sent = classify_response(
+            response,
+            provider_id=response.headers.get("apns-id", apns_id),
+            error_text=f"apns: {reason}" if reason else None,
+        )
+        return sent.provider_id or apns_id

@@ -19,7 +19,7 @@ from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from activities.channels.base import Links, Rendered
+from activities.channels.base import Links, Rendered, alert_fields
 from workflows.payloads import AlertContent, AlertStatus, AlertView, Category, NotifyEvent, Severity
 
 TEXT = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
@@ -57,25 +57,8 @@ BUILT_IN = TemplateText(
 
 
 def context(alert: AlertView, event: NotifyEvent, links: Links) -> dict[str, Any]:
-    content = alert.content
     return {
-        "alert": {
-            "id": alert.alert_id,
-            "key": alert.key,
-            "title": content.title,
-            "description": content.description,
-            "severity": content.severity.value,
-            "category": content.category.value,
-            "source": content.source,
-            "status": alert.status.value,
-            "labels": dict(content.labels),
-            "annotations": dict(content.annotations),
-            "event_count": alert.event_count,
-            "first_seen": alert.first_seen.isoformat(),
-            "last_seen": alert.last_seen.isoformat(),
-            "acknowledged_by": alert.acknowledged_by,
-            "resolved_by": alert.resolved_by,
-        },
+        "alert": alert_fields(alert),
         "event": event.value,
         "links": {"dashboard": links.dashboard, "api": links.api, "temporal_ui": links.temporal_ui},
     }

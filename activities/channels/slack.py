@@ -129,7 +129,7 @@ class SlackSender:
                 json={**payload, "channel": channel, "ts": ts},
                 headers=headers,
             )
-            body = _api_result(response)
+            _api_result(response)  # raises unless Slack says ok
             return Sent(provider_status=200, provider_id=message.previous_id, detail="updated in place")
         channel = target.config.get("to") or target.config["channel"]
         response = await post(

@@ -21,6 +21,7 @@ from activities.channels.base import (
     classify_response,
     json_body,
     post,
+    recipients,
 )
 
 SMS_LIMIT = 320
@@ -33,11 +34,6 @@ def sms_text(message: Message) -> str:
     if len(text) > room:
         text = text[: max(0, room - 1)].rstrip() + "…"
     return f"{text} {link}" if room > 0 else link[:SMS_LIMIT]
-
-
-def recipients(target: ChannelTarget) -> list[str]:
-    to = target.config.get("to")
-    return [to] if isinstance(to, str) else list(to or [])
 
 
 class SmsSender:
@@ -65,16 +61,9 @@ class SmsSender:
                 data={"To": number, "From": target.config["from_number"], "Body": body},
                 auth=(sid, token),
             )
-            if response.status_code >= 400:
-                error = json_body(response)
-                if error.get("message"):
-                    response = httpx.Response(
-                        response.status_code,
-                        headers=response.headers,
-                        text=f"twilio {error.get('code', '')}: {error['message']}",
-                        request=response.request,
-                    )
-            sent = classify_response(response)
+            error = json_body(response)
+            said = f"twilio {error.get('code', '')}: {error['message']}" if error.get("message") else None
+            sent = classify_response(response, error_text=said)
             ids.append(str(json_body(response).get("sid", "")))
         assert sent is not None
         return Sent(

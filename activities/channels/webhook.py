@@ -15,33 +15,13 @@ from typing import Any
 
 import httpx
 
-from activities.channels.base import ChannelTarget, Message, Sent, classify_response, post
+from activities.channels.base import ChannelTarget, Message, Sent, alert_fields, classify_response, post
 
 
 def build_payload(message: Message) -> dict[str, Any]:
-    alert = message.alert
-    content = alert.content
     return {
         "event": message.event.value,
-        "alert": {
-            "id": alert.alert_id,
-            "key": alert.key,
-            "title": content.title,
-            "description": content.description,
-            "severity": content.severity.value,
-            "category": content.category.value,
-            "source": content.source,
-            "status": alert.status.value,
-            "labels": content.labels,
-            "annotations": content.annotations,
-            "event_count": alert.event_count,
-            "first_seen": alert.first_seen.isoformat(),
-            "last_seen": alert.last_seen.isoformat(),
-            "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
-            "acknowledged_by": alert.acknowledged_by,
-            "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else None,
-            "resolved_by": alert.resolved_by,
-        },
+        "alert": alert_fields(message.alert),
         "links": {"api": message.links.api, "temporal_ui": message.links.temporal_ui},
     }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response, status
@@ -157,7 +158,7 @@ async def test_channel(
     )
     text = TemplateText(template.subject, template.body, template.body_html) if template else None
     rendered, _ = render_or_built_in(text, context(alert, NotifyEvent.TRIGGERED, SAMPLE_LINKS))
-    rendered = type(rendered)(subject=f"[Herald test] {rendered.subject}", text=rendered.text, html=rendered.html)
+    rendered = replace(rendered, subject=f"[Herald test] {rendered.subject}")
     target = ChannelTarget(row.id, row.name, row.type, dict(row.config), resources.secrets.open(row.secret))
     message = Message(
         event=NotifyEvent.TRIGGERED,

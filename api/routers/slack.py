@@ -27,7 +27,7 @@ from sqlalchemy import select
 from activities.channels.slack import ACK_ACTION, RESOLVE_ACTION
 from activities.channels.style import RESOLVED_COLOUR
 from alerting.errors import AlertNotFound, EngineUnavailable, TransitionRejected
-from api.deps import ResourcesDep
+from api.deps import Resources, ResourcesDep
 from models.tables import Alert, User
 from workflows.payloads import AcknowledgeRequest, ResolveRequest
 
@@ -86,7 +86,7 @@ def acted_message(original: dict[str, Any], action_id: str, slack_user: str) -> 
     }
 
 
-async def _respond(resources: Any, url: str | None, body: dict[str, Any]) -> None:
+async def _respond(resources: Resources, url: str | None, body: dict[str, Any]) -> None:
     if not url:
         return
     try:

@@ -15,7 +15,7 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Source = Annotated[str, StringConstraints(max_length=20000)]
 VARIABLES_HELP = (
     "Jinja2 in a sandbox. Variables: `alert` (id, key, title, description, severity, category, source, status, "
-    "labels, annotations, event_count, first_seen, last_seen, acknowledged_by, resolved_by), `event` "
+    "labels, annotations, event_count, first_seen, last_seen, acknowledged_at, acknowledged_by, resolved_at, resolved_by), `event` "
     "(triggered, renotified, escalated, acknowledged, resolved), `links` (dashboard, api, temporal_ui). "
     "An unknown variable is an error."
 )

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from activities.channels.base import ChannelTarget, PermanentDeliveryError, RetryableDeliveryError
+from activities.channels.base import ChannelTarget, PermanentDeliveryError, Rendered, RetryableDeliveryError
 from activities.channels.discord import DiscordSender
 from activities.channels.email import EmailSender
 from activities.channels.pagerduty import PagerDutySender
@@ -201,7 +202,7 @@ async def test_sms_through_twilio(peer: ProviderPeer, http: httpx.AsyncClient) -
 
 async def test_sms_is_cut_to_the_limit_keeping_the_link(peer: ProviderPeer, http: httpx.AsyncClient) -> None:
     long = message()
-    long = type(long)(**{**long.__dict__, "rendered": type(long.rendered)(subject="x" * 1000, text="")})
+    long = replace(long, rendered=Rendered(subject="x" * 1000, text=""))
     await SmsSender(http).send(sms(peer, ["+15551230001"]), long)
     body = peer.of("twilio")[0].form["Body"]
     assert len(body) == SMS_LIMIT and body.endswith("… " + long.links.dashboard)
