@@ -236,8 +236,13 @@ async def test_search_attributes_let_operators_filter_in_temporal(stack: Stack, 
 
 async def test_health(stack: Stack) -> None:
     assert (await stack.http.get("/healthz")).json() == {"status": "ok"}
-    health = await stack.http.get("/api/v1/alerts/health", headers=stack.viewer)
-    assert health.status_code == 200, health.text
+
+    async def probe() -> Any:
+        return await stack.http.get("/api/v1/alerts/health", headers=stack.viewer)
+
+    # A worker that has just started may not have reached Temporal's matching service with its first
+    # workflow poll yet; health reports exactly what Temporal sees, so wait for the poll to register.
+    health = await eventually(probe, lambda r: r.status_code == 200, within=20)
     checks = health.json()["checks"]
     assert checks["database"]["ok"] and checks["temporal"]["ok"] and checks["workers"]["workflow_pollers"] >= 1
 
