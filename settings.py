@@ -53,6 +53,20 @@ class Settings(BaseSettings):
     update_timeout_seconds: float = Field(10.0, gt=0, validation_alias="HERALD_UPDATE_TIMEOUT_SECONDS")
     ingest_concurrency: int = Field(64, ge=1, validation_alias="HERALD_INGEST_CONCURRENCY")
 
+    metrics_max_batch: int = Field(
+        10_000, ge=1, validation_alias="HERALD_METRICS_MAX_BATCH", description="Samples per POST /api/v1/metrics"
+    )
+    metrics_retention_hours: int = Field(
+        48, ge=1, validation_alias="HERALD_METRICS_RETENTION_HOURS", description="Pushed samples older are deleted"
+    )
+    rule_tick_seconds: int = Field(
+        10,
+        ge=1,
+        validation_alias="HERALD_RULE_TICK_SECONDS",
+        description="How often the rule-evaluation schedule looks for due rules (a rule's own interval is >= 10 s)",
+    )
+    rule_batch_size: int = Field(500, ge=1, validation_alias="HERALD_RULE_BATCH_SIZE")
+
     worker_max_cached_workflows: int = Field(2000, ge=0, validation_alias="HERALD_WORKER_MAX_CACHED_WORKFLOWS")
     worker_max_concurrent_activities: int = Field(200, ge=1, validation_alias="HERALD_WORKER_MAX_CONCURRENT_ACTIVITIES")
     # "shared": Herald's own workflow modules are imported once and shared by every run (half
@@ -71,6 +85,10 @@ class Settings(BaseSettings):
     @property
     def notify_attempt_timeout(self) -> timedelta:
         return timedelta(seconds=self.notify_attempt_timeout_seconds)
+
+    @property
+    def metrics_retention(self) -> timedelta:
+        return timedelta(hours=self.metrics_retention_hours)
 
     @property
     def default_repeat_interval(self) -> timedelta:

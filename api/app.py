@@ -22,6 +22,7 @@ from api.routers import (
     channels,
     events,
     health,
+    metrics,
     notifications,
     policies,
     schedules,
@@ -30,6 +31,7 @@ from api.routers import (
     users,
 )
 from models.db import create_engine, create_sessionmaker
+from models.metric_store import SeriesCache
 from models.secrets import secret_box
 from settings import Settings
 
@@ -63,6 +65,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
             secrets=box,
             http=http,
             senders=senders,
+            series=SeriesCache(),
         )
         try:
             yield
@@ -76,6 +79,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
     errors.install(app)
     app.include_router(health.router)  # before alerts: /api/v1/alerts/health is not an alert id
     app.include_router(events.router)
+    app.include_router(metrics.router)
     app.include_router(alerts.router)
     app.include_router(alert_actions.router)
     app.include_router(channels.router)

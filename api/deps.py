@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from activities.channels.registry import Senders
 from alerting.client import AlertingClient
 from models.api_keys import Role, find_active_key
+from models.metric_store import SeriesCache
 from models.secrets import SecretBox
 from settings import Settings
 
@@ -26,6 +27,7 @@ class Resources:
     secrets: SecretBox
     http: httpx.AsyncClient  # for the API's own outbound calls (Slack responses)
     senders: Senders  # channel tests send from the API process
+    series: SeriesCache  # metric series ids known to this process
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,93 @@
+"""Reading a metrics push: a JSON batch or Prometheus's text exposition format, checked whole.
+
+A batch is stored entirely or not at all: any bad sample is a 422 naming it, so a client never
+has to guess which half of a batch arrived. The one exception is the text format's NaN / ±Inf
+samples (client libraries emit them for empty summaries): they are skipped and counted in the answer.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from fastapi.exceptions import RequestValidationError
+from prometheus_client.parser import text_string_to_metric_families
+from pydantic import ValidationError
+
+from api.errors import FieldErrors, check
+from api.schemas.metrics import MetricBatch
+from models.metric_store import Sample
+from models.selectors import METRIC_NAME, label_name_problem, value_problem
+
+FUTURE_SLACK = timedelta(minutes=5)
+
+
+class Parsed:
+    def __init__(self) -> None:
+        self.samples: list[Sample] = []
+        self.skipped: list[str] = []
+
+
+def _check_size(count: int, limit: int) -> None:
+    if count > limit:
+        raise FieldErrors([("samples", f"at most {limit} samples per request (got {count}); split the batch")])
+
+
+def _check_time(field: str, ts: datetime, now: datetime, retention: timedelta) -> str | None:
+    if ts > now + FUTURE_SLACK:
+        return f"{field}: {ts.isoformat()} is in the future"
+    if ts < now - retention:
+        return f"{field}: {ts.isoformat()} is older than the retention period ({retention})"
+    return None
+
+
+def parse_json(raw: bytes, *, now: datetime, limit: int, retention: timedelta) -> Parsed:
+    try:
+        batch = MetricBatch.model_validate_json(raw)
+    except ValidationError as err:
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in err.errors()]) from err
+    _check_size(len(batch.samples), limit)
+    parsed = Parsed()
+    errors: list[tuple[str, str]] = []
+    for index, sample in enumerate(batch.samples):
+        ts = sample.timestamp or now
+        if ts.tzinfo is None:
+            ts = ts.replace(tzinfo=UTC)
+        problem = _check_time("timestamp", ts, now, retention)
+        if problem:
+            errors.append((f"samples.{index}.timestamp", problem.split(": ", 1)[1]))
+        parsed.samples.append(Sample(sample.name, sample.labels, sample.value, ts))
+    check(errors[:50])
+    return parsed
+
+
+def parse_text(raw: bytes, *, now: datetime, limit: int, retention: timedelta) -> Parsed:
+    try:
+        text = raw.decode()
+        families = list(text_string_to_metric_families(text))
+    except (UnicodeDecodeError, ValueError, IndexError) as err:
+        raise FieldErrors([("body", f"not Prometheus text exposition format: {err}")]) from err
+    parsed = Parsed()
+    errors: list[tuple[str, str]] = []
+    for family in families:
+        for sample in family.samples:
+            where = f"body.{sample.name}"
+            if not METRIC_NAME.match(sample.name):
+                errors.append((where, f"metric name {sample.name!r} must match {METRIC_NAME.pattern}"))
+                continue
+            problems = [p for p in map(label_name_problem, sample.labels) if p]
+            if problems:
+                errors.append((where, problems[0]))
+                continue
+            value_issue = value_problem(float(sample.value))
+            if value_issue:
+                parsed.skipped.append(f"{sample.name}{sample.labels or ''}: {value_issue}")
+                continue
+            ts = datetime.fromtimestamp(float(sample.timestamp), UTC) if sample.timestamp is not None else now
+            time_issue = _check_time(where, ts, now, retention)
+            if time_issue:
+                errors.append((where, time_issue.split(": ", 1)[1]))
+                continue
+            parsed.samples.append(Sample(sample.name, dict(sample.labels), float(sample.value), ts))
+    check(errors[:50])
+    _check_size(len(parsed.samples), limit)
+    return parsed

@@ -1,0 +1,154 @@
+"""Pushed metrics in PostgreSQL: a series table (name + labels, once) and a narrow samples table.
+
+Ingest resolves each sample's series through a per-process cache, creates the missing series
+with one `INSERT ... ON CONFLICT DO NOTHING`, and writes the samples with PostgreSQL's COPY —
+the figures are in docs/performance.md. Reads fetch the matching series of a metric name,
+then their samples in a time window, in one query per batch of names.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.keys import labels_key
+from models.rule_tables import MetricSample, MetricSeries
+from models.selectors import Selector
+
+
+@dataclass(frozen=True)
+class Sample:
+    name: str
+    labels: dict[str, str]
+    value: float
+    ts: datetime
+
+
+@dataclass
+class Series:
+    id: int
+    name: str
+    labels: dict[str, str]
+    points: list[tuple[datetime, float]] = field(default_factory=list)  # oldest first
+
+
+def series_key(name: str, labels: dict[str, str]) -> str:
+    return labels_key(name, labels)
+
+
+class SeriesCache:
+    """(tenant, name, labels key) → series id, bounded; series rows are never deleted, so an id stays valid."""
+
+    def __init__(self, capacity: int = 200_000) -> None:
+        self._ids: OrderedDict[tuple[str, str, str], int] = OrderedDict()
+        self._capacity = capacity
+
+    def get(self, identity: tuple[str, str, str]) -> int | None:
+        found = self._ids.get(identity)
+        if found is not None:
+            self._ids.move_to_end(identity)
+        return found
+
+    def put(self, identity: tuple[str, str, str], series_id: int) -> None:
+        self._ids[identity] = series_id
+        if len(self._ids) > self._capacity:
+            self._ids.popitem(last=False)
+
+
+async def _series_ids(
+    session: AsyncSession, tenant_id: str, samples: Sequence[Sample], cache: SeriesCache
+) -> list[int]:
+    identities = [(tenant_id, s.name, series_key(s.name, s.labels)) for s in samples]
+    missing = {
+        identity: sample for identity, sample in zip(identities, samples, strict=True) if cache.get(identity) is None
+    }
+    if missing:
+        await session.execute(
+            text(
+                "INSERT INTO metric_series (tenant_id, name, labels, labels_key) "
+                "SELECT :tenant, n, l::jsonb, k FROM unnest(CAST(:names AS text[]), CAST(:labels AS text[]), "
+                "CAST(:keys AS text[])) AS t(n, l, k) ON CONFLICT ON CONSTRAINT uq_metric_series_identity DO NOTHING"
+            ),
+            {
+                "tenant": tenant_id,
+                "names": [identity[1] for identity in missing],
+                "labels": [json.dumps(sample.labels) for sample in missing.values()],
+                "keys": [identity[2] for identity in missing],
+            },
+        )
+        rows = await session.execute(
+            select(MetricSeries.id, MetricSeries.name, MetricSeries.labels_key).where(
+                MetricSeries.tenant_id == tenant_id,
+                MetricSeries.name.in_({identity[1] for identity in missing}),
+                MetricSeries.labels_key.in_({identity[2] for identity in missing}),
+            )
+        )
+        for series_id, name, key in rows:
+            cache.put((tenant_id, name, key), series_id)
+    ids = [cache.get(identity) for identity in identities]
+    assert all(found is not None for found in ids), "every series exists after the insert"
+    return [found for found in ids if found is not None]
+
+
+async def store_samples(session: AsyncSession, tenant_id: str, samples: Sequence[Sample], cache: SeriesCache) -> None:
+    """Write samples in the session's transaction (COPY on its connection)."""
+    if not samples:
+        return
+    ids = await _series_ids(session, tenant_id, samples, cache)
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    await driver.copy_records_to_table(
+        "metric_samples",
+        records=[(series_id, s.ts, s.value) for series_id, s in zip(ids, samples, strict=True)],
+        columns=["series_id", "ts", "value"],
+    )
+
+
+async def read_series(
+    session: AsyncSession,
+    tenant_id: str,
+    selectors: Iterable[Selector],
+    since: datetime,
+    until: datetime,
+    *,
+    max_series: int | None = None,
+) -> dict[Selector, list[Series]]:
+    """The series each selector matches, with their samples in (since, until], oldest first."""
+    wanted = list(dict.fromkeys(selectors))
+    names = {selector.name for selector in wanted}
+    rows = await session.execute(
+        select(MetricSeries.id, MetricSeries.name, MetricSeries.labels).where(
+            MetricSeries.tenant_id == tenant_id, MetricSeries.name.in_(names)
+        )
+    )
+    by_name: dict[str, list[Series]] = {}
+    for series_id, name, labels in rows:
+        by_name.setdefault(name, []).append(Series(series_id, name, labels))
+    matched = {
+        selector: [series for series in by_name.get(selector.name, []) if selector.matches(series.labels)][:max_series]
+        for selector in wanted
+    }
+    by_id = {series.id: series for found in matched.values() for series in found}
+    if by_id:
+        points = await session.execute(
+            select(MetricSample.series_id, MetricSample.ts, MetricSample.value)
+            .where(MetricSample.series_id.in_(by_id), MetricSample.ts > since, MetricSample.ts <= until)
+            .order_by(MetricSample.series_id, MetricSample.ts)
+        )
+        for series_id, ts, value in points:
+            by_id[series_id].points.append((ts, value))
+    return matched
+
+
+async def prune_samples(session: AsyncSession, before: datetime) -> int:
+    """Delete samples older than the retention period; returns how many."""
+    result = await session.execute(delete(MetricSample).where(MetricSample.ts < before))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,92 @@
+"""Series selectors over pushed metrics, in the PromQL syntax users already know.
+
+`cpu_usage_percent`, `cpu_usage_percent{host="db1"}`, `http_errors{service=~"api|web", env!="dev"}`:
+a metric name and label matchers (`=`, `!=`, `=~`, `!~`; regexes are anchored, as in Prometheus).
+A missing label matches `=""` and `!~".+"`, as in Prometheus. Pure functions: no I/O.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
+LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
+_SELECTOR = re.compile(r"^\s*(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?:\{(?P<body>.*)\})?\s*$", re.DOTALL)
+_MATCHER = re.compile(
+    r'\s*(?P<label>[a-zA-Z_][a-zA-Z0-9_]*)\s*(?P<op>=~|!~|!=|=)\s*"(?P<value>(?:[^"\\]|\\.)*)"\s*(?:,|$)'
+)
+_ESCAPES = {"\\\\": "\\", '\\"': '"', "\\n": "\n"}
+
+
+class SelectorError(ValueError):
+    """The selector text is not `name{label op "value", ...}`; the message says where."""
+
+
+@dataclass(frozen=True)
+class Matcher:
+    label: str
+    op: str
+    value: str
+
+    def matches(self, labels: dict[str, str]) -> bool:
+        actual = labels.get(self.label, "")
+        if self.op == "=":
+            return actual == self.value
+        if self.op == "!=":
+            return actual != self.value
+        found = re.fullmatch(self.value, actual) is not None
+        return found if self.op == "=~" else not found
+
+
+@dataclass(frozen=True)
+class Selector:
+    name: str
+    matchers: tuple[Matcher, ...] = ()
+
+    def matches(self, labels: dict[str, str]) -> bool:
+        return all(matcher.matches(labels) for matcher in self.matchers)
+
+
+def _unescape(text: str) -> str:
+    return re.sub(r"\\[\\\"n]", lambda m: _ESCAPES[m.group(0)], text)
+
+
+def parse_selector(text: str) -> Selector:
+    found = _SELECTOR.match(text)
+    if found is None:
+        raise SelectorError('expected a metric name with optional matchers, e.g. cpu_usage_percent{host="db1"}')
+    body = (found.group("body") or "").strip()
+    matchers: list[Matcher] = []
+    position = 0
+    while position < len(body):
+        step = _MATCHER.match(body, position)
+        if step is None:
+            raise SelectorError(f"cannot read a label matcher at {body[position:][:30]!r}")
+        matcher = Matcher(step.group("label"), step.group("op"), _unescape(step.group("value")))
+        if matcher.op in ("=~", "!~"):
+            try:
+                re.compile(matcher.value)
+            except re.error as err:
+                raise SelectorError(f"label {matcher.label}: invalid regular expression: {err}") from err
+        matchers.append(matcher)
+        position = step.end()
+    return Selector(found.group("name"), tuple(matchers))
+
+
+def label_name_problem(name: str) -> str | None:
+    """Why Prometheus would reject this label name, or None."""
+    if not LABEL_NAME.match(name):
+        return f"label name {name!r} must match [a-zA-Z_][a-zA-Z0-9_]*"
+    if name.startswith("__"):
+        return f"label name {name!r}: names starting with __ are reserved"
+    return None
+
+
+def value_problem(value: float) -> str | None:
+    if math.isnan(value):
+        return "NaN is not a sample value Herald stores"
+    if math.isinf(value):
+        return "an infinite value is not a sample value Herald stores"
+    return None

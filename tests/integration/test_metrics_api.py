@@ -1,0 +1,141 @@
+"""Pushed metrics through the REST API on real PostgreSQL: JSON and text format in, query out, bad input refused."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from settings import Settings
+from tests.integration.conftest import Stack, api_stack
+
+
+@pytest.fixture
+async def api(dev_settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Stack]:
+    async with api_stack(dev_settings.model_copy(update={"metrics_max_batch": 50}), sessions) as stack:
+        yield stack
+
+
+def iso(ts: datetime) -> str:
+    return ts.isoformat()
+
+
+async def test_json_batch_is_stored_and_read_back_per_series(api: Stack) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    samples = [
+        {
+            "name": "cpu_usage_percent",
+            "labels": {"host": host},
+            "value": value,
+            "timestamp": iso(now - timedelta(seconds=age)),
+        }
+        for host, value, age in [("db1", 91.0, 30), ("db1", 95.0, 10), ("web1", 20.0, 10)]
+    ]
+    answer = await api.http.post("/api/v1/metrics", json={"samples": samples}, headers=api.responder)
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"accepted": 3, "skipped": 0, "skipped_reasons": []}
+
+    read = await api.http.get(
+        "/api/v1/metrics/query",
+        params={"query": 'cpu_usage_percent{host="db1"}', "aggregation": "avg"},
+        headers=api.viewer,
+    )
+    assert read.status_code == 200, read.text
+    [series] = read.json()["series"]
+    assert series["labels"] == {"host": "db1"}
+    assert [value for _, value in series["points"]] == [91.0, 95.0]
+    assert series["value"] == 93.0
+
+    regex = await api.http.get(
+        "/api/v1/metrics/query", params={"query": 'cpu_usage_percent{host=~"db.*|web.*"}'}, headers=api.viewer
+    )
+    assert sorted(s["labels"]["host"] for s in regex.json()["series"]) == ["db1", "web1"]
+
+
+async def test_text_exposition_format_is_accepted_and_nan_is_skipped_with_a_reason(api: Stack) -> None:
+    ms = int(datetime.now(UTC).timestamp() * 1000) - 1000
+    body = (
+        "# HELP http_requests_total Requests.\n# TYPE http_requests_total counter\n"
+        f'http_requests_total{{service="api",code="500"}} 1027 {ms}\n'
+        'http_requests_total{service="api",code="200"} 5\n'
+        "# TYPE rpc_latency summary\n"
+        'rpc_latency{quantile="0.5"} NaN\nrpc_latency_count 0\n'
+    )
+    answer = await api.http.post(
+        "/api/v1/metrics", content=body, headers={**api.responder, "Content-Type": "text/plain; version=0.0.4"}
+    )
+    assert answer.status_code == 200, answer.text
+    result = answer.json()
+    assert (result["accepted"], result["skipped"]) == (3, 1)
+    assert "NaN" in result["skipped_reasons"][0]
+    read = await api.http.get(
+        "/api/v1/metrics/query", params={"query": 'http_requests_total{code="500"}'}, headers=api.viewer
+    )
+    [series] = read.json()["series"]
+    assert series["points"][0][1] == 1027.0
+    assert datetime.fromisoformat(series["points"][0][0]) == datetime.fromtimestamp(ms / 1000, UTC)
+
+
+async def test_a_repeated_series_reuses_its_row_across_requests(api: Stack) -> None:
+    for value in (1.0, 2.0):
+        sample = {"name": "queue_depth", "labels": {"queue": "mail"}, "value": value}
+        assert (
+            await api.http.post("/api/v1/metrics", json={"samples": [sample]}, headers=api.responder)
+        ).status_code == 200
+    read = await api.http.get("/api/v1/metrics/query", params={"query": "queue_depth"}, headers=api.viewer)
+    [series] = read.json()["series"]
+    assert [v for _, v in series["points"]] == [1.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    ("sample", "field", "words"),
+    [
+        ({"name": "9bad", "value": 1}, "samples.0.name", "should match pattern"),
+        ({"name": "ok", "labels": {"__name__": "x"}, "value": 1}, "samples.0.labels", "reserved"),
+        ({"name": "ok", "labels": {"bad-label": "x"}, "value": 1}, "samples.0.labels", "must match"),
+        ({"name": "ok", "value": "high"}, "samples.0.value", "number"),
+        ({"name": "ok", "value": 1, "timestamp": "2999-01-01T00:00:00Z"}, "samples.0.timestamp", "future"),
+        ({"name": "ok", "value": 1, "timestamp": "2001-01-01T00:00:00Z"}, "samples.0.timestamp", "retention"),
+        ({"name": "ok", "value": 1, "extra": True}, "samples.0.extra", "not permitted"),
+    ],
+)
+async def test_a_bad_sample_refuses_the_whole_batch_naming_it(
+    api: Stack, sample: dict[str, object], field: str, words: str
+) -> None:
+    good = {"name": "ok_metric", "value": 1}
+    answer = await api.http.post("/api/v1/metrics", json={"samples": [sample, good]}, headers=api.responder)
+    assert answer.status_code == 422, answer.text
+    assert field in answer.text and words in answer.text
+    read = await api.http.get("/api/v1/metrics/query", params={"query": "ok_metric"}, headers=api.viewer)
+    assert read.json()["series"] == []  # nothing of the batch was stored
+
+
+async def test_nan_in_json_batch_size_and_text_errors(api: Stack) -> None:
+    nan = await api.http.post(
+        "/api/v1/metrics",
+        content=b'{"samples": [{"name": "x", "value": NaN}]}',
+        headers={**api.responder, "Content-Type": "application/json"},
+    )
+    assert nan.status_code == 422 and "samples.0.value" in nan.text and "NaN" in nan.text
+    too_many = await api.http.post(
+        "/api/v1/metrics", json={"samples": [{"name": "x", "value": 1}] * 51}, headers=api.responder
+    )
+    assert too_many.status_code == 422 and "at most 50 samples" in too_many.text
+    garbage = await api.http.post(
+        "/api/v1/metrics", content="this is { not metrics", headers={**api.responder, "Content-Type": "text/plain"}
+    )
+    assert garbage.status_code == 422 and "text exposition" in garbage.text
+    bad_label = await api.http.post(
+        "/api/v1/metrics", content='m{__x="1"} 2\n', headers={**api.responder, "Content-Type": "text/plain"}
+    )
+    assert bad_label.status_code == 422 and "__x" in bad_label.text
+    malformed = await api.http.post(
+        "/api/v1/metrics", content=b"{", headers={**api.responder, "Content-Type": "application/json"}
+    )
+    assert malformed.status_code == 400
+    viewer = await api.http.post("/api/v1/metrics", json={"samples": []}, headers=api.viewer)
+    assert viewer.status_code == 403
+    bad_query = await api.http.get("/api/v1/metrics/query", params={"query": 'cpu{host=~"("}'}, headers=api.viewer)
+    assert bad_query.status_code == 422 and "regular expression" in bad_query.text
