@@ -18,11 +18,15 @@ from activities.channels.registry import Senders
 from activities.escalation import EscalationActivities
 from activities.notify import NotifyActivities
 from activities.projection import ProjectionActivities
+from activities.rules.evaluation import RuleActivities
+from alerting.client import AlertingClient
 from alerting.connect import connect
+from alerting.rule_schedule import ensure_rule_schedule
 from models.db import create_engine, create_sessionmaker
 from models.secrets import secret_box
 from settings import Settings, get_settings
 from workflows.alert import AlertWorkflow
+from workflows.rule_evaluation import RuleEvaluationWorkflow
 
 log = logging.getLogger("herald.worker")
 
@@ -56,10 +60,18 @@ async def build_worker(
             temporal_ui_url=settings.temporal_ui_url,
             namespace=settings.temporal_namespace,
         )
+        queue = task_queue or settings.temporal_task_queue
+        alerting = AlertingClient(
+            client,
+            task_queue=queue,
+            update_timeout=settings.update_timeout_seconds,
+            ingest_concurrency=settings.ingest_concurrency,
+        )
+        rules = RuleActivities(sessions, http, box, alerting, settings)
         worker = Worker(
             client,
-            task_queue=task_queue or settings.temporal_task_queue,
-            workflows=[AlertWorkflow],
+            task_queue=queue,
+            workflows=[AlertWorkflow, RuleEvaluationWorkflow],
             workflow_runner=workflow_runner(settings.workflow_sandbox),
             activities=[
                 projection.open_alert,
@@ -69,6 +81,10 @@ async def build_worker(
                 escalation.resolve_level,
                 notify.send,
                 notify.abandon,
+                rules.due,
+                rules.evaluate,
+                rules.emit,
+                rules.prune,
             ],
             max_cached_workflows=settings.worker_max_cached_workflows,
             max_concurrent_activities=settings.worker_max_concurrent_activities,
@@ -88,6 +104,8 @@ async def run_worker(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
+        done = await ensure_rule_schedule(client, settings)
+        log.info("rule-evaluation schedule %s (every %s s)", done, settings.rule_tick_seconds)
         async with build_worker(client, create_sessionmaker(engine), settings) as worker:
             log.info("worker polling task queue %r on %s", settings.temporal_task_queue, settings.temporal_address)
             async with worker:

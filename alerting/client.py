@@ -6,6 +6,7 @@ Translates Temporal's errors into `alerting.errors`, so routes never import temp
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
+    WorkflowFailureError,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
@@ -27,7 +29,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from alerting.errors import AlertNotFound, EngineUnavailable, TransitionRejected
 from models.keys import workflow_id as make_workflow_id
-from workflows.alert import CLOSING_MESSAGE, LEVEL, AlertWorkflow, search_attributes
+from workflows.alert import CLOSING_MESSAGE, LEVEL, RULE, AlertWorkflow, search_attributes
 from workflows.payloads import (
     AcknowledgeRequest,
     AlertStart,
@@ -37,9 +39,12 @@ from workflows.payloads import (
     FireEvent,
     ResolveRequest,
 )
+from workflows.rule_evaluation import RuleEvaluationWorkflow
+from workflows.rule_payloads import EvaluationRequest, EvaluationSummary
 
 T = TypeVar("T")
 AlertAction = Literal["snooze", "escalate", "reassign", "add_note"]
+EVALUATE_TIMEOUT = 60.0  # seconds a manual evaluation pass may take before the API answers 503
 
 
 def _start_metadata(tenant_id: str, key: str, event: FireEvent) -> dict[str, Any]:
@@ -50,7 +55,15 @@ def _start_metadata(tenant_id: str, key: str, event: FireEvent) -> dict[str, Any
         # HeraldLevel 0 until a policy's first level runs; naming it here makes a namespace that
         # lacks the attribute fail the start (a 503 that says so), not the workflow later.
         "search_attributes": TypedSearchAttributes(
-            [*search_attributes(tenant_id, content, AlertStatus.TRIGGERED), SearchAttributePair(LEVEL, 0)]
+            [
+                *search_attributes(tenant_id, content, AlertStatus.TRIGGERED),
+                SearchAttributePair(LEVEL, 0),
+                *(
+                    [SearchAttributePair(RULE, content.labels["herald_rule"])]
+                    if "herald_rule" in content.labels
+                    else []
+                ),
+            ]
         ),
         "static_summary": f"[{content.severity.value}] {content.title}"[:200],
         "static_details": f"tenant `{tenant_id}` · key `{key}` · source `{content.source}`",
@@ -206,6 +219,30 @@ class AlertingClient:
         async with self._translate():
             view: AlertView = await self._bounded(lambda: handle.execute_update(name, request, result_type=AlertView))
             return view
+
+    # ------------------------------------------------------------------ rules
+
+    async def evaluate_rules(self, request: EvaluationRequest) -> EvaluationSummary:
+        """Run one evaluation pass now (what the schedule does) and wait for its summary."""
+        try:
+            async with self._translate():
+                summary: EvaluationSummary = await asyncio.wait_for(
+                    self._client.execute_workflow(
+                        RuleEvaluationWorkflow.run,
+                        request,
+                        id=f"rule-evaluation/{self._task_queue}/manual/{uuid.uuid4()}",
+                        task_queue=self._task_queue,
+                        execution_timeout=timedelta(seconds=EVALUATE_TIMEOUT),
+                    ),
+                    timeout=EVALUATE_TIMEOUT,
+                )
+                return summary
+        except WorkflowFailureError as err:
+            raise EngineUnavailable(f"the evaluation pass failed: {err.cause}") from err
+        except TimeoutError as err:
+            raise EngineUnavailable(
+                f"the evaluation did not finish within {EVALUATE_TIMEOUT:g} s; is `herald worker` running?"
+            ) from err
 
     # ------------------------------------------------------------------ health
 

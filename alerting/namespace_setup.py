@@ -7,7 +7,7 @@ from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSe
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from workflows.alert import CATEGORY, LEVEL, SEVERITY, STATUS, TENANT
+from workflows.alert import CATEGORY, LEVEL, RULE, SEVERITY, STATUS, TENANT
 
 KEYWORD = IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD
 ATTRIBUTES = {
@@ -15,6 +15,7 @@ ATTRIBUTES = {
     STATUS.name: KEYWORD,
     SEVERITY.name: KEYWORD,
     CATEGORY.name: KEYWORD,
+    RULE.name: KEYWORD,
     LEVEL.name: IndexedValueType.INDEXED_VALUE_TYPE_INT,
 }
 

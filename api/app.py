@@ -20,11 +20,13 @@ from api.routers import (
     alerts,
     api_keys,
     channels,
+    data_sources,
     events,
     health,
     metrics,
     notifications,
     policies,
+    rules,
     schedules,
     slack,
     templates,
@@ -78,11 +80,13 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     errors.install(app)
     app.include_router(health.router)  # before alerts: /api/v1/alerts/health is not an alert id
+    app.include_router(rules.router)  # before alerts: /api/v1/alerts/rules/ and /evaluate neither
     app.include_router(events.router)
     app.include_router(metrics.router)
     app.include_router(alerts.router)
     app.include_router(alert_actions.router)
     app.include_router(channels.router)
+    app.include_router(data_sources.router)
     app.include_router(templates.router)
     app.include_router(notifications.router)
     app.include_router(api_keys.router)

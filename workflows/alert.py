@@ -47,6 +47,7 @@ from workflows.alert_base import (  # re-exported: the client and tests import t
     FIRST_EVENT_TIMEOUT,
     LEVEL,
     REARM,
+    RULE,
     SEVERITY,
     STATUS,
     TENANT,
@@ -54,7 +55,17 @@ from workflows.alert_base import (  # re-exported: the client and tests import t
 )
 from workflows.escalating import EscalatingAlert
 
-__all__ = ["CATEGORY", "CLOSING_MESSAGE", "LEVEL", "SEVERITY", "STATUS", "TENANT", "AlertWorkflow", "search_attributes"]
+__all__ = [
+    "CATEGORY",
+    "CLOSING_MESSAGE",
+    "LEVEL",
+    "RULE",
+    "SEVERITY",
+    "STATUS",
+    "TENANT",
+    "AlertWorkflow",
+    "search_attributes",
+]
 
 
 @workflow.defn(name="AlertWorkflow")

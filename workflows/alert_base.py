@@ -35,6 +35,7 @@ STATUS = SearchAttributeKey.for_keyword("HeraldStatus")
 SEVERITY = SearchAttributeKey.for_keyword("HeraldSeverity")
 CATEGORY = SearchAttributeKey.for_keyword("HeraldCategory")
 LEVEL = SearchAttributeKey.for_int("HeraldLevel")
+RULE = SearchAttributeKey.for_keyword("HeraldRule")  # set at start on alerts raised by a rule
 
 # Histories recorded before escalation policies existed replay without choosing one.
 ESCALATION_PATCH = "escalation-policies"

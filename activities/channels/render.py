@@ -120,18 +120,26 @@ def check(text: TemplateText) -> None:
     ):
         if source is None:
             continue
-        try:
-            names = meta.find_undeclared_variables(env.parse(source))
-        except TemplateSyntaxError as err:
-            raise TemplateProblem(part, err.lineno, err.message or str(err)) from err
-        unknown = sorted(names - VARIABLES)
-        if unknown:
-            line = next((n for n, row in enumerate(source.splitlines(), 1) if unknown[0] in row), None)
-            raise TemplateProblem(
-                part, line, f"unknown variable {unknown[0]!r} (known: {', '.join(sorted(VARIABLES))})"
-            )
+        check_names(part, env, source, VARIABLES)
     for event in NotifyEvent:
         render(text, context(sample_alert(), event, SAMPLE_LINKS))
+
+
+def check_names(part: str, env: ImmutableSandboxedEnvironment, source: str, known: set[str]) -> None:
+    """TemplateProblem for a syntax error or a top-level name outside `known`."""
+    try:
+        names = meta.find_undeclared_variables(env.parse(source))
+    except TemplateSyntaxError as err:
+        raise TemplateProblem(part, err.lineno, err.message or str(err)) from err
+    unknown = sorted(names - known)
+    if unknown:
+        line = next((n for n, row in enumerate(source.splitlines(), 1) if unknown[0] in row), None)
+        raise TemplateProblem(part, line, f"unknown variable {unknown[0]!r} (known: {', '.join(sorted(known))})")
+
+
+def render_text(part: str, source: str, values: dict[str, Any]) -> str:
+    """One plain-text template (a rule's summary or details) in the same sandbox, on one line if it is one."""
+    return _render_part(TEXT, part, source, values).strip()
 
 
 SAMPLE_LINKS = Links(

@@ -1,0 +1,1 @@
+"""Rule evaluation: data sources, the pending/firing state machine, the emitter."""

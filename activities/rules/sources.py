@@ -1,0 +1,170 @@
+"""Where a rule's numbers come from: pushed metrics in PostgreSQL, or a Prometheus HTTP API.
+
+Both answer `Observation`s — one per alert instance, keyed by the `labels_key` of its labels —
+or raise `QueryFailed` with a message fit for the rule's `last_error`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from activities.rules.semantics import Observation
+from models.aggregate import Aggregation, aggregate
+from models.keys import labels_key
+from models.metric_store import Series
+
+PROMETHEUS_FUNCTIONS: dict[str, str] = {
+    "avg": "avg_over_time({q})",
+    "min": "min_over_time({q})",
+    "max": "max_over_time({q})",
+    "sum": "sum_over_time({q})",
+    "count": "count_over_time({q})",
+    "rate": "rate({q})",
+    "p95": "quantile_over_time(0.95, {q})",
+    "last": "last_over_time({q})",
+}
+
+
+class QueryFailed(Exception):
+    """The source could not answer: unreachable, refused the query, or answered nonsense."""
+
+
+def observation(labels: dict[str, str], value: float | None) -> Observation:
+    return Observation(labels_key("", labels), labels, value)
+
+
+# ------------------------------------------------------------------ pushed metrics
+
+
+def from_series(series: list[Series], aggregation: Aggregation | None, group_by: list[str] | None) -> list[Observation]:
+    """Series with samples in the window → instances. `group_by` None: one instance per series;
+    a list: series with equal values of those labels are aggregated together (`[]`: all into one)."""
+    how: Aggregation = aggregation or "last"
+    with_data = [s for s in series if s.points]
+    if group_by is None:
+        return [observation(s.labels, aggregate(s.points, how)) for s in with_data]
+    groups: dict[tuple[str, ...], list[Series]] = {}
+    for s in with_data:
+        groups.setdefault(tuple(s.labels.get(name, "") for name in group_by), []).append(s)
+    found = []
+    for values, members in groups.items():
+        labels = {name: value for name, value in zip(group_by, values, strict=True) if value}
+        if how == "rate":  # the rate of a group is the sum of its counters' rates (not a rate of mixed samples)
+            rates = [r for r in (aggregate(m.points, "rate") for m in members) if r is not None]
+            value = sum(rates) if rates else None
+        else:
+            value = aggregate(sorted(p for m in members for p in m.points), how)
+        found.append(observation(labels, value))
+    return found
+
+
+def selector_window(at: datetime, window_seconds: int) -> tuple[datetime, datetime]:
+    return at - timedelta(seconds=window_seconds), at
+
+
+# ------------------------------------------------------------------ Prometheus
+
+
+@dataclass(frozen=True)
+class PrometheusSource:
+    url: str
+    bearer_token: str | None = None
+    username: str | None = None
+    password: str | None = None
+    timeout: float = 10.0
+
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.bearer_token}"} if self.bearer_token else {}
+
+    def basic_auth(self) -> httpx.Auth | None:
+        return httpx.BasicAuth(self.username, self.password or "") if self.username else None
+
+
+def promql(query: str, aggregation: Aggregation | None, window_seconds: int) -> str:
+    """The rule's query, wrapped in `<agg>_over_time((query)[window:])` when it names an aggregation."""
+    if aggregation is None:
+        return query
+    return PROMETHEUS_FUNCTIONS[aggregation].format(q=f"({query})[{window_seconds}s:]")
+
+
+def _failure(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+        return (
+            f"Prometheus answered {response.status_code}: {body.get('errorType', '')}: {body.get('error', '')}".strip()
+        )
+    except ValueError:
+        return f"Prometheus answered {response.status_code}: {response.text[:300]}"
+
+
+async def prometheus_query(
+    http: httpx.AsyncClient, source: PrometheusSource, query: str, at: datetime
+) -> list[Observation]:
+    """An instant query at `at`; a vector maps to instances (`__name__` dropped), a scalar to one."""
+    try:
+        response = await http.post(
+            f"{source.url.rstrip('/')}/api/v1/query",
+            data={"query": query, "time": f"{at.timestamp():.3f}"},
+            headers=source.auth_headers(),
+            auth=source.basic_auth() or httpx.USE_CLIENT_DEFAULT,
+            timeout=source.timeout,
+        )
+    except httpx.HTTPError as err:
+        raise QueryFailed(f"Prometheus at {source.url} is unreachable: {type(err).__name__}: {err}") from err
+    if response.status_code != 200:
+        raise QueryFailed(_failure(response))
+    try:
+        body: dict[str, Any] = response.json()
+        if body.get("status") != "success":
+            raise QueryFailed(f"Prometheus refused the query: {body.get('errorType')}: {body.get('error')}")
+        data = body["data"]
+        return _observations(data["resultType"], data["result"])
+    except (ValueError, KeyError, TypeError, IndexError) as err:
+        raise QueryFailed(f"Prometheus answered something that is not a query result: {err!r}") from err
+
+
+def _number(text: str) -> float | None:
+    value = float(text)
+    return None if math.isnan(value) else value
+
+
+def _observations(result_type: str, result: Any) -> list[Observation]:
+    if result_type == "scalar":
+        return [observation({}, _number(result[1]))]
+    if result_type != "vector":
+        raise QueryFailed(f"the query gives a {result_type}; a rule needs an instant vector or a scalar")
+    found = []
+    for item in result:
+        labels = {name: value for name, value in item["metric"].items() if name != "__name__"}
+        found.append(observation(labels, _number(item["value"][1])))
+    return found
+
+
+async def check_promql(http: httpx.AsyncClient, source: PrometheusSource, query: str) -> str | None:
+    """Ask Prometheus to parse the query: its complaint, or None (also None when it cannot be asked)."""
+    try:
+        response = await http.get(
+            f"{source.url.rstrip('/')}/api/v1/parse_query",
+            params={"query": query},
+            headers=source.auth_headers(),
+            auth=source.basic_auth() or httpx.USE_CLIENT_DEFAULT,
+            timeout=source.timeout,
+        )
+        if response.status_code == 404:  # a Prometheus older than 2.38 cannot parse alone: run it once
+            response = await http.get(
+                f"{source.url.rstrip('/')}/api/v1/query",
+                params={"query": query},
+                headers=source.auth_headers(),
+                auth=source.basic_auth() or httpx.USE_CLIENT_DEFAULT,
+                timeout=source.timeout,
+            )
+    except httpx.HTTPError:
+        return None
+    if response.status_code == 400:
+        return _failure(response)
+    return None

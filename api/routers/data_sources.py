@@ -1,0 +1,141 @@
+"""`/api/v1/datasources`: Prometheus HTTP APIs that rules query; secrets encrypted at rest, masked on read."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Response, status
+from sqlalchemy import select
+
+from activities.rules.engine import prometheus_source
+from activities.rules.sources import QueryFailed, prometheus_query
+from api.deps import Admin, ResourcesDep, SessionDep, Viewer
+from api.errors import InUse, conflict_on_duplicate, get_or_404
+from api.schemas.channel_configs import MASK
+from api.schemas.rules import DataSourceIn, DataSourceOut, DataSourceTestOut
+from models.crud import list_rows, name_taken
+from models.rule_tables import DataSource, Rule
+
+router = APIRouter(prefix="/api/v1/datasources", tags=["data sources"])
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such data source in your tenant"}}
+SECRETS = ("password", "bearer_token")
+
+
+def _out(row: DataSource, secrets: dict[str, str]) -> DataSourceOut:
+    return DataSourceOut(
+        id=row.id,
+        name=row.name,
+        type="prometheus",
+        url=row.url,
+        username=row.config.get("username"),
+        timeout_seconds=row.config.get("timeout_seconds", 10),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        **{name: MASK for name in SECRETS if secrets.get(name)},
+    )
+
+
+async def _store(
+    resources: ResourcesDep, session: SessionDep, tenant_id: str, body: DataSourceIn, row: DataSource | None
+) -> DataSource:
+    if await name_taken(session, DataSource, tenant_id, body.name, row.id if row else None):
+        raise HTTPException(status.HTTP_409_CONFLICT, f"name: a data source named {body.name!r} already exists")
+    kept = resources.secrets.open(row.secret) if row else {}
+    secrets = {}
+    for name in SECRETS:
+        given = getattr(body, name)
+        value = kept.get(name) if given == MASK else given  # the masked value sent back keeps the secret
+        if value:
+            secrets[name] = value
+    if row is None:
+        row = DataSource(id=str(uuid.uuid4()), tenant_id=tenant_id)
+        session.add(row)
+    row.name, row.type, row.url = body.name, body.type, body.url.rstrip("/")
+    row.config = {"username": body.username, "timeout_seconds": body.timeout_seconds}
+    row.secret = resources.secrets.seal(secrets)
+    with conflict_on_duplicate(f"name: a data source named {body.name!r} already exists"):
+        await session.flush()
+    await session.refresh(row)
+    return row
+
+
+@router.get("", response_model=list[DataSourceOut], summary="List data sources")
+async def list_sources(principal: Viewer, session: SessionDep, resources: ResourcesDep) -> list[DataSourceOut]:
+    return [
+        _out(row, resources.secrets.open(row.secret))
+        for row in await list_rows(session, DataSource, principal.tenant_id)
+    ]
+
+
+@router.post(
+    "",
+    response_model=DataSourceOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {}, 422: {}},
+    summary="Add a Prometheus data source",
+)
+async def create_source(
+    body: DataSourceIn, principal: Admin, session: SessionDep, resources: ResourcesDep
+) -> DataSourceOut:
+    row = await _store(resources, session, principal.tenant_id, body, None)
+    return _out(row, resources.secrets.open(row.secret))
+
+
+@router.get("/{source_id}", response_model=DataSourceOut, responses=NOT_FOUND, summary="Read a data source")
+async def get_source(source_id: str, principal: Viewer, session: SessionDep, resources: ResourcesDep) -> DataSourceOut:
+    row = await get_or_404(session, DataSource, principal.tenant_id, source_id, "data source")
+    return _out(row, resources.secrets.open(row.secret))
+
+
+@router.put(
+    "/{source_id}",
+    response_model=DataSourceOut,
+    responses={**NOT_FOUND, 409: {}, 422: {}},
+    summary="Replace a data source",
+)
+async def update_source(
+    source_id: str, body: DataSourceIn, principal: Admin, session: SessionDep, resources: ResourcesDep
+) -> DataSourceOut:
+    row = await get_or_404(session, DataSource, principal.tenant_id, source_id, "data source")
+    row = await _store(resources, session, principal.tenant_id, body, row)
+    return _out(row, resources.secrets.open(row.secret))
+
+
+@router.delete(
+    "/{source_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**NOT_FOUND, 409: {"description": "Rules use it; `used_by` lists them"}},
+    summary="Delete a data source",
+)
+async def delete_source(source_id: str, principal: Admin, session: SessionDep) -> Response:
+    row = await get_or_404(session, DataSource, principal.tenant_id, source_id, "data source")
+    users = list(
+        await session.scalars(
+            select(Rule.name).where(Rule.tenant_id == principal.tenant_id, Rule.data_source_id == row.id)
+        )
+    )
+    if users:
+        raise InUse(f"data source '{row.name}'", [f"rule '{name}'" for name in users])
+    await session.delete(row)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{source_id}/test",
+    response_model=DataSourceTestOut,
+    responses=NOT_FOUND,
+    summary="Run `vector(1)` against the source",
+)
+async def test_source(
+    source_id: str, principal: Admin, session: SessionDep, resources: ResourcesDep
+) -> DataSourceTestOut:
+    row = await get_or_404(session, DataSource, principal.tenant_id, source_id, "data source")
+    try:
+        await prometheus_query(
+            resources.http, prometheus_source(row, resources.secrets), "vector(1)", datetime.now(UTC)
+        )
+    except QueryFailed as err:
+        return DataSourceTestOut(ok=False, detail=str(err))
+    return DataSourceTestOut(ok=True, detail="Prometheus answered the query")

@@ -1,0 +1,240 @@
+"""`/api/v1/alerts/rules/`: alert rules, their live instances, dry-run tests; `/api/v1/alerts/evaluate`."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Response, status
+from sqlalchemy import select
+
+from activities.rules.engine import describe, observe_batch, outcome
+from activities.rules.evaluation import alert_key, instance_of
+from activities.rules.semantics import rule_state
+from alerting.client import IngestItem
+from api.deps import Admin, AlertingDep, ResourcesDep, SessionDep, Viewer
+from api.errors import conflict_on_duplicate, get_or_404
+from api.rule_input import check_rule
+from api.schemas.rules import EvaluateIn, EvaluateOut, InstanceOut, RuleIn, RuleOut, RuleTestOut, TestInstance
+from models.crud import list_rows, name_taken
+from models.rule_tables import Rule, RuleState
+from workflows.payloads import FireEvent
+from workflows.rule_payloads import EvaluationRequest
+
+router = APIRouter(prefix="/api/v1/alerts", tags=["rules"])
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such rule in your tenant"}}
+INVALID: dict[int | str, dict[str, Any]] = {422: {"description": "A bad field, query, template or reference"}}
+COLUMNS = {"channels": "channel_ids"}
+
+
+async def _states(session: SessionDep, rule_ids: list[str]) -> dict[str, list[RuleState]]:
+    rows = await session.scalars(select(RuleState).where(RuleState.rule_id.in_(rule_ids)).order_by(RuleState.id))
+    found: dict[str, list[RuleState]] = {}
+    for row in rows:
+        found.setdefault(row.rule_id, []).append(row)
+    return found
+
+
+def _out(row: Rule, states: list[RuleState]) -> RuleOut:
+    values = {name: getattr(row, COLUMNS.get(name, name)) for name in RuleIn.model_fields}
+    instances = [
+        InstanceOut(
+            labels=s.labels,
+            state=s.state,
+            value=s.value,
+            active_since=s.active_since,
+            fired_at=s.fired_at,
+            alert_key=alert_key(row.id, s.instance),
+            outbox=s.outbox,
+        )
+        for s in states
+    ]
+    return RuleOut(
+        **values,
+        id=row.id,
+        state=rule_state(row.health, [instance_of(s) for s in states]),
+        health=row.health,
+        last_error=row.last_error,
+        last_evaluated_at=row.last_evaluated_at,
+        next_evaluation_at=row.next_evaluation_at,
+        last_duration_ms=row.last_duration_ms,
+        instances=instances,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+async def _read(session: SessionDep, row: Rule) -> RuleOut:
+    return _out(row, (await _states(session, [row.id])).get(row.id, []))
+
+
+async def _store(resources: ResourcesDep, session: SessionDep, tenant_id: str, body: RuleIn, row: Rule | None) -> Rule:
+    if await name_taken(session, Rule, tenant_id, body.name, row.id if row else None):
+        raise HTTPException(status.HTTP_409_CONFLICT, f"name: a rule named {body.name!r} already exists")
+    await check_rule(session, resources.http, resources.secrets, tenant_id, body)
+    values = {COLUMNS.get(name, name): value for name, value in body.model_dump(mode="json").items()}
+    if row is None:
+        row = Rule(id=str(uuid.uuid4()), tenant_id=tenant_id, **values)
+        session.add(row)
+    else:
+        for name, value in values.items():
+            setattr(row, name, value)
+        row.next_evaluation_at = None  # a changed rule is due at the next pass
+    with conflict_on_duplicate(f"name: a rule named {body.name!r} already exists"):
+        await session.flush()
+    await session.refresh(row)
+    return row
+
+
+@router.get("/rules", response_model=list[RuleOut], include_in_schema=False)  # the seed's path has a slash
+@router.get("/rules/", response_model=list[RuleOut], summary="List alert rules with their state and instances")
+async def list_rules(principal: Viewer, session: SessionDep) -> list[RuleOut]:
+    rows = list(await list_rows(session, Rule, principal.tenant_id))
+    states = await _states(session, [row.id for row in rows])
+    return [_out(row, states.get(row.id, [])) for row in rows]
+
+
+@router.post("/rules", response_model=RuleOut, status_code=status.HTTP_201_CREATED, include_in_schema=False)
+@router.post(
+    "/rules/",
+    response_model=RuleOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {}, **INVALID},
+    summary="Create an alert rule",
+    description="Evaluated from the next schedule pass (at most `HERALD_RULE_TICK_SECONDS` later), then every "
+    "`interval_seconds`. A PromQL query is checked by the data source when it can be reached.",
+)
+async def create_rule(body: RuleIn, principal: Admin, session: SessionDep, resources: ResourcesDep) -> RuleOut:
+    return await _read(session, await _store(resources, session, principal.tenant_id, body, None))
+
+
+@router.post(
+    "/rules/test",
+    response_model=RuleTestOut,
+    responses=INVALID,
+    summary="Evaluate an unsaved rule once, without side effects",
+)
+async def test_draft(body: RuleIn, principal: Admin, session: SessionDep, resources: ResourcesDep) -> RuleTestOut:
+    await check_rule(session, resources.http, resources.secrets, principal.tenant_id, body)
+    values = {COLUMNS.get(name, name): value for name, value in body.model_dump(mode="json").items()}
+    draft = Rule(id="draft", tenant_id=principal.tenant_id, health="unknown", **values)
+    return await _dry_run(session, resources, draft, [])
+
+
+@router.get("/rules/{rule_id}", response_model=RuleOut, responses=NOT_FOUND, summary="Read an alert rule")
+async def get_rule(rule_id: str, principal: Viewer, session: SessionDep) -> RuleOut:
+    return await _read(session, await get_or_404(session, Rule, principal.tenant_id, rule_id, "rule"))
+
+
+@router.put(
+    "/rules/{rule_id}",
+    response_model=RuleOut,
+    responses={**NOT_FOUND, 409: {}, **INVALID},
+    summary="Replace an alert rule",
+    description="Instances keep their state; one that no longer matches resolves at the next evaluation.",
+)
+async def update_rule(
+    rule_id: str, body: RuleIn, principal: Admin, session: SessionDep, resources: ResourcesDep
+) -> RuleOut:
+    row = await get_or_404(session, Rule, principal.tenant_id, rule_id, "rule")
+    return await _read(session, await _store(resources, session, principal.tenant_id, body, row))
+
+
+async def _set_enabled(session: SessionDep, tenant_id: str, rule_id: str, enabled: bool) -> RuleOut:
+    row = await get_or_404(session, Rule, tenant_id, rule_id, "rule")
+    row.enabled = enabled
+    row.next_evaluation_at = None
+    await session.flush()
+    await session.refresh(row)
+    return await _read(session, row)
+
+
+@router.post("/rules/{rule_id}/pause", response_model=RuleOut, responses=NOT_FOUND, summary="Stop evaluating a rule")
+async def pause_rule(rule_id: str, principal: Admin, session: SessionDep) -> RuleOut:
+    """Its open alerts stay as they are until resolved by hand or the rule is resumed."""
+    return await _set_enabled(session, principal.tenant_id, rule_id, False)
+
+
+@router.post("/rules/{rule_id}/resume", response_model=RuleOut, responses=NOT_FOUND, summary="Evaluate a rule again")
+async def resume_rule(rule_id: str, principal: Admin, session: SessionDep) -> RuleOut:
+    return await _set_enabled(session, principal.tenant_id, rule_id, True)
+
+
+@router.delete(
+    "/rules/{rule_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**NOT_FOUND, 503: {"description": "Its open alerts could not be resolved; nothing was deleted"}},
+    summary="Delete an alert rule (its open alerts are resolved)",
+)
+async def delete_rule(rule_id: str, principal: Admin, session: SessionDep, alerting: AlertingDep) -> Response:
+    row = await get_or_404(session, Rule, principal.tenant_id, rule_id, "rule")
+    states = (await _states(session, [row.id])).get(row.id, [])
+    now = datetime.now(UTC)
+    resolve = FireEvent(action="resolve", received_at=now, actor=f"{principal.actor} (rule deleted)")
+    items = [
+        IngestItem(row.tenant_id, alert_key(row.id, s.instance), resolve)
+        for s in states
+        if s.state == "firing" or s.outbox
+    ]
+    failed = [out for out in await alerting.ingest(items) if out.status == "failed"]
+    if failed:
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE, f"could not resolve the rule's open alerts: {failed[0].message}"
+        )
+    await session.delete(row)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+async def _dry_run(session: SessionDep, resources: ResourcesDep, rule: Rule, states: list[RuleState]) -> RuleTestOut:
+    at = datetime.now(UTC)
+    observed = await observe_batch(session, resources.http, resources.secrets, [rule], at)
+    done = outcome(rule, [instance_of(s) for s in states], observed[rule.id], at)
+    instances = [
+        TestInstance(
+            labels=step.after.labels,
+            value=step.after.value,
+            state=step.after.state,
+            transition=step.transition,
+            title=describe(rule, step.after, done.error)[0],
+        )
+        for step in done.steps
+    ]
+    return RuleTestOut(
+        at=at,
+        health=done.health,
+        error=done.error,
+        state=rule_state(done.health, [step.after for step in done.steps]),
+        instances=instances,
+    )
+
+
+@router.post(
+    "/rules/{rule_id}/test",
+    response_model=RuleTestOut,
+    responses=NOT_FOUND,
+    summary="Evaluate a rule once, without side effects",
+    description="Each instance with its value and the state it would take from its current one; nothing is stored "
+    "and no alert is raised or resolved.",
+)
+async def test_rule(rule_id: str, principal: Viewer, session: SessionDep, resources: ResourcesDep) -> RuleTestOut:
+    row = await get_or_404(session, Rule, principal.tenant_id, rule_id, "rule")
+    return await _dry_run(session, resources, row, (await _states(session, [row.id])).get(row.id, []))
+
+
+@router.post(
+    "/evaluate",
+    response_model=EvaluateOut,
+    responses={404: {"description": "A listed rule is not in your tenant"}, 503: {"description": "No worker answered"}},
+    summary="Evaluate rules now (all enabled rules of your tenant, or the listed ones)",
+    description="Runs the same RuleEvaluationWorkflow the schedule runs, now, even for rules not yet due; "
+    "alerts are raised and resolved as on a scheduled pass. Paused rules are skipped.",
+)
+async def evaluate_now(body: EvaluateIn, principal: Admin, session: SessionDep, alerting: AlertingDep) -> EvaluateOut:
+    if body.rule_ids:
+        for rule_id in body.rule_ids:
+            await get_or_404(session, Rule, principal.tenant_id, rule_id, "rule")
+    summary = await alerting.evaluate_rules(
+        EvaluationRequest(rule_ids=body.rule_ids, tenant_id=principal.tenant_id, force=True, prune_metrics=False)
+    )
+    return EvaluateOut(**summary.model_dump(include=set(EvaluateOut.model_fields)))

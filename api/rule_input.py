@@ -1,0 +1,72 @@
+"""Checking a rule before it is stored: references, query syntax (asked of Prometheus), templates."""
+
+from __future__ import annotations
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from activities.channels.render import TEXT, TemplateProblem, check_names, render_text
+from activities.rules.engine import DEFAULT_SUMMARY, TEMPLATE_VARIABLES, prometheus_source, template_values
+from activities.rules.sources import check_promql, promql
+from api.errors import check
+from api.schemas.rules import RuleIn
+from models.channels import missing_channel_ids
+from models.crud import rows_by_id
+from models.rule_tables import DataSource, Rule
+from models.secrets import SecretBox
+from models.selectors import SelectorError, parse_selector
+from models.tables import EscalationPolicy
+
+
+def _template_errors(body: RuleIn) -> list[tuple[str, str]]:
+    sample = Rule(name=body.name, severity=body.severity.value, category=body.category.value, query=body.query)
+    sample.comparator, sample.threshold, sample.aggregation, sample.window_seconds = (
+        body.comparator,
+        body.threshold,
+        body.aggregation,
+        body.window_seconds,
+    )
+    values = template_values(sample, {"host": "db1"}, 42.0)
+    errors = []
+    for part, source in (("summary", body.summary or DEFAULT_SUMMARY), ("details", body.details)):
+        if not source:
+            continue
+        try:
+            check_names(part, TEXT, source, TEMPLATE_VARIABLES)
+            render_text(part, source, values)
+        except TemplateProblem as err:
+            errors.append((part, str(err)))
+    return errors
+
+
+async def check_rule(
+    session: AsyncSession, http: httpx.AsyncClient, box: SecretBox, tenant_id: str, body: RuleIn
+) -> None:
+    """422 naming every field that is wrong; Prometheus parses PromQL when it can be reached."""
+    errors = _template_errors(body)
+    if body.channels:
+        missing = await missing_channel_ids(session=session, tenant_id=tenant_id, channel_ids=set(body.channels))
+        errors += [(f"channels.{i}", f"unknown channel {c}") for i, c in enumerate(body.channels) if c in missing]
+    if body.escalation_policy_id and not await rows_by_id(
+        session, EscalationPolicy, tenant_id, [body.escalation_policy_id]
+    ):
+        errors.append(("escalation_policy_id", f"unknown escalation policy {body.escalation_policy_id}"))
+    if body.data_source_id is None:
+        try:
+            parse_selector(body.query)
+        except SelectorError as err:
+            errors.append(("query", f"{err} (pushed metrics take a selector, not PromQL)"))
+    else:
+        source = (await rows_by_id(session, DataSource, tenant_id, [body.data_source_id])).get(body.data_source_id)
+        if source is None:
+            errors.append(("data_source_id", f"unknown data source {body.data_source_id}"))
+        else:
+            if body.group_by is not None:
+                errors.append(("group_by", "for a Prometheus rule, group in the query: `sum by (service) (...)`"))
+            if not errors:
+                complaint = await check_promql(
+                    http, prometheus_source(source, box), promql(body.query, body.aggregation, body.window_seconds)
+                )
+                if complaint:
+                    errors.append(("query", complaint))
+    check(errors)
