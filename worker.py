@@ -16,6 +16,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.channels.registry import Senders
 from activities.escalation import EscalationActivities
+from activities.heartbeats import HeartbeatActivities
 from activities.notify import NotifyActivities
 from activities.projection import ProjectionActivities
 from activities.rules.evaluation import RuleActivities
@@ -26,6 +27,7 @@ from models.db import create_engine, create_sessionmaker
 from models.secrets import secret_box
 from settings import Settings, get_settings
 from workflows.alert import AlertWorkflow
+from workflows.heartbeat import HeartbeatWorkflow
 from workflows.rule_evaluation import RuleEvaluationWorkflow
 
 log = logging.getLogger("herald.worker")
@@ -68,10 +70,11 @@ async def build_worker(
             ingest_concurrency=settings.ingest_concurrency,
         )
         rules = RuleActivities(sessions, http, box, alerting, settings)
+        heartbeats = HeartbeatActivities(sessions, alerting, settings)
         worker = Worker(
             client,
             task_queue=queue,
-            workflows=[AlertWorkflow, RuleEvaluationWorkflow],
+            workflows=[AlertWorkflow, RuleEvaluationWorkflow, HeartbeatWorkflow],
             workflow_runner=workflow_runner(settings.workflow_sandbox),
             activities=[
                 projection.open_alert,
@@ -85,6 +88,7 @@ async def build_worker(
                 rules.evaluate,
                 rules.emit,
                 rules.prune,
+                heartbeats.alert,
             ],
             max_cached_workflows=settings.worker_max_cached_workflows,
             max_concurrent_activities=settings.worker_max_concurrent_activities,

@@ -30,6 +30,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from alerting.errors import AlertNotFound, EngineUnavailable, TransitionRejected
 from models.keys import workflow_id as make_workflow_id
 from workflows.alert import CLOSING_MESSAGE, LEVEL, RULE, AlertWorkflow, search_attributes
+from workflows.heartbeat import HeartbeatWorkflow
 from workflows.payloads import (
     AcknowledgeRequest,
     AlertStart,
@@ -40,7 +41,13 @@ from workflows.payloads import (
     ResolveRequest,
 )
 from workflows.rule_evaluation import RuleEvaluationWorkflow
-from workflows.rule_payloads import EvaluationRequest, EvaluationSummary
+from workflows.rule_payloads import (
+    EvaluationRequest,
+    EvaluationSummary,
+    HeartbeatPing,
+    HeartbeatStart,
+    HeartbeatTiming,
+)
 
 T = TypeVar("T")
 AlertAction = Literal["snooze", "escalate", "reassign", "add_note"]
@@ -68,6 +75,10 @@ def _start_metadata(tenant_id: str, key: str, event: FireEvent) -> dict[str, Any
         "static_summary": f"[{content.severity.value}] {content.title}"[:200],
         "static_details": f"tenant `{tenant_id}` · key `{key}` · source `{content.source}`",
     }
+
+
+def heartbeat_workflow_id(tenant_id: str, heartbeat_id: str) -> str:
+    return f"heartbeat/{tenant_id}/{heartbeat_id}"
 
 
 def is_connect_error(err: RuntimeError) -> bool:
@@ -243,6 +254,34 @@ class AlertingClient:
             raise EngineUnavailable(
                 f"the evaluation did not finish within {EVALUATE_TIMEOUT:g} s; is `herald worker` running?"
             ) from err
+
+    # ------------------------------------------------------------------ heartbeats
+
+    async def heartbeat_signal(
+        self, start: HeartbeatStart, name: Literal["ping", "configure"], arg: HeartbeatPing | HeartbeatTiming
+    ) -> None:
+        """Signal the monitor's workflow, starting it first if it is not running (durable once accepted)."""
+        async with self._translate():
+            await self._bounded(
+                lambda: self._client.start_workflow(
+                    HeartbeatWorkflow.run,
+                    start,
+                    id=heartbeat_workflow_id(start.tenant_id, start.heartbeat_id),
+                    task_queue=self._task_queue,
+                    start_signal=name,
+                    start_signal_args=[arg],
+                    static_summary=f"heartbeat {start.heartbeat_id}",
+                )
+            )
+
+    async def stop_heartbeat(self, tenant_id: str, heartbeat_id: str) -> None:
+        """Stop watching (the workflow resolves its open alert first); a monitor not running is fine."""
+        handle = self._client.get_workflow_handle(heartbeat_workflow_id(tenant_id, heartbeat_id))
+        try:
+            async with self._translate():
+                await self._bounded(lambda: handle.signal("stop"))
+        except AlertNotFound:
+            pass
 
     # ------------------------------------------------------------------ health
 

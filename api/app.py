@@ -23,6 +23,7 @@ from api.routers import (
     data_sources,
     events,
     health,
+    heartbeats,
     metrics,
     notifications,
     policies,
@@ -83,6 +84,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
     app.include_router(rules.router)  # before alerts: /api/v1/alerts/rules/ and /evaluate neither
     app.include_router(events.router)
     app.include_router(metrics.router)
+    app.include_router(heartbeats.router)
     app.include_router(alerts.router)
     app.include_router(alert_actions.router)
     app.include_router(channels.router)

@@ -60,6 +60,7 @@ class HeartbeatStart(BaseModel):
     heartbeat_id: str
     interval: timedelta
     grace: timedelta
+    enabled: bool = True
     last_ping_at: datetime | None = None  # carried across continue-as-new
     alerting: bool = False  # an alert is open for a missed ping
     pings: int = 0

@@ -1,0 +1,69 @@
+"""The activity of HeartbeatWorkflow: raise or resolve a monitor's alert, from its current configuration."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from alerting.client import AlertingClient, IngestItem
+from models.rule_tables import Heartbeat
+from settings import Settings
+from workflows.payloads import AlertContent, AlertOptions, Category, FireEvent, Severity
+from workflows.rule_payloads import HeartbeatAlert
+
+
+def heartbeat_key(heartbeat_id: str) -> str:
+    return f"heartbeat/{heartbeat_id}"
+
+
+def describe_silence(row: Heartbeat, request: HeartbeatAlert) -> str:
+    last = request.last_ping_at.isoformat() if request.last_ping_at else "never"
+    return (
+        f"No ping from {row.name!r} within {row.interval_seconds} s + {row.grace_seconds} s grace. "
+        f"Last ping: {last}. Ping it with POST /api/v1/heartbeats/{row.name}/ping."
+    )
+
+
+class HeartbeatActivities:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], alerting: AlertingClient, settings: Settings
+    ) -> None:
+        self._sessions = sessions
+        self._alerting = alerting
+        self._settings = settings
+
+    @activity.defn(name="heartbeats.alert")
+    async def alert(self, request: HeartbeatAlert) -> str:
+        key = heartbeat_key(request.heartbeat_id)
+        if request.action == "resolve":
+            event = FireEvent(action="resolve", received_at=request.at, actor="heartbeat: ping received")
+        else:
+            async with self._sessions() as session:
+                row = await session.get(Heartbeat, request.heartbeat_id)
+            if row is None:
+                return "deleted"  # the monitor is gone: nothing to alert about
+            event = FireEvent(
+                action="trigger",
+                content=AlertContent(
+                    title=f"Heartbeat {row.name!r} missed",
+                    description=row.description or describe_silence(row, request),
+                    severity=Severity(row.severity),
+                    category=Category(row.category),
+                    source="heartbeat",
+                    labels={**row.labels, "heartbeat": row.name},
+                    annotations={"detail": describe_silence(row, request)},
+                ),
+                options=AlertOptions(
+                    channel_ids=row.channel_ids,
+                    repeat_interval=self._settings.default_repeat_interval,
+                    notify_attempt_timeout=self._settings.notify_attempt_timeout,
+                    policy_id=row.escalation_policy_id,
+                ),
+                received_at=request.at,
+                actor="heartbeat",
+            )
+        [outcome] = await self._alerting.ingest([IngestItem(request.tenant_id, key, event)])
+        if outcome.status == "failed":
+            raise ApplicationError(outcome.message)  # retried: the alert must get through
+        return outcome.status

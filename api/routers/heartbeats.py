@@ -1,0 +1,190 @@
+"""`/api/v1/heartbeats`: dead man's switches. A job pings; a HeartbeatWorkflow alerts when it stops."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Response, status
+from sqlalchemy import select
+
+from activities.heartbeats import heartbeat_key
+from api.deps import Admin, AlertingDep, Responder, SessionDep, Viewer
+from api.errors import check, conflict_on_duplicate
+from api.schemas.heartbeats import HeartbeatIn, HeartbeatOut, PingOut
+from models.channels import missing_channel_ids
+from models.crud import list_rows, rows_by_id
+from models.rule_tables import Heartbeat
+from models.tables import EscalationPolicy
+from workflows.rule_payloads import HeartbeatPing, HeartbeatStart, HeartbeatTiming
+
+router = APIRouter(prefix="/api/v1/heartbeats", tags=["heartbeats"])
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No monitor of that name in your tenant"}}
+UNAVAILABLE: dict[int | str, dict[str, Any]] = {503: {"description": "Temporal is unreachable; nothing was changed"}}
+COLUMNS = {"channels": "channel_ids"}
+
+
+def _deadline(row: Heartbeat) -> datetime | None:
+    if not row.enabled:
+        return None
+    return (row.last_ping_at or row.created_at) + timedelta(seconds=row.interval_seconds + row.grace_seconds)
+
+
+def _out(row: Heartbeat) -> HeartbeatOut:
+    deadline = _deadline(row)
+    if not row.enabled:
+        state = "paused"
+    elif deadline is not None and deadline < datetime.now(UTC):
+        state = "late"
+    else:
+        state = "up" if row.last_ping_at else "new"
+    values = {name: getattr(row, COLUMNS.get(name, name)) for name in HeartbeatIn.model_fields}
+    return HeartbeatOut(
+        **values,
+        id=row.id,
+        status=state,
+        last_ping_at=row.last_ping_at,
+        ping_count=row.ping_count,
+        next_deadline=deadline,
+        alert_key=heartbeat_key(row.id),
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _start(row: Heartbeat) -> HeartbeatStart:
+    return HeartbeatStart(
+        tenant_id=row.tenant_id,
+        heartbeat_id=row.id,
+        interval=timedelta(seconds=row.interval_seconds),
+        grace=timedelta(seconds=row.grace_seconds),
+        enabled=row.enabled,
+        last_ping_at=row.last_ping_at,
+    )
+
+
+def _timing(row: Heartbeat) -> HeartbeatTiming:
+    return HeartbeatTiming(
+        interval=timedelta(seconds=row.interval_seconds),
+        grace=timedelta(seconds=row.grace_seconds),
+        enabled=row.enabled,
+    )
+
+
+async def _get(session: SessionDep, tenant_id: str, name: str) -> Heartbeat:
+    row = await session.scalar(select(Heartbeat).where(Heartbeat.tenant_id == tenant_id, Heartbeat.name == name))
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"heartbeat {name!r} not found")
+    return row
+
+
+async def _check(session: SessionDep, tenant_id: str, body: HeartbeatIn) -> None:
+    errors: list[tuple[str, str]] = []
+    if body.channels:
+        missing = await missing_channel_ids(session=session, tenant_id=tenant_id, channel_ids=set(body.channels))
+        errors += [(f"channels.{i}", f"unknown channel {c}") for i, c in enumerate(body.channels) if c in missing]
+    if body.escalation_policy_id and not await rows_by_id(
+        session, EscalationPolicy, tenant_id, [body.escalation_policy_id]
+    ):
+        errors.append(("escalation_policy_id", f"unknown escalation policy {body.escalation_policy_id}"))
+    check(errors)
+
+
+@router.get("", response_model=list[HeartbeatOut], summary="List heartbeat monitors")
+async def list_heartbeats(principal: Viewer, session: SessionDep) -> list[HeartbeatOut]:
+    return [_out(row) for row in await list_rows(session, Heartbeat, principal.tenant_id)]
+
+
+@router.post(
+    "",
+    response_model=HeartbeatOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={409: {}, 422: {}, **UNAVAILABLE},
+    summary="Create a heartbeat monitor",
+    description="Watching starts now: without a first ping within interval + grace, the alert fires.",
+)
+async def create_heartbeat(
+    body: HeartbeatIn, principal: Admin, session: SessionDep, alerting: AlertingDep
+) -> HeartbeatOut:
+    await _check(session, principal.tenant_id, body)
+    values = {COLUMNS.get(name, name): value for name, value in body.model_dump(mode="json").items()}
+    row = Heartbeat(id=str(uuid.uuid4()), tenant_id=principal.tenant_id, **values)
+    session.add(row)
+    with conflict_on_duplicate(f"name: a heartbeat named {body.name!r} already exists"):
+        await session.flush()
+    await session.refresh(row)
+    await alerting.heartbeat_signal(_start(row), "configure", _timing(row))  # 503 rolls the row back
+    return _out(row)
+
+
+@router.get("/{name}", response_model=HeartbeatOut, responses=NOT_FOUND, summary="Read a heartbeat monitor")
+async def get_heartbeat(name: str, principal: Viewer, session: SessionDep) -> HeartbeatOut:
+    return _out(await _get(session, principal.tenant_id, name))
+
+
+@router.put(
+    "/{name}",
+    response_model=HeartbeatOut,
+    responses={**NOT_FOUND, 409: {}, 422: {}, **UNAVAILABLE},
+    summary="Replace a heartbeat monitor",
+)
+async def update_heartbeat(
+    name: str, body: HeartbeatIn, principal: Admin, session: SessionDep, alerting: AlertingDep
+) -> HeartbeatOut:
+    row = await _get(session, principal.tenant_id, name)
+    await _check(session, principal.tenant_id, body)
+    for field, value in body.model_dump(mode="json").items():
+        setattr(row, COLUMNS.get(field, field), value)
+    with conflict_on_duplicate(f"name: a heartbeat named {body.name!r} already exists"):
+        await session.flush()
+    await session.refresh(row)
+    await alerting.heartbeat_signal(_start(row), "configure", _timing(row))
+    return _out(row)
+
+
+@router.delete(
+    "/{name}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**NOT_FOUND, **UNAVAILABLE},
+    summary="Delete a heartbeat monitor (its open alert is resolved)",
+)
+async def delete_heartbeat(name: str, principal: Admin, session: SessionDep, alerting: AlertingDep) -> Response:
+    row = await _get(session, principal.tenant_id, name)
+    await alerting.stop_heartbeat(row.tenant_id, row.id)
+    await session.delete(row)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+async def _ping(name: str, principal: Responder, session: SessionDep, alerting: AlertingDep) -> PingOut:
+    row = await _get(session, principal.tenant_id, name)
+    now = datetime.now(UTC)
+    row.last_ping_at = now
+    row.ping_count += 1
+    await session.flush()
+    await alerting.heartbeat_signal(_start(row), "ping", HeartbeatPing(at=now))
+    return PingOut(
+        name=row.name, received_at=now, next_deadline=now + timedelta(seconds=row.interval_seconds + row.grace_seconds)
+    )
+
+
+PING_DOC = "Needs a responder key: `curl -fsS -X POST -H 'Authorization: Bearer hk_...' <url>`. A late ping resolves the alert."
+router.add_api_route(
+    "/{name}/ping",
+    _ping,
+    methods=["POST"],
+    response_model=PingOut,
+    responses={**NOT_FOUND, **UNAVAILABLE},
+    summary="Ping a monitor",
+    description=PING_DOC,
+)
+router.add_api_route(
+    "/{name}/ping",
+    _ping,
+    methods=["GET"],
+    response_model=PingOut,
+    responses={**NOT_FOUND, **UNAVAILABLE},
+    summary="Ping a monitor (GET, for cron jobs with plain curl)",
+    description=PING_DOC,
+    operation_id="ping_heartbeat_get",
+)

@@ -1,0 +1,94 @@
+"""HeartbeatWorkflow on the time-skipping server: a late ping raises an alert, the next ping resolves it."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import WorkflowExecutionStatus
+from temporalio.testing import WorkflowEnvironment
+
+from activities.heartbeats import heartbeat_key
+from alerting.client import AlertingClient, heartbeat_workflow_id
+from models.keys import workflow_id
+from models.rule_tables import Heartbeat
+from models.tables import Alert
+from tests.support.alerts import eventually
+from tests.support.opened import OPENED, alert_row
+from workflows.rule_payloads import HeartbeatPing, HeartbeatStart, HeartbeatTiming
+
+
+async def test_missed_ping_alerts_next_ping_resolves_and_stop_ends_watching(
+    alerting: AlertingClient, time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], tenant: str
+) -> None:
+    monitor = str(uuid.uuid4())
+    async with sessions.begin() as session:
+        session.add(
+            Heartbeat(
+                id=monitor,
+                tenant_id=tenant,
+                name="nightly-backup",
+                interval_seconds=300,
+                grace_seconds=60,
+                severity="critical",
+                labels={"job": "backup"},
+            )
+        )
+    start = HeartbeatStart(
+        tenant_id=tenant, heartbeat_id=monitor, interval=timedelta(seconds=300), grace=timedelta(seconds=60)
+    )
+    wf_id = heartbeat_workflow_id(tenant, monitor)
+    key = heartbeat_key(monitor)
+    OPENED.update({wf_id, workflow_id(tenant, key)})
+    await alerting.heartbeat_signal(start, "configure", HeartbeatTiming(interval=start.interval, grace=start.grace))
+
+    async def incidents() -> list[Alert]:
+        row = await alert_row(sessions, tenant, key)
+        return [row] if row else []
+
+    await time_env.sleep(timedelta(minutes=5, seconds=50))  # inside interval + grace: nothing yet
+    assert await incidents() == []
+    await time_env.sleep(timedelta(seconds=20))
+    [first] = await eventually(incidents, lambda rows: len(rows) == 1 and rows[0].status == "triggered")
+    assert first.title == "Heartbeat 'nightly-backup' missed"
+    assert first.severity == "critical" and first.labels == {"job": "backup", "heartbeat": "nightly-backup"}
+    assert "Last ping: never" in first.description
+
+    await alerting.heartbeat_signal(start, "ping", HeartbeatPing(at=await time_env.get_current_time()))
+    await eventually(incidents, lambda rows: rows[0].id == first.id and rows[0].status == "resolved")
+
+    # Pinging on time keeps it quiet...
+    for _ in range(3):
+        await time_env.sleep(timedelta(minutes=5))
+        await alerting.heartbeat_signal(start, "ping", HeartbeatPing(at=await time_env.get_current_time()))
+    assert (await incidents())[0].id == first.id
+    # ...and a longer silence opens the next incident.
+    await time_env.sleep(timedelta(minutes=7))
+    [second] = await eventually(incidents, lambda rows: rows[0].id != first.id and rows[0].status == "triggered")
+
+    handle = time_env.client.get_workflow_handle(wf_id)
+    await alerting.stop_heartbeat(tenant, monitor)
+    await handle.result()
+    assert (await handle.describe()).status == WorkflowExecutionStatus.COMPLETED
+    await eventually(incidents, lambda rows: rows[0].id == second.id and rows[0].status == "resolved")
+
+
+async def test_a_longer_interval_takes_effect_at_once(
+    alerting: AlertingClient, time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], tenant: str
+) -> None:
+    monitor = str(uuid.uuid4())
+    async with sessions.begin() as session:
+        session.add(
+            Heartbeat(
+                id=monitor, tenant_id=tenant, name="hourly", interval_seconds=60, grace_seconds=0, severity="high"
+            )
+        )
+    start = HeartbeatStart(tenant_id=tenant, heartbeat_id=monitor, interval=timedelta(seconds=60), grace=timedelta(0))
+    OPENED.update({heartbeat_workflow_id(tenant, monitor), workflow_id(tenant, heartbeat_key(monitor))})
+    await alerting.heartbeat_signal(start, "configure", HeartbeatTiming(interval=start.interval, grace=start.grace))
+    await alerting.heartbeat_signal(
+        start, "configure", HeartbeatTiming(interval=timedelta(hours=1), grace=timedelta(0))
+    )
+    await time_env.sleep(timedelta(minutes=30))
+    assert await alert_row(sessions, tenant, heartbeat_key(monitor)) is None
