@@ -11,9 +11,7 @@ from api.schemas.metrics import MetricLabels
 from workflows.payloads import Category, Severity
 
 STRICT = ConfigDict(extra="forbid")
-MonitorName = Annotated[
-    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$", description="Used in the ping URL")
-]
+MonitorName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")]
 
 
 class HeartbeatIn(BaseModel):
