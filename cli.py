@@ -64,6 +64,8 @@ def _init(args: argparse.Namespace) -> int:
         )
     if seeded.templates:
         print("seeded the six default notification templates")
+    if seeded.rules:
+        print("seeded the six default alert rules over pushed metrics (docs/guide.md lists their metric names)")
     return 0
 
 

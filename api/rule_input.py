@@ -18,6 +18,15 @@ from models.selectors import SelectorError, parse_selector
 from models.tables import EscalationPolicy
 
 
+class AnyLabels(dict[str, str]):
+    """Sample labels for checking a template at save time: which labels a series has is known only
+    when it is evaluated, so every label name reads as a placeholder (at run time a missing one
+    makes the alert fall back to the default summary, never lose the alert)."""
+
+    def __missing__(self, key: str) -> str:
+        return f"<{key}>"
+
+
 def _template_errors(body: RuleIn) -> list[tuple[str, str]]:
     sample = Rule(name=body.name, severity=body.severity.value, category=body.category.value, query=body.query)
     sample.comparator, sample.threshold, sample.aggregation, sample.window_seconds = (
@@ -26,7 +35,7 @@ def _template_errors(body: RuleIn) -> list[tuple[str, str]]:
         body.aggregation,
         body.window_seconds,
     )
-    values = template_values(sample, {"host": "db1"}, 42.0)
+    values = template_values(sample, AnyLabels({name: f"<{name}>" for name in body.group_by or []}), 42.0)
     errors = []
     for part, source in (("summary", body.summary or DEFAULT_SUMMARY), ("details", body.details)):
         if not source:

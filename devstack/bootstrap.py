@@ -9,6 +9,7 @@ from pathlib import Path
 
 from models.api_keys import Role, ensure_tenant, new_key, store_key
 from models.db import create_engine, create_sessionmaker
+from models.default_rules import seed_rules
 from models.defaults import seed_defaults
 from models.secrets import new_secret_key
 from models.templates import seed_templates
@@ -34,6 +35,7 @@ def admin_key_for(data_dir: Path | None) -> tuple[str, str]:
 class Seeded:
     policies: bool  # the default team, escalation policies and routing
     templates: bool  # the six default notification templates
+    rules: bool  # the six default alert rules
 
 
 async def bootstrap(database_url: str, tenant_id: str, admin_key: str | None) -> Seeded:
@@ -42,8 +44,12 @@ async def bootstrap(database_url: str, tenant_id: str, admin_key: str | None) ->
     try:
         async with create_sessionmaker(engine).begin() as session:
             await ensure_tenant(session=session, tenant_id=tenant_id)
+            policies = await seed_defaults(session, tenant_id)
+            await session.flush()  # the rules name the policies
             seeded = Seeded(
-                policies=await seed_defaults(session, tenant_id), templates=await seed_templates(session, tenant_id)
+                policies=policies,
+                templates=await seed_templates(session, tenant_id),
+                rules=await seed_rules(session, tenant_id),
             )
             if admin_key:
                 await store_key(

@@ -5,11 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import ScheduleOverlapPolicy
 from temporalio.testing import WorkflowEnvironment
 
 from alerting.client import heartbeat_workflow_id
 from alerting.rule_schedule import ensure_rule_schedule, schedule_id
+from api.schemas.rules import RuleIn
+from models.default_rules import DEFAULT_RULES, seed_rules
+from models.defaults import seed_defaults
 from tests.integration.conftest import Stack
 from tests.support.alerts import eventually
 
@@ -238,3 +242,35 @@ async def test_heartbeat_monitors_through_the_api(stack: Stack, dev_env: Workflo
     assert (await stack.http.post("/api/v1/heartbeats/unknown/ping", headers=stack.responder)).status_code == 404
     assert (await stack.http.delete("/api/v1/heartbeats/nightly-backup", headers=stack.admin)).status_code == 204
     await handle.result()  # the stop signal ends the monitor's workflow
+
+
+async def test_default_rules_are_valid_seeded_once_and_work_on_their_documented_metrics(
+    stack: Stack, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessions.begin() as session:
+        assert await seed_defaults(session, stack.tenant)
+        await session.flush()
+        assert await seed_rules(session, stack.tenant)
+    async with sessions.begin() as session:
+        assert not await seed_rules(session, stack.tenant)  # idempotent: a tenant with rules keeps its own
+    rules = (await stack.http.get("/api/v1/alerts/rules/", headers=stack.viewer)).json()
+    assert sorted(r["name"] for r in rules) == sorted(spec["name"] for spec in DEFAULT_RULES)
+    policies = {
+        p["name"]: p["id"] for p in (await stack.http.get("/api/v1/escalation-policies", headers=stack.viewer)).json()
+    }
+    for rule in rules:
+        body = {name: rule[name] for name in RuleIn.model_fields}
+        again = await stack.http.put(f"/api/v1/alerts/rules/{rule['id']}", json=body, headers=stack.admin)
+        assert again.status_code == 200, again.text  # every default passes the API's own checks
+        expected = "Critical Alert Escalation" if rule["severity"] == "critical" else "Standard Escalation"
+        assert rule["escalation_policy_id"] == policies[expected]
+
+    sample = {"name": "disk_free_percent", "labels": {"host": "db1", "mountpoint": "/var"}, "value": 4.5}
+    assert (
+        await stack.http.post("/api/v1/metrics", json={"samples": [sample]}, headers=stack.responder)
+    ).status_code == 200
+    [disk] = [r for r in rules if r["name"] == "Disk Space Low"]
+    [instance] = (await stack.http.post(f"/api/v1/alerts/rules/{disk['id']}/test", headers=stack.viewer)).json()[
+        "instances"
+    ]
+    assert (instance["state"], instance["title"]) == ("pending", "Disk /var on db1: 4.5% free")
