@@ -12,10 +12,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The rule tests query a real Prometheus (Debian's package); installed once, as root or with sudo.
+PROMETHEUS := /usr/bin/prometheus
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+$(PROMETHEUS):
+	@command -v apt-get >/dev/null || { echo "the tests need Prometheus: install the 'prometheus' package"; exit 1; }
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends prometheus \
+	  || { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends prometheus; }
+
 dev: $(STAMP)
 	$(BIN)/herald dev
 
-test: $(STAMP)
+test: $(STAMP) $(PROMETHEUS)
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
 	$(BIN)/pytest
