@@ -1,4 +1,4 @@
-"""Committed AlertWorkflow histories must replay on the current code (determinism check).
+"""Committed workflow histories (alerts, rule evaluation passes, heartbeat monitors) must replay on the current code (determinism check).
 
 Refresh them after an intentional, `workflow.patched`-guarded change with:
     HERALD_RECORD_HISTORIES=1 .venv/bin/pytest tests/workflow/test_alert_lifecycle.py
@@ -15,6 +15,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from workflows.alert import AlertWorkflow
+from workflows.heartbeat import HeartbeatWorkflow
+from workflows.rule_evaluation import RuleEvaluationWorkflow
 
 HISTORIES = sorted((Path(__file__).resolve().parents[1] / "histories").glob("*.json"))
 
@@ -28,6 +30,8 @@ async def test_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(path.stem, path.read_text())  # noqa: ASYNC240 (small local file)
     # The default runner re-imports workflows.* in an isolated sandbox per run, so replay also
     # checks, at run time, the determinism that a "shared" production worker no longer checks.
-    replayer = Replayer(workflows=[AlertWorkflow], data_converter=pydantic_data_converter)
+    replayer = Replayer(
+        workflows=[AlertWorkflow, RuleEvaluationWorkflow, HeartbeatWorkflow], data_converter=pydantic_data_converter
+    )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None

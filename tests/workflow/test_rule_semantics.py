@@ -3,6 +3,7 @@ PostgreSQL and alert workflows, driven pass by pass as the schedule would drive 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -20,6 +21,7 @@ from tests.support.alerts import eventually
 from tests.support.opened import OPENED, alert_row
 from tests.support.rules import add_rule, push, rule_row, states
 from worker import build_worker
+from workflows.rule_evaluation import RuleEvaluationWorkflow
 from workflows.rule_payloads import EvaluationRequest, EvaluationSummary
 
 MINUTE = timedelta(minutes=1)
@@ -171,10 +173,23 @@ async def test_a_failing_query_sets_error_keeps_state_and_can_alert(
 
 
 async def test_only_due_rules_are_evaluated(
-    alerting: AlertingClient, time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], tenant: str
+    alerting: AlertingClient,
+    time_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    tenant: str,
 ) -> None:
     rule = await add_rule(sessions, tenant, interval_seconds=120)
-    assert (await evaluate(alerting, rule, force=False)).evaluated == 1
+    # Started by id (not through the client), so the fixture can record its history for the replay test.
+    wf_id = f"rule-evaluation/test/{uuid.uuid4()}"
+    OPENED.add(wf_id)
+    first = await time_env.client.execute_workflow(
+        RuleEvaluationWorkflow.run,
+        EvaluationRequest(rule_ids=[rule], prune_metrics=True),
+        id=wf_id,
+        task_queue=settings.temporal_task_queue,
+    )
+    assert first.evaluated == 1
     assert (await evaluate(alerting, rule, force=False)).evaluated == 0  # next due in 120 s
     await time_env.sleep(timedelta(seconds=121))
     assert (await evaluate(alerting, rule, force=False)).evaluated == 1
