@@ -20,6 +20,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    select,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
@@ -154,3 +155,18 @@ class Heartbeat(Base):
     ping_count: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+async def sources_using(
+    session: Any, tenant_id: str, *, channel_id: str | None = None, policy_id: str | None = None
+) -> list[str]:
+    """Rules and heartbeats that name this channel or policy, for a delete's 409 (`rule 'x'`, `heartbeat 'y'`)."""
+    found: list[str] = []
+    for kind, model in (("rule", Rule), ("heartbeat", Heartbeat)):
+        rows = await session.execute(
+            select(model.name, model.channel_ids, model.escalation_policy_id).where(model.tenant_id == tenant_id)
+        )
+        for name, channels, policy in rows:
+            if (channel_id and channel_id in (channels or [])) or (policy_id and policy == policy_id):
+                found.append(f"{kind} '{name}'")
+    return found

@@ -17,6 +17,7 @@ from api.errors import InUse
 from api.schemas.channels import ChannelCreate, ChannelOut, ChannelTestResult, ChannelUpdate
 from models import channels as queries
 from models.policies import policies_using
+from models.rule_tables import sources_using
 from models.secrets import SecretBox
 from models.tables import Channel
 from models.templates import template_for
@@ -129,6 +130,7 @@ async def update_channel(
 async def delete_channel(channel_id: str, principal: Admin, session: SessionDep) -> Response:
     row = await _get(session, principal.tenant_id, channel_id)
     used_by = [f"policy '{name}'" for name in await policies_using(session, principal.tenant_id, "channel", row.id)]
+    used_by += await sources_using(session, principal.tenant_id, channel_id=row.id)
     if used_by:
         raise InUse(f"channel '{row.name}'", used_by)
     await session.delete(row)

@@ -14,6 +14,7 @@ from api.errors import InUse, check, conflict_on_duplicate, get_or_404
 from api.schemas.policies import EDIT_NOTE, PolicyIn, PolicyOut, RouteIn, RoutingIn, RoutingOut
 from models.crud import list_rows, name_taken, rows_by_id
 from models.policies import list_routes
+from models.rule_tables import sources_using
 from models.tables import Channel, EscalationPolicy, PolicyRoute, Schedule, Team, Tenant, User
 
 router = APIRouter(prefix="/api/v1/escalation-policies", tags=["escalation policies"])
@@ -181,6 +182,7 @@ async def delete_policy(policy_id: str, principal: Admin, session: SessionDep) -
     used_by = [f"route {r.position}" for r in await list_routes(session, principal.tenant_id) if r.policy_id == row.id]
     if tenant.default_policy_id == row.id:
         used_by.append("the tenant default")
+    used_by += await sources_using(session, principal.tenant_id, policy_id=row.id)
     if used_by:
         raise InUse(f"policy '{row.name}'", used_by)
     await session.delete(row)

@@ -15,7 +15,7 @@ from api.schemas.rules import RuleIn
 from models.default_rules import DEFAULT_RULES, seed_rules
 from models.defaults import seed_defaults
 from tests.integration.conftest import Stack
-from tests.support.alerts import eventually
+from tests.support.alerts import add_webhook, eventually
 
 RULE: dict[str, Any] = {
     "name": "High CPU",
@@ -274,3 +274,22 @@ async def test_default_rules_are_valid_seeded_once_and_work_on_their_documented_
         "instances"
     ]
     assert (instance["state"], instance["title"]) == ("pending", "Disk /var on db1: 4.5% free")
+
+
+async def test_a_channel_or_policy_named_by_a_rule_or_heartbeat_cannot_be_deleted(
+    stack: Stack, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    channel = await add_webhook(sessions, stack.tenant, "http://127.0.0.1:9/hook", is_default=False)
+    async with sessions.begin() as session:
+        await seed_defaults(session, stack.tenant)
+    policies = {
+        p["name"]: p["id"] for p in (await stack.http.get("/api/v1/escalation-policies", headers=stack.viewer)).json()
+    }
+    policy = policies["Critical Alert Escalation"]
+    await create_rule(stack, channels=[channel])
+    monitor = {"name": "cron", "interval_seconds": 3600, "escalation_policy_id": policy}
+    assert (await stack.http.post("/api/v1/heartbeats", json=monitor, headers=stack.admin)).status_code == 201
+    channel_delete = await stack.http.delete(f"/api/v1/channels/{channel}", headers=stack.admin)
+    assert channel_delete.status_code == 409 and "rule 'High CPU'" in channel_delete.text
+    policy_delete = await stack.http.delete(f"/api/v1/escalation-policies/{policy}", headers=stack.admin)
+    assert policy_delete.status_code == 409 and "heartbeat 'cron'" in policy_delete.text
