@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psutil
@@ -18,6 +19,7 @@ import pytest
 
 from devstack.ports import free_port
 from models.api_keys import new_key
+from tests.support.alerts import eventually
 
 HERALD = str(Path(sys.executable).parent / "herald")
 
@@ -89,6 +91,13 @@ async def test_herald_dev_runs_stops_and_resumes(dev_stack: DevStack) -> None:
         assert health.status_code == 200, health.text
         ui = await http.get(f"http://127.0.0.1:{dev_stack.ui_port}/")
         assert ui.status_code == 200
+
+        # The six default rules, evaluated by the schedule that the worker created at start.
+        async def rules() -> list[dict[str, Any]]:
+            return list((await http.get("/api/v1/alerts/rules/")).json())
+
+        evaluated = await eventually(rules, lambda found: all(r["last_evaluated_at"] for r in found), within=60)
+        assert len(evaluated) == 6 and {r["health"] for r in evaluated} == {"ok"}
     assert dev_stack.stop() == 0
 
     # Run it again on the same data dir: the alert and its workflow are still there.
