@@ -43,7 +43,8 @@ def series_key(name: str, labels: dict[str, str]) -> str:
 
 
 class SeriesCache:
-    """(tenant, name, labels key) → series id, bounded; series rows are never deleted, so an id stays valid."""
+    """(tenant, name, labels key) → series id, bounded. Series rows are never deleted, so a committed id stays
+    valid; the caller clears the cache when a transaction that may have created series rolls back."""
 
     def __init__(self, capacity: int = 200_000) -> None:
         self._ids: OrderedDict[tuple[str, str, str], int] = OrderedDict()
@@ -54,6 +55,9 @@ class SeriesCache:
         if found is not None:
             self._ids.move_to_end(identity)
         return found
+
+    def clear(self) -> None:
+        self._ids.clear()
 
     def put(self, identity: tuple[str, str, str], series_id: int) -> None:
         self._ids[identity] = series_id

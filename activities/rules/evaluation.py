@@ -197,6 +197,7 @@ class RuleActivities:
     async def emit(self) -> EmitResult:
         """Send every outbox entry to its alert workflow; clear the ones Temporal accepted."""
         result = EmitResult()
+        sent: set[int] = set()  # each entry at most once per call, whatever happens to its clearing
         while True:
             async with self._sessions() as session:
                 rows = list(
@@ -209,8 +210,10 @@ class RuleActivities:
                         )
                     ).all()
                 )
+            rows = [row for row in rows if row[0] not in sent]
             if not rows:
                 return result
+            sent.update(row[0] for row in rows)
             items = [
                 IngestItem(tenant, entry["key"], FireEvent.model_validate(entry["event"])) for _, tenant, entry in rows
             ]

@@ -64,8 +64,12 @@ async def push_metrics(request: Request, principal: Responder, resources: Resour
     options = {"now": datetime.now(UTC), "limit": settings.metrics_max_batch, "retention": settings.metrics_retention}
     content_type = request.headers.get("content-type", "application/json").split(";")[0].strip().lower()
     parsed = parse_text(raw, **options) if content_type in TEXT_TYPES else parse_json(raw, **options)  # type: ignore[arg-type]
-    async with resources.sessions.begin() as session:
-        await store_samples(session, principal.tenant_id, parsed.samples, resources.series)
+    try:
+        async with resources.sessions.begin() as session:
+            await store_samples(session, principal.tenant_id, parsed.samples, resources.series)
+    except Exception:
+        resources.series.clear()  # series ids created in a rolled-back transaction do not exist
+        raise
     return IngestResult(accepted=len(parsed.samples), skipped=len(parsed.skipped), skipped_reasons=parsed.skipped[:20])
 
 
