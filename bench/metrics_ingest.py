@@ -4,6 +4,9 @@ Pushes `--samples` samples over `--series` series in batches of `--batch`, `--cl
 in flight, once as JSON (`{"samples": [...]}`) and once as Prometheus text format
 (`Content-Type: text/plain`). Every body is built before the clock starts, so the figures are
 the stack's, not this script's JSON encoder's. A 200 means the batch is committed in PostgreSQL.
+Before each timed run the series are created by a warm-up push (one sample each, one request at
+a time): concurrent first pushes of overlapping new series can deadlock in PostgreSQL (a 500);
+`--no-warm` shows that.
 
 Prints, per format:
   samples/s accepted end-to-end (all requests answered 200, divided by wall time);
@@ -13,6 +16,7 @@ Prints, per format:
 And the peak RSS of the API process (and of the worker and the Temporal server).
 
 Usage: .venv/bin/python bench/metrics_ingest.py [--samples 400000] [--batch 5000] [--clients 4] [--series 2000]
+       [--formats json,text] [--no-warm]
 Target (docs): 20,000 samples/s. Traffic goes only to 127.0.0.1; every loop is bounded.
 """
 
@@ -75,6 +79,12 @@ class CpuMeter:
         return cpu_seconds([self.api]), cpu_seconds(postgres_processes(self.data_dir))
 
 
+def log_tail(data_dir: Path, name: str, lines: int = 40) -> str:
+    """The end of one of the stack's logs (the temp dir goes away with the stack)."""
+    path = data_dir / "logs" / f"{name}.log"
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else f"(no {path})"
+
+
 def series_of(index: int, series: int, fmt: str, run: str) -> tuple[str, dict[str, str]]:
     per_name = max(1, series // NAMES)
     return f"bench_ingest_{index // per_name}", {"host": f"h{index}", "fmt": fmt, "run": run}
@@ -125,11 +135,11 @@ async def push(
             response = await http.post("/api/v1/metrics", content=body, headers={"Content-Type": content_type})
             latencies.append(time.perf_counter() - sent)
             if response.status_code != 200:
-                raise SystemExit(f"POST /api/v1/metrics: {response.status_code} {response.text[:500]}")
+                raise RuntimeError(f"POST /api/v1/metrics: {response.status_code} {response.text[:500]}")
             result = response.json()
             accepted += result["accepted"]
             if result["skipped"]:
-                raise SystemExit(f"samples skipped: {result['skipped_reasons'][:3]}")
+                raise RuntimeError(f"samples skipped: {result['skipped_reasons'][:3]}")
 
     started = time.perf_counter()
     await asyncio.gather(*(client() for _ in range(clients)))
@@ -157,8 +167,13 @@ async def run_format(
     span = -(-args.samples // args.series)
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=span + 60)
     build = text_bodies if fmt == "text" else json_bodies
-    bodies = build(args.samples, args.batch, args.series, run, start)
     content_type = "text/plain; version=0.0.4" if fmt == "text" else "application/json"
+    warm = None
+    if not args.no_warm:
+        # One sample per series, one request at a time, 30 s before the run's first: creates the series.
+        warm_bodies = build(args.series, args.batch, args.series, run, start - timedelta(seconds=30))
+        warm, _, _ = await push(http, warm_bodies, content_type, 1)
+    bodies = build(args.samples, args.batch, args.series, run, start)
     api_before, pg_before = meter.read()
     wall, latencies, accepted = await push(http, bodies, content_type, args.clients)
     api_after, pg_after = meter.read()
@@ -174,11 +189,14 @@ async def run_format(
         "pg_cpu": pg_after - pg_before,
         "stored": stored,
         "expected": span,
+        "warm": warm,
     }
 
 
 def report(r: dict[str, Any]) -> None:
     lat = r["latencies"]
+    if r["warm"] is not None:
+        print(f"{r['fmt']:>4}: warm-up: created the series (1 sample each, 1 request at a time) in {r['warm']:.1f} s")
     print(
         f"{r['fmt']:>4}: {r['accepted']} samples in {r['requests']} requests ({r['mib']:.1f} MiB) in {r['wall']:.1f} s"
         f" = {r['accepted'] / r['wall']:8.0f} samples/s  (target 20,000)"
@@ -202,6 +220,11 @@ async def main() -> None:
     parser.add_argument("--clients", type=int, default=4, help="requests in flight")
     parser.add_argument("--series", type=int, default=2_000)
     parser.add_argument("--formats", default="json,text", help="comma-separated: json, text")
+    parser.add_argument(
+        "--no-warm",
+        action="store_true",
+        help="skip creating the series before the timed run (then concurrent first pushes create them)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="herald-bench-") as tmp:
@@ -224,7 +247,11 @@ async def main() -> None:
             async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=300, limits=limits) as http:
                 run = uuid.uuid4().hex[:6]
                 for fmt in args.formats.split(","):
-                    report(await run_format(http, meter, fmt.strip(), args, run))
+                    try:
+                        report(await run_format(http, meter, fmt.strip(), args, run))
+                    except RuntimeError as err:
+                        await asyncio.sleep(1)  # the API logs the traceback after it answered
+                        print(f"{fmt}: FAILED: {err}\n--- end of the API log ---\n{log_tail(data_dir, 'api')}")
             sampler.cancel()
             peaks = ", ".join(f"{name} {value / 2**20:.0f} MiB" for name, value in sorted(rss.peak.items()))
             print(f"peak RSS: {peaks}")

@@ -69,9 +69,12 @@ async def _series_ids(
     session: AsyncSession, tenant_id: str, samples: Sequence[Sample], cache: SeriesCache
 ) -> list[int]:
     identities = [(tenant_id, s.name, series_key(s.name, s.labels)) for s in samples]
-    missing = {
+    unknown = {
         identity: sample for identity, sample in zip(identities, samples, strict=True) if cache.get(identity) is None
     }
+    # Inserted in key order: two concurrent pushes that share new series then take the unique
+    # index's locks in the same order and cannot deadlock.
+    missing = dict(sorted(unknown.items()))
     if missing:
         await session.execute(
             text(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -139,3 +140,25 @@ async def test_nan_in_json_batch_size_and_text_errors(api: Stack) -> None:
     assert viewer.status_code == 403
     bad_query = await api.http.get("/api/v1/metrics/query", params={"query": 'cpu{host=~"("}'}, headers=api.viewer)
     assert bad_query.status_code == 422 and "regular expression" in bad_query.text
+
+
+async def test_concurrent_pushes_creating_the_same_series_in_any_order_all_succeed(
+    dev_settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with api_stack(dev_settings, sessions) as api:
+        await _race(api)
+
+
+async def _race(api: Stack) -> None:
+    hosts = [f"h{i:04d}" for i in range(2000)]
+
+    async def push(order: list[str]) -> int:
+        samples = [{"name": "race_metric", "labels": {"host": host}, "value": 1.0} for host in order]
+        return (await api.http.post("/api/v1/metrics", json={"samples": samples}, headers=api.responder)).status_code
+
+    orders = [hosts, hosts[::-1], hosts[1000:] + hosts[:1000], hosts[::2] + hosts[1::2]]
+    assert await asyncio.gather(*(push(order) for order in orders)) == [200, 200, 200, 200]
+    read = await api.http.get(
+        "/api/v1/metrics/query", params={"query": "race_metric", "max_series": 5000}, headers=api.viewer
+    )
+    assert sorted(len(s["points"]) for s in read.json()["series"]) == [4] * 2000
