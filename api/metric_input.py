@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from fastapi.exceptions import RequestValidationError
-from prometheus_client.parser import text_string_to_metric_families
 from pydantic import ValidationError
 
 from api.errors import FieldErrors, check
+from api.exposition import ExpositionError, parse_exposition
 from api.schemas.metrics import MetricBatch
 from models.metric_store import Sample
-from models.selectors import METRIC_NAME, label_name_problem, value_problem
+from models.selectors import label_name_problem, value_problem
 
 FUTURE_SLACK = timedelta(minutes=5)
 
@@ -62,32 +62,29 @@ def parse_json(raw: bytes, *, now: datetime, limit: int, retention: timedelta) -
 
 def parse_text(raw: bytes, *, now: datetime, limit: int, retention: timedelta) -> Parsed:
     try:
-        text = raw.decode()
-        families = list(text_string_to_metric_families(text))
-    except (UnicodeDecodeError, ValueError, IndexError) as err:
+        samples = parse_exposition(raw.decode())
+    except UnicodeDecodeError as err:
+        raise FieldErrors([("body", f"not UTF-8 text: {err}")]) from err
+    except ExpositionError as err:
         raise FieldErrors([("body", f"not Prometheus text exposition format: {err}")]) from err
     parsed = Parsed()
     errors: list[tuple[str, str]] = []
-    for family in families:
-        for sample in family.samples:
-            where = f"body.{sample.name}"
-            if not METRIC_NAME.match(sample.name):
-                errors.append((where, f"metric name {sample.name!r} must match {METRIC_NAME.pattern}"))
-                continue
-            problems = [p for p in map(label_name_problem, sample.labels) if p]
-            if problems:
-                errors.append((where, problems[0]))
-                continue
-            value_issue = value_problem(float(sample.value))
-            if value_issue:
-                parsed.skipped.append(f"{sample.name}{sample.labels or ''}: {value_issue}")
-                continue
-            ts = datetime.fromtimestamp(float(sample.timestamp), UTC) if sample.timestamp is not None else now
-            time_issue = _check_time(where, ts, now, retention)
-            if time_issue:
-                errors.append((where, time_issue.split(": ", 1)[1]))
-                continue
-            parsed.samples.append(Sample(sample.name, dict(sample.labels), float(sample.value), ts))
+    for sample in samples:
+        where = f"body.line {sample.line}"
+        problems = [p for p in map(label_name_problem, sample.labels) if p]
+        if problems:
+            errors.append((where, f"{sample.name}: {problems[0]}"))
+            continue
+        value_issue = value_problem(sample.value)
+        if value_issue:
+            parsed.skipped.append(f"line {sample.line} {sample.name}{sample.labels or ''}: {value_issue}")
+            continue
+        ts = datetime.fromtimestamp(sample.timestamp_ms / 1000, UTC) if sample.timestamp_ms is not None else now
+        time_issue = _check_time(where, ts, now, retention)
+        if time_issue:
+            errors.append((where, time_issue.split(": ", 1)[1]))
+            continue
+        parsed.samples.append(Sample(sample.name, sample.labels, sample.value, ts))
     check(errors[:50])
     _check_size(len(parsed.samples), limit)
     return parsed
