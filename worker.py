@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -111,6 +112,7 @@ async def run_worker(settings: Settings) -> None:
         done = await ensure_rule_schedule(client, settings)
         log.info("rule-evaluation schedule %s (every %s s)", done, settings.rule_tick_seconds)
         async with build_worker(client, create_sessionmaker(engine), settings) as worker:
+            gc.freeze()  # long-lived start-up objects out of the cyclic GC's way (as in the API)
             log.info("worker polling task queue %r on %s", settings.temporal_task_queue, settings.temporal_address)
             async with worker:
                 await stop.wait()

@@ -32,12 +32,20 @@ def _check_size(count: int, limit: int) -> None:
         raise FieldErrors([("samples", f"at most {limit} samples per request (got {count}); split the batch")])
 
 
-def _check_time(field: str, ts: datetime, now: datetime, retention: timedelta) -> str | None:
-    if ts > now + FUTURE_SLACK:
-        return f"{field}: {ts.isoformat()} is in the future"
-    if ts < now - retention:
-        return f"{field}: {ts.isoformat()} is older than the retention period ({retention})"
-    return None
+class Accepted:
+    """The times a sample may carry: not in the future (5 min slack), not older than the retention."""
+
+    def __init__(self, now: datetime, retention: timedelta) -> None:
+        self.latest = now + FUTURE_SLACK
+        self.earliest = now - retention
+        self.retention = retention
+
+    def problem(self, ts: datetime) -> str | None:
+        if ts > self.latest:
+            return f"{ts.isoformat()} is in the future"
+        if ts < self.earliest:
+            return f"{ts.isoformat()} is older than the retention period ({self.retention})"
+        return None
 
 
 def parse_json(raw: bytes, *, now: datetime, limit: int, retention: timedelta) -> Parsed:
@@ -48,13 +56,14 @@ def parse_json(raw: bytes, *, now: datetime, limit: int, retention: timedelta) -
     _check_size(len(batch.samples), limit)
     parsed = Parsed()
     errors: list[tuple[str, str]] = []
+    accepted = Accepted(now, retention)
     for index, sample in enumerate(batch.samples):
         ts = sample.timestamp or now
         if ts.tzinfo is None:
             ts = ts.replace(tzinfo=UTC)
-        problem = _check_time("timestamp", ts, now, retention)
+        problem = accepted.problem(ts)
         if problem:
-            errors.append((f"samples.{index}.timestamp", problem.split(": ", 1)[1]))
+            errors.append((f"samples.{index}.timestamp", problem))
         parsed.samples.append(Sample(sample.name, sample.labels, sample.value, ts))
     check(errors[:50])
     return parsed
@@ -69,6 +78,7 @@ def parse_text(raw: bytes, *, now: datetime, limit: int, retention: timedelta) -
         raise FieldErrors([("body", f"not Prometheus text exposition format: {err}")]) from err
     parsed = Parsed()
     errors: list[tuple[str, str]] = []
+    accepted = Accepted(now, retention)
     for sample in samples:
         where = f"body.line {sample.line}"
         problems = [p for p in map(label_name_problem, sample.labels) if p]
@@ -80,9 +90,9 @@ def parse_text(raw: bytes, *, now: datetime, limit: int, retention: timedelta) -
             parsed.skipped.append(f"line {sample.line} {sample.name}{sample.labels or ''}: {value_issue}")
             continue
         ts = datetime.fromtimestamp(sample.timestamp_ms / 1000, UTC) if sample.timestamp_ms is not None else now
-        time_issue = _check_time(where, ts, now, retention)
+        time_issue = accepted.problem(ts)
         if time_issue:
-            errors.append((where, time_issue.split(": ", 1)[1]))
+            errors.append((where, time_issue))
             continue
         parsed.samples.append(Sample(sample.name, sample.labels, sample.value, ts))
     check(errors[:50])

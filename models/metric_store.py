@@ -42,15 +42,20 @@ def series_key(name: str, labels: dict[str, str]) -> str:
     return labels_key(name, labels)
 
 
+Identity = tuple[str, str, tuple[tuple[str, str], ...]]  # tenant, name, sorted labels
+
+
 class SeriesCache:
-    """(tenant, name, labels key) → series id, bounded. Series rows are never deleted, so a committed id stays
-    valid; the caller clears the cache when a transaction that may have created series rolls back."""
+    """(tenant, name, sorted labels) → series id, bounded (least recently used out). Keyed by the
+    labels themselves, so a known series costs no hashing. Series rows are never deleted, so a
+    committed id stays valid; the caller clears the cache when a transaction that may have
+    created series rolls back."""
 
     def __init__(self, capacity: int = 200_000) -> None:
-        self._ids: OrderedDict[tuple[str, str, str], int] = OrderedDict()
+        self._ids: OrderedDict[Identity, int] = OrderedDict()
         self._capacity = capacity
 
-    def get(self, identity: tuple[str, str, str]) -> int | None:
+    def get(self, identity: Identity) -> int | None:
         found = self._ids.get(identity)
         if found is not None:
             self._ids.move_to_end(identity)
@@ -59,7 +64,7 @@ class SeriesCache:
     def clear(self) -> None:
         self._ids.clear()
 
-    def put(self, identity: tuple[str, str, str], series_id: int) -> None:
+    def put(self, identity: Identity, series_id: int) -> None:
         self._ids[identity] = series_id
         if len(self._ids) > self._capacity:
             self._ids.popitem(last=False)
@@ -68,14 +73,16 @@ class SeriesCache:
 async def _series_ids(
     session: AsyncSession, tenant_id: str, samples: Sequence[Sample], cache: SeriesCache
 ) -> list[int]:
-    identities = [(tenant_id, s.name, series_key(s.name, s.labels)) for s in samples]
+    identities: list[Identity] = [(tenant_id, s.name, tuple(sorted(s.labels.items()))) for s in samples]
     unknown = {
         identity: sample for identity, sample in zip(identities, samples, strict=True) if cache.get(identity) is None
     }
-    # Inserted in key order: two concurrent pushes that share new series then take the unique
-    # index's locks in the same order and cannot deadlock.
-    missing = dict(sorted(unknown.items()))
-    if missing:
+    if unknown:
+        # Inserted in key order: two concurrent pushes that share new series then take the unique
+        # index's locks in the same order and cannot deadlock.
+        by_key = dict(
+            sorted(((s.name, series_key(s.name, s.labels)), (identity, s)) for identity, s in unknown.items())
+        )
         await session.execute(
             text(
                 "INSERT INTO metric_series (tenant_id, name, labels, labels_key) "
@@ -84,20 +91,21 @@ async def _series_ids(
             ),
             {
                 "tenant": tenant_id,
-                "names": [identity[1] for identity in missing],
-                "labels": [json.dumps(sample.labels) for sample in missing.values()],
-                "keys": [identity[2] for identity in missing],
+                "names": [name for name, _ in by_key],
+                "labels": [json.dumps(sample.labels) for _, sample in by_key.values()],
+                "keys": [key for _, key in by_key],
             },
         )
         rows = await session.execute(
             select(MetricSeries.id, MetricSeries.name, MetricSeries.labels_key).where(
                 MetricSeries.tenant_id == tenant_id,
-                MetricSeries.name.in_({identity[1] for identity in missing}),
-                MetricSeries.labels_key.in_({identity[2] for identity in missing}),
+                MetricSeries.name.in_({name for name, _ in by_key}),
+                MetricSeries.labels_key.in_({key for _, key in by_key}),
             )
         )
         for series_id, name, key in rows:
-            cache.put((tenant_id, name, key), series_id)
+            if (name, key) in by_key:
+                cache.put(by_key[(name, key)][0], series_id)
     ids = [cache.get(identity) for identity in identities]
     assert all(found is not None for found in ids), "every series exists after the insert"
     return [found for found in ids if found is not None]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
@@ -75,6 +76,7 @@ def parse_selector(text: str) -> Selector:
     return Selector(found.group("name"), tuple(matchers))
 
 
+@lru_cache(maxsize=4096)  # ingest checks the same few label names on every sample
 def label_name_problem(name: str) -> str | None:
     """Why Prometheus would reject this label name, or None."""
     if not LABEL_NAME.match(name):
