@@ -7,9 +7,10 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from alerting.client import AlertingClient, IngestItem
+from alerting.options import alert_options
 from models.rule_tables import Heartbeat
 from settings import Settings
-from workflows.payloads import AlertContent, AlertOptions, Category, FireEvent, Severity
+from workflows.payloads import AlertContent, Category, FireEvent, Severity
 from workflows.rule_payloads import HeartbeatAlert
 
 
@@ -54,12 +55,7 @@ class HeartbeatActivities:
                     labels={**row.labels, "heartbeat": row.name},
                     annotations={"detail": describe_silence(row, request)},
                 ),
-                options=AlertOptions(
-                    channel_ids=row.channel_ids,
-                    repeat_interval=self._settings.default_repeat_interval,
-                    notify_attempt_timeout=self._settings.notify_attempt_timeout,
-                    policy_id=row.escalation_policy_id,
-                ),
+                options=alert_options(self._settings, channel_ids=row.channel_ids, policy_id=row.escalation_policy_id),
                 received_at=request.at,
                 actor="heartbeat",
             )

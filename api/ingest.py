@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from alerting.options import alert_options
 from api.errors import check
 from api.schemas.alerts import AlertBody, EventIn
 from models.channels import missing_channel_ids
@@ -14,7 +16,7 @@ from models.crud import rows_by_id
 from models.keys import labels_key
 from models.tables import EscalationPolicy
 from settings import Settings
-from workflows.payloads import AlertContent, AlertOptions, FireEvent
+from workflows.payloads import AlertContent, FireEvent
 
 
 def group_key(tenant_id: str, body: AlertBody | EventIn) -> str:
@@ -37,27 +39,33 @@ def to_event(
             labels=body.labels,
             annotations=body.annotations,
         )
-    repeat = (
-        timedelta(seconds=body.repeat_interval_seconds)
-        if body.repeat_interval_seconds
-        else settings.default_repeat_interval
-    )
+    repeat = timedelta(seconds=body.repeat_interval_seconds) if body.repeat_interval_seconds else None
     return FireEvent(
         action=action,
         content=content,
-        options=AlertOptions(
+        options=alert_options(
+            settings,
             channel_ids=[str(c) for c in body.channels] if body.channels is not None else None,
-            repeat_interval=repeat,
-            notify_attempt_timeout=settings.notify_attempt_timeout,
             policy_id=str(body.escalation_policy_id) if body.escalation_policy_id else None,
+            repeat_interval=repeat,
         ),
         received_at=received_at or datetime.now(UTC),
         actor=actor,
     )
 
 
-async def check_references(session: AsyncSession, tenant_id: str, bodies: Sequence[AlertBody | EventIn]) -> None:
-    """422 naming the event and field when a body lists a channel or policy the tenant does not have."""
+class References(Protocol):
+    """A body that names channels and an escalation policy (events, alerts, rules, heartbeats)."""
+
+    @property
+    def channels(self) -> Sequence[object] | None: ...
+
+    @property
+    def escalation_policy_id(self) -> object: ...
+
+
+async def check_references(session: AsyncSession, tenant_id: str, bodies: Sequence[References]) -> None:
+    """422 naming the body and field when one lists a channel or policy the tenant does not have."""
     wanted = {str(c) for body in bodies for c in (body.channels or [])}
     missing = await missing_channel_ids(session=session, tenant_id=tenant_id, channel_ids=wanted)
     policies = {str(body.escalation_policy_id) for body in bodies if body.escalation_policy_id}

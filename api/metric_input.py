@@ -16,7 +16,7 @@ from api.errors import FieldErrors, check
 from api.exposition import ExpositionError, parse_exposition
 from api.schemas.metrics import MetricBatch
 from models.metric_store import Sample
-from models.selectors import label_name_problem, value_problem
+from models.selectors import MAX_METRIC_NAME, labels_problem, value_problem
 
 FUTURE_SLACK = timedelta(minutes=5)
 
@@ -81,15 +81,22 @@ def parse_text(raw: bytes, *, now: datetime, limit: int, retention: timedelta) -
     accepted = Accepted(now, retention)
     for sample in samples:
         where = f"body.line {sample.line}"
-        problems = [p for p in map(label_name_problem, sample.labels) if p]
-        if problems:
-            errors.append((where, f"{sample.name}: {problems[0]}"))
+        if len(sample.name) > MAX_METRIC_NAME:
+            errors.append((where, f"metric name longer than {MAX_METRIC_NAME} characters"))
+            continue
+        problem = labels_problem(sample.labels)
+        if problem:
+            errors.append((where, f"{sample.name}: {problem}"))
             continue
         value_issue = value_problem(sample.value)
         if value_issue:
             parsed.skipped.append(f"line {sample.line} {sample.name}{sample.labels or ''}: {value_issue}")
             continue
-        ts = datetime.fromtimestamp(sample.timestamp_ms / 1000, UTC) if sample.timestamp_ms is not None else now
+        try:
+            ts = datetime.fromtimestamp(sample.timestamp_ms / 1000, UTC) if sample.timestamp_ms is not None else now
+        except (ValueError, OverflowError, OSError):
+            errors.append((where, f"timestamp {sample.timestamp_ms} ms is not a date"))
+            continue
         time_issue = accepted.problem(ts)
         if time_issue:
             errors.append((where, time_issue))

@@ -8,14 +8,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from activities.channels.render import TEXT, TemplateProblem, check_names, render_text
 from activities.rules.engine import DEFAULT_SUMMARY, TEMPLATE_VARIABLES, prometheus_source, template_values
 from activities.rules.sources import check_promql, promql
-from api.errors import check
+from api.errors import FieldErrors, check
+from api.ingest import check_references
 from api.schemas.rules import RuleIn
-from models.channels import missing_channel_ids
 from models.crud import rows_by_id
 from models.rule_tables import DataSource, Rule
 from models.secrets import SecretBox
 from models.selectors import SelectorError, parse_selector
-from models.tables import EscalationPolicy
 
 
 class AnyLabels(dict[str, str]):
@@ -53,13 +52,10 @@ async def check_rule(
 ) -> None:
     """422 naming every field that is wrong; Prometheus parses PromQL when it can be reached."""
     errors = _template_errors(body)
-    if body.channels:
-        missing = await missing_channel_ids(session=session, tenant_id=tenant_id, channel_ids=set(body.channels))
-        errors += [(f"channels.{i}", f"unknown channel {c}") for i, c in enumerate(body.channels) if c in missing]
-    if body.escalation_policy_id and not await rows_by_id(
-        session, EscalationPolicy, tenant_id, [body.escalation_policy_id]
-    ):
-        errors.append(("escalation_policy_id", f"unknown escalation policy {body.escalation_policy_id}"))
+    try:
+        await check_references(session, tenant_id, [body])
+    except FieldErrors as err:
+        errors += err.errors
     if body.data_source_id is None:
         try:
             parse_selector(body.query)

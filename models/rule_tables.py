@@ -130,7 +130,8 @@ class RuleState(Base):
     fired_at: Mapped[datetime | None] = mapped_column(default=None)
     last_true_at: Mapped[datetime | None] = mapped_column(default=None)  # for keep_firing_for
     last_seen_at: Mapped[datetime | None] = mapped_column(default=None)  # the series had data
-    # Outbox: "fire" / "resolve" not yet acknowledged by Temporal; cleared by the emitter.
+    # Outbox: the last transition not yet accepted by Temporal ("fire" / "resolve"), and
+    # {"key": alert key, "events": [FireEvent JSON, ...]} (in order); cleared by the emitter.
     outbox: Mapped[str | None] = mapped_column(String(16), default=None)
     outbox_event: Mapped[dict[str, Any] | None] = mapped_column(JSONB, default=None)
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

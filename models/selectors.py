@@ -1,7 +1,7 @@
 """Series selectors over pushed metrics, in the PromQL syntax users already know.
 
 `cpu_usage_percent`, `cpu_usage_percent{host="db1"}`, `http_errors{service=~"api|web", env!="dev"}`:
-a metric name and label matchers (`=`, `!=`, `=~`, `!~`; regexes are anchored, as in Prometheus).
+a metric name and label matchers (`=`, `!=`, `=~`, `!~`; regexes are RE2 and anchored, as in Prometheus).
 A missing label matches `=""` and `!~".+"`, as in Prometheus. Pure functions: no I/O.
 """
 
@@ -11,6 +11,9 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
+
+import re2  # type: ignore[import-untyped]
 
 METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
@@ -25,6 +28,20 @@ class SelectorError(ValueError):
     """The selector text is not `name{label op "value", ...}`; the message says where."""
 
 
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False
+
+
+@lru_cache(maxsize=4096)
+def compiled(pattern: str) -> Any:
+    """RE2, as in Prometheus: linear time whatever the pattern, so a user's regex cannot stall a worker."""
+    try:
+        return re2.compile(pattern, _RE2_OPTIONS)
+    except re2.error as err:
+        message = err.args[0].decode() if err.args and isinstance(err.args[0], bytes) else str(err)
+        raise SelectorError(f"invalid regular expression {pattern!r}: {message}") from err
+
+
 @dataclass(frozen=True)
 class Matcher:
     label: str
@@ -37,7 +54,7 @@ class Matcher:
             return actual == self.value
         if self.op == "!=":
             return actual != self.value
-        found = re.fullmatch(self.value, actual) is not None
+        found = compiled(self.value).fullmatch(actual) is not None
         return found if self.op == "=~" else not found
 
 
@@ -68,9 +85,9 @@ def parse_selector(text: str) -> Selector:
         matcher = Matcher(step.group("label"), step.group("op"), _unescape(step.group("value")))
         if matcher.op in ("=~", "!~"):
             try:
-                re.compile(matcher.value)
-            except re.error as err:
-                raise SelectorError(f"label {matcher.label}: invalid regular expression: {err}") from err
+                compiled(matcher.value)
+            except SelectorError as err:
+                raise SelectorError(f"label {matcher.label}: {err}") from err
         matchers.append(matcher)
         position = step.end()
     return Selector(found.group("name"), tuple(matchers))
@@ -83,6 +100,26 @@ def label_name_problem(name: str) -> str | None:
         return f"label name {name!r} must match [a-zA-Z_][a-zA-Z0-9_]*"
     if name.startswith("__"):
         return f"label name {name!r}: names starting with __ are reserved"
+    return None
+
+
+MAX_LABELS = 64
+MAX_LABEL_VALUE = 1024
+MAX_METRIC_NAME = 200
+
+
+def labels_problem(labels: dict[str, str]) -> str | None:
+    """Why a sample's (or a rule's) labels cannot be stored, or None."""
+    if len(labels) > MAX_LABELS:
+        return f"at most {MAX_LABELS} labels"
+    for name, value in labels.items():
+        problem = label_name_problem(name)
+        if problem:
+            return problem
+        if len(value) > MAX_LABEL_VALUE:
+            return f"label {name!r} is longer than {MAX_LABEL_VALUE} characters"
+        if "\x00" in value:
+            return f"label {name!r} contains a NUL character"
     return None
 
 

@@ -28,34 +28,34 @@ class HeartbeatWorkflow:
         self._pinged_at: datetime | None = None
         self._timing: HeartbeatTiming | None = None
         self._stopped = False
-        self._woken = False
 
     @workflow.signal
     def ping(self, ping: HeartbeatPing) -> None:
         self._pinged_at = ping.at
-        self._woken = True
 
     @workflow.signal
     def configure(self, timing: HeartbeatTiming) -> None:
         self._timing = timing
-        self._woken = True
 
     @workflow.signal
     def stop(self) -> None:
         self._stopped = True
-        self._woken = True
+
+    def _pending(self) -> bool:
+        """A signal not yet taken in (it may arrive during any await: the loop looks again before sleeping)."""
+        return self._stopped or self._timing is not None or self._pinged_at is not None
 
     @workflow.run
-    async def run(self, start: HeartbeatStart) -> None:
+    async def run(self, start: HeartbeatStart) -> str:
         state = start.model_copy()
-        # Counted from the last ping, else from when the monitor started watching.
-        since = state.last_ping_at or workflow.now()
+        # The deadline counts from the last ping, else from when the monitor started watching.
+        since = state.since or state.last_ping_at or workflow.now()
         runs_pings = 0
         while True:
             if self._stopped:
                 if state.alerting:
                     await self._alert(state, "resolve")
-                return
+                return "stopped"
             if self._timing is not None:
                 timing, self._timing = self._timing, None
                 state.interval, state.grace, state.enabled = timing.interval, timing.grace, timing.enabled
@@ -67,27 +67,32 @@ class HeartbeatWorkflow:
                 if state.alerting:
                     await self._alert(state, "resolve")
                     state.alerting = False
+            if self._pending():
+                continue
             if runs_pings >= PINGS_PER_RUN or workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
-                workflow.continue_as_new(state)
-            deadline = since + state.interval + state.grace
-            self._woken = False
-            if state.alerting or not state.enabled:
-                await workflow.wait_condition(lambda: self._woken)
+                if not self._pending():
+                    state.since = since
+                    workflow.continue_as_new(state)
                 continue
-            remaining = deadline - workflow.now()
+            if state.alerting or not state.enabled:
+                await workflow.wait_condition(self._pending)
+                continue
+            remaining = since + state.interval + state.grace - workflow.now()
             if remaining > timedelta(0):
                 try:
-                    await workflow.wait_condition(lambda: self._woken, timeout=remaining)
+                    await workflow.wait_condition(self._pending, timeout=remaining)
                     continue
                 except TimeoutError:
                     pass
-            if self._pinged_at is None and not self._stopped:
-                await self._alert(state, "trigger")
-                state.alerting = True
+            if self._pending():
+                continue
+            if await self._alert(state, "trigger") == "deleted":
+                return "deleted"  # the monitor was deleted: nothing is left to watch
+            state.alerting = True
 
-    async def _alert(self, state: HeartbeatStart, action: str) -> None:
-        await workflow.execute_activity(
+    async def _alert(self, state: HeartbeatStart, action: str) -> str:
+        result: str = await workflow.execute_activity(
             "heartbeats.alert",
             HeartbeatAlert(
                 tenant_id=state.tenant_id,
@@ -98,4 +103,6 @@ class HeartbeatWorkflow:
             ),
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=ALERT_RETRY,
+            result_type=str,
         )
+        return result

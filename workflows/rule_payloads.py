@@ -62,6 +62,7 @@ class HeartbeatStart(BaseModel):
     grace: timedelta
     enabled: bool = True
     last_ping_at: datetime | None = None  # carried across continue-as-new
+    since: datetime | None = None  # what the deadline counts from (carried across continue-as-new)
     alerting: bool = False  # an alert is open for a missed ping
     pings: int = 0
 

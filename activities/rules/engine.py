@@ -29,12 +29,19 @@ from activities.rules.semantics import (
     evaluate,
     on_error,
 )
-from activities.rules.sources import PrometheusSource, QueryFailed, from_series, prometheus_query, promql
+from activities.rules.sources import (
+    PrometheusSource,
+    QueryFailed,
+    SourceUnreachable,
+    from_series,
+    prometheus_query,
+    promql,
+)
 from models.aggregate import Aggregation
 from models.metric_store import Series, read_series
 from models.rule_tables import DataSource, Rule
 from models.secrets import SecretBox
-from models.selectors import SelectorError, parse_selector
+from models.selectors import Selector, SelectorError, parse_selector
 
 DEFAULT_SUMMARY = (
     "{{ rule.name }}: {{ value | round(2) if value is not none else 'no data' }} {{ rule.comparator }} "
@@ -78,7 +85,7 @@ async def observe_batch(
 ) -> dict[str, list[Observation] | QueryFailed]:
     """Each rule's observations at `at`, or why its source could not answer."""
     results: dict[str, list[Observation] | QueryFailed] = {}
-    pushed: list[tuple[Rule, Any]] = []
+    pushed: list[tuple[Rule, Selector]] = []
     for rule in rules:
         if rule.data_source_id is None:
             try:
@@ -89,13 +96,15 @@ async def observe_batch(
         found = await _read_pushed(session, pushed, at)
         for rule, selector in pushed:
             since = at - timedelta(seconds=rule.window_seconds)
-            series = [_in_window(s, since) for s in found[selector]]
+            series = [_in_window(s, since) for s in found[(rule.tenant_id, selector)]]
             results[rule.id] = from_series(series, cast(Aggregation | None, rule.aggregation), rule.group_by)
     remote = [rule for rule in rules if rule.data_source_id is not None]
     if remote:
         rows = await session.execute(select(DataSource).where(DataSource.id.in_({r.data_source_id for r in remote})))
         sources = {row.id: row for row in rows.scalars()}
         slots = asyncio.Semaphore(PROMETHEUS_CONCURRENCY)
+
+        down: dict[str, SourceUnreachable] = {}  # a source that did not answer once in this batch
 
         async def ask(rule: Rule) -> None:
             row = sources.get(rule.data_source_id or "")
@@ -104,8 +113,14 @@ async def observe_batch(
                 return
             query = promql(rule.query, cast(Aggregation | None, rule.aggregation), rule.window_seconds)
             async with slots:
+                if row.id in down:
+                    results[rule.id] = down[row.id]
+                    return
                 try:
                     results[rule.id] = await prometheus_query(http, prometheus_source(row, box), query, at)
+                except SourceUnreachable as err:
+                    down[row.id] = err
+                    results[rule.id] = err
                 except QueryFailed as err:
                     results[rule.id] = err
 
@@ -113,14 +128,18 @@ async def observe_batch(
     return results
 
 
-async def _read_pushed(session: AsyncSession, pushed: list[tuple[Rule, Any]], at: datetime) -> dict[Any, list[Series]]:
-    """One read per tenant over the batch's widest window; each rule then keeps its own window."""
-    found: dict[Any, list[Series]] = {}
+async def _read_pushed(
+    session: AsyncSession, pushed: list[tuple[Rule, Selector]], at: datetime
+) -> dict[tuple[str, Selector], list[Series]]:
+    """One read per tenant over the batch's widest window; each rule then keeps its own window.
+    Keyed by tenant too: the same query text in two tenants reads two tenants' series."""
+    found: dict[tuple[str, Selector], list[Series]] = {}
     for tenant in {rule.tenant_id for rule, _ in pushed}:
         mine = [(rule, selector) for rule, selector in pushed if rule.tenant_id == tenant]
         widest = max(rule.window_seconds for rule, _ in mine)
         selectors = [selector for _, selector in mine]
-        found.update(await read_series(session, tenant, selectors, at - timedelta(seconds=widest), at))
+        read = await read_series(session, tenant, selectors, at - timedelta(seconds=widest), at)
+        found.update({(tenant, selector): series for selector, series in read.items()})
     return found
 
 

@@ -9,12 +9,15 @@ leaves the entry to the next `emit`; a repeat is harmless (a re-fire only counts
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 import httpx
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -22,14 +25,33 @@ from temporalio.exceptions import ApplicationError
 from activities.rules.engine import describe, observe_batch, outcome
 from activities.rules.semantics import Instance, Step
 from alerting.client import AlertingClient, IngestItem
+from alerting.options import alert_options
 from models.metric_store import prune_samples
 from models.rule_tables import Rule, RuleState
 from models.secrets import SecretBox
 from settings import Settings
-from workflows.payloads import AlertContent, AlertOptions, Category, FireEvent, Severity
+from workflows.payloads import AlertContent, Category, FireEvent, Severity
 from workflows.rule_payloads import BatchRequest, BatchResult, DueRequest, EmitResult
 
 EMIT_CHUNK = 1000
+EMIT_LOCK = 0x48455241_4C44  # PostgreSQL advisory lock key of the rule emitter ("HERALD")
+HEARTBEAT_EVERY = 10.0  # seconds; the workflow's heartbeat timeout is 60
+
+
+@asynccontextmanager
+async def heartbeating() -> AsyncIterator[None]:
+    """Heartbeat in the background while the body runs (slow data sources must not look like a dead worker)."""
+
+    async def beat() -> None:
+        while True:
+            activity.heartbeat()
+            await asyncio.sleep(HEARTBEAT_EVERY)
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
 
 
 def instance_of(row: RuleState) -> Instance:
@@ -50,7 +72,7 @@ def alert_key(rule_id: str, instance: str) -> str:
 
 
 def fire_event(rule: Rule, step: Step, error: str | None, settings: Settings, at: datetime) -> dict[str, Any]:
-    """The outbox entry for a transition: the alert's key and the event for its workflow."""
+    """The outbox event for a transition (JSON), for the instance's alert workflow."""
     after = step.after
     if step.transition == "resolve":
         event = FireEvent(action="resolve", received_at=at, actor=f"rule:{rule.name}")
@@ -74,16 +96,11 @@ def fire_event(rule: Rule, step: Step, error: str | None, settings: Settings, at
                 labels={**rule.labels, **after.labels, "alertname": rule.name, "herald_rule": rule.id},
                 annotations=annotations,
             ),
-            options=AlertOptions(
-                channel_ids=rule.channel_ids,
-                repeat_interval=settings.default_repeat_interval,
-                notify_attempt_timeout=settings.notify_attempt_timeout,
-                policy_id=rule.escalation_policy_id,
-            ),
+            options=alert_options(settings, channel_ids=rule.channel_ids, policy_id=rule.escalation_policy_id),
             received_at=at,
             actor=f"rule:{rule.name}",
         )
-    return {"key": alert_key(rule.id, after.instance), "event": event.model_dump(mode="json")}
+    return event.model_dump(mode="json")
 
 
 class RuleActivities:
@@ -116,42 +133,48 @@ class RuleActivities:
         size = self._settings.rule_batch_size
         return [ids[start : start + size] for start in range(0, len(ids), size)]
 
+    async def _rules(self, session: AsyncSession, request: BatchRequest, *, lock: bool) -> list[Rule]:
+        query = select(Rule).where(Rule.id.in_(request.rule_ids), Rule.enabled.is_(True))
+        if not request.force:
+            query = query.where(or_(Rule.next_evaluation_at.is_(None), Rule.next_evaluation_at <= request.at))
+        if lock:  # a manual pass racing the schedule skips the rows the other holds
+            query = query.with_for_update(skip_locked=True)
+        return list((await session.execute(query)).scalars())
+
     @activity.defn(name="rules.evaluate")
     async def evaluate(self, request: BatchRequest) -> BatchResult:
         result = BatchResult()
-        async with self._sessions.begin() as session:
-            # Locked rows: a manual evaluation racing the schedule skips what the other holds.
-            query = (
-                select(Rule)
-                .where(Rule.id.in_(request.rule_ids), Rule.enabled.is_(True))
-                .with_for_update(skip_locked=True)
-            )
-            if not request.force:
-                query = query.where(or_(Rule.next_evaluation_at.is_(None), Rule.next_evaluation_at <= request.at))
-            rules = list((await session.execute(query)).scalars())
-            if not rules:
-                return result
-            rows = (
-                await session.execute(select(RuleState).where(RuleState.rule_id.in_([r.id for r in rules])))
-            ).scalars()
-            states: dict[str, dict[str, RuleState]] = {}
-            for row in rows:
-                states.setdefault(row.rule_id, {})[row.instance] = row
-            started = time.perf_counter()
-            observed = await observe_batch(session, self._http, self._box, rules, request.at)
-            elapsed_ms = (time.perf_counter() - started) * 1000 / len(rules)
-            for rule in rules:
-                mine = states.get(rule.id, {})
-                done = outcome(rule, [instance_of(row) for row in mine.values()], observed[rule.id], request.at)
-                rule.last_evaluated_at = request.at
-                await self._write(session, rule, mine, done.steps, done.error, result)
-                rule.next_evaluation_at = request.at + timedelta(seconds=rule.interval_seconds)
-                rule.health = done.health
-                rule.last_error = done.error
-                rule.last_duration_ms = elapsed_ms
-                result.evaluated += 1
-                result.errors += done.health == "error"
-            activity.heartbeat()
+        async with heartbeating():
+            # Observe first, holding no lock: a data source may take seconds to answer.
+            async with self._sessions() as session:
+                rules = await self._rules(session, request, lock=False)
+                if not rules:
+                    return result
+                started = time.perf_counter()
+                observed = await observe_batch(session, self._http, self._box, rules, request.at)
+                elapsed_ms = (time.perf_counter() - started) * 1000 / len(rules)
+            # Then step and write each instance under the rule's row lock, in one transaction.
+            async with self._sessions.begin() as session:
+                locked = [
+                    rule
+                    for rule in await self._rules(session, request, lock=True)
+                    if rule.id in observed and not (rule.last_evaluated_at and rule.last_evaluated_at >= request.at)
+                ]  # not: added meanwhile, or already evaluated by a later pass
+                states: dict[str, dict[str, RuleState]] = {}
+                rows = await session.scalars(select(RuleState).where(RuleState.rule_id.in_([r.id for r in locked])))
+                for row in rows:
+                    states.setdefault(row.rule_id, {})[row.instance] = row
+                for rule in locked:
+                    mine = states.get(rule.id, {})
+                    done = outcome(rule, [instance_of(row) for row in mine.values()], observed[rule.id], request.at)
+                    rule.last_evaluated_at = request.at
+                    await self._write(session, rule, mine, done.steps, done.error, result)
+                    rule.next_evaluation_at = request.at + timedelta(seconds=rule.interval_seconds)
+                    rule.health = done.health
+                    rule.last_error = done.error
+                    rule.last_duration_ms = elapsed_ms
+                    result.evaluated += 1
+                    result.errors += done.health == "error"
         return result
 
     async def _write(
@@ -163,14 +186,17 @@ class RuleActivities:
         error: str | None,
         result: BatchResult,
     ) -> None:
-        kept: set[str] = set()
         for step in steps:
             after = step.after
-            kept.add(after.instance)
-            row = rows.get(after.instance)
+            row = rows.pop(after.instance, None)
+            result.firing += after.state == "firing"
+            result.pending += after.state == "pending"
+            if after.state == "inactive" and step.transition is None and (row is None or row.outbox is None):
+                # Nothing to remember: forget it (a reappearing series starts afresh, as in Prometheus).
+                if row is not None:
+                    await session.delete(row)
+                continue
             if row is None:
-                if after.state == "inactive" and step.transition is None:
-                    continue  # an instance that never left "inactive" is not worth a row
                 row = RuleState(rule_id=rule.id, tenant_id=rule.tenant_id, instance=after.instance)
                 session.add(row)
             row.labels = after.labels
@@ -181,58 +207,75 @@ class RuleActivities:
             row.last_true_at = after.last_true_at
             row.last_seen_at = after.last_seen_at
             if step.transition is not None:
+                # Appended, never replaced: a fire not yet sent still goes out before its resolve.
+                unsent = row.outbox_event["events"] if row.outbox_event else []
+                event = fire_event(rule, step, error, self._settings, rule.last_evaluated_at or datetime.now(UTC))
                 row.outbox = step.transition
-                row.outbox_event = fire_event(
-                    rule, step, error, self._settings, rule.last_evaluated_at or datetime.now(UTC)
-                )
+                row.outbox_event = {"key": alert_key(rule.id, after.instance), "events": [*unsent, event]}
                 result.transitions += 1
-            result.firing += after.state == "firing"
-            result.pending += after.state == "pending"
-        for name, row in rows.items():
-            if name not in kept and row.outbox is None and row.state == "inactive":
-                # Vanished and settled: forget it (a reappearing series starts afresh, as in Prometheus).
+        for row in rows.values():  # instances no step mentions: settled leftovers
+            if row.outbox is None and row.state == "inactive":
                 await session.delete(row)
 
     @activity.defn(name="rules.emit")
     async def emit(self) -> EmitResult:
-        """Send every outbox entry to its alert workflow; clear the ones Temporal accepted."""
+        """Send every outbox entry to its alert workflow; clear the ones Temporal accepted.
+
+        One emitter at a time (a PostgreSQL advisory lock, released with its connection if the
+        worker dies): two passes emitting at once could send an instance's fire and its later
+        resolve in the wrong order. A pass that finds the lock taken leaves the outbox to the
+        holder and to the next pass."""
         result = EmitResult()
-        sent: set[int] = set()  # each entry at most once per call, whatever happens to its clearing
-        while True:
-            async with self._sessions() as session:
-                rows = list(
-                    (
-                        await session.execute(
-                            select(RuleState.id, RuleState.tenant_id, RuleState.outbox_event)
-                            .where(RuleState.outbox.is_not(None))
-                            .order_by(RuleState.id)
-                            .limit(EMIT_CHUNK)
-                        )
-                    ).all()
-                )
-            rows = [row for row in rows if row[0] not in sent]
-            if not rows:
+        async with self._sessions() as lock:
+            if not await lock.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": EMIT_LOCK}):
                 return result
-            sent.update(row[0] for row in rows)
-            items = [
-                IngestItem(tenant, entry["key"], FireEvent.model_validate(entry["event"])) for _, tenant, entry in rows
-            ]
-            outcomes = await self._alerting.ingest(items)
-            done = [row for row, out in zip(rows, outcomes, strict=True) if out.status != "failed"]
-            async with self._sessions.begin() as session:
-                for row_id, _, entry in done:
-                    # Only the entry that was sent: a newer transition written meanwhile stays queued.
-                    await session.execute(
-                        update(RuleState)
-                        .where(RuleState.id == row_id, RuleState.outbox_event == entry)
-                        .values(outbox=None, outbox_event=None)
-                    )
-            result.sent += sum(out.status == "accepted" for out in outcomes)
-            result.ignored += sum(out.status == "ignored" for out in outcomes)
-            failed = [out for out in outcomes if out.status == "failed"]
-            if failed:
-                raise ApplicationError(f"{len(failed)} alert event(s) not accepted: {failed[0].message}")
-            activity.heartbeat(result.sent)
+            try:
+                after = 0
+                while True:
+                    after = await self._emit_chunk(after, result)
+                    if after < 0:
+                        return result
+                    activity.heartbeat(result.sent)
+            finally:
+                await lock.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": EMIT_LOCK})
+
+    async def _emit_chunk(self, after: int, result: EmitResult) -> int:
+        """One chunk of outbox rows with ids above `after`; returns the last id, or -1 when none is left."""
+        async with self._sessions() as session:
+            rows = (
+                await session.execute(
+                    select(RuleState.id, RuleState.tenant_id, RuleState.outbox_event)
+                    .where(RuleState.outbox.is_not(None), RuleState.id > after)
+                    .order_by(RuleState.id)
+                    .limit(EMIT_CHUNK)
+                )
+            ).all()
+        if not rows:
+            return -1
+        items: list[IngestItem] = []
+        owners: list[int] = []
+        for row_id, tenant, entry in rows:
+            for event in entry["events"]:  # in order: ingest keeps one key's events in order
+                items.append(IngestItem(tenant, entry["key"], FireEvent.model_validate(event)))
+                owners.append(row_id)
+        outcomes = await self._alerting.ingest(items)
+        failed = {owner for owner, out in zip(owners, outcomes, strict=True) if out.status == "failed"}
+        async with self._sessions.begin() as session:
+            for row_id, _, entry in rows:
+                if row_id in failed:
+                    continue
+                # Only the entry that was sent: a transition appended meanwhile stays queued.
+                await session.execute(
+                    update(RuleState)
+                    .where(RuleState.id == row_id, RuleState.outbox_event == entry)
+                    .values(outbox=None, outbox_event=None)
+                )
+        result.sent += sum(out.status == "accepted" for out in outcomes)
+        result.ignored += sum(out.status == "ignored" for out in outcomes)
+        problems = [out for out in outcomes if out.status == "failed"]
+        if problems:
+            raise ApplicationError(f"{len(problems)} alert event(s) not accepted: {problems[0].message}")
+        return int(rows[-1][0])
 
     @activity.defn(name="metrics.prune")
     async def prune(self, at: datetime) -> int:

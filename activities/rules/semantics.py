@@ -11,7 +11,7 @@ Per instance (one series or group of the query's result):
 * the query failed: instances keep their state; with `alert_on_error` an "error" instance fires.
 
 `for` is measured from `active_since`, which is persisted: a restart inside the window neither
-loses nor restarts it.
+loses nor restarts it (unless evaluation stopped for over an hour, `OUTAGE_TOLERANCE`).
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ State = Literal["inactive", "pending", "firing"]
 Transition = Literal["fire", "resolve"]
 NoData = Literal["ok", "alerting", "keep_last"]
 NO_DATA_INSTANCE = "nodata"
+# As Prometheus's --rules.alert.for-outage-tolerance: a pending `for` survives a gap in
+# evaluation up to this long (a worker restart, an outage); after a longer one it restarts.
+OUTAGE_TOLERANCE = timedelta(hours=1)
 ERROR_INSTANCE = "error"
 
 COMPARATORS: dict[str, Callable[[float, float], bool]] = {
@@ -81,6 +84,9 @@ def step(before: Instance, condition: bool, value: float | None, at: datetime, t
     """One instance, one evaluation."""
     if condition:
         since = before.active_since if before.state != "inactive" and before.active_since else at
+        if before.state == "pending" and before.last_true_at and at - before.last_true_at > OUTAGE_TOLERANCE:
+            since = at  # evaluation stopped too long (paused rule, long outage): `for` starts again
+
         common = replace(before, value=value, active_since=since, last_true_at=at)
         if before.state == "firing":
             return Step(common, None)

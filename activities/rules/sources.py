@@ -34,6 +34,10 @@ class QueryFailed(Exception):
     """The source could not answer: unreachable, refused the query, or answered nonsense."""
 
 
+class SourceUnreachable(QueryFailed):
+    """No answer at all (connection refused, timeout): the source's other rules need not wait for theirs."""
+
+
 def observation(labels: dict[str, str], value: float | None) -> Observation:
     return Observation(labels_key("", labels), labels, value)
 
@@ -115,7 +119,7 @@ async def prometheus_query(
             timeout=source.timeout,
         )
     except httpx.HTTPError as err:
-        raise QueryFailed(f"Prometheus at {source.url} is unreachable: {type(err).__name__}: {err}") from err
+        raise SourceUnreachable(f"Prometheus at {source.url} is unreachable: {type(err).__name__}: {err}") from err
     if response.status_code != 200:
         raise QueryFailed(_failure(response))
     try:
@@ -138,11 +142,14 @@ def _observations(result_type: str, result: Any) -> list[Observation]:
         return [observation({}, _number(result[1]))]
     if result_type != "vector":
         raise QueryFailed(f"the query gives a {result_type}; a rule needs an instant vector or a scalar")
-    found = []
+    found: dict[str, Observation] = {}
     for item in result:
         labels = {name: value for name, value in item["metric"].items() if name != "__name__"}
-        found.append(observation(labels, _number(item["value"][1])))
-    return found
+        seen = observation(labels, _number(item["value"][1]))
+        if seen.instance in found:  # as Prometheus's own rules refuse it: one alert per label set
+            raise QueryFailed(f"the query returns several series with the labels {labels} (only their names differ)")
+        found[seen.instance] = seen
+    return list(found.values())
 
 
 async def check_promql(http: httpx.AsyncClient, source: PrometheusSource, query: str) -> str | None:

@@ -11,12 +11,11 @@ from sqlalchemy import select
 
 from activities.heartbeats import heartbeat_key
 from api.deps import Admin, AlertingDep, Responder, SessionDep, Viewer
-from api.errors import check, conflict_on_duplicate
+from api.errors import conflict_on_duplicate
+from api.ingest import check_references
 from api.schemas.heartbeats import HeartbeatIn, HeartbeatOut, PingOut
-from models.channels import missing_channel_ids
-from models.crud import list_rows, rows_by_id
+from models.crud import list_rows
 from models.rule_tables import Heartbeat
-from models.tables import EscalationPolicy
 from workflows.rule_payloads import HeartbeatPing, HeartbeatStart, HeartbeatTiming
 
 router = APIRouter(prefix="/api/v1/heartbeats", tags=["heartbeats"])
@@ -79,18 +78,6 @@ async def _get(session: SessionDep, tenant_id: str, name: str) -> Heartbeat:
     return row
 
 
-async def _check(session: SessionDep, tenant_id: str, body: HeartbeatIn) -> None:
-    errors: list[tuple[str, str]] = []
-    if body.channels:
-        missing = await missing_channel_ids(session=session, tenant_id=tenant_id, channel_ids=set(body.channels))
-        errors += [(f"channels.{i}", f"unknown channel {c}") for i, c in enumerate(body.channels) if c in missing]
-    if body.escalation_policy_id and not await rows_by_id(
-        session, EscalationPolicy, tenant_id, [body.escalation_policy_id]
-    ):
-        errors.append(("escalation_policy_id", f"unknown escalation policy {body.escalation_policy_id}"))
-    check(errors)
-
-
 @router.get("", response_model=list[HeartbeatOut], summary="List heartbeat monitors")
 async def list_heartbeats(principal: Viewer, session: SessionDep) -> list[HeartbeatOut]:
     return [_out(row) for row in await list_rows(session, Heartbeat, principal.tenant_id)]
@@ -107,7 +94,7 @@ async def list_heartbeats(principal: Viewer, session: SessionDep) -> list[Heartb
 async def create_heartbeat(
     body: HeartbeatIn, principal: Admin, session: SessionDep, alerting: AlertingDep
 ) -> HeartbeatOut:
-    await _check(session, principal.tenant_id, body)
+    await check_references(session, principal.tenant_id, [body])
     values = {COLUMNS.get(name, name): value for name, value in body.model_dump(mode="json").items()}
     row = Heartbeat(id=str(uuid.uuid4()), tenant_id=principal.tenant_id, **values)
     session.add(row)
@@ -133,7 +120,7 @@ async def update_heartbeat(
     name: str, body: HeartbeatIn, principal: Admin, session: SessionDep, alerting: AlertingDep
 ) -> HeartbeatOut:
     row = await _get(session, principal.tenant_id, name)
-    await _check(session, principal.tenant_id, body)
+    await check_references(session, principal.tenant_id, [body])
     for field, value in body.model_dump(mode="json").items():
         setattr(row, COLUMNS.get(field, field), value)
     with conflict_on_duplicate(f"name: a heartbeat named {body.name!r} already exists"):

@@ -73,6 +73,11 @@ async def push_metrics(request: Request, principal: Responder, resources: Resour
     return IngestResult(accepted=len(parsed.samples), skipped=len(parsed.skipped), skipped_reasons=parsed.skipped[:20])
 
 
+def aware(moment: datetime) -> datetime:
+    """A time without a zone is UTC, as sample timestamps are."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 @router.get("/query", response_model=QueryResult, summary="Read pushed samples back")
 async def query_metrics(
     principal: Viewer,
@@ -89,8 +94,8 @@ async def query_metrics(
         selector = parse_selector(query)
     except SelectorError as err:
         raise FieldErrors([("query", str(err))]) from err
-    until = end or datetime.now(UTC)
-    since = start or until - timedelta(hours=1)
+    until = aware(end) if end else datetime.now(UTC)
+    since = aware(start) if start else until - timedelta(hours=1)
     if since >= until:
         raise FieldErrors([("start", "must be before end")])
     found = await read_series(session, principal.tenant_id, [selector], since, until, max_series=max_series)

@@ -7,20 +7,15 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from models.selectors import METRIC_NAME, label_name_problem, value_problem
+from models.selectors import MAX_METRIC_NAME, METRIC_NAME, labels_problem, value_problem
 
 STRICT = ConfigDict(extra="forbid")
 
 
 def _check_metric_labels(labels: dict[str, str]) -> dict[str, str]:
-    if len(labels) > 64:
-        raise ValueError("at most 64 labels per sample")
-    for name, value in labels.items():
-        problem = label_name_problem(name)
-        if problem:
-            raise ValueError(problem)
-        if len(value) > 1024:
-            raise ValueError(f"label {name!r} is longer than 1024 characters")
+    problem = labels_problem(labels)
+    if problem:
+        raise ValueError(problem)
     return labels
 
 
@@ -31,7 +26,7 @@ def _check_value(value: float) -> float:
     return value
 
 
-MetricName = Annotated[str, StringConstraints(pattern=METRIC_NAME.pattern, max_length=200)]
+MetricName = Annotated[str, StringConstraints(pattern=METRIC_NAME.pattern, max_length=MAX_METRIC_NAME)]
 MetricLabels = Annotated[dict[str, str], AfterValidator(_check_metric_labels)]
 SampleValue = Annotated[float, AfterValidator(_check_value)]
 

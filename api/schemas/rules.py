@@ -148,7 +148,7 @@ class DataSourceIn(BaseModel):
     username: str | None = Field(None, description="Basic auth user")
     password: str | None = Field(None, description="Basic auth password (secret: stored encrypted, read back masked)")
     bearer_token: str | None = Field(None, description="Bearer token (secret)")
-    timeout_seconds: float = Field(10, gt=0, le=60)
+    timeout_seconds: float = Field(10, gt=0, le=30)
 
 
 class DataSourceOut(DataSourceIn):

@@ -136,6 +136,21 @@ async def test_nan_in_json_batch_size_and_text_errors(api: Stack) -> None:
         "/api/v1/metrics", content=b"{", headers={**api.responder, "Content-Type": "application/json"}
     )
     assert malformed.status_code == 400
+    text = {**api.responder, "Content-Type": "text/plain"}
+    huge = await api.http.post("/api/v1/metrics", content="m 1 99999999999999999\n", headers=text)
+    assert huge.status_code == 422 and "line 1" in huge.text
+    long_name = await api.http.post("/api/v1/metrics", content="m" * 300 + " 1\n", headers=text)
+    assert long_name.status_code == 422 and "longer than 200" in long_name.text
+    nul = await api.http.post(
+        "/api/v1/metrics",
+        json={"samples": [{"name": "m", "labels": {"a": "x\u0000"}, "value": 1}]},
+        headers=api.responder,
+    )
+    assert nul.status_code == 422 and "NUL" in nul.text
+    naive = await api.http.get(
+        "/api/v1/metrics/query", params={"query": "m", "start": "2026-01-01T00:00:00"}, headers=api.viewer
+    )
+    assert naive.status_code == 200 and naive.json()["start"].endswith(("Z", "+00:00"))
     viewer = await api.http.post("/api/v1/metrics", json={"samples": []}, headers=api.viewer)
     assert viewer.status_code == 403
     bad_query = await api.http.get("/api/v1/metrics/query", params={"query": 'cpu{host=~"("}'}, headers=api.viewer)

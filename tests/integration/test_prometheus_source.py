@@ -21,7 +21,8 @@ async def prometheus(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
     await target.start()
     server = PrometheusServer(tmp_path_factory.mktemp("prometheus"), target.port)
     await server.start()
-    await server.wait_for_series("herald_test_queue_depth")
+    # A few scrapes, so that windowed (subquery) evaluations find points at their aligned steps too.
+    await server.wait_for_series("count_over_time(herald_test_queue_depth[1m]) > 2")
     yield server
     await server.stop()
     await target.stop()
@@ -108,6 +109,22 @@ async def test_rules_query_a_real_prometheus(stack: Stack, prometheus: Prometheu
         ),
         (Replayed(200, b"<html>login</html>"), "not a query result"),
         (Replayed(200, {"status": "success", "data": {"resultType": "matrix", "result": []}}), "gives a matrix"),
+        (
+            Replayed(
+                200,
+                {
+                    "status": "success",
+                    "data": {
+                        "resultType": "vector",
+                        "result": [
+                            {"metric": {"__name__": "a", "job": "x"}, "value": [1, "1"]},
+                            {"metric": {"__name__": "b", "job": "x"}, "value": [1, "2"]},
+                        ],
+                    },
+                },
+            ),
+            "several series with the labels",
+        ),
     ],
 )
 async def test_source_failures_put_the_rule_in_error(

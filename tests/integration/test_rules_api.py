@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio.client import ScheduleOverlapPolicy
+from temporalio.client import ScheduleOverlapPolicy, WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
 from alerting.client import heartbeat_workflow_id
@@ -220,7 +220,7 @@ async def test_heartbeat_monitors_through_the_api(stack: Stack, dev_env: Workflo
     monitor = created.json()
     assert monitor["status"] == "new" and monitor["next_deadline"] is not None
     handle = dev_env.client.get_workflow_handle(heartbeat_workflow_id(stack.tenant, monitor["id"]))
-    assert (await handle.describe()).status is not None
+    assert (await handle.describe()).status == WorkflowExecutionStatus.RUNNING
 
     posted = await stack.http.post("/api/v1/heartbeats/nightly-backup/ping", headers=stack.responder)
     assert posted.status_code == 200, posted.text

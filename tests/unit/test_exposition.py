@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -52,7 +50,6 @@ def test_any_labels_and_value_round_trip_like_the_reference(labels: dict[str, st
     )
     text = f"m{{{escaped}}} {value!r}\n" if labels else f"m {value!r}\n"
     assert ours(text) == reference(text)
-    assert not math.isnan(ours(text)[0][2])
 
 
 @pytest.mark.parametrize(

@@ -97,3 +97,12 @@ def test_grouping_pushed_series() -> None:
     assert (api.labels, api.value) == ({"service": "api"}, 4.0)  # 1/s + 3/s: rates add up
     [everything] = from_series([a, b], "max", [])
     assert (everything.labels, everything.value) == ({}, 30.0)
+
+
+def test_a_pending_for_restarts_after_an_hour_without_evaluation() -> None:
+    timing = Timing(timedelta(minutes=10), timedelta(0))
+    pending = step(Instance("i", {}), True, 95.0, at(0), timing).after
+    resumed = step(pending, True, 95.0, at(30 * 60), timing)  # a 30-minute gap: the window ran on
+    assert (resumed.after.state, resumed.transition, resumed.after.active_since) == ("firing", "fire", at(0))
+    late = step(pending, True, 95.0, at(2 * 3600), timing)  # two hours without evaluation: it starts again
+    assert (late.after.state, late.after.active_since) == ("pending", at(2 * 3600))

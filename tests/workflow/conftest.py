@@ -13,7 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from alerting.client import AlertingClient
 from settings import Settings
-from tests.support.opened import OPENED
+from tests.support.opened import OPENED, settled
 from worker import build_worker
 
 HISTORIES = Path(__file__).resolve().parents[1] / "histories"
@@ -39,6 +39,7 @@ async def alerting(
         # Alerts left open would hold the shared server's clock once their worker is gone.
         for wf_id in OPENED:
             try:
+                await settled(time_env, wf_id)  # terminating with an activity in flight can wedge the test server
                 await time_env.client.get_workflow_handle(wf_id).terminate("test finished")
             except RPCError:
                 pass  # already closed

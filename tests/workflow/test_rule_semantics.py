@@ -8,17 +8,19 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
-from activities.rules.evaluation import alert_key
+from activities.rules.evaluation import EMIT_LOCK, alert_key
 from alerting.client import AlertingClient
+from models.api_keys import ensure_tenant
 from models.keys import workflow_id
 from models.rule_tables import Rule
 from models.tables import Alert
 from settings import Settings
 from tests.support.alerts import eventually
-from tests.support.opened import OPENED, alert_row
+from tests.support.opened import OPENED, alert_row, settled
 from tests.support.rules import add_rule, push, rule_row, states
 from worker import build_worker
 from workflows.rule_evaluation import RuleEvaluationWorkflow
@@ -84,6 +86,9 @@ async def test_pending_fires_after_for_then_resolves_when_the_condition_clears(
     assert (cleared.firing, cleared.transitions) == (0, 1)
     await alert_of(sessions, tenant, key, "resolved")
     assert (await rule_row(sessions, rule)).health == "ok"
+    assert (await states(sessions, rule))["db1"].state == "inactive"  # kept until its resolve was sent...
+    await evaluate(alerting, rule)
+    assert await states(sessions, rule) == {}  # ...then forgotten: inactive instances leave no rows
 
 
 async def test_keep_firing_for_holds_the_alert_through_a_dip(
@@ -224,3 +229,45 @@ async def test_a_restart_inside_the_for_window_neither_loses_nor_restarts_it(
         await alert_of(sessions, tenant, key, "triggered")
         await time_env.client.get_workflow_handle(workflow_id(tenant, key)).terminate("test finished")
         OPENED.discard(workflow_id(tenant, key))
+
+
+async def test_the_same_query_in_two_tenants_reads_each_tenants_own_series(
+    alerting: AlertingClient, time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], tenant: str
+) -> None:
+    other = f"t-{uuid.uuid4().hex[:8]}"
+    async with sessions.begin() as session:
+        await ensure_tenant(session=session, tenant_id=other)
+    mine, theirs = await add_rule(sessions, tenant), await add_rule(sessions, other)
+    now = await time_env.get_current_time()
+    await push(sessions, tenant, now, {"db1": 95.0})
+    await push(sessions, other, now, {"web9": 10.0})
+    both = await alerting.evaluate_rules(EvaluationRequest(rule_ids=[mine, theirs], force=True, prune_metrics=False))
+    assert (both.evaluated, both.firing) == (2, 1)
+    assert list(await states(sessions, mine)) == ["db1"] and await states(sessions, theirs) == {}
+    key = alert_key(mine, (await states(sessions, mine))["db1"].instance)
+    await alert_of(sessions, tenant, key, "triggered")
+    await settled(time_env, workflow_id(tenant, key))  # nothing in flight when the fixture terminates it
+
+
+async def test_a_fire_not_yet_sent_still_goes_out_before_its_resolve(
+    alerting: AlertingClient, time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], tenant: str
+) -> None:
+    rule = await add_rule(sessions, tenant)
+    async with sessions() as holder:  # another emitter holds the lock: passes evaluate but leave the outbox
+        assert await holder.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": EMIT_LOCK})
+        await push(sessions, tenant, await time_env.get_current_time(), {"db1": 95.0})
+        fired = await evaluate(alerting, rule)
+        assert (fired.transitions, fired.sent) == (1, 0)
+        await time_env.sleep(MINUTE)
+        await push(sessions, tenant, await time_env.get_current_time(), {"db1": 5.0})
+        cleared = await evaluate(alerting, rule)
+        assert (cleared.transitions, cleared.sent) == (1, 0)
+        db1 = (await states(sessions, rule))["db1"]
+        assert db1.outbox == "resolve" and db1.outbox_event is not None
+        assert [e["action"] for e in db1.outbox_event["events"]] == ["trigger", "resolve"]
+        await holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": EMIT_LOCK})
+    released = await evaluate(alerting, rule)
+    assert released.sent == 2  # the trigger, then the resolve, in that order on one key
+    key = alert_key(rule, db1.instance)
+    alert = await alert_of(sessions, tenant, key, "resolved")
+    assert alert.title.startswith(alert.labels["alertname"])
