@@ -28,6 +28,12 @@ INVALID: dict[int | str, dict[str, Any]] = {422: {"description": "A bad field, q
 COLUMNS = {"channels": "channel_ids"}
 
 
+async def one_snapshot(session: SessionDep) -> None:
+    """Read a rule and its instances as of one moment: an evaluation committing between the two
+    queries would otherwise show a rule never evaluated with a firing instance."""
+    await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 async def _states(session: SessionDep, rule_ids: list[str]) -> dict[str, list[RuleState]]:
     rows = await session.scalars(select(RuleState).where(RuleState.rule_id.in_(rule_ids)).order_by(RuleState.id))
     found: dict[str, list[RuleState]] = {}
@@ -90,6 +96,7 @@ async def _store(resources: ResourcesDep, session: SessionDep, tenant_id: str, b
 @router.get("/rules", response_model=list[RuleOut], include_in_schema=False)  # the seed's path has a slash
 @router.get("/rules/", response_model=list[RuleOut], summary="List alert rules with their state and instances")
 async def list_rules(principal: Viewer, session: SessionDep) -> list[RuleOut]:
+    await one_snapshot(session)
     rows = list(await list_rows(session, Rule, principal.tenant_id))
     states = await _states(session, [row.id for row in rows])
     return [_out(row, states.get(row.id, [])) for row in rows]
@@ -124,6 +131,7 @@ async def test_draft(body: RuleIn, principal: Admin, session: SessionDep, resour
 
 @router.get("/rules/{rule_id}", response_model=RuleOut, responses=NOT_FOUND, summary="Read an alert rule")
 async def get_rule(rule_id: str, principal: Viewer, session: SessionDep) -> RuleOut:
+    await one_snapshot(session)
     return await _read(session, await get_or_404(session, Rule, principal.tenant_id, rule_id, "rule"))
 
 

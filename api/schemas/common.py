@@ -11,6 +11,13 @@ from models.keys import DEDUP_KEY, LABEL_NAME
 MAX_LABELS = 64
 
 
+def _no_nul(text: str) -> str:
+    """PostgreSQL text cannot hold NUL: refuse it here (a 422), not in an activity that would retry for ever."""
+    if "\x00" in text:
+        raise ValueError("NUL characters are not accepted")
+    return text
+
+
 def _check_labels(labels: dict[str, str]) -> dict[str, str]:
     if len(labels) > MAX_LABELS:
         raise ValueError(f"at most {MAX_LABELS} labels")
@@ -19,6 +26,7 @@ def _check_labels(labels: dict[str, str]) -> dict[str, str]:
             raise ValueError(f"label name {name!r} must match [a-zA-Z_][a-zA-Z0-9_]*")
         if len(value) > 1024:
             raise ValueError(f"label {name!r} is longer than 1024 characters")
+        _no_nul(value)
     return labels
 
 
@@ -30,14 +38,16 @@ def _check_annotations(annotations: dict[str, str]) -> dict[str, str]:
             raise ValueError("annotation names are 1 to 128 characters")
         if len(value) > 10_000:
             raise ValueError(f"annotation {name!r} is longer than 10000 characters")
+        _no_nul(name)
+        _no_nul(value)
     return annotations
 
 
 Labels = Annotated[dict[str, str], AfterValidator(_check_labels)]
 Annotations = Annotated[dict[str, str], AfterValidator(_check_annotations)]
 DedupKey = Annotated[str, StringConstraints(pattern=DEDUP_KEY.pattern)]
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Description = Annotated[str, StringConstraints(max_length=20_000)]
-Source = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Note = Annotated[str, StringConstraints(max_length=5_000)]
+Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), AfterValidator(_no_nul)]
+Description = Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_no_nul)]
+Source = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(_no_nul)]
+Note = Annotated[str, StringConstraints(max_length=5_000), AfterValidator(_no_nul)]
 RepeatSeconds = Annotated[int, Field(ge=10, le=7 * 24 * 3600, description="Renotify interval (10 s to 7 days).")]

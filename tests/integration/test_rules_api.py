@@ -162,7 +162,7 @@ async def test_the_schedule_evaluates_due_rules_and_an_update_keeps_it_paused(
         async def state() -> dict[str, Any]:
             return dict((await stack.http.get(f"/api/v1/alerts/rules/{rule['id']}", headers=stack.viewer)).json())
 
-        firing = await eventually(state, lambda r: r["state"] == "firing", within=60)
+        firing = await eventually(state, lambda r: r["state"] == "firing", within=60)  # one snapshot: all fields agree
         assert firing["last_evaluated_at"] is not None and firing["next_evaluation_at"] > firing["last_evaluated_at"]
         description = await handle.describe()
         assert description.schedule.policy.overlap == ScheduleOverlapPolicy.SKIP
