@@ -127,6 +127,58 @@ async def store_samples(session: AsyncSession, tenant_id: str, samples: Sequence
     )
 
 
+class SeriesLabels:
+    """Series id → labels, bounded: a series' labels never change, so repeated reads (every
+    evaluation pass) need not fetch and decode them again."""
+
+    def __init__(self, capacity: int = 500_000) -> None:
+        self._labels: OrderedDict[int, dict[str, str]] = OrderedDict()
+        self._capacity = capacity
+
+    def get(self, series_id: int) -> dict[str, str] | None:
+        return self._labels.get(series_id)
+
+    def put(self, series_id: int, labels: dict[str, str]) -> None:
+        self._labels[series_id] = labels
+        if len(self._labels) > self._capacity:
+            self._labels.popitem(last=False)
+
+
+async def _series_of(
+    session: AsyncSession, tenant_id: str, names: set[str], known: SeriesLabels | None
+) -> dict[str, list[Series]]:
+    rows = await session.execute(
+        select(MetricSeries.id, MetricSeries.name).where(
+            MetricSeries.tenant_id == tenant_id, MetricSeries.name.in_(names)
+        )
+    )
+    ids: list[tuple[int, str]] = [(series_id, name) for series_id, name in rows]
+    labels = {series_id: found for series_id, _ in ids if known and (found := known.get(series_id)) is not None}
+    unknown = [series_id for series_id, _ in ids if series_id not in labels]
+    if unknown:
+        fetched = await session.execute(
+            select(MetricSeries.id, MetricSeries.labels).where(MetricSeries.id.in_(unknown))
+        )
+        for series_id, found in fetched:
+            labels[series_id] = found
+            if known is not None:
+                known.put(series_id, found)
+    by_name: dict[str, list[Series]] = {}
+    for series_id, name in ids:
+        by_name.setdefault(name, []).append(Series(series_id, name, labels[series_id]))
+    return by_name
+
+
+def _candidates(
+    selector: Selector, by_name: dict[str, list[Series]], index: dict[tuple[str, str, str], list[Series]]
+) -> list[Series]:
+    """The series of the selector's name, narrowed by its first equality matcher through an index."""
+    equal = next((m for m in selector.matchers if m.op == "=" and m.value), None)
+    if equal is None:
+        return by_name.get(selector.name, [])
+    return index.get((selector.name, equal.label, equal.value), [])
+
+
 async def read_series(
     session: AsyncSession,
     tenant_id: str,
@@ -135,20 +187,18 @@ async def read_series(
     until: datetime,
     *,
     max_series: int | None = None,
+    known: SeriesLabels | None = None,
 ) -> dict[Selector, list[Series]]:
     """The series each selector matches, with their samples in (since, until], oldest first."""
     wanted = list(dict.fromkeys(selectors))
-    names = {selector.name for selector in wanted}
-    rows = await session.execute(
-        select(MetricSeries.id, MetricSeries.name, MetricSeries.labels).where(
-            MetricSeries.tenant_id == tenant_id, MetricSeries.name.in_(names)
-        )
-    )
-    by_name: dict[str, list[Series]] = {}
-    for series_id, name, labels in rows:
-        by_name.setdefault(name, []).append(Series(series_id, name, labels))
+    by_name = await _series_of(session, tenant_id, {selector.name for selector in wanted}, known)
+    index: dict[tuple[str, str, str], list[Series]] = {}
+    for name, series_list in by_name.items():
+        for series in series_list:
+            for label, label_value in series.labels.items():
+                index.setdefault((name, label, label_value), []).append(series)
     matched = {
-        selector: [series for series in by_name.get(selector.name, []) if selector.matches(series.labels)][:max_series]
+        selector: [s for s in _candidates(selector, by_name, index) if selector.matches(s.labels)][:max_series]
         for selector in wanted
     }
     by_id = {series.id: series for found in matched.values() for series in found}

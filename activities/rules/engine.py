@@ -38,7 +38,7 @@ from activities.rules.sources import (
     promql,
 )
 from models.aggregate import Aggregation
-from models.metric_store import Series, read_series
+from models.metric_store import Series, SeriesLabels, read_series
 from models.rule_tables import DataSource, Rule
 from models.secrets import SecretBox
 from models.selectors import Selector, SelectorError, parse_selector
@@ -81,7 +81,12 @@ def _in_window(series: Series, since: datetime) -> Series:
 
 
 async def observe_batch(
-    session: AsyncSession, http: httpx.AsyncClient, box: SecretBox, rules: Sequence[Rule], at: datetime
+    session: AsyncSession,
+    http: httpx.AsyncClient,
+    box: SecretBox,
+    rules: Sequence[Rule],
+    at: datetime,
+    known: SeriesLabels | None = None,
 ) -> dict[str, list[Observation] | QueryFailed]:
     """Each rule's observations at `at`, or why its source could not answer."""
     results: dict[str, list[Observation] | QueryFailed] = {}
@@ -93,7 +98,7 @@ async def observe_batch(
             except SelectorError as err:
                 results[rule.id] = QueryFailed(f"query: {err}")
     if pushed:
-        found = await _read_pushed(session, pushed, at)
+        found = await _read_pushed(session, pushed, at, known)
         for rule, selector in pushed:
             since = at - timedelta(seconds=rule.window_seconds)
             series = [_in_window(s, since) for s in found[(rule.tenant_id, selector)]]
@@ -129,7 +134,7 @@ async def observe_batch(
 
 
 async def _read_pushed(
-    session: AsyncSession, pushed: list[tuple[Rule, Selector]], at: datetime
+    session: AsyncSession, pushed: list[tuple[Rule, Selector]], at: datetime, known: SeriesLabels | None
 ) -> dict[tuple[str, Selector], list[Series]]:
     """One read per tenant over the batch's widest window; each rule then keeps its own window.
     Keyed by tenant too: the same query text in two tenants reads two tenants' series."""
@@ -138,7 +143,7 @@ async def _read_pushed(
         mine = [(rule, selector) for rule, selector in pushed if rule.tenant_id == tenant]
         widest = max(rule.window_seconds for rule, _ in mine)
         selectors = [selector for _, selector in mine]
-        read = await read_series(session, tenant, selectors, at - timedelta(seconds=widest), at)
+        read = await read_series(session, tenant, selectors, at - timedelta(seconds=widest), at, known=known)
         found.update({(tenant, selector): series for selector, series in read.items()})
     return found
 

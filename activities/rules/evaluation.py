@@ -13,7 +13,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, cast
 
 import httpx
@@ -26,7 +26,7 @@ from activities.rules.engine import describe, observe_batch, outcome
 from activities.rules.semantics import Instance, Step
 from alerting.client import AlertingClient, IngestItem
 from alerting.options import alert_options
-from models.metric_store import prune_samples
+from models.metric_store import SeriesLabels, prune_samples
 from models.rule_tables import Rule, RuleState
 from models.secrets import SecretBox
 from settings import Settings
@@ -117,6 +117,7 @@ class RuleActivities:
         self._box = box
         self._alerting = alerting
         self._settings = settings
+        self._labels = SeriesLabels()  # series labels seen by earlier passes (they never change)
 
     @activity.defn(name="rules.due")
     async def due(self, request: DueRequest) -> list[list[str]]:
@@ -133,13 +134,11 @@ class RuleActivities:
         size = self._settings.rule_batch_size
         return [ids[start : start + size] for start in range(0, len(ids), size)]
 
-    async def _rules(self, session: AsyncSession, request: BatchRequest, *, lock: bool) -> list[Rule]:
-        query = select(Rule).where(Rule.id.in_(request.rule_ids), Rule.enabled.is_(True))
+    def _due(self, request: BatchRequest, *columns: Any) -> Any:
+        query = select(*columns).where(Rule.id.in_(request.rule_ids), Rule.enabled.is_(True))
         if not request.force:
             query = query.where(or_(Rule.next_evaluation_at.is_(None), Rule.next_evaluation_at <= request.at))
-        if lock:  # a manual pass racing the schedule skips the rows the other holds
-            query = query.with_for_update(skip_locked=True)
-        return list((await session.execute(query)).scalars())
+        return query
 
     @activity.defn(name="rules.evaluate")
     async def evaluate(self, request: BatchRequest) -> BatchResult:
@@ -147,34 +146,47 @@ class RuleActivities:
         async with heartbeating():
             # Observe first, holding no lock: a data source may take seconds to answer.
             async with self._sessions() as session:
-                rules = await self._rules(session, request, lock=False)
+                rules = list((await session.execute(self._due(request, Rule))).scalars())
                 if not rules:
                     return result
                 started = time.perf_counter()
-                observed = await observe_batch(session, self._http, self._box, rules, request.at)
+                observed = await observe_batch(session, self._http, self._box, rules, request.at, self._labels)
                 elapsed_ms = (time.perf_counter() - started) * 1000 / len(rules)
-            # Then step and write each instance under the rule's row lock, in one transaction.
+            # Then step and write every instance under the rules' row locks, in one transaction
+            # (a manual pass racing the schedule skips the rows the other holds).
             async with self._sessions.begin() as session:
-                locked = [
+                lock = self._due(request, Rule.id, Rule.last_evaluated_at).with_for_update(skip_locked=True)
+                evaluated_at = {rule_id: last for rule_id, last in await session.execute(lock)}
+                todo = [
                     rule
-                    for rule in await self._rules(session, request, lock=True)
-                    if rule.id in observed and not (rule.last_evaluated_at and rule.last_evaluated_at >= request.at)
-                ]  # not: added meanwhile, or already evaluated by a later pass
+                    for rule in rules
+                    if rule.id in evaluated_at
+                    and rule.id in observed
+                    and not ((last := evaluated_at[rule.id]) and last >= request.at)
+                ]  # not: disabled or deleted meanwhile, or already evaluated by a later pass
                 states: dict[str, dict[str, RuleState]] = {}
-                rows = await session.scalars(select(RuleState).where(RuleState.rule_id.in_([r.id for r in locked])))
+                rows = await session.scalars(select(RuleState).where(RuleState.rule_id.in_([r.id for r in todo])))
                 for row in rows:
                     states.setdefault(row.rule_id, {})[row.instance] = row
-                for rule in locked:
+                bookkeeping = []
+                for rule in todo:
                     mine = states.get(rule.id, {})
                     done = outcome(rule, [instance_of(row) for row in mine.values()], observed[rule.id], request.at)
-                    rule.last_evaluated_at = request.at
-                    await self._write(session, rule, mine, done.steps, done.error, result)
-                    rule.next_evaluation_at = request.at + timedelta(seconds=rule.interval_seconds)
-                    rule.health = done.health
-                    rule.last_error = done.error
-                    rule.last_duration_ms = elapsed_ms
+                    await self._write(session, rule, mine, done.steps, done.error, request.at, result)
+                    bookkeeping.append(
+                        {
+                            "id": rule.id,
+                            "last_evaluated_at": request.at,
+                            "next_evaluation_at": request.at + timedelta(seconds=rule.interval_seconds),
+                            "health": done.health,
+                            "last_error": done.error,
+                            "last_duration_ms": elapsed_ms,
+                        }
+                    )
                     result.evaluated += 1
                     result.errors += done.health == "error"
+                if bookkeeping:
+                    await session.execute(update(Rule), bookkeeping)  # one executemany by primary key
         return result
 
     async def _write(
@@ -184,6 +196,7 @@ class RuleActivities:
         rows: dict[str, RuleState],
         steps: list[Step],
         error: str | None,
+        at: datetime,
         result: BatchResult,
     ) -> None:
         for step in steps:
@@ -209,7 +222,7 @@ class RuleActivities:
             if step.transition is not None:
                 # Appended, never replaced: a fire not yet sent still goes out before its resolve.
                 unsent = row.outbox_event["events"] if row.outbox_event else []
-                event = fire_event(rule, step, error, self._settings, rule.last_evaluated_at or datetime.now(UTC))
+                event = fire_event(rule, step, error, self._settings, at)
                 row.outbox = step.transition
                 row.outbox_event = {"key": alert_key(rule.id, after.instance), "events": [*unsent, event]}
                 result.transitions += 1
