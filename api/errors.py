@@ -13,7 +13,7 @@ from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alerting.errors import AlertNotFound, EngineUnavailable, TransitionRejected
@@ -113,7 +113,23 @@ async def _in_use(request: Request, exc: InUse) -> JSONResponse:
     return JSONResponse({"detail": str(exc), "used_by": exc.users}, status_code=status.HTTP_409_CONFLICT)
 
 
+# SQLSTATEs of text PostgreSQL cannot store: NUL in text (22021), \u0000 in JSONB (22P05).
+UNSTORABLE_TEXT = {"22021", "22P05"}
+
+
+async def _unstorable(request: Request, exc: DBAPIError) -> JSONResponse:
+    """A NUL character in some text field: PostgreSQL refuses it; say so (422), not a 500."""
+    if getattr(exc.orig, "sqlstate", None) not in UNSTORABLE_TEXT:
+        raise exc
+    message = "text fields cannot contain NUL characters (\\u0000)"
+    return JSONResponse(
+        {"detail": f"body: {message}", "errors": [{"field": "body", "message": message}]},
+        status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+    )
+
+
 def install(app: FastAPI) -> None:
+    app.add_exception_handler(DBAPIError, _unstorable)  # type: ignore[arg-type]
     app.add_exception_handler(FieldErrors, _field_errors)  # type: ignore[arg-type]
     app.add_exception_handler(InUse, _in_use)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]

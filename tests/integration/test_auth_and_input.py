@@ -230,3 +230,13 @@ async def test_temporal_unreachable_is_503_with_a_message(offline_api: Stack) ->
     assert health.status_code == 503 and health.json()["checks"]["temporal"]["ok"] is False
     assert health.json()["checks"]["database"]["ok"] is True
     assert (await http.get("/api/v1/alerts/", headers=stack.viewer)).status_code == 200  # reads still work
+
+
+async def test_nul_characters_anywhere_are_a_422_not_a_500(stack: Stack) -> None:
+    """Fields without their own NUL check reach PostgreSQL, which refuses NUL: the API says so."""
+    channel = {"name": "ops\u0000hook", "type": "webhook", "config": {"url": "http://127.0.0.1:9/hook"}}
+    answer = await stack.http.post("/api/v1/channels", json=channel, headers=stack.admin)
+    assert answer.status_code == 422, answer.text
+    assert "NUL" in answer.json()["detail"]
+    heartbeat = {"name": "nul", "interval_seconds": 60, "labels": {}, "description": "x\u0000"}
+    assert (await stack.http.post("/api/v1/heartbeats", json=heartbeat, headers=stack.admin)).status_code == 422
