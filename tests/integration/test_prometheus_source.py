@@ -130,7 +130,7 @@ async def test_rules_query_a_real_prometheus(stack: Stack, prometheus: Prometheu
 async def test_source_failures_put_the_rule_in_error(
     stack: Stack, replay: PrometheusReplay, answer: Replayed, words: str
 ) -> None:
-    source = await add_source(stack, replay.url, bearer_token="t0k")
+    source = await add_source(stack, replay.base, bearer_token="t0k")
     created = await stack.http.post("/api/v1/alerts/rules/", json=rule(source), headers=stack.admin)
     assert created.status_code == 201, created.text
     replay.script.append(answer)
@@ -146,7 +146,7 @@ async def test_source_failures_put_the_rule_in_error(
 
 
 async def test_scalar_results_and_basic_auth(stack: Stack, replay: PrometheusReplay) -> None:
-    source = await add_source(stack, replay.url, username="herald", password="pw")
+    source = await add_source(stack, replay.base, username="herald", password="pw")
     replay.script.append(Replayed(200, {"status": "success", "data": {"resultType": "scalar", "result": [1, "17"]}}))
     tried = (
         await stack.http.post("/api/v1/alerts/rules/test", json=rule(source, query="scalar(x)"), headers=stack.admin)

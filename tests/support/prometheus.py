@@ -13,48 +13,21 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
-import uvicorn
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from devstack.ports import free_port
-
-
-class HttpPeer:
-    """A Starlette app served by uvicorn on 127.0.0.1 and a free port."""
-
-    def __init__(self, routes: list[Route]) -> None:
-        self.port = free_port()
-        self._server = uvicorn.Server(
-            uvicorn.Config(
-                Starlette(routes=routes), host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
-            )
-        )
-        self._task: asyncio.Task[None] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._server.serve())
-        while not self._server.started:  # noqa: ASYNC110 (uvicorn offers no event for this)
-            await asyncio.sleep(0.01)
-
-    async def stop(self) -> None:
-        self._server.should_exit = True
-        if self._task is not None:
-            await self._task
+from tests.support.http_peer import HttpPeer
 
 
 class ScrapeTarget(HttpPeer):
     """Serves `text` at /metrics, in Prometheus text exposition format."""
 
     def __init__(self, text: str) -> None:
+        super().__init__()
         self.text = text
-        super().__init__([Route("/metrics", self._metrics)])
+        self.serve_routes([Route("/metrics", self._metrics)])
 
     async def _metrics(self, request: Request) -> Response:
         return PlainTextResponse(self.text, media_type="text/plain; version=0.0.4")
@@ -132,9 +105,10 @@ class PrometheusReplay(HttpPeer):
     """Answers /api/v1/query from a script (else an empty vector) and keeps the requests; parses every query."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.script: deque[Replayed] = deque()
         self.requests: list[tuple[str, dict[str, str], dict[str, str]]] = []
-        super().__init__(
+        self.serve_routes(
             [Route("/api/v1/query", self._answer, methods=["GET", "POST"]), Route("/api/v1/parse_query", self._parsed)]
         )
 

@@ -22,7 +22,6 @@ from typing import Any
 from urllib.parse import parse_qs
 
 import jwt
-import uvicorn
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -33,6 +32,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from devstack.ports import free_port
+from tests.support.http_peer import HttpPeer
 
 SLACK_TOKEN = "xoxb-test-token"
 TWILIO_SID = "AC" + "0123456789abcdef" * 2
@@ -83,9 +83,9 @@ def rsa_service_account(token_uri: str) -> tuple[dict[str, str], Any]:
     return account, key.public_key()
 
 
-class ProviderPeer:
+class ProviderPeer(HttpPeer):
     def __init__(self) -> None:
-        self.port = free_port()
+        super().__init__()
         self.calls: list[Call] = []
         self.script: dict[str, deque[Scripted]] = defaultdict(deque)
         self.slack_messages: dict[str, dict[str, Any]] = {}  # "channel/ts" -> the latest message
@@ -104,16 +104,7 @@ class ProviderPeer:
             Route("/fcm/v1/projects/{project}/messages:send", self._fcm, methods=["POST"]),
             Route("/pagerduty/v2/enqueue", self._pagerduty, methods=["POST"]),
         ]
-        self._server = uvicorn.Server(
-            uvicorn.Config(
-                Starlette(routes=routes), host="127.0.0.1", port=self.port, log_level="warning", lifespan="off"
-            )
-        )
-        self._task: asyncio.Task[None] | None = None
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        self.serve_routes(routes)
 
     def fail(self, provider: str, *answers: Scripted) -> None:
         self.script[provider].extend(answers)
@@ -276,16 +267,6 @@ class ProviderPeer:
         elif key in self.pd_incidents or state == "triggered":
             self.pd_incidents[key] = state
         return JSONResponse({"status": "success", "message": "Event processed", "dedup_key": key}, status_code=202)
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._server.serve())
-        while not self._server.started:  # noqa: ASYNC110 (uvicorn offers no event for this)
-            await asyncio.sleep(0.01)
-
-    async def stop(self) -> None:
-        self._server.should_exit = True
-        if self._task is not None:
-            await self._task
 
 
 def self_signed(directory: Path) -> tuple[Path, Path]:

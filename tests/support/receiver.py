@@ -8,13 +8,11 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-import uvicorn
-from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from devstack.ports import free_port
+from tests.support.http_peer import HttpPeer
 
 
 @dataclass
@@ -40,25 +38,21 @@ class Scripted:
     hold: asyncio.Event | None = None  # wait for this before answering
 
 
-class WebhookReceiver:
+class WebhookReceiver(HttpPeer):
     """Answers 200 unless `script` holds queued answers (consumed in order)."""
 
     def __init__(self) -> None:
-        self.port = free_port()
+        super().__init__()
         self.received: list[Received] = []
         self.script: deque[Scripted] = deque()
         self._arrived = asyncio.Condition()
-        app = Starlette(
-            routes=[Route("/hook", self._hook, methods=["POST"]), Route("/hook/{who}", self._hook, methods=["POST"])]
+        self.serve_routes(
+            [Route("/hook", self._hook, methods=["POST"]), Route("/hook/{who}", self._hook, methods=["POST"])]
         )
-        self._server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="off")
-        )
-        self._task: asyncio.Task[None] | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hook"
+        return f"{self.base}/hook"
 
     async def _hook(self, request: Request) -> Response:
         received = Received(
@@ -83,13 +77,3 @@ class WebhookReceiver:
     def pages(self) -> list[tuple[str, str]]:
         """(who, event) of every delivery to /hook/<who>, in arrival order."""
         return [(r.who, r.json["event"]) for r in self.received if r.who]
-
-    async def start(self) -> None:
-        self._task = asyncio.create_task(self._server.serve())
-        while not self._server.started:  # noqa: ASYNC110 (uvicorn offers no event for this)
-            await asyncio.sleep(0.01)
-
-    async def stop(self) -> None:
-        self._server.should_exit = True
-        if self._task is not None:
-            await self._task
