@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from activities.channels.render import TEXT, TemplateProblem, check_names, render_text
 from activities.rules.engine import DEFAULT_SUMMARY, TEMPLATE_VARIABLES, prometheus_source, template_values
 from activities.rules.sources import check_promql, promql
+from api.columns import to_columns
 from api.errors import FieldErrors, check
 from api.ingest import check_references
 from api.schemas.rules import RuleIn
@@ -26,15 +27,13 @@ class AnyLabels(dict[str, str]):
         return f"<{key}>"
 
 
+def draft_rule(tenant_id: str, body: RuleIn) -> Rule:
+    """The body as an unsaved rule: what a save-time check and a dry run evaluate."""
+    return Rule(id="draft", tenant_id=tenant_id, health="unknown", **to_columns(body))
+
+
 def _template_errors(body: RuleIn) -> list[tuple[str, str]]:
-    sample = Rule(name=body.name, severity=body.severity.value, category=body.category.value, query=body.query)
-    sample.comparator, sample.threshold, sample.aggregation, sample.window_seconds = (
-        body.comparator,
-        body.threshold,
-        body.aggregation,
-        body.window_seconds,
-    )
-    values = template_values(sample, AnyLabels({name: f"<{name}>" for name in body.group_by or []}), 42.0)
+    values = template_values(draft_rule("", body), AnyLabels({name: f"<{name}>" for name in body.group_by or []}), 42.0)
     errors = []
     for part, source in (("summary", body.summary or DEFAULT_SUMMARY), ("details", body.details)):
         if not source:

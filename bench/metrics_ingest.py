@@ -40,32 +40,9 @@ import psutil
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.stack import PeakRss, Stack, percentile  # noqa: E402
+from bench.stack import PeakRss, Stack, cpu_seconds, percentile, postgres_processes  # noqa: E402
 
 NAMES = 10  # metric names; the series are spread evenly over them
-
-
-def postgres_processes(data_dir: Path) -> list[psutil.Process]:
-    """The embedded PostgreSQL server of this data dir and its backends."""
-    for process in psutil.process_iter(["name", "cmdline"]):
-        try:
-            cmdline = " ".join(process.info["cmdline"] or [])
-            if "postgres" in (process.info["name"] or "") and str(data_dir) in cmdline:
-                return [process, *process.children(recursive=True)]
-        except psutil.Error:
-            continue
-    return []
-
-
-def cpu_seconds(processes: list[psutil.Process]) -> float:
-    total = 0.0
-    for process in processes:
-        try:
-            times = process.cpu_times()
-            total += times.user + times.system
-        except psutil.Error:
-            pass
-    return total
 
 
 class CpuMeter:

@@ -49,8 +49,7 @@ from temporalio.client import Client, WorkflowExecutionStatus
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.metrics_ingest import cpu_seconds, postgres_processes  # noqa: E402
-from bench.stack import PeakRss, Stack  # noqa: E402
+from bench.stack import PeakRss, Stack, cpu_seconds, postgres_processes  # noqa: E402
 
 METRICS, HOSTS = 100, 50  # 5,000 series
 POINTS, STEP = 5, 30  # samples per series, seconds apart, the newest at "now"

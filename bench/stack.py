@@ -63,6 +63,29 @@ class Stack:
         return found
 
 
+def postgres_processes(data_dir: Path) -> list[psutil.Process]:
+    """The embedded PostgreSQL server of this data dir and its backends."""
+    for process in psutil.process_iter(["name", "cmdline"]):
+        try:
+            cmdline = " ".join(process.info["cmdline"] or [])
+            if "postgres" in (process.info["name"] or "") and str(data_dir) in cmdline:
+                return [process, *process.children(recursive=True)]
+        except psutil.Error:
+            continue
+    return []
+
+
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except psutil.Error:
+            pass
+    return total
+
+
 class PeakRss:
     def __init__(self, processes: dict[str, psutil.Process]) -> None:
         self.processes = processes

@@ -13,6 +13,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,31 +44,47 @@ def series_key(name: str, labels: dict[str, str]) -> str:
 
 
 Identity = tuple[str, str, tuple[tuple[str, str], ...]]  # tenant, name, sorted labels
+K = TypeVar("K")
+V = TypeVar("V")
 
 
-class SeriesCache:
-    """(tenant, name, sorted labels) → series id, bounded (least recently used out). Keyed by the
-    labels themselves, so a known series costs no hashing. Series rows are never deleted, so a
-    committed id stays valid; the caller clears the cache when a transaction that may have
-    created series rolls back."""
+class Bounded(Generic[K, V]):
+    """A dict that forgets its least recently used entries beyond `capacity`."""
 
-    def __init__(self, capacity: int = 200_000) -> None:
-        self._ids: OrderedDict[Identity, int] = OrderedDict()
+    def __init__(self, capacity: int) -> None:
+        self._entries: OrderedDict[K, V] = OrderedDict()
         self._capacity = capacity
 
-    def get(self, identity: Identity) -> int | None:
-        found = self._ids.get(identity)
+    def get(self, key: K) -> V | None:
+        found = self._entries.get(key)
         if found is not None:
-            self._ids.move_to_end(identity)
+            self._entries.move_to_end(key)
         return found
 
-    def clear(self) -> None:
-        self._ids.clear()
+    def put(self, key: K, value: V) -> None:
+        self._entries[key] = value
+        if len(self._entries) > self._capacity:
+            self._entries.popitem(last=False)
 
-    def put(self, identity: Identity, series_id: int) -> None:
-        self._ids[identity] = series_id
-        if len(self._ids) > self._capacity:
-            self._ids.popitem(last=False)
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+class SeriesCache(Bounded[Identity, int]):
+    """(tenant, name, sorted labels) → series id. Keyed by the labels themselves, so a known series
+    costs no hashing. Series rows are never deleted, so a committed id stays valid; the caller
+    clears the cache when a transaction that may have created series rolls back."""
+
+    def __init__(self, capacity: int = 200_000) -> None:
+        super().__init__(capacity)
+
+
+class SeriesLabels(Bounded[int, dict[str, str]]):
+    """Series id → labels: a series' labels never change, so repeated reads (every evaluation
+    pass) need not fetch and decode them again."""
+
+    def __init__(self, capacity: int = 500_000) -> None:
+        super().__init__(capacity)
 
 
 async def _series_ids(
@@ -125,23 +142,6 @@ async def store_samples(session: AsyncSession, tenant_id: str, samples: Sequence
         records=[(series_id, s.ts, s.value) for series_id, s in zip(ids, samples, strict=True)],
         columns=["series_id", "ts", "value"],
     )
-
-
-class SeriesLabels:
-    """Series id → labels, bounded: a series' labels never change, so repeated reads (every
-    evaluation pass) need not fetch and decode them again."""
-
-    def __init__(self, capacity: int = 500_000) -> None:
-        self._labels: OrderedDict[int, dict[str, str]] = OrderedDict()
-        self._capacity = capacity
-
-    def get(self, series_id: int) -> dict[str, str] | None:
-        return self._labels.get(series_id)
-
-    def put(self, series_id: int, labels: dict[str, str]) -> None:
-        self._labels[series_id] = labels
-        if len(self._labels) > self._capacity:
-            self._labels.popitem(last=False)
 
 
 async def _series_of(

@@ -15,8 +15,9 @@ from typing import Any
 
 import re2  # type: ignore[import-untyped]
 
+from models.keys import LABEL_NAME
+
 METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
-LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 _SELECTOR = re.compile(r"^\s*(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?:\{(?P<body>.*)\})?\s*$", re.DOTALL)
 _MATCHER = re.compile(
     r'\s*(?P<label>[a-zA-Z_][a-zA-Z0-9_]*)\s*(?P<op>=~|!~|!=|=)\s*"(?P<value>(?:[^"\\]|\\.)*)"\s*(?:,|$)'
@@ -108,13 +109,14 @@ MAX_LABEL_VALUE = 1024
 MAX_METRIC_NAME = 200
 
 
-def labels_problem(labels: dict[str, str]) -> str | None:
-    """Why a sample's (or a rule's) labels cannot be stored, or None."""
+def labels_problem(labels: dict[str, str], *, reserved_allowed: bool = False) -> str | None:
+    """Why labels cannot be stored, or None: the one check of metric, rule and alert labels
+    (alerts from other systems may carry `__`-prefixed names, metrics and rules may not)."""
     if len(labels) > MAX_LABELS:
         return f"at most {MAX_LABELS} labels"
     for name, value in labels.items():
         problem = label_name_problem(name)
-        if problem:
+        if problem and not (reserved_allowed and LABEL_NAME.match(name)):
             return problem
         if len(value) > MAX_LABEL_VALUE:
             return f"label {name!r} is longer than {MAX_LABEL_VALUE} characters"

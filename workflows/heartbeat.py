@@ -11,6 +11,7 @@ cron job's `curl` is answered even while workers restart.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Literal
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -62,7 +63,6 @@ class HeartbeatWorkflow:
             if self._pinged_at is not None:
                 state.last_ping_at, self._pinged_at = self._pinged_at, None
                 since = workflow.now()
-                state.pings += 1
                 runs_pings += 1
                 if state.alerting:
                     await self._alert(state, "resolve")
@@ -91,7 +91,7 @@ class HeartbeatWorkflow:
                 return "deleted"  # the monitor was deleted: nothing is left to watch
             state.alerting = True
 
-    async def _alert(self, state: HeartbeatStart, action: str) -> str:
+    async def _alert(self, state: HeartbeatStart, action: Literal["trigger", "resolve"]) -> str:
         result: str = await workflow.execute_activity(
             "heartbeats.alert",
             HeartbeatAlert(

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 
 class EvaluationRequest(BaseModel):
@@ -64,7 +65,6 @@ class HeartbeatStart(BaseModel):
     last_ping_at: datetime | None = None  # carried across continue-as-new
     since: datetime | None = None  # what the deadline counts from (carried across continue-as-new)
     alerting: bool = False  # an alert is open for a missed ping
-    pings: int = 0
 
 
 class HeartbeatPing(BaseModel):
@@ -80,6 +80,6 @@ class HeartbeatTiming(BaseModel):
 class HeartbeatAlert(BaseModel):
     tenant_id: str
     heartbeat_id: str
-    action: str = Field(description="trigger or resolve")
+    action: Literal["trigger", "resolve"]
     at: datetime
     last_ping_at: datetime | None = None

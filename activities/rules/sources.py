@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -65,10 +65,6 @@ def from_series(series: list[Series], aggregation: Aggregation | None, group_by:
             value = aggregate(sorted(p for m in members for p in m.points), how)
         found.append(observation(labels, value))
     return found
-
-
-def selector_window(at: datetime, window_seconds: int) -> tuple[datetime, datetime]:
-    return at - timedelta(seconds=window_seconds), at
 
 
 # ------------------------------------------------------------------ Prometheus
@@ -154,22 +150,20 @@ def _observations(result_type: str, result: Any) -> list[Observation]:
 
 async def check_promql(http: httpx.AsyncClient, source: PrometheusSource, query: str) -> str | None:
     """Ask Prometheus to parse the query: its complaint, or None (also None when it cannot be asked)."""
-    try:
-        response = await http.get(
-            f"{source.url.rstrip('/')}/api/v1/parse_query",
+
+    async def ask(path: str) -> httpx.Response:
+        return await http.get(
+            f"{source.url.rstrip('/')}{path}",
             params={"query": query},
             headers=source.auth_headers(),
             auth=source.basic_auth() or httpx.USE_CLIENT_DEFAULT,
             timeout=source.timeout,
         )
+
+    try:
+        response = await ask("/api/v1/parse_query")
         if response.status_code == 404:  # a Prometheus older than 2.38 cannot parse alone: run it once
-            response = await http.get(
-                f"{source.url.rstrip('/')}/api/v1/query",
-                params={"query": query},
-                headers=source.auth_headers(),
-                auth=source.basic_auth() or httpx.USE_CLIENT_DEFAULT,
-                timeout=source.timeout,
-            )
+            response = await ask("/api/v1/query")
     except httpx.HTTPError:
         return None
     if response.status_code == 400:

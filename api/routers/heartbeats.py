@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Response, status
 from sqlalchemy import select
 
 from activities.heartbeats import heartbeat_key
+from api.columns import from_columns, to_columns
 from api.deps import Admin, AlertingDep, Responder, SessionDep, Viewer
 from api.errors import conflict_on_duplicate
 from api.ingest import check_references
@@ -21,7 +22,6 @@ from workflows.rule_payloads import HeartbeatPing, HeartbeatStart, HeartbeatTimi
 router = APIRouter(prefix="/api/v1/heartbeats", tags=["heartbeats"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No monitor of that name in your tenant"}}
 UNAVAILABLE: dict[int | str, dict[str, Any]] = {503: {"description": "Temporal is unreachable; nothing was changed"}}
-COLUMNS = {"channels": "channel_ids"}
 
 
 def _deadline(row: Heartbeat) -> datetime | None:
@@ -38,7 +38,7 @@ def _out(row: Heartbeat) -> HeartbeatOut:
         state = "late"
     else:
         state = "up" if row.last_ping_at else "new"
-    values = {name: getattr(row, COLUMNS.get(name, name)) for name in HeartbeatIn.model_fields}
+    values = from_columns(row, HeartbeatIn)
     return HeartbeatOut(
         **values,
         id=row.id,
@@ -95,8 +95,7 @@ async def create_heartbeat(
     body: HeartbeatIn, principal: Admin, session: SessionDep, alerting: AlertingDep
 ) -> HeartbeatOut:
     await check_references(session, principal.tenant_id, [body])
-    values = {COLUMNS.get(name, name): value for name, value in body.model_dump(mode="json").items()}
-    row = Heartbeat(id=str(uuid.uuid4()), tenant_id=principal.tenant_id, **values)
+    row = Heartbeat(id=str(uuid.uuid4()), tenant_id=principal.tenant_id, **to_columns(body))
     session.add(row)
     with conflict_on_duplicate(f"name: a heartbeat named {body.name!r} already exists"):
         await session.flush()
@@ -121,8 +120,8 @@ async def update_heartbeat(
 ) -> HeartbeatOut:
     row = await _get(session, principal.tenant_id, name)
     await check_references(session, principal.tenant_id, [body])
-    for field, value in body.model_dump(mode="json").items():
-        setattr(row, COLUMNS.get(field, field), value)
+    for column, value in to_columns(body).items():
+        setattr(row, column, value)
     with conflict_on_duplicate(f"name: a heartbeat named {body.name!r} already exists"):
         await session.flush()
     await session.refresh(row)

@@ -13,9 +13,10 @@ from activities.rules.engine import describe, observe_batch, outcome
 from activities.rules.evaluation import alert_key, instance_of
 from activities.rules.semantics import rule_state
 from alerting.client import IngestItem
+from api.columns import from_columns, to_columns
 from api.deps import Admin, AlertingDep, ResourcesDep, SessionDep, Viewer
 from api.errors import conflict_on_duplicate, get_or_404
-from api.rule_input import check_rule
+from api.rule_input import check_rule, draft_rule
 from api.schemas.rules import EvaluateIn, EvaluateOut, InstanceOut, RuleIn, RuleOut, RuleTestOut, TestInstance
 from models.crud import list_rows, name_taken
 from models.rule_tables import Rule, RuleState
@@ -25,7 +26,6 @@ from workflows.rule_payloads import EvaluationRequest
 router = APIRouter(prefix="/api/v1/alerts", tags=["rules"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such rule in your tenant"}}
 INVALID: dict[int | str, dict[str, Any]] = {422: {"description": "A bad field, query, template or reference"}}
-COLUMNS = {"channels": "channel_ids"}
 
 
 async def one_snapshot(session: SessionDep) -> None:
@@ -43,7 +43,7 @@ async def _states(session: SessionDep, rule_ids: list[str]) -> dict[str, list[Ru
 
 
 def _out(row: Rule, states: list[RuleState]) -> RuleOut:
-    values = {name: getattr(row, COLUMNS.get(name, name)) for name in RuleIn.model_fields}
+    values = from_columns(row, RuleIn)
     instances = [
         InstanceOut(
             labels=s.labels,
@@ -79,7 +79,7 @@ async def _store(resources: ResourcesDep, session: SessionDep, tenant_id: str, b
     if await name_taken(session, Rule, tenant_id, body.name, row.id if row else None):
         raise HTTPException(status.HTTP_409_CONFLICT, f"name: a rule named {body.name!r} already exists")
     await check_rule(session, resources.http, resources.secrets, tenant_id, body)
-    values = {COLUMNS.get(name, name): value for name, value in body.model_dump(mode="json").items()}
+    values = to_columns(body)
     if row is None:
         row = Rule(id=str(uuid.uuid4()), tenant_id=tenant_id, **values)
         session.add(row)
@@ -124,8 +124,7 @@ async def create_rule(body: RuleIn, principal: Admin, session: SessionDep, resou
 )
 async def test_draft(body: RuleIn, principal: Admin, session: SessionDep, resources: ResourcesDep) -> RuleTestOut:
     await check_rule(session, resources.http, resources.secrets, principal.tenant_id, body)
-    values = {COLUMNS.get(name, name): value for name, value in body.model_dump(mode="json").items()}
-    draft = Rule(id="draft", tenant_id=principal.tenant_id, health="unknown", **values)
+    draft = draft_rule(principal.tenant_id, body)
     return await _dry_run(session, resources, draft, [])
 
 

@@ -6,9 +6,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from models.keys import DEDUP_KEY, LABEL_NAME
-
-MAX_LABELS = 64
+from models.keys import DEDUP_KEY
+from models.selectors import MAX_LABELS, labels_problem
 
 
 def _no_nul(text: str) -> str:
@@ -19,14 +18,9 @@ def _no_nul(text: str) -> str:
 
 
 def _check_labels(labels: dict[str, str]) -> dict[str, str]:
-    if len(labels) > MAX_LABELS:
-        raise ValueError(f"at most {MAX_LABELS} labels")
-    for name, value in labels.items():
-        if not LABEL_NAME.match(name):
-            raise ValueError(f"label name {name!r} must match [a-zA-Z_][a-zA-Z0-9_]*")
-        if len(value) > 1024:
-            raise ValueError(f"label {name!r} is longer than 1024 characters")
-        _no_nul(value)
+    problem = labels_problem(labels, reserved_allowed=True)
+    if problem:
+        raise ValueError(problem)
     return labels
 
 

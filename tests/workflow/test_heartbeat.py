@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import WorkflowExecutionStatus
@@ -19,29 +20,38 @@ from tests.support.opened import OPENED, alert_row
 from workflows.rule_payloads import HeartbeatPing, HeartbeatStart, HeartbeatTiming
 
 
-async def test_missed_ping_alerts_next_ping_resolves_and_stop_ends_watching(
-    alerting: AlertingClient, time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], tenant: str
-) -> None:
+async def watch(
+    alerting: AlertingClient,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: str,
+    name: str,
+    interval: int,
+    grace: int,
+    **row: Any,
+) -> HeartbeatStart:
+    """A monitor row and its workflow, started as the API starts it (both registered for the fixture's clean-up)."""
     monitor = str(uuid.uuid4())
     async with sessions.begin() as session:
         session.add(
-            Heartbeat(
-                id=monitor,
-                tenant_id=tenant,
-                name="nightly-backup",
-                interval_seconds=300,
-                grace_seconds=60,
-                severity="critical",
-                labels={"job": "backup"},
-            )
+            Heartbeat(id=monitor, tenant_id=tenant, name=name, interval_seconds=interval, grace_seconds=grace, **row)
         )
     start = HeartbeatStart(
-        tenant_id=tenant, heartbeat_id=monitor, interval=timedelta(seconds=300), grace=timedelta(seconds=60)
+        tenant_id=tenant, heartbeat_id=monitor, interval=timedelta(seconds=interval), grace=timedelta(seconds=grace)
     )
+    OPENED.update({heartbeat_workflow_id(tenant, monitor), workflow_id(tenant, heartbeat_key(monitor))})
+    await alerting.heartbeat_signal(start, "configure", HeartbeatTiming(interval=start.interval, grace=start.grace))
+    return start
+
+
+async def test_missed_ping_alerts_next_ping_resolves_and_stop_ends_watching(
+    alerting: AlertingClient, time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], tenant: str
+) -> None:
+    start = await watch(
+        alerting, sessions, tenant, "nightly-backup", 300, 60, severity="critical", labels={"job": "backup"}
+    )
+    monitor = start.heartbeat_id
     wf_id = heartbeat_workflow_id(tenant, monitor)
     key = heartbeat_key(monitor)
-    OPENED.update({wf_id, workflow_id(tenant, key)})
-    await alerting.heartbeat_signal(start, "configure", HeartbeatTiming(interval=start.interval, grace=start.grace))
 
     async def incidents() -> list[Alert]:
         row = await alert_row(sessions, tenant, key)
@@ -77,16 +87,8 @@ async def test_missed_ping_alerts_next_ping_resolves_and_stop_ends_watching(
 async def test_a_longer_interval_takes_effect_at_once(
     alerting: AlertingClient, time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], tenant: str
 ) -> None:
-    monitor = str(uuid.uuid4())
-    async with sessions.begin() as session:
-        session.add(
-            Heartbeat(
-                id=monitor, tenant_id=tenant, name="hourly", interval_seconds=60, grace_seconds=0, severity="high"
-            )
-        )
-    start = HeartbeatStart(tenant_id=tenant, heartbeat_id=monitor, interval=timedelta(seconds=60), grace=timedelta(0))
-    OPENED.update({heartbeat_workflow_id(tenant, monitor), workflow_id(tenant, heartbeat_key(monitor))})
-    await alerting.heartbeat_signal(start, "configure", HeartbeatTiming(interval=start.interval, grace=start.grace))
+    start = await watch(alerting, sessions, tenant, "hourly", 60, 0, severity="high")
+    monitor = start.heartbeat_id
     await alerting.heartbeat_signal(
         start, "configure", HeartbeatTiming(interval=timedelta(hours=1), grace=timedelta(0))
     )
