@@ -15,15 +15,15 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-from activities.channels.registry import Senders
 from activities.escalation import EscalationActivities
 from activities.heartbeats import HeartbeatActivities
 from activities.notify import NotifyActivities
 from activities.projection import ProjectionActivities
-from activities.rules.evaluation import RuleActivities
-from alerting.client import AlertingClient
-from alerting.connect import connect
-from alerting.rule_schedule import ensure_rule_schedule
+from activities.rules import RuleActivities
+from channels.registry import Senders
+from gateway.client import AlertingClient
+from gateway.connect import connect
+from gateway.rule_schedule import ensure_rule_schedule
 from models.db import create_engine, create_sessionmaker
 from models.secrets import secret_box
 from settings import Settings, get_settings

@@ -6,16 +6,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from alerting.client import AlertingClient, IngestItem
-from alerting.options import alert_options
+from gateway.client import AlertingClient, IngestItem
+from gateway.options import alert_options
 from models.rule_tables import Heartbeat
 from settings import Settings
+from workflows.ids import heartbeat_alert_key
 from workflows.payloads import AlertContent, Category, FireEvent, Severity
 from workflows.rule_payloads import HeartbeatAlert
-
-
-def heartbeat_key(heartbeat_id: str) -> str:
-    return f"heartbeat/{heartbeat_id}"
 
 
 def describe_silence(row: Heartbeat, request: HeartbeatAlert) -> str:
@@ -36,7 +33,7 @@ class HeartbeatActivities:
 
     @activity.defn(name="heartbeats.alert")
     async def alert(self, request: HeartbeatAlert) -> str:
-        key = heartbeat_key(request.heartbeat_id)
+        key = heartbeat_alert_key(request.heartbeat_id)
         if request.action == "resolve":
             event = FireEvent(action="resolve", received_at=request.at, actor="heartbeat: ping received")
         else:

@@ -10,13 +10,12 @@ provider accepted but the worker died before the commit — is covered by the
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.channels.base import (
+from channels.base import (
     ChannelTarget,
     DeliveryError,
     Links,
@@ -26,7 +25,7 @@ from activities.channels.base import (
     Sender,
     Sent,
 )
-from activities.channels.render import TemplateText, context, render_or_built_in
+from channels.render import TemplateText, context, render_or_built_in
 from models.channels import get_channel, provider_channel
 from models.contacts import contact_config
 from models.crud import get_row
@@ -35,6 +34,7 @@ from models.projection import add_timeline_entry
 from models.secrets import SecretBox
 from models.tables import User
 from models.templates import template_for
+from workflows.ids import alert_api_link, alert_dashboard_link, temporal_ui_link
 from workflows.payloads import AbandonInput, DeliveryResult, NotifyInput, TimelineEntry
 
 EDITS_IN_PLACE = {"slack"}  # channel types whose sender edits the alert's previous message
@@ -60,9 +60,9 @@ class NotifyActivities:
 
     def links(self, alert_id: str, workflow_id: str) -> Links:
         return Links(
-            api=f"{self._public_url}/api/v1/alerts/{alert_id}",
-            temporal_ui=f"{self._ui_url}/namespaces/{self._namespace}/workflows/{quote(workflow_id, safe='')}",
-            dashboard=f"{self._public_url}/dashboard/alerts/{alert_id}",
+            api=alert_api_link(self._public_url, alert_id),
+            temporal_ui=temporal_ui_link(self._ui_url, self._namespace, workflow_id),
+            dashboard=alert_dashboard_link(self._public_url, alert_id),
         )
 
     @activity.defn(name="notify.send")

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
-from api.schemas.alerts import AlertOut, EscalationOut, LevelPageOut, PagedOut
 from models.tables import Alert
 from settings import Settings
+from workflows.ids import alert_api_link, temporal_ui_link
 from workflows.payloads import AlertStatus, AlertView, Category, Escalation, Severity
+
+from api.schemas.alerts import AlertOut, EscalationOut, LevelPageOut, PagedOut
 
 
 def links(settings: Settings, alert_id: str, workflow_id: str) -> dict[str, str]:
-    ui = settings.temporal_ui_url.rstrip("/")
     return {
-        "self": f"{settings.public_url.rstrip('/')}/api/v1/alerts/{alert_id}",
-        "temporal_ui": f"{ui}/namespaces/{settings.temporal_namespace}/workflows/{quote(workflow_id, safe='')}",
+        "self": alert_api_link(settings.public_url, alert_id),
+        "temporal_ui": temporal_ui_link(settings.temporal_ui_url, settings.temporal_namespace, workflow_id),
     }
 
 

@@ -7,12 +7,16 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+from channels.registry import Senders
 from fastapi import FastAPI
+from gateway.client import AlertingClient
+from gateway.connect import connect
+from models.db import create_engine, create_sessionmaker
+from models.metric_store import SeriesCache
+from models.secrets import secret_box
+from settings import Settings
 from temporalio.client import Client
 
-from activities.channels.registry import Senders
-from alerting.client import AlertingClient
-from alerting.connect import connect
 from api import errors
 from api.body_limit import BodyLimitMiddleware
 from api.deps import Resources
@@ -34,10 +38,6 @@ from api.routers import (
     templates,
     users,
 )
-from models.db import create_engine, create_sessionmaker
-from models.metric_store import SeriesCache
-from models.secrets import secret_box
-from settings import Settings
 
 DESCRIPTION = """
 Herald: alerting and on-call escalation where every alert is a durable Temporal workflow.

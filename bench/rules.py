@@ -18,7 +18,7 @@ Prints:
       after the last manual pass), read from the workflow's history the same way;
   how many of the fired alerts the alerts API shows, and peak RSS of the worker, API and Temporal.
 
-Note: a manual pass is a workflow with a 60 s execution timeout (alerting.client.EVALUATE_TIMEOUT);
+Note: a manual pass is a workflow with a 60 s execution timeout (gateway.client.EVALUATE_TIMEOUT);
 a slower pass answers 503 and is reported as timed out; the scheduled pass has 10 minutes.
 
 Usage: .venv/bin/python bench/rules.py [--rules 10000] [--concurrency 16] [--fire-every 100] [--passes 3]

@@ -20,11 +20,11 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from alerting.connect import connect
-from alerting.namespace_setup import register_search_attributes
 from devstack.bootstrap import admin_key_for, bootstrap, secret_key_for
 from devstack.embedded_postgres import EmbeddedPostgres
 from devstack.ports import ensure_free, free_port
+from gateway.connect import connect
+from gateway.namespace_setup import register_search_attributes
 from models.migrate import upgrade_async
 from settings import Settings
 

@@ -17,8 +17,8 @@ from typing import Generic, TypeVar
 
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from workflows.ids import labels_key
 
-from models.keys import labels_key
 from models.rule_tables import MetricSample, MetricSeries
 from models.selectors import Selector
 

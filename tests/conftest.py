@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from alerting.namespace_setup import register_search_attributes
+from gateway.namespace_setup import register_search_attributes
 from models.api_keys import ensure_tenant
 from models.db import create_engine, create_sessionmaker
 from models.migrate import upgrade_async

@@ -15,6 +15,7 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from workflows import ids
     from workflows.payloads import (
         AbandonInput,
         AlertOptions,
@@ -62,13 +63,13 @@ class Deliveries:
 
     def notify(self, view: AlertView, channel: ChannelRef, event: NotifyEvent, tag: str | None = None) -> None:
         cycle = tag or str(view.notify_cycle)
-        key = f"{view.workflow_id}:{view.alert_id}:{event.value}:{cycle}:{channel.id}"
+        key = ids.notify_idempotency_key(view.workflow_id, view.alert_id, event.value, cycle, channel.id)
         request = NotifyInput(idempotency_key=key, channel_id=channel.id, event=event, alert=_message_view(view))
         self._start(channel, request)
 
     def page(self, view: AlertView, user: PagedUser, rule: PageRule, step: int, event: NotifyEvent) -> None:
         delay = int(rule.delay.total_seconds())  # two rules may page one contact method at different delays
-        key = f"{view.workflow_id}:{view.alert_id}:page:{step}:{user.id}:{rule.contact_method_id}:{delay}"
+        key = ids.page_idempotency_key(view.workflow_id, view.alert_id, step, user.id, rule.contact_method_id, delay)
         request = NotifyInput(
             idempotency_key=key,
             channel_id=rule.contact_method_id,

@@ -7,9 +7,22 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
+from gateway.client import AlertingClient
+from gateway.errors import AlertingError, AlertNotFound, EngineUnavailable, TransitionRejected
+from models import alert_queries
+from models.alert_queries import AlertFilter, InvalidQuery
+from models.deliveries import deliveries_of_alert, delivery_stats
+from models.tables import Alert
+from workflows.payloads import (
+    AcknowledgeRequest,
+    AlertStatus,
+    AlertView,
+    Category,
+    EditRequest,
+    ResolveRequest,
+    Severity,
+)
 
-from alerting.client import AlertingClient
-from alerting.errors import AlertingError, AlertNotFound, EngineUnavailable, TransitionRejected
 from api.alert_output import alert_out, view_out
 from api.deps import AlertingDep, Principal, ResourcesDep, Responder, SessionDep, SettingsDep, Viewer
 from api.ingest import check_references, group_key, to_event
@@ -29,19 +42,6 @@ from api.schemas.alerts import (
     DurationStats,
     StatisticsOut,
     TimelineOut,
-)
-from models import alert_queries
-from models.alert_queries import AlertFilter, InvalidQuery
-from models.deliveries import deliveries_of_alert, delivery_stats
-from models.tables import Alert
-from workflows.payloads import (
-    AcknowledgeRequest,
-    AlertStatus,
-    AlertView,
-    Category,
-    EditRequest,
-    ResolveRequest,
-    Severity,
 )
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])

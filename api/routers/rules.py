@@ -7,21 +7,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response, status
+from gateway.client import IngestItem
+from models.crud import list_rows, name_taken
+from models.rule_tables import Rule, RuleState
+from rules.engine import describe, instance_of, observe_batch, outcome
+from rules.semantics import rule_state
 from sqlalchemy import select
+from workflows.ids import rule_alert_key
+from workflows.payloads import FireEvent
+from workflows.rule_payloads import EvaluationRequest
 
-from activities.rules.engine import describe, observe_batch, outcome
-from activities.rules.evaluation import alert_key, instance_of
-from activities.rules.semantics import rule_state
-from alerting.client import IngestItem
 from api.columns import from_columns, to_columns
 from api.deps import Admin, AlertingDep, ResourcesDep, SessionDep, Viewer
 from api.errors import conflict_on_duplicate, get_or_404
 from api.rule_input import check_rule, draft_rule
 from api.schemas.rules import EvaluateIn, EvaluateOut, InstanceOut, RuleIn, RuleOut, RuleTestOut, TestInstance
-from models.crud import list_rows, name_taken
-from models.rule_tables import Rule, RuleState
-from workflows.payloads import FireEvent
-from workflows.rule_payloads import EvaluationRequest
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["rules"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such rule in your tenant"}}
@@ -51,7 +51,7 @@ def _out(row: Rule, states: list[RuleState]) -> RuleOut:
             value=s.value,
             active_since=s.active_since,
             fired_at=s.fired_at,
-            alert_key=alert_key(row.id, s.instance),
+            alert_key=rule_alert_key(row.id, s.instance),
             outbox=s.outbox,
         )
         for s in states
@@ -180,7 +180,7 @@ async def delete_rule(rule_id: str, principal: Admin, session: SessionDep, alert
     now = datetime.now(UTC)
     resolve = FireEvent(action="resolve", received_at=now, actor=f"{principal.actor} (rule deleted)")
     items = [
-        IngestItem(row.tenant_id, alert_key(row.id, s.instance), resolve)
+        IngestItem(row.tenant_id, rule_alert_key(row.id, s.instance), resolve)
         for s in states
         if s.state == "firing" or s.outbox
     ]

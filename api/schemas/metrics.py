@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
-
 from models.selectors import MAX_METRIC_NAME, METRIC_NAME, labels_problem, value_problem
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 STRICT = ConfigDict(extra="forbid")
 

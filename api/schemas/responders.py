@@ -6,6 +6,7 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
+from models.contacts import ContactType
 from pydantic import (
     AnyHttpUrl,
     BaseModel,
@@ -20,7 +21,6 @@ from pydantic import (
 )
 
 from api.schemas.zones import TimeZoneName
-from models.contacts import ContactType
 
 STRICT = ConfigDict(extra="forbid")
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

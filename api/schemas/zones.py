@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import AfterValidator
-
 from models.oncall import zone
+from pydantic import AfterValidator
 
 
 def _zone(name: str) -> str:

@@ -8,10 +8,10 @@ from typing import Any
 
 from temporalio.testing import WorkflowEnvironment
 
-from models.keys import labels_key
 from tests.integration.conftest import Stack
 from tests.support.alerts import eventually
 from tests.support.receiver import WebhookReceiver
+from workflows.ids import labels_key
 
 
 async def add_channel(stack: Stack, url: str, *, name: str = "ops", secret: str = "topsecret-123") -> dict[str, Any]:

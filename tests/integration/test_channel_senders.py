@@ -12,15 +12,15 @@ from typing import Any
 import httpx
 import pytest
 
-from activities.channels.base import ChannelTarget, PermanentDeliveryError, Rendered, RetryableDeliveryError
-from activities.channels.discord import DiscordSender
-from activities.channels.email import EmailSender
-from activities.channels.pagerduty import PagerDutySender
-from activities.channels.push import PushSender
-from activities.channels.slack import ACK_ACTION, RESOLVE_ACTION, SlackSender
-from activities.channels.sms import SMS_LIMIT, SmsSender
-from activities.channels.teams import TeamsSender
 from api.channel_input import parse_config
+from channels.base import ChannelTarget, PermanentDeliveryError, Rendered, RetryableDeliveryError
+from channels.discord import DiscordSender
+from channels.email import EmailSender
+from channels.pagerduty import PagerDutySender
+from channels.push import PushSender
+from channels.slack import ACK_ACTION, RESOLVE_ACTION, SlackSender
+from channels.sms import SMS_LIMIT, SmsSender
+from channels.teams import TeamsSender
 from devstack.ports import free_port
 from tests.support.messages import message
 from tests.support.providers import (

@@ -9,13 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import ScheduleOverlapPolicy, WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
-from alerting.client import heartbeat_workflow_id
-from alerting.rule_schedule import ensure_rule_schedule, schedule_id
 from api.schemas.rules import RuleIn
+from gateway.rule_schedule import ensure_rule_schedule
 from models.default_rules import DEFAULT_RULES, seed_rules
 from models.defaults import seed_defaults
 from tests.integration.conftest import Stack
 from tests.support.alerts import add_webhook, eventually
+from workflows.ids import heartbeat_workflow_id, rule_schedule_id
 
 RULE: dict[str, Any] = {
     "name": "High CPU",
@@ -154,7 +154,7 @@ async def test_the_schedule_evaluates_due_rules_and_an_update_keeps_it_paused(
 ) -> None:
     settings = stack.settings.model_copy(update={"rule_tick_seconds": 2})
     assert await ensure_rule_schedule(dev_env.client, settings) == "created"
-    handle = dev_env.client.get_schedule_handle(schedule_id(settings.temporal_task_queue))
+    handle = dev_env.client.get_schedule_handle(rule_schedule_id(settings.temporal_task_queue))
     try:
         rule = await create_rule(stack, name="Scheduled", interval_seconds=10)
         await push(stack, "db7", 99.0)

@@ -10,8 +10,8 @@ import hmac
 import httpx
 import pytest
 
-from activities.channels.base import ChannelTarget, RetryableDeliveryError
-from activities.channels.webhook import WebhookSender
+from channels.base import ChannelTarget, RetryableDeliveryError
+from channels.webhook import WebhookSender
 from devstack.ports import free_port
 from tests.support.messages import message
 from tests.support.receiver import Scripted, WebhookReceiver

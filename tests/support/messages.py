@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from activities.channels.base import Links, Message
-from activities.channels.render import BUILT_IN, SAMPLE_LINKS, context, render, sample_alert
+from channels.base import Links, Message
+from channels.render import BUILT_IN, SAMPLE_LINKS, context, render, sample_alert
 from workflows.payloads import AlertStatus, AlertView, NotifyEvent, Severity
 
 

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
-from alerting.client import AlertingClient, IngestItem
+from gateway.client import AlertingClient, IngestItem
 from models.tables import Alert
 from tests.support.alerts import eventually, trigger
 

@@ -37,10 +37,12 @@ def test_the_format_documentation_example_reads_as_the_reference_reads_it() -> N
 
 
 label_values = st.text(st.characters(codec="utf-8"), max_size=20)
+# Names beginning with "__" are reserved by Prometheus: the reference parser refuses some of them.
+label_names = st.from_regex(r"[a-z_][a-z0-9_]{0,10}", fullmatch=True).filter(lambda name: not name.startswith("__"))
 
 
 @given(
-    st.dictionaries(st.from_regex(r"[a-z_][a-z0-9_]{0,10}", fullmatch=True), label_values, max_size=4),
+    st.dictionaries(label_names, label_values, max_size=4),
     st.floats(allow_nan=False),
 )
 def test_any_labels_and_value_round_trip_like_the_reference(labels: dict[str, str], value: float) -> None:

@@ -10,16 +10,17 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from activities.channels.base import (
+from channels.base import (
     Links,
     PermanentDeliveryError,
     RetryableDeliveryError,
     classify_response,
     parse_retry_after,
 )
-from activities.channels.webhook import build_payload, sign
-from models.keys import labels_key, workflow_id
+from channels.webhook import build_payload, sign
 from tests.support.messages import message
+from workflows.ids import alert_workflow_id as workflow_id
+from workflows.ids import labels_key
 from workflows.payloads import AlertContent, AlertStatus, AlertView, NotifyEvent
 
 

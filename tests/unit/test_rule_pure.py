@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from activities.rules.semantics import Instance, Observation, Timing, evaluate, step
-from activities.rules.sources import from_series, promql
-from models.aggregate import aggregate, quantile
 from models.metric_store import Series
 from models.selectors import SelectorError, parse_selector
+from rules.aggregate import aggregate, quantile
+from rules.semantics import Instance, Observation, Timing, evaluate, step
+from rules.sources import from_series, promql
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from activities.channels.render import (
+from channels.render import (
     BUILT_IN,
     SAMPLE_LINKS,
     TemplateProblem,

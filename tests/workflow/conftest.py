@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from alerting.client import AlertingClient
+from gateway.client import AlertingClient
 from settings import Settings
 from tests.support.opened import OPENED, settled
 from worker import build_worker

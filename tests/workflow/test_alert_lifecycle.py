@@ -12,13 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
-from alerting.client import AlertingClient, IngestItem
-from alerting.errors import TransitionRejected
-from models.keys import workflow_id
+from gateway.client import AlertingClient, IngestItem
+from gateway.errors import TransitionRejected
 from models.tables import AlertEvent, Channel, Notification
 from tests.support.alerts import add_webhook, eventually, resolve_event, trigger
 from tests.support.opened import OPENED, alert_row, open_alert, settled
 from tests.support.receiver import Scripted, WebhookReceiver
+from workflows.ids import alert_workflow_id as workflow_id
 from workflows.payloads import AcknowledgeRequest, AlertStatus, AlertView, ResolveRequest
 
 

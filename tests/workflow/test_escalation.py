@@ -9,8 +9,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
-from alerting.client import AlertingClient
-from alerting.errors import AlertNotFound, TransitionRejected
+from gateway.client import AlertingClient
+from gateway.errors import AlertNotFound, TransitionRejected
 from models.tables import AlertEvent
 from settings import Settings
 from tests.support.alerts import add_webhook

@@ -10,13 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
-from activities.heartbeats import heartbeat_key
-from alerting.client import AlertingClient, heartbeat_workflow_id
-from models.keys import workflow_id
+from gateway.client import AlertingClient
 from models.rule_tables import Heartbeat
 from models.tables import Alert
 from tests.support.alerts import eventually
 from tests.support.opened import OPENED, alert_row
+from workflows.ids import alert_workflow_id as workflow_id
+from workflows.ids import heartbeat_alert_key as heartbeat_key
+from workflows.ids import heartbeat_workflow_id
 from workflows.rule_payloads import HeartbeatPing, HeartbeatStart, HeartbeatTiming
 
 

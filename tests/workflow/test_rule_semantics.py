@@ -12,10 +12,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
-from activities.rules.evaluation import EMIT_LOCK, alert_key
-from alerting.client import AlertingClient
+from activities.rules import EMIT_LOCK
+from gateway.client import AlertingClient
 from models.api_keys import ensure_tenant
-from models.keys import workflow_id
 from models.rule_tables import Rule
 from models.tables import Alert
 from settings import Settings
@@ -23,6 +22,8 @@ from tests.support.alerts import eventually
 from tests.support.opened import OPENED, alert_row, settled
 from tests.support.rules import add_rule, push, rule_row, states
 from worker import build_worker
+from workflows.ids import alert_workflow_id as workflow_id
+from workflows.ids import rule_alert_key as alert_key
 from workflows.rule_evaluation import RuleEvaluationWorkflow
 from workflows.rule_payloads import EvaluationRequest, EvaluationSummary
 

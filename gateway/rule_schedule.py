@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from settings import Settings
 from temporalio.client import (
     Client,
     Schedule,
@@ -23,16 +24,11 @@ from temporalio.client import (
     ScheduleUpdate,
     ScheduleUpdateInput,
 )
-
-from settings import Settings
+from workflows.ids import rule_schedule_id
 from workflows.rule_evaluation import RuleEvaluationWorkflow
 from workflows.rule_payloads import EvaluationRequest
 
 CATCHUP_WINDOW = timedelta(minutes=1)
-
-
-def schedule_id(task_queue: str) -> str:
-    return f"rule-evaluation/{task_queue}"
 
 
 def rule_schedule(settings: Settings) -> Schedule:
@@ -40,7 +36,7 @@ def rule_schedule(settings: Settings) -> Schedule:
         action=ScheduleActionStartWorkflow(
             RuleEvaluationWorkflow.run,
             EvaluationRequest(),
-            id=f"rule-evaluation/{settings.temporal_task_queue}",  # the schedule appends the start time
+            id=rule_schedule_id(settings.temporal_task_queue),  # the schedule appends the start time
             task_queue=settings.temporal_task_queue,
             execution_timeout=timedelta(minutes=10),
         ),
@@ -53,7 +49,7 @@ def rule_schedule(settings: Settings) -> Schedule:
 async def ensure_rule_schedule(client: Client, settings: Settings) -> str:
     """Create the schedule, or bring an existing one's action, spec and policy up to date. Returns what it did."""
     wanted = rule_schedule(settings)
-    sid = schedule_id(settings.temporal_task_queue)
+    sid = rule_schedule_id(settings.temporal_task_queue)
     try:
         await client.create_schedule(sid, wanted)
         return "created"

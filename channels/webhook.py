@@ -15,7 +15,7 @@ from typing import Any
 
 import httpx
 
-from activities.channels.base import ChannelTarget, Message, Sent, alert_fields, classify_response, post
+from channels.base import ChannelTarget, Message, Sent, alert_fields, classify_response, post
 
 
 def build_payload(message: Message) -> dict[str, Any]:

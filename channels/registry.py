@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import httpx
 
-from activities.channels.base import Sender
-from activities.channels.discord import DiscordSender
-from activities.channels.email import EmailSender
-from activities.channels.pagerduty import PagerDutySender
-from activities.channels.push import PushSender
-from activities.channels.slack import SlackSender
-from activities.channels.sms import SmsSender
-from activities.channels.teams import TeamsSender
-from activities.channels.webhook import WebhookSender
+from channels.base import Sender
+from channels.discord import DiscordSender
+from channels.email import EmailSender
+from channels.pagerduty import PagerDutySender
+from channels.push import PushSender
+from channels.slack import SlackSender
+from channels.sms import SmsSender
+from channels.teams import TeamsSender
+from channels.webhook import WebhookSender
 
 
 class Senders(dict[str, Sender]):

@@ -1,6 +1,6 @@
 """AlertingClient: fire, create, acknowledge, resolve and edit alerts through Temporal.
 
-Translates Temporal's errors into `alerting.errors`, so routes never import temporalio.
+Translates Temporal's errors into `gateway.errors`, so routes never import temporalio.
 """
 
 from __future__ import annotations
@@ -26,11 +26,9 @@ from temporalio.client import (
 )
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
-
-from alerting.errors import AlertNotFound, EngineUnavailable, TransitionRejected
-from models.keys import workflow_id as make_workflow_id
 from workflows.alert import CLOSING_MESSAGE, LEVEL, RULE, AlertWorkflow, search_attributes
 from workflows.heartbeat import HeartbeatWorkflow
+from workflows.ids import alert_workflow_id, heartbeat_workflow_id, manual_evaluation_id
 from workflows.payloads import (
     AcknowledgeRequest,
     AlertStart,
@@ -48,6 +46,8 @@ from workflows.rule_payloads import (
     HeartbeatStart,
     HeartbeatTiming,
 )
+
+from gateway.errors import AlertNotFound, EngineUnavailable, TransitionRejected
 
 T = TypeVar("T")
 AlertAction = Literal["snooze", "escalate", "reassign", "add_note"]
@@ -75,10 +75,6 @@ def _start_metadata(tenant_id: str, key: str, event: FireEvent) -> dict[str, Any
         "static_summary": f"[{content.severity.value}] {content.title}"[:200],
         "static_details": f"tenant `{tenant_id}` · key `{key}` · source `{content.source}`",
     }
-
-
-def heartbeat_workflow_id(tenant_id: str, heartbeat_id: str) -> str:
-    return f"heartbeat/{tenant_id}/{heartbeat_id}"
 
 
 def is_connect_error(err: RuntimeError) -> bool:
@@ -123,7 +119,7 @@ class AlertingClient:
         outcomes: list[IngestOutcome | None] = [None] * len(items)
         by_key: dict[str, list[int]] = {}
         for index, item in enumerate(items):
-            by_key.setdefault(make_workflow_id(item.tenant_id, item.key), []).append(index)
+            by_key.setdefault(alert_workflow_id(item.tenant_id, item.key), []).append(index)
 
         async def send_key(indexes: list[int]) -> None:
             for index in indexes:
@@ -134,7 +130,7 @@ class AlertingClient:
         return [outcome for outcome in outcomes if outcome is not None]
 
     async def _ingest_one(self, item: IngestItem) -> IngestOutcome:
-        wf_id = make_workflow_id(item.tenant_id, item.key)
+        wf_id = alert_workflow_id(item.tenant_id, item.key)
         try:
             if item.event.action == "resolve":
                 delivered = await self._signal_open(wf_id, item.event)
@@ -177,7 +173,7 @@ class AlertingClient:
 
     async def create(self, tenant_id: str, key: str, event: FireEvent) -> AlertView:
         """Open (or re-fire) one alert and answer with it once it is projected."""
-        wf_id = make_workflow_id(tenant_id, key)
+        wf_id = alert_workflow_id(tenant_id, key)
         for _ in range(20):
             operation = WithStartWorkflowOperation(
                 AlertWorkflow.run,
@@ -241,7 +237,7 @@ class AlertingClient:
                     self._client.execute_workflow(
                         RuleEvaluationWorkflow.run,
                         request,
-                        id=f"rule-evaluation/{self._task_queue}/manual/{uuid.uuid4()}",
+                        id=manual_evaluation_id(self._task_queue, str(uuid.uuid4())),
                         task_queue=self._task_queue,
                         execution_timeout=timedelta(seconds=EVALUATE_TIMEOUT),
                     ),

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from activities.channels.base import (
+from channels.base import (
     ChannelTarget,
     Message,
     PermanentDeliveryError,
@@ -21,7 +21,7 @@ from activities.channels.base import (
     parse_retry_after,
     post,
 )
-from activities.channels.style import colour_int, facts, state_line
+from channels.style import colour_int, facts, state_line
 
 
 def build_payload(message: Message, username: str | None) -> dict[str, Any]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from workflows.payloads import NotifyEvent, Severity
 
-from activities.channels.base import (
+from channels.base import (
     ChannelTarget,
     Message,
     PermanentDeliveryError,
@@ -20,7 +21,6 @@ from activities.channels.base import (
     json_body,
     post,
 )
-from workflows.payloads import NotifyEvent, Severity
 
 ACTION = {NotifyEvent.ACKNOWLEDGED: "acknowledge", NotifyEvent.RESOLVED: "resolve"}
 PD_SEVERITY = {

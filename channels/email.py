@@ -17,7 +17,7 @@ from email.utils import formatdate
 
 import aiosmtplib
 
-from activities.channels.base import (
+from channels.base import (
     ChannelTarget,
     Message,
     PermanentDeliveryError,

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import httpx
 
-from activities.channels.base import (
+from channels.base import (
     ChannelTarget,
     Message,
     PermanentDeliveryError,

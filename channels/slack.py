@@ -16,8 +16,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from workflows.payloads import AlertStatus, NotifyEvent
 
-from activities.channels.base import (
+from channels.base import (
     ChannelTarget,
     Message,
     PermanentDeliveryError,
@@ -28,8 +29,7 @@ from activities.channels.base import (
     parse_retry_after,
     post,
 )
-from activities.channels.style import colour, facts, state_line
-from workflows.payloads import AlertStatus, NotifyEvent
+from channels.style import colour, facts, state_line
 
 ACK_ACTION = "herald_acknowledge"
 RESOLVE_ACTION = "herald_resolve"

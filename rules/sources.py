@@ -12,11 +12,11 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-
-from activities.rules.semantics import Observation
-from models.aggregate import Aggregation, aggregate
-from models.keys import labels_key
 from models.metric_store import Series
+from workflows.ids import labels_key
+
+from rules.aggregate import Aggregation, aggregate
+from rules.semantics import Observation
 
 PROMETHEUS_FUNCTIONS: dict[str, str] = {
     "avg": "avg_over_time({q})",

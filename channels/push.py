@@ -20,8 +20,9 @@ from typing import Any
 
 import httpx
 import jwt
+from workflows.payloads import Severity
 
-from activities.channels.base import (
+from channels.base import (
     ChannelTarget,
     Message,
     PermanentDeliveryError,
@@ -32,7 +33,6 @@ from activities.channels.base import (
     post,
     recipients,
 )
-from workflows.payloads import Severity
 
 FCM_SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
 APNS_TOKEN_LIFETIME = 50 * 60

@@ -14,11 +14,16 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import httpx
+from channels.render import TemplateProblem, render_text
+from models.metric_store import Series, SeriesLabels, read_series
+from models.rule_tables import DataSource, Rule, RuleState
+from models.secrets import SecretBox
+from models.selectors import Selector, SelectorError, parse_selector
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from activities.channels.render import TemplateProblem, render_text
-from activities.rules.semantics import (
+from rules.aggregate import Aggregation
+from rules.semantics import (
     ERROR_INSTANCE,
     Instance,
     NoData,
@@ -29,7 +34,7 @@ from activities.rules.semantics import (
     evaluate,
     on_error,
 )
-from activities.rules.sources import (
+from rules.sources import (
     PrometheusSource,
     QueryFailed,
     SourceUnreachable,
@@ -37,11 +42,6 @@ from activities.rules.sources import (
     prometheus_query,
     promql,
 )
-from models.aggregate import Aggregation
-from models.metric_store import Series, SeriesLabels, read_series
-from models.rule_tables import DataSource, Rule
-from models.secrets import SecretBox
-from models.selectors import Selector, SelectorError, parse_selector
 
 DEFAULT_SUMMARY = (
     "{{ rule.name }}: {{ value | round(2) if value is not none else 'no data' }} {{ rule.comparator }} "
@@ -59,6 +59,20 @@ class Outcome:
     health: str  # ok / error
     error: str | None
     at: datetime
+
+
+def instance_of(row: RuleState) -> Instance:
+    """A stored instance row as the state machine's `Instance`."""
+    return Instance(
+        instance=row.instance,
+        labels=row.labels,
+        state=cast(Any, row.state),
+        value=row.value,
+        active_since=row.active_since,
+        fired_at=row.fired_at,
+        last_true_at=row.last_true_at,
+        last_seen_at=row.last_seen_at,
+    )
 
 
 def timing(rule: Rule) -> Timing:

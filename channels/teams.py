@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-
-from activities.channels.base import ChannelTarget, Message, PermanentDeliveryError, Sent, classify_response, post
-from activities.channels.style import facts, state_line
 from workflows.payloads import AlertStatus, Severity
+
+from channels.base import ChannelTarget, Message, PermanentDeliveryError, Sent, classify_response, post
+from channels.style import facts, state_line
 
 CARD_COLOUR = {Severity.CRITICAL: "Attention", Severity.HIGH: "Warning", Severity.MEDIUM: "Warning"}
 

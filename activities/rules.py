@@ -14,7 +14,7 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 import httpx
 from sqlalchemy import or_, select, text, update
@@ -22,14 +22,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.rules.engine import describe, observe_batch, outcome
-from activities.rules.semantics import Instance, Step
-from alerting.client import AlertingClient, IngestItem
-from alerting.options import alert_options
+from gateway.client import AlertingClient, IngestItem
+from gateway.options import alert_options
 from models.metric_store import SeriesLabels, prune_samples
 from models.rule_tables import Rule, RuleState
 from models.secrets import SecretBox
+from rules.engine import describe, instance_of, observe_batch, outcome
+from rules.semantics import Step
 from settings import Settings
+from workflows.ids import rule_alert_key
 from workflows.payloads import AlertContent, Category, FireEvent, Severity
 from workflows.rule_payloads import BatchRequest, BatchResult, DueRequest, EmitResult
 
@@ -52,23 +53,6 @@ async def heartbeating() -> AsyncIterator[None]:
         yield
     finally:
         task.cancel()
-
-
-def instance_of(row: RuleState) -> Instance:
-    return Instance(
-        instance=row.instance,
-        labels=row.labels,
-        state=cast(Any, row.state),
-        value=row.value,
-        active_since=row.active_since,
-        fired_at=row.fired_at,
-        last_true_at=row.last_true_at,
-        last_seen_at=row.last_seen_at,
-    )
-
-
-def alert_key(rule_id: str, instance: str) -> str:
-    return f"rule/{rule_id}/{instance}"
 
 
 def fire_event(rule: Rule, step: Step, error: str | None, settings: Settings, at: datetime) -> dict[str, Any]:
@@ -224,7 +208,7 @@ class RuleActivities:
                 unsent = row.outbox_event["events"] if row.outbox_event else []
                 event = fire_event(rule, step, error, self._settings, at)
                 row.outbox = step.transition
-                row.outbox_event = {"key": alert_key(rule.id, after.instance), "events": [*unsent, event]}
+                row.outbox_event = {"key": rule_alert_key(rule.id, after.instance), "events": [*unsent, event]}
                 result.transitions += 1
         for row in rows.values():  # instances no step mentions: settled leftovers
             if row.outbox is None and row.state == "inactive":

@@ -1,0 +1,82 @@
+"""The layers of docs/architecture.md, checked over every product module's imports.
+
+The nested ruff.toml files fence the same arrows while editing; this test is the whole table,
+including what ruff cannot say (e.g. that only worker.py imports activities).
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+FIRST_PARTY = {
+    "workflows", "models", "channels", "rules", "gateway", "activities", "api", "devstack",
+    "settings", "worker", "cli",
+}  # fmt: skip
+
+# What each layer may import, besides itself (top of the table = top of the stack).
+ALLOWED: dict[str, set[str]] = {
+    "cli": FIRST_PARTY,
+    "devstack": {"gateway", "models", "workflows", "settings"},
+    "worker": {"activities", "gateway", "channels", "rules", "models", "workflows", "settings"},
+    "api": {"gateway", "channels", "rules", "models", "workflows", "settings"},
+    "activities": {"gateway", "channels", "rules", "models", "workflows", "settings"},
+    "gateway": {"workflows", "settings"},
+    "rules": {"channels", "models", "workflows"},
+    "channels": {"models", "workflows"},
+    "models": {"workflows"},
+    "workflows": set(),
+    "settings": set(),
+}
+
+
+def _layer(path: Path) -> str:
+    rel = path.relative_to(ROOT)
+    return rel.parts[0].removesuffix(".py")
+
+
+def _imports(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            found.add(node.module.split(".")[0])
+    return found & FIRST_PARTY
+
+
+def _product_modules() -> list[Path]:
+    modules = [ROOT / f"{name}.py" for name in ("settings", "worker", "cli")]
+    for package in ALLOWED:
+        folder = ROOT / package
+        if folder.is_dir():
+            modules += sorted(folder.rglob("*.py"))
+    return modules
+
+
+def test_every_import_points_down_the_layers() -> None:
+    wrong = []
+    for path in _product_modules():
+        layer = _layer(path)
+        for imported in _imports(path) - {layer} - ALLOWED[layer]:
+            wrong.append(f"{path.relative_to(ROOT)} imports {imported}")
+    assert wrong == []
+
+
+def test_only_the_worker_imports_activities() -> None:
+    importers = {
+        str(path.relative_to(ROOT))
+        for path in _product_modules()
+        if "activities" in _imports(path) and _layer(path) != "activities"
+    }
+    assert importers == {"worker.py"}
+
+
+def test_the_table_knows_every_top_level_package() -> None:
+    packages = {
+        p.name
+        for p in ROOT.iterdir()
+        if (p / "__init__.py").exists() and p.name not in {"tests", "migrations", "bench"}
+    }
+    assert packages <= set(ALLOWED)

@@ -1,0 +1,90 @@
+"""Every id, key and link Herald derives, in one place (pure and deterministic).
+
+Workflows, activities, the API, the Temporal gateway and the tests all build these from here,
+so a formula changes in one line. It lives under `workflows/` because workflow code may import
+only deterministic modules of its own package; everything else may import it too.
+
+Shapes (`<...>` are inputs, verbatim):
+
+==========================  =====================================================================
+group key (no dedup key)    first 32 hex digits of SHA-256 over canonical JSON `[scope, sorted labels]`
+alert workflow              `alert/<tenant>/<key>`
+heartbeat workflow          `heartbeat/<tenant>/<heartbeat id>`
+heartbeat alert key         `heartbeat/<heartbeat id>`
+rule alert key              `rule/<rule id>/<instance>` (instance: the labels key, or `error`/`nodata`)
+rule schedule / its runs    `rule-evaluation/<task queue>` (the schedule appends the start time)
+manual evaluation pass      `rule-evaluation/<task queue>/manual/<unique>`
+notification idempotency    `<workflow id>:<alert id>:<event>:<cycle or tag>:<channel id>`
+page idempotency            `<workflow id>:<alert id>:page:<step>:<user id>:<contact method id>:<delay s>`
+channel test idempotency    `channel-test:<channel id>:<unique>`
+Temporal UI link            `<ui>/namespaces/<namespace>/workflows/<workflow id, percent-encoded>`
+API and dashboard links     `<public url>/api/v1/alerts/<alert id>`, `<public url>/dashboard/alerts/<alert id>`
+==========================  =====================================================================
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from urllib.parse import quote
+
+RULE_EVALUATION = "rule-evaluation"
+
+
+def labels_key(scope: str, labels: dict[str, str]) -> str:
+    """Order-free identity of a label set within `scope` (a tenant, a metric name, or "")."""
+    canonical = json.dumps([scope, sorted(labels.items())], separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def alert_workflow_id(tenant_id: str, key: str) -> str:
+    """The workflow of the open incident of `key`: Temporal's id uniqueness is Herald's dedup."""
+    return f"alert/{tenant_id}/{key}"
+
+
+def heartbeat_workflow_id(tenant_id: str, heartbeat_id: str) -> str:
+    return f"heartbeat/{tenant_id}/{heartbeat_id}"
+
+
+def heartbeat_alert_key(heartbeat_id: str) -> str:
+    return f"heartbeat/{heartbeat_id}"
+
+
+def rule_alert_key(rule_id: str, instance: str) -> str:
+    return f"rule/{rule_id}/{instance}"
+
+
+def rule_schedule_id(task_queue: str) -> str:
+    """The rule-evaluation Temporal Schedule of a task queue, and the prefix of the runs it starts."""
+    return f"{RULE_EVALUATION}/{task_queue}"
+
+
+def manual_evaluation_id(task_queue: str, unique: str) -> str:
+    return f"{rule_schedule_id(task_queue)}/manual/{unique}"
+
+
+def notify_idempotency_key(workflow_id: str, alert_id: str, event: str, cycle: str, channel_id: str) -> str:
+    return f"{workflow_id}:{alert_id}:{event}:{cycle}:{channel_id}"
+
+
+def page_idempotency_key(
+    workflow_id: str, alert_id: str, step: int, user_id: str, contact_method_id: str, delay_seconds: int
+) -> str:
+    """Two personal rules may page one contact method at different delays: the delay is part of it."""
+    return f"{workflow_id}:{alert_id}:page:{step}:{user_id}:{contact_method_id}:{delay_seconds}"
+
+
+def channel_test_idempotency_key(channel_id: str, unique: str) -> str:
+    return f"channel-test:{channel_id}:{unique}"
+
+
+def temporal_ui_link(ui_url: str, namespace: str, workflow_id: str) -> str:
+    return f"{ui_url.rstrip('/')}/namespaces/{namespace}/workflows/{quote(workflow_id, safe='')}"
+
+
+def alert_api_link(public_url: str, alert_id: str) -> str:
+    return f"{public_url.rstrip('/')}/api/v1/alerts/{alert_id}"
+
+
+def alert_dashboard_link(public_url: str, alert_id: str) -> str:
+    return f"{public_url.rstrip('/')}/dashboard/alerts/{alert_id}"
