@@ -6,11 +6,13 @@ import asyncio
 import gc
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio import activity as temporal_activity
 from temporalio.client import Client
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
@@ -32,6 +34,25 @@ from workflows.heartbeat import HeartbeatWorkflow
 from workflows.rule_evaluation import RuleEvaluationWorkflow
 
 log = logging.getLogger("herald.worker")
+
+# Every class whose @activity.defn methods the worker registers (tests/unit/test_activity_refs.py
+# checks that together they define exactly the names in workflows/activity_refs.py).
+ACTIVITY_CLASSES = (ProjectionActivities, EscalationActivities, NotifyActivities, RuleActivities, HeartbeatActivities)
+
+
+def activity_names(cls: type) -> dict[str, str]:
+    """The @activity.defn methods of an activity class: method name -> activity name."""
+    found: dict[str, str] = {}
+    for attribute in dir(cls):
+        definition = temporal_activity._Definition.from_callable(getattr(cls, attribute))
+        if definition is not None and definition.name is not None:
+            found[attribute] = definition.name
+    return found
+
+
+def activities_of(*instances: object) -> list[Callable[..., Any]]:
+    """The bound @activity.defn methods of the given activity objects, all of them."""
+    return [getattr(obj, method) for obj in instances for method in activity_names(type(obj))]
 
 
 def workflow_runner(sandbox: str) -> SandboxedWorkflowRunner:
@@ -77,20 +98,7 @@ async def build_worker(
             task_queue=queue,
             workflows=[AlertWorkflow, RuleEvaluationWorkflow, HeartbeatWorkflow],
             workflow_runner=workflow_runner(settings.workflow_sandbox),
-            activities=[
-                projection.open_alert,
-                projection.open_escalating,
-                projection.record,
-                escalation.choose,
-                escalation.resolve_level,
-                notify.send,
-                notify.abandon,
-                rules.due,
-                rules.evaluate,
-                rules.emit,
-                rules.prune,
-                heartbeats.alert,
-            ],
+            activities=activities_of(projection, escalation, notify, rules, heartbeats),
             max_cached_workflows=settings.worker_max_cached_workflows,
             max_concurrent_activities=settings.worker_max_concurrent_activities,
         )

@@ -16,6 +16,7 @@ from models.crud import get_row, rows_by_id
 from models.policies import choose_policy
 from models.schedules import overrides_for, spec_of
 from models.tables import Channel, Schedule, Team, User
+from workflows import activity_refs as refs
 from workflows.payloads import (
     ChannelRef,
     ChoosePolicyInput,
@@ -145,12 +146,12 @@ class EscalationActivities:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    @activity.defn(name="escalation.policy")
+    @activity.defn(name=refs.ESCALATION_POLICY.name)
     async def choose(self, request: ChoosePolicyInput) -> PolicyChoice:
         async with self._sessions() as session:
             return await choose_policy(session, request)
 
-    @activity.defn(name="escalation.level")
+    @activity.defn(name=refs.ESCALATION_LEVEL.name)
     async def resolve_level(self, request: ResolveLevelInput) -> ResolvedLevel:
         async with self._sessions() as session:
             return await LevelResolver(session, request).resolve()

@@ -10,6 +10,7 @@ from gateway.client import AlertingClient, IngestItem
 from gateway.options import alert_options
 from models.rule_tables import Heartbeat
 from settings import Settings
+from workflows import activity_refs as refs
 from workflows.ids import heartbeat_alert_key
 from workflows.payloads import AlertContent, Category, FireEvent, Severity
 from workflows.rule_payloads import HeartbeatAlert
@@ -31,7 +32,7 @@ class HeartbeatActivities:
         self._alerting = alerting
         self._settings = settings
 
-    @activity.defn(name="heartbeats.alert")
+    @activity.defn(name=refs.HEARTBEAT_ALERT.name)
     async def alert(self, request: HeartbeatAlert) -> str:
         key = heartbeat_alert_key(request.heartbeat_id)
         if request.action == "resolve":

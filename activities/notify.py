@@ -34,6 +34,7 @@ from models.projection import add_timeline_entry
 from models.secrets import SecretBox
 from models.tables import User
 from models.templates import template_for
+from workflows import activity_refs as refs
 from workflows.ids import alert_api_link, alert_dashboard_link, temporal_ui_link
 from workflows.payloads import AbandonInput, DeliveryResult, NotifyInput, TimelineEntry
 
@@ -65,7 +66,7 @@ class NotifyActivities:
             dashboard=alert_dashboard_link(self._public_url, alert_id),
         )
 
-    @activity.defn(name="notify.send")
+    @activity.defn(name=refs.NOTIFY_SEND.name)
     async def send(self, request: NotifyInput) -> DeliveryResult:
         alert = request.alert
         async with self._sessions.begin() as session:
@@ -233,7 +234,7 @@ class NotifyActivities:
                 ),
             )
 
-    @activity.defn(name="notify.abandon")
+    @activity.defn(name=refs.NOTIFY_ABANDON.name)
     async def abandon(self, request: AbandonInput) -> None:
         """Record that Herald gave up on a delivery (its retry budget ran out)."""
         async with self._sessions.begin() as session:

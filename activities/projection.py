@@ -12,6 +12,7 @@ from temporalio import activity
 from models.channels import channels_for_alert
 from models.policies import choose_policy
 from models.projection import add_timeline_entry, upsert_alert
+from workflows import activity_refs as refs
 from workflows.payloads import ChannelRef, ChoosePolicyInput, OpenAlertInput, OpenedAlert, RecordInput, TimelineEntry
 
 
@@ -19,13 +20,13 @@ class ProjectionActivities:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    @activity.defn(name="alert.open")
+    @activity.defn(name=refs.ALERT_OPEN.name)
     async def open_alert(self, request: OpenAlertInput) -> list[ChannelRef]:
         """Project a new alert and resolve the channels it will notify."""
         async with self._sessions.begin() as session:
             return await self._open(session, request)
 
-    @activity.defn(name="alert.open_escalating")
+    @activity.defn(name=refs.ALERT_OPEN_ESCALATING.name)
     async def open_escalating(self, request: OpenAlertInput) -> OpenedAlert:
         """`alert.open`, and choose the escalation policy (timeline entry 2 says which and why)."""
         view = request.view
@@ -71,7 +72,7 @@ class ProjectionActivities:
             )
         return [ChannelRef(id=c.id, name=c.name, type=c.type) for c in channels]
 
-    @activity.defn(name="alert.record")
+    @activity.defn(name=refs.ALERT_RECORD.name)
     async def record(self, request: RecordInput) -> None:
         view = request.view
         async with self._sessions.begin() as session:

@@ -30,6 +30,7 @@ from models.secrets import SecretBox
 from rules.engine import describe, instance_of, observe_batch, outcome
 from rules.semantics import Step
 from settings import Settings
+from workflows import activity_refs as refs
 from workflows.ids import rule_alert_key
 from workflows.payloads import AlertContent, Category, FireEvent, Severity
 from workflows.rule_payloads import BatchRequest, BatchResult, DueRequest, EmitResult
@@ -103,7 +104,7 @@ class RuleActivities:
         self._settings = settings
         self._labels = SeriesLabels()  # series labels seen by earlier passes (they never change)
 
-    @activity.defn(name="rules.due")
+    @activity.defn(name=refs.RULES_DUE.name)
     async def due(self, request: DueRequest) -> list[list[str]]:
         """Ids of the rules to evaluate now, in batches, oldest-due first."""
         query = select(Rule.id).where(Rule.enabled.is_(True)).order_by(Rule.next_evaluation_at.nulls_first())
@@ -124,7 +125,7 @@ class RuleActivities:
             query = query.where(or_(Rule.next_evaluation_at.is_(None), Rule.next_evaluation_at <= request.at))
         return query
 
-    @activity.defn(name="rules.evaluate")
+    @activity.defn(name=refs.RULES_EVALUATE.name)
     async def evaluate(self, request: BatchRequest) -> BatchResult:
         result = BatchResult()
         async with heartbeating():
@@ -214,7 +215,7 @@ class RuleActivities:
             if row.outbox is None and row.state == "inactive":
                 await session.delete(row)
 
-    @activity.defn(name="rules.emit")
+    @activity.defn(name=refs.RULES_EMIT.name)
     async def emit(self) -> EmitResult:
         """Send every outbox entry to its alert workflow; clear the ones Temporal accepted.
 
@@ -274,7 +275,7 @@ class RuleActivities:
             raise ApplicationError(f"{len(problems)} alert event(s) not accepted: {problems[0].message}")
         return int(rows[-1][0])
 
-    @activity.defn(name="metrics.prune")
-    async def prune(self, at: datetime) -> int:
+    @activity.defn(name=refs.METRICS_PRUNE.name)
+    async def prune_metrics(self, at: datetime) -> int:
         async with self._sessions.begin() as session:
             return await prune_samples(session, at - self._settings.metrics_retention)

@@ -7,4 +7,3 @@ import re
 
 LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
 DEDUP_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")  # printable ASCII, no spaces
-

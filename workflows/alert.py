@@ -21,20 +21,18 @@ from datetime import datetime, timedelta
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from workflows import activity_refs as refs
     from workflows import escalation as ladder
-    from workflows.deliveries import LOCAL_RETRY, LOCAL_TIMEOUT
     from workflows.payloads import (
         AcknowledgeRequest,
         AlertStart,
         AlertStatus,
         AlertView,
         CarriedState,
-        ChannelRef,
         EditRequest,
         FireEvent,
         NotifyEvent,
         OpenAlertInput,
-        OpenedAlert,
         ResolveRequest,
         TimelineEntry,
     )
@@ -154,26 +152,16 @@ class AlertWorkflow(EscalatingAlert):
         )
         if workflow.patched(ESCALATION_PATCH):
             # One local activity projects the alert, resolves its channels and chooses its policy.
-            opened: OpenedAlert = await workflow.execute_local_activity(
-                "alert.open_escalating",
+            opened = await refs.run_local(
+                refs.ALERT_OPEN_ESCALATING,
                 request,
-                result_type=OpenedAlert,
                 summary="project new alert, resolve channels, choose escalation policy",
-                start_to_close_timeout=LOCAL_TIMEOUT,
-                retry_policy=LOCAL_RETRY,
             )
             channels = opened.channels
             self._view.escalation = ladder.begin(opened.policy)
             self._seq = 2  # the activity wrote the trigger and the policy choice
         else:
-            channels = await workflow.execute_local_activity(
-                "alert.open",
-                request,
-                result_type=list[ChannelRef],
-                summary="project new alert, resolve channels",
-                start_to_close_timeout=LOCAL_TIMEOUT,
-                retry_policy=LOCAL_RETRY,
-            )
+            channels = await refs.run_local(refs.ALERT_OPEN, request, summary="project new alert, resolve channels")
             self._seq = 1
         self._view.channels = channels
         self._projected_version = self._view.version

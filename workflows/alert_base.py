@@ -13,8 +13,9 @@ from temporalio import workflow
 from temporalio.common import SearchAttributeKey, SearchAttributePair
 
 with workflow.unsafe.imports_passed_through():
+    from workflows import activity_refs as refs
     from workflows import escalation as ladder
-    from workflows.deliveries import LOCAL_RETRY, LOCAL_TIMEOUT, Deliveries
+    from workflows.deliveries import Deliveries
     from workflows.payloads import (
         AlertContent,
         AlertOptions,
@@ -117,12 +118,8 @@ class AlertBase:
             workflow.set_current_details(self._details())
 
     async def _record(self, record: RecordInput) -> None:
-        await workflow.execute_local_activity(
-            "alert.record",
-            record,
-            summary=f"project {record.entry.kind if record.entry else 'counters'}",
-            start_to_close_timeout=LOCAL_TIMEOUT,
-            retry_policy=LOCAL_RETRY,
+        await refs.run_local(
+            refs.ALERT_RECORD, record, summary=f"project {record.entry.kind if record.entry else 'counters'}"
         )
 
     def _upsert_search_attributes(self) -> None:

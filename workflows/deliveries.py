@@ -15,13 +15,13 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from workflows import activity_refs as refs
     from workflows import ids
     from workflows.payloads import (
         AbandonInput,
         AlertOptions,
         AlertView,
         ChannelRef,
-        DeliveryResult,
         NotifyEvent,
         NotifyInput,
         PagedUser,
@@ -31,10 +31,6 @@ with workflow.unsafe.imports_passed_through():
 DELIVERY_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=2), backoff_coefficient=2.0, maximum_interval=timedelta(minutes=5)
 )
-
-# Projection writes are local activities: short, idempotent, no extra server round-trip.
-LOCAL_TIMEOUT = timedelta(seconds=10)
-LOCAL_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=10))
 
 FIRING = (NotifyEvent.TRIGGERED, NotifyEvent.RENOTIFIED, NotifyEvent.ESCALATED)
 
@@ -122,10 +118,9 @@ class Deliveries:
             await asyncio.gather(previous, return_exceptions=True)
         verb = "page" if request.user_id else "notify"
         try:
-            result: DeliveryResult = await workflow.execute_activity(
-                "notify.send",
+            result = await refs.run(
+                refs.NOTIFY_SEND,
                 request,
-                result_type=DeliveryResult,
                 start_to_close_timeout=self.options.notify_attempt_timeout,
                 schedule_to_close_timeout=self.options.notify_give_up_after,
                 retry_policy=DELIVERY_RETRY,
@@ -134,8 +129,8 @@ class Deliveries:
         except ActivityError as err:
             if not _permanent(err):
                 # Timed out (gave up): the activity could not record that itself.
-                await workflow.execute_local_activity(
-                    "notify.abandon",
+                await refs.run_local(
+                    refs.NOTIFY_ABANDON,
                     AbandonInput(
                         idempotency_key=request.idempotency_key,
                         alert_id=request.alert.alert_id,
@@ -144,8 +139,6 @@ class Deliveries:
                         reason=str(err.cause or err),
                         at=workflow.now(),
                     ),
-                    start_to_close_timeout=LOCAL_TIMEOUT,
-                    retry_policy=LOCAL_RETRY,
                 )
             return
         if result.status == "delivered" and request.event in FIRING and request.user_id is None:

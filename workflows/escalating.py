@@ -10,8 +10,8 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from workflows import activity_refs as refs
     from workflows import escalation as ladder
-    from workflows.deliveries import LOCAL_RETRY, LOCAL_TIMEOUT
     from workflows.payloads import (
         AlertStatus,
         AlertView,
@@ -20,9 +20,7 @@ with workflow.unsafe.imports_passed_through():
         Escalation,
         NoteRequest,
         NotifyEvent,
-        PolicyChoice,
         ReassignRequest,
-        ResolvedLevel,
         ResolveLevelInput,
         SnoozeRequest,
         TimelineEntry,
@@ -65,18 +63,15 @@ class EscalatingAlert(AlertBase):
         due = workflow.now()  # the level's moment (the lookup below takes a little time)
         policy = escalation.policy  # a reassignment during the lookup replaces it
         previous = escalation.pages[-1].users if escalation.pages else []
-        resolved: ResolvedLevel = await workflow.execute_local_activity(
-            "escalation.level",
+        resolved = await refs.run_local(
+            refs.ESCALATION_LEVEL,
             ResolveLevelInput(
                 tenant_id=self._tenant_id,
                 level=escalation.policy.levels[level],
                 previous_user_ids=[user.id for user in previous],
                 at=due,
             ),
-            result_type=ResolvedLevel,
             summary=f"resolve level {level + 1} targets",
-            start_to_close_timeout=LOCAL_TIMEOUT,
-            retry_policy=LOCAL_RETRY,
         )
         view = self._require_view()
         if escalation.run_level != level or escalation.policy is not policy or view.status != AlertStatus.TRIGGERED:
@@ -162,13 +157,10 @@ class EscalatingAlert(AlertBase):
 
     @workflow.update
     async def reassign(self, request: ReassignRequest) -> AlertView:
-        choice: PolicyChoice = await workflow.execute_local_activity(
-            "escalation.policy",
+        choice = await refs.run_local(
+            refs.ESCALATION_POLICY,
             ChoosePolicyInput(tenant_id=self._tenant_id, policy_id=request.policy_id, user_id=request.user_id),
-            result_type=PolicyChoice,
             summary="resolve reassignment",
-            start_to_close_timeout=LOCAL_TIMEOUT,
-            retry_policy=LOCAL_RETRY,
         )
         view = self._require_view()
         if choice.policy is None:

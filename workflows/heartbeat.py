@@ -17,6 +17,7 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
+    from workflows import activity_refs as refs
     from workflows.rule_payloads import HeartbeatAlert, HeartbeatPing, HeartbeatStart, HeartbeatTiming
 
 PINGS_PER_RUN = 500  # continue-as-new after this many pings keeps the history short
@@ -92,8 +93,8 @@ class HeartbeatWorkflow:
             state.alerting = True
 
     async def _alert(self, state: HeartbeatStart, action: Literal["trigger", "resolve"]) -> str:
-        result: str = await workflow.execute_activity(
-            "heartbeats.alert",
+        return await refs.run(
+            refs.HEARTBEAT_ALERT,
             HeartbeatAlert(
                 tenant_id=state.tenant_id,
                 heartbeat_id=state.heartbeat_id,
@@ -103,6 +104,4 @@ class HeartbeatWorkflow:
             ),
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=ALERT_RETRY,
-            result_type=str,
         )
-        return result

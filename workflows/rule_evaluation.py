@@ -16,11 +16,11 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
+    from workflows import activity_refs as refs
     from workflows.rule_payloads import (
         BatchRequest,
         BatchResult,
         DueRequest,
-        EmitResult,
         EvaluationRequest,
         EvaluationSummary,
     )
@@ -40,12 +40,11 @@ class RuleEvaluationWorkflow:
     async def run(self, request: EvaluationRequest) -> EvaluationSummary:
         at = workflow.now()
         summary = EvaluationSummary(at=at)
-        batches: list[list[str]] = await workflow.execute_activity(
-            "rules.due",
+        batches = await refs.run(
+            refs.RULES_DUE,
             DueRequest(at=at, rule_ids=request.rule_ids, tenant_id=request.tenant_id, force=request.force),
             start_to_close_timeout=timedelta(seconds=30),
             retry_policy=QUICK,
-            result_type=list[list[str]],
         )
         summary.batches = len(batches)
         slots = asyncio.Semaphore(PARALLEL_BATCHES)
@@ -53,15 +52,13 @@ class RuleEvaluationWorkflow:
         async def evaluate(batch: list[str]) -> BatchResult | None:
             async with slots:
                 try:
-                    result: BatchResult = await workflow.execute_activity(
-                        "rules.evaluate",
+                    return await refs.run(
+                        refs.RULES_EVALUATE,
                         BatchRequest(rule_ids=batch, at=at, force=request.force),
                         start_to_close_timeout=timedelta(seconds=120),
                         heartbeat_timeout=timedelta(seconds=60),
                         retry_policy=QUICK,
-                        result_type=BatchResult,
                     )
-                    return result
                 except ActivityError:
                     return None
 
@@ -75,18 +72,18 @@ class RuleEvaluationWorkflow:
             summary.errors += result.errors
             summary.transitions += result.transitions
         try:
-            emitted: EmitResult = await workflow.execute_activity(
-                "rules.emit",
+            emitted = await refs.run(
+                refs.RULES_EMIT,
+                refs.NoInput(),
                 start_to_close_timeout=timedelta(minutes=2),
                 heartbeat_timeout=timedelta(seconds=60),
                 retry_policy=PERSISTENT,
-                result_type=EmitResult,
             )
             summary.sent = emitted.sent
         except ActivityError:
             workflow.logger.warning("emission failed; the outbox keeps the events for the next pass")
         if request.prune_metrics:
-            summary.pruned_samples = await workflow.execute_activity(
-                "metrics.prune", at, start_to_close_timeout=timedelta(minutes=5), retry_policy=QUICK, result_type=int
+            summary.pruned_samples = await refs.run(
+                refs.METRICS_PRUNE, at, start_to_close_timeout=timedelta(minutes=5), retry_policy=QUICK
             )
         return summary
