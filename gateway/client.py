@@ -1,6 +1,15 @@
 """AlertingClient: fire, create, acknowledge, resolve and edit alerts through Temporal.
 
-Translates Temporal's errors into `gateway.errors`, so routes never import temporalio.
+Translates Temporal's errors into `gateway.errors` by their type, never by their text, so
+routes never import temporalio:
+
+* an update rejected by a validator or failed by its handler carries an `ApplicationError`
+  whose `type` is one of `workflows.alert.REJECTIONS` → `TransitionRejected` (and `CLOSING`,
+  the previous incident still sending its resolution notices, is retried by `create`);
+* `NOT_FOUND` → `AlertNotFound`, unless the workflow exists and has closed → `TransitionRejected`;
+* `UNAVAILABLE`, `DEADLINE_EXCEEDED`, `CANCELLED`, an update that timed out, no worker answering
+  within `update_timeout`, and `RuntimeError` (what the SDK raises when a lazily connected
+  client cannot reach the server) → `EngineUnavailable`.
 """
 
 from __future__ import annotations
@@ -20,13 +29,16 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import (
     Client,
     WithStartWorkflowOperation,
+    WorkflowExecutionStatus,
     WorkflowFailureError,
+    WorkflowHandle,
     WorkflowUpdateFailedError,
     WorkflowUpdateRPCTimeoutOrCancelledError,
 )
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
+from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
-from workflows.alert import CLOSING_MESSAGE, LEVEL, RULE, AlertWorkflow, search_attributes
+from workflows.alert import CLOSING, REJECTIONS, AlertWorkflow
 from workflows.heartbeat import HeartbeatWorkflow
 from workflows.ids import alert_workflow_id, heartbeat_workflow_id, manual_evaluation_id
 from workflows.payloads import (
@@ -46,11 +58,19 @@ from workflows.rule_payloads import (
     HeartbeatStart,
     HeartbeatTiming,
 )
+from workflows.search_attributes import LEVEL, RULE, search_attributes
 
-from gateway.errors import AlertNotFound, EngineUnavailable, TransitionRejected
+from gateway.errors import AlertClosing, AlertNotFound, EngineUnavailable, TransitionRejected
 
 T = TypeVar("T")
 AlertAction = Literal["snooze", "escalate", "reassign", "add_note"]
+FIRE = "fire"  # AlertWorkflow.fire: start_signal takes the signal's name
+ACTIONS = {
+    "snooze": AlertWorkflow.snooze,
+    "escalate": AlertWorkflow.escalate,
+    "reassign": AlertWorkflow.reassign,
+    "add_note": AlertWorkflow.add_note,
+}
 EVALUATE_TIMEOUT = 60.0  # seconds a manual evaluation pass may take before the API answers 503
 
 
@@ -75,11 +95,6 @@ def _start_metadata(tenant_id: str, key: str, event: FireEvent) -> dict[str, Any
         "static_summary": f"[{content.severity.value}] {content.title}"[:200],
         "static_details": f"tenant `{tenant_id}` · key `{key}` · source `{content.source}`",
     }
-
-
-def is_connect_error(err: RuntimeError) -> bool:
-    """A lazily connected client reports an unreachable server as this RuntimeError."""
-    return str(err).startswith("Failed client connect")
 
 
 @dataclass(frozen=True)
@@ -145,9 +160,9 @@ class AlertingClient:
         except RPCError as err:
             return IngestOutcome(item.key, wf_id, "failed", f"Temporal did not accept the event: {err.message}")
         except RuntimeError as err:
-            if not is_connect_error(err):
-                raise
-            return IngestOutcome(item.key, wf_id, "failed", "Temporal is unreachable; the event was not accepted")
+            return IngestOutcome(
+                item.key, wf_id, "failed", f"Temporal is unreachable; the event was not accepted ({err})"
+            )
 
     async def _signal_with_start(self, tenant_id: str, key: str, wf_id: str, event: FireEvent) -> None:
         await self._client.start_workflow(
@@ -155,14 +170,14 @@ class AlertingClient:
             AlertStart(tenant_id=tenant_id, key=key),
             id=wf_id,
             task_queue=self._task_queue,
-            start_signal="fire",
+            start_signal=FIRE,
             start_signal_args=[event],
             **_start_metadata(tenant_id, key, event),
         )
 
     async def _signal_open(self, wf_id: str, event: FireEvent) -> bool:
         try:
-            await self._client.get_workflow_handle(wf_id).signal("fire", event)
+            await self._client.get_workflow_handle_for(AlertWorkflow.run, wf_id).signal(AlertWorkflow.fire, event)
         except RPCError as err:
             if err.status == RPCStatusCode.NOT_FOUND:
                 return False  # unknown or closed: a resolve for it is a no-op
@@ -185,46 +200,48 @@ class AlertingClient:
             )
 
             async def call(op: WithStartWorkflowOperation[AlertWorkflow, AlertView | None] = operation) -> AlertView:
-                view: AlertView = await self._client.execute_update_with_start_workflow(
-                    "fire", event, start_workflow_operation=op, result_type=AlertView
+                # The SDK's overload types an async update's result as its coroutine.
+                return await self._client.execute_update_with_start_workflow(
+                    AlertWorkflow.fire_and_wait,  # type: ignore[arg-type]
+                    event,
+                    start_workflow_operation=op,
                 )
-                return view
 
             try:
                 async with self._translate():
                     return await self._bounded(call)
-            except TransitionRejected as err:
-                if CLOSING_MESSAGE not in str(err):
-                    raise
+            except AlertClosing:
                 await asyncio.sleep(0.1)  # the previous incident is sending its resolution notices
         raise EngineUnavailable("the previous alert with this key is still closing; retry shortly")
 
     async def acknowledge(self, wf_id: str, request: AcknowledgeRequest) -> AlertView:
-        return await self._update(wf_id, "acknowledge", request)
+        return await self._update(wf_id, AlertWorkflow.acknowledge, request)
 
     async def resolve(self, wf_id: str, request: ResolveRequest) -> AlertView:
-        return await self._update(wf_id, "resolve", request)
+        return await self._update(wf_id, AlertWorkflow.resolve, request)
 
-    async def signal_transition(
-        self, wf_id: str, name: Literal["acknowledge", "resolve"], request: AcknowledgeRequest | ResolveRequest
-    ) -> None:
+    async def signal_transition(self, wf_id: str, request: AcknowledgeRequest | ResolveRequest) -> None:
         """Acknowledge or resolve by signal: durable once Temporal accepts it (milliseconds), needs no
         worker to answer, and changes nothing when repeated or sent to a later alert with the same key."""
-        handle = self._client.get_workflow_handle(wf_id)
-        async with self._translate():
-            await self._bounded(lambda: handle.signal(f"{name}_signal", request))
+        handle = self._client.get_workflow_handle_for(AlertWorkflow.run, wf_id)
+        async with self._translate(handle):
+            if isinstance(request, AcknowledgeRequest):
+                await self._bounded(lambda: handle.signal(AlertWorkflow.acknowledge_signal, request))
+            else:
+                await self._bounded(lambda: handle.signal(AlertWorkflow.resolve_signal, request))
 
     async def edit(self, wf_id: str, request: EditRequest) -> AlertView:
-        return await self._update(wf_id, "edit", request)
+        return await self._update(wf_id, AlertWorkflow.edit, request)
 
     async def act(self, wf_id: str, name: AlertAction, request: BaseModel) -> AlertView:
         """The escalation actions: snooze, escalate, reassign, add_note (each a validated update)."""
-        return await self._update(wf_id, name, request)
+        return await self._update(wf_id, ACTIONS[name], request)
 
-    async def _update(self, wf_id: str, name: str, request: BaseModel) -> AlertView:
-        handle = self._client.get_workflow_handle(wf_id)
-        async with self._translate():
-            view: AlertView = await self._bounded(lambda: handle.execute_update(name, request, result_type=AlertView))
+    async def _update(self, wf_id: str, update: Any, request: BaseModel) -> AlertView:
+        """Run one of AlertWorkflow's updates (a method reference: its name and result type)."""
+        handle = self._client.get_workflow_handle_for(AlertWorkflow.run, wf_id)
+        async with self._translate(handle):
+            view: AlertView = await self._bounded(lambda: handle.execute_update(update, request))
             return view
 
     # ------------------------------------------------------------------ rules
@@ -272,10 +289,12 @@ class AlertingClient:
 
     async def stop_heartbeat(self, tenant_id: str, heartbeat_id: str) -> None:
         """Stop watching (the workflow resolves its open alert first); a monitor not running is fine."""
-        handle = self._client.get_workflow_handle(heartbeat_workflow_id(tenant_id, heartbeat_id))
+        handle = self._client.get_workflow_handle_for(
+            HeartbeatWorkflow.run, heartbeat_workflow_id(tenant_id, heartbeat_id)
+        )
         try:
             async with self._translate():
-                await self._bounded(lambda: handle.signal("stop"))
+                await self._bounded(lambda: handle.signal(HeartbeatWorkflow.stop))
         except AlertNotFound:
             pass
 
@@ -298,9 +317,7 @@ class AlertingClient:
         except RPCError as err:
             return WorkerHealth(False, 0, 0, f"Temporal unreachable: {err.message}")
         except RuntimeError as err:
-            if not is_connect_error(err):
-                raise
-            return WorkerHealth(False, 0, 0, "Temporal unreachable: cannot connect")
+            return WorkerHealth(False, 0, 0, f"Temporal unreachable: cannot connect ({err})")
         return WorkerHealth(bool(ok), counts[0], counts[1])
 
     # ------------------------------------------------------------------ error translation
@@ -314,23 +331,36 @@ class AlertingClient:
             ) from err
 
     @asynccontextmanager
-    async def _translate(self) -> AsyncIterator[None]:
+    async def _translate(self, handle: WorkflowHandle[Any, Any] | None = None) -> AsyncIterator[None]:
+        """Temporal's errors as domain errors, by type (see the module docstring)."""
         try:
             yield
         except WorkflowUpdateFailedError as err:
             cause = err.cause
-            raise TransitionRejected(getattr(cause, "message", None) or str(cause)) from err
+            if not isinstance(cause, ApplicationError) or cause.type not in REJECTIONS:
+                raise
+            if cause.type == CLOSING:
+                raise AlertClosing(cause.message) from err
+            raise TransitionRejected(cause.message) from err
         except WorkflowUpdateRPCTimeoutOrCancelledError as err:
             raise EngineUnavailable("Temporal did not complete the request in time") from err
         except RPCError as err:
             if err.status == RPCStatusCode.NOT_FOUND:
-                if "completed" in err.message:
+                if handle is not None and await self._closed(handle):
                     raise TransitionRejected("the alert is resolved and closed") from err
                 raise AlertNotFound("no running workflow for this alert") from err
             if err.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED, RPCStatusCode.CANCELLED):
                 raise EngineUnavailable(f"Temporal is unavailable: {err.message}") from err
             raise
         except RuntimeError as err:
-            if not is_connect_error(err):
-                raise
-            raise EngineUnavailable("Temporal is unreachable; try again shortly") from err
+            raise EngineUnavailable(f"Temporal is unreachable; try again shortly ({err})") from err
+
+    async def _closed(self, handle: WorkflowHandle[Any, Any]) -> bool:
+        """Whether the workflow exists and has closed (NOT_FOUND also means "already completed")."""
+        try:
+            description = await handle.describe()
+        except RPCError as err:
+            if err.status == RPCStatusCode.NOT_FOUND:
+                return False
+            raise
+        return description.status not in (None, WorkflowExecutionStatus.RUNNING)

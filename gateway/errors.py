@@ -3,6 +3,7 @@
 AlertingError
 ├── AlertNotFound        no such alert (or no longer running)      → 404
 ├── TransitionRejected   the workflow refused the change           → 409
+│   └── AlertClosing     the incident is sending its resolution notices (create retries it)
 └── EngineUnavailable    Temporal or its workers did not answer    → 503
 """
 
@@ -20,4 +21,8 @@ class TransitionRejected(AlertingError):
 
 
 class EngineUnavailable(AlertingError):
+    pass
+
+
+class AlertClosing(TransitionRejected):
     pass

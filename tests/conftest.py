@@ -21,7 +21,7 @@ from models.secrets import new_secret_key
 from settings import Settings
 from tests.support.postgres import create_database, drop_database, server_url
 from tests.support.receiver import WebhookReceiver
-from workflows.alert import CATEGORY, LEVEL, RULE, SEVERITY, STATUS, TENANT
+from workflows import search_attributes
 
 BIN = Path(sys.executable).parent
 SECRET_KEY = new_secret_key()  # one per test session, like one per deployment
@@ -83,7 +83,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=binary("temporal"),
         data_converter=pydantic_data_converter,
-        search_attributes=[TENANT, STATUS, SEVERITY, CATEGORY, LEVEL, RULE],
+        search_attributes=list(search_attributes.ALL),
     )
     yield env
     await env.shutdown()

@@ -1,17 +1,25 @@
 """AlertWorkflow: one open incident per group key, from first event to resolution.
 
-Workflow id `alert/<tenant>/<key>`: Temporal's id uniqueness is Herald's deduplication.
-The first `fire` (signal-with-start from ingest, or update-with-start from the API)
-opens the alert; later fires raise its event count and never restart its timers.
+Workflow id `alert/<tenant>/<key>` (workflows/ids.py): Temporal's id uniqueness is Herald's
+deduplication. The first `fire` (signal-with-start from ingest, or update-with-start from the
+API) opens the alert; later fires raise its event count and never restart its timers.
 
-The loop owns one deadline, `next_notification_at`: while the alert is triggered it
-re-notifies every `repeat_interval`. Handlers only change state and wake the loop;
-the loop does the work (projection writes, notifications), so nothing is done twice and
-a noisy alert still renotifies on time.
+One class holding one `AlertState` (workflows/payloads.py), carried whole through
+continue-as-new, with three collaborators beside it:
 
-Notifications run as background activities, serialised per channel, so a channel that is
-retrying never blocks acknowledgement. Resolution cancels pending fire notifications and
-sends "resolved" to every channel that accepted a fire notification.
+* `Deliveries` (workflows/deliveries.py) sends: notifications run as background activities,
+  serialised per recipient, so a channel that is retrying never blocks acknowledgement;
+* `Ladder` (workflows/ladder.py) climbs the escalation policy: how an alert is escalated;
+* `Projection` (workflows/projection.py) writes the changes to PostgreSQL and the Temporal UI.
+
+The loop owns the deadlines (`next_notification_at`, the ladder's, a snooze's): while the alert
+is triggered it re-notifies every `repeat_interval`. Handlers only change state and wake the
+loop; the loop does the work, so nothing is done twice and a noisy alert still renotifies on
+time. Resolution cancels pending fire notifications and sends "resolved" to every channel that
+accepted a fire notification.
+
+Validators reject with `ApplicationError`s whose `type` is one of `REJECTIONS`; the gateway maps
+them by type (gateway/client.py), never by message.
 """
 
 from __future__ import annotations
@@ -19,136 +27,137 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from workflows import activity_refs as refs
-    from workflows import escalation as ladder
+    from workflows import ladder
+    from workflows.deliveries import Deliveries
+    from workflows.ladder import Ladder
     from workflows.payloads import (
         AcknowledgeRequest,
         AlertStart,
+        AlertState,
         AlertStatus,
         AlertView,
-        CarriedState,
+        ChoosePolicyInput,
         EditRequest,
+        EscalateRequest,
         FireEvent,
+        NoteRequest,
         NotifyEvent,
         OpenAlertInput,
+        ReassignRequest,
         ResolveRequest,
+        SnoozeRequest,
         TimelineEntry,
     )
+    from workflows.projection import Projection
+
+# Histories recorded before escalation policies existed replay without choosing one.
+ESCALATION_PATCH = "escalation-policies"
+# Acknowledged / resolved notices also go to channels whose fire notification was still in
+# flight (it may have reached the provider just before it was cancelled).
+IN_FLIGHT_PATCH = "tell-in-flight-channels"
+
+FIRST_EVENT_TIMEOUT = timedelta(minutes=10)
+REARM = timedelta(milliseconds=1)
+
+# The `type` of every ApplicationError a validator or update rejects with.
+CLOSING = "AlertClosing"  # this incident is sending its resolution notices: retry to open the next one
+OPENING = "AlertOpening"  # the first event is still being projected: retry shortly
+REJECTED = "TransitionRejected"  # the change does not apply to the alert as it is
+REJECTIONS = (CLOSING, OPENING, REJECTED)
 
 
-from workflows.alert_base import (  # re-exported: the client and tests import them from here
-    CATEGORY,
-    CLOSING_MESSAGE,
-    ESCALATION_PATCH,
-    FIRST_EVENT_TIMEOUT,
-    LEVEL,
-    REARM,
-    RULE,
-    SEVERITY,
-    STATUS,
-    TENANT,
-    search_attributes,
-)
-from workflows.escalating import EscalatingAlert
-
-__all__ = [
-    "CATEGORY",
-    "CLOSING_MESSAGE",
-    "LEVEL",
-    "RULE",
-    "SEVERITY",
-    "STATUS",
-    "TENANT",
-    "AlertWorkflow",
-    "search_attributes",
-]
+def rejected(message: str, kind: str = REJECTED) -> ApplicationError:
+    return ApplicationError(message, type=kind, non_retryable=True)
 
 
 @workflow.defn(name="AlertWorkflow")
-class AlertWorkflow(EscalatingAlert):
+class AlertWorkflow:
     @workflow.init
     def __init__(self, start: AlertStart) -> None:
-        super().__init__(start)
+        self._tenant_id = start.tenant_id
+        self._key = start.key
+        self._state = start.carried if start.carried is not None else AlertState()
+        # Carried into a new run: open already (unless the carried trigger opens the next incident).
+        self._state.opened = start.carried is not None and start.carried.reopen_with is None
+        self._deliveries = Deliveries(start.tenant_id, self._state)
+        self._projection = Projection(start.tenant_id, self._state)
+        self._ladder = Ladder(start.tenant_id, self._state, self._deliveries, self._projection)
 
     # ------------------------------------------------------------------ main loop
 
     @workflow.run
     async def run(self, start: AlertStart) -> AlertView | None:
-        if self._view is None or self._reopen_with is not None:
-            first = self._reopen_with
+        state = self._state
+        if state.view is None or state.reopen_with is not None:
+            first = state.reopen_with
             if first is None:
                 try:
-                    await workflow.wait_condition(lambda: self._pending_first is not None, timeout=FIRST_EVENT_TIMEOUT)
+                    await workflow.wait_condition(lambda: state.pending_first is not None, timeout=FIRST_EVENT_TIMEOUT)
                 except TimeoutError:
                     # Started, but the first event never arrived (its caller gave up): nothing to alert.
                     return None
-                first = self._pending_first
+                first = state.pending_first
             assert first is not None
             await self._open(first)
-        view = self._require_view()
+        view = self._view()
 
         while view.status != AlertStatus.RESOLVED:
             await self._wait_for_work_or_deadline()
-            await self._flush_projection()
+            await self._projection.flush()
             await self._escalate()
             if view.status == AlertStatus.TRIGGERED and self._due():
                 self._renotify()
-                await self._flush_projection()
+                await self._projection.flush()
             if not self._resolved() and self._should_continue_as_new() and not self._busy():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 if not self._has_work() and not self._busy():
-                    workflow.continue_as_new(
-                        AlertStart(tenant_id=self._tenant_id, key=self._key, carried=self._carry())
-                    )
+                    workflow.continue_as_new(AlertStart(tenant_id=self._tenant_id, key=self._key, carried=state))
 
         await self._finish_resolution()
-        if self._reopen_with is not None:
+        if state.reopen_with is not None:
             # A trigger arrived while we were resolving: it opens a new incident (new id).
             await workflow.wait_condition(workflow.all_handlers_finished)
-            workflow.continue_as_new(
-                AlertStart(
-                    tenant_id=self._tenant_id,
-                    key=self._key,
-                    carried=CarriedState(
-                        view=view,
-                        options=self._options,
-                        reopen_with=self._reopen_with,
-                        reopen_extra_events=self._early_events,
-                    ),
-                )
+            carried = AlertState(
+                view=view,
+                options=state.options,
+                reopen_with=state.reopen_with,
+                reopen_extra_events=state.reopen_extra_events,
             )
+            workflow.continue_as_new(AlertStart(tenant_id=self._tenant_id, key=self._key, carried=carried))
         await workflow.wait_condition(workflow.all_handlers_finished)
         return view
 
     async def _open(self, first: FireEvent) -> None:
         assert first.content is not None
+        state = self._state
         info = workflow.info()
-        self._options = first.options
-        self._deliveries.options = first.options
-        self._deliveries.notified.clear()
-        self._seq = 0
-        self._pending_entries = []
-        self._view = AlertView(
+        state.options = first.options
+        state.notified_channel_ids.clear()
+        self._projection.begin()
+        view = AlertView(
             alert_id=info.run_id,
             workflow_id=info.workflow_id,
             tenant_id=self._tenant_id,
             key=self._key,
             status=AlertStatus.TRIGGERED,
             content=first.content,
-            event_count=1 + self._early_events,
+            event_count=1 + state.reopen_extra_events,
             first_seen=first.received_at,
             last_seen=first.received_at,
-            next_notification_at=workflow.now() + self._options.repeat_interval,
+            next_notification_at=workflow.now() + state.options.repeat_interval,
             version=1,
         )
-        self._reopen_with = None
-        self._events_this_run += 1 + self._early_events
-        self._early_events = 0
+        state.view = view
+        state.reopen_with = None
+        state.events_this_run += 1 + state.reopen_extra_events
+        state.reopen_extra_events = 0
         entry = TimelineEntry(kind="triggered", at=first.received_at, actor=first.actor, message=first.content.title)
         request = OpenAlertInput(
-            view=self._view, channel_ids=self._options.channel_ids, entry=entry, policy_id=self._options.policy_id
+            view=view, channel_ids=state.options.channel_ids, entry=entry, policy_id=state.options.policy_id
         )
         if workflow.patched(ESCALATION_PATCH):
             # One local activity projects the alert, resolves its channels and chooses its policy.
@@ -158,31 +167,29 @@ class AlertWorkflow(EscalatingAlert):
                 summary="project new alert, resolve channels, choose escalation policy",
             )
             channels = opened.channels
-            self._view.escalation = ladder.begin(opened.policy)
-            self._seq = 2  # the activity wrote the trigger and the policy choice
+            view.escalation = ladder.begin(opened.policy)
+            written = 2  # the activity wrote the trigger and the policy choice
         else:
             channels = await refs.run_local(refs.ALERT_OPEN, request, summary="project new alert, resolve channels")
-            self._seq = 1
-        self._view.channels = channels
-        self._projected_version = self._view.version
-        self._upsert_search_attributes()
-        workflow.set_current_details(self._details())
+            written = 1
+        view.channels = channels
+        self._projection.opened(written)
         for channel in channels:
-            self._deliveries.notify(self._require_view(), channel, NotifyEvent.TRIGGERED)
-        self._opened = True
-        if self._early_resolve is not None:
-            self._resolve(self._early_resolve.actor, "resolved by its source")
-            self._early_resolve = None
+            self._deliveries.notify(view, channel, NotifyEvent.TRIGGERED)
+        state.opened = True
+        if state.early_resolve is not None:
+            self._resolve(state.early_resolve.actor, "resolved by its source")
+            state.early_resolve = None
 
     async def _wait_for_work_or_deadline(self) -> None:
         if self._has_work():
             return
-        if self._rearm:
+        if self._ladder.rearm:
             # The escalation deadline was set in a workflow task that also ran local activities.
             # A timer starts when its task completes, so it would fire late by that task's whole
             # duration (seconds under load). A 1 ms timer ends this task; the real one is then
             # started from a fresh task that completes in milliseconds.
-            self._rearm = False
+            self._ladder.rearm = False
             await workflow.sleep(REARM, summary="start the escalation timer from a fresh task")
             if self._has_work():
                 return
@@ -201,7 +208,7 @@ class AlertWorkflow(EscalatingAlert):
             pass
 
     def _next_deadline(self) -> datetime | None:
-        view = self._require_view()
+        view = self._view()
         triggered = view.status == AlertStatus.TRIGGERED
         found: list[datetime] = []
         if triggered and view.next_notification_at is not None:
@@ -213,110 +220,96 @@ class AlertWorkflow(EscalatingAlert):
         return min(found) if found else None
 
     def _has_work(self) -> bool:
-        view = self._require_view()
+        view = self._view()
         level_waiting = (
             view.escalation is not None
             and view.escalation.run_level is not None
             and view.status == AlertStatus.TRIGGERED
         )
-        return self._dirty or self._resolved() or level_waiting
+        return self._projection.dirty or self._resolved() or level_waiting
 
     def _resolved(self) -> bool:
-        return self._require_view().status == AlertStatus.RESOLVED
+        return self._view().status == AlertStatus.RESOLVED
 
     def _busy(self) -> bool:
         return self._deliveries.busy()
 
     def _due(self) -> bool:
-        view = self._require_view()
+        view = self._view()
         return view.next_notification_at is not None and workflow.now() >= view.next_notification_at
 
     def _should_continue_as_new(self) -> bool:
-        limit = self._options.max_events_per_run
-        return workflow.info().is_continue_as_new_suggested() or (0 < limit <= self._events_this_run)
+        limit = self._state.options.max_events_per_run
+        return workflow.info().is_continue_as_new_suggested() or (0 < limit <= self._state.events_this_run)
+
+    async def _escalate(self) -> None:
+        """An acknowledgement that ran out (snooze or ack timeout) re-triggers; then the ladder climbs."""
+        view = self._view()
+        escalation = view.escalation
+        now = workflow.now()
+        if view.status == AlertStatus.ACKNOWLEDGED:
+            if view.snoozed_until is not None and now >= view.snoozed_until:
+                self._retrigger("herald", "snooze ended")
+            elif escalation is not None and escalation.ack_timeout_at is not None and now >= escalation.ack_timeout_at:
+                self._retrigger("herald", "acknowledgement timed out")
+        await self._ladder.climb()
+
+    async def _finish_resolution(self) -> None:
+        in_flight = self._end_firing()
+        await self._projection.flush()
+        await self._deliveries.drain()
+        self._deliveries.tell_notified(self._view(), NotifyEvent.RESOLVED, also=in_flight)
+        await self._deliveries.drain()
+        await self._projection.flush()
+
+    # ------------------------------------------------------------------ transitions
 
     def _renotify(self) -> None:
-        view = self._require_view()
+        view = self._view()
         view.notify_cycle += 1
         assert view.next_notification_at is not None
         # Advance from the deadline, not from now, so a late timer does not drift the cadence;
         # skip whole missed periods (a worker that was down for hours sends one renotify).
-        next_at = view.next_notification_at + self._options.repeat_interval
+        next_at = view.next_notification_at + self._state.options.repeat_interval
         while next_at <= workflow.now():
-            next_at += self._options.repeat_interval
+            next_at += self._state.options.repeat_interval
         view.next_notification_at = next_at
-        self._mark_dirty()
+        self._projection.mark()
         for channel in view.channels:
-            self._deliveries.notify(self._require_view(), channel, NotifyEvent.RENOTIFIED)
-
-    async def _finish_resolution(self) -> None:
-        in_flight = self._end_firing()
-        await self._flush_projection()
-        await self._deliveries.drain()
-        self._deliveries.tell_notified(self._require_view(), NotifyEvent.RESOLVED, also=in_flight)
-        await self._deliveries.drain()
-        await self._flush_projection()
-
-    # ------------------------------------------------------------------ handlers
-
-    @workflow.signal(name="fire")
-    def fire(self, event: FireEvent) -> None:
-        self._accept(event)
-
-    @workflow.update(name="fire")
-    async def fire_and_wait(self, event: FireEvent) -> AlertView:
-        self._accept(event)
-        await workflow.wait_condition(lambda: self._opened)
-        return await self._projected_view()
-
-    @fire_and_wait.validator
-    def _validate_fire(self, event: FireEvent) -> None:
-        if event.action != "trigger" or event.content is None:
-            raise ValueError("the fire update only triggers, with content")
-        if self._view is not None and self._view.status == AlertStatus.RESOLVED:
-            # This run is sending its resolution notices; the caller retries and opens a new alert.
-            raise ValueError(CLOSING_MESSAGE)
+            self._deliveries.notify(view, channel, NotifyEvent.RENOTIFIED)
 
     def _accept(self, event: FireEvent) -> None:
-        view = self._view
+        state = self._state
+        view = state.view
         if event.action == "resolve":
-            if view is None and self._pending_first is not None:
-                self._early_resolve = event  # applied right after the open
+            if view is None and state.pending_first is not None:
+                state.early_resolve = event  # applied right after the open
             elif view is not None and view.status != AlertStatus.RESOLVED:
                 self._resolve(event.actor, "resolved by its source")
             return  # a resolve for an alert that is not open is a no-op
         if event.content is None:
             return
         if view is None:
-            if self._pending_first is None:
-                self._pending_first = event
+            if state.pending_first is None:
+                state.pending_first = event
             else:
-                self._early_events += 1
+                state.reopen_extra_events += 1
             return
         if view.status == AlertStatus.RESOLVED:
             # This incident is over: the trigger opens the next one (carried across continue-as-new).
-            if self._reopen_with is None:
-                self._reopen_with = event
+            if state.reopen_with is None:
+                state.reopen_with = event
             else:
-                self._early_events += 1
+                state.reopen_extra_events += 1
             return
-        self._count_refire(event)
-
-    def _count_refire(self, event: FireEvent) -> None:
-        self._events_this_run += 1
-        view = self._require_view()
+        state.events_this_run += 1
         view.event_count += 1
         if event.received_at > view.last_seen:
             view.last_seen = event.received_at
-        self._mark_dirty()
-
-    @workflow.update
-    async def acknowledge(self, request: AcknowledgeRequest) -> AlertView:
-        self._acknowledge(request.actor, request.note or "")
-        return await self._projected_view()
+        self._projection.mark()
 
     def _acknowledge(self, actor: str, note: str) -> None:
-        view = self._require_view()
+        view = self._view()
         if view.status == AlertStatus.TRIGGERED:
             view.status = AlertStatus.ACKNOWLEDGED
             view.acknowledged_at = workflow.now()
@@ -324,61 +317,12 @@ class AlertWorkflow(EscalatingAlert):
             view.next_notification_at = None
             if view.escalation is not None:
                 ladder.acknowledged(view.escalation, workflow.now())
-            self._mark_dirty(TimelineEntry(kind="acknowledged", at=workflow.now(), actor=actor, message=note))
+            self._projection.mark(TimelineEntry(kind="acknowledged", at=workflow.now(), actor=actor, message=note))
             in_flight = self._end_firing()
-            self._deliveries.tell_notified(self._require_view(), NotifyEvent.ACKNOWLEDGED, also=in_flight)
-
-    # Signals for chat buttons (Slack): accepted in milliseconds, no worker needed to answer.
-    # Clicks on an older alert's message (same key, alert since reopened), on an alert that
-    # is still opening, or repeated clicks change nothing.
-    @workflow.signal(name="acknowledge_signal")
-    def acknowledge_signal(self, request: AcknowledgeRequest) -> None:
-        if self._view is not None and self._view.alert_id == request.alert_id:
-            self._acknowledge(request.actor, request.note or "")
-
-    @workflow.signal(name="resolve_signal")
-    def resolve_signal(self, request: ResolveRequest) -> None:
-        if self._view is not None and self._view.alert_id == request.alert_id:
-            self._resolve(request.actor, request.note or "")
-
-    @acknowledge.validator
-    def _validate_acknowledge(self, request: AcknowledgeRequest) -> None:
-        self._validate_open(request.alert_id, "acknowledged")
-
-    @workflow.update
-    async def resolve(self, request: ResolveRequest) -> AlertView:
-        self._resolve(request.actor, request.note or "")
-        return await self._projected_view()
-
-    @resolve.validator
-    def _validate_resolve(self, request: ResolveRequest) -> None:
-        self._validate_open(request.alert_id, "resolved")
-
-    @workflow.update
-    async def edit(self, request: EditRequest) -> AlertView:
-        content = self._require_view().content
-        wanted = request.model_dump(include={"title", "description", "severity", "annotations"}, exclude_none=True)
-        changed = [name for name, value in wanted.items() if getattr(content, name) != value]
-        for name in changed:
-            setattr(content, name, wanted[name])
-        if changed:
-            self._mark_dirty(
-                TimelineEntry(
-                    kind="edited", at=workflow.now(), actor=request.actor, message="changed " + ", ".join(changed)
-                )
-            )
-        return await self._projected_view()
-
-    @edit.validator
-    def _validate_edit(self, request: EditRequest) -> None:
-        self._validate_open(request.alert_id, "edited")
-
-    @workflow.query
-    def view(self) -> AlertView | None:
-        return self._view
+            self._deliveries.tell_notified(view, NotifyEvent.ACKNOWLEDGED, also=in_flight)
 
     def _resolve(self, actor: str, note: str) -> None:
-        view = self._require_view()
+        view = self._view()
         if view.status == AlertStatus.RESOLVED:
             return
         view.status = AlertStatus.RESOLVED
@@ -389,4 +333,203 @@ class AlertWorkflow(EscalatingAlert):
         if view.escalation is not None:
             ladder.stop(view.escalation)
             view.escalation.ack_timeout_at = None
-        self._mark_dirty(TimelineEntry(kind="resolved", at=workflow.now(), actor=actor, message=note))
+        self._projection.mark(TimelineEntry(kind="resolved", at=workflow.now(), actor=actor, message=note))
+
+    def _reopen(self) -> None:
+        """Back to triggered (acknowledgement timed out, snooze ended, a person escalated)."""
+        view = self._view()
+        view.status = AlertStatus.TRIGGERED
+        view.acknowledged_at = None
+        view.acknowledged_by = None
+        view.snoozed_until = None
+        view.notify_cycle += 1
+        view.next_notification_at = workflow.now() + self._state.options.repeat_interval
+        for channel in view.channels:
+            self._deliveries.notify(view, channel, NotifyEvent.RENOTIFIED)
+
+    def _retrigger(self, actor: str, reason: str) -> None:
+        view = self._view()
+        self._reopen()
+        if view.escalation is not None:
+            ladder.restart(view.escalation)
+        self._projection.mark(TimelineEntry(kind="retriggered", at=workflow.now(), actor=actor, message=reason))
+
+    def _end_firing(self) -> set[str]:
+        """Cancel the firing's deliveries; the channels that must still hear how it ended
+        (their fire notification was in flight). Task cancellation emits its commands on the
+        loop's next step, so the patch marker still precedes them, as in recorded histories."""
+        in_flight = self._deliveries.cancel_firing()
+        if in_flight and workflow.patched(IN_FLIGHT_PATCH):
+            return in_flight
+        return set()
+
+    def _view(self) -> AlertView:
+        view = self._state.view
+        assert view is not None, "alert is not open yet"
+        return view
+
+    # ------------------------------------------------------------------ signals and updates
+
+    @workflow.signal(name="fire")
+    def fire(self, event: FireEvent) -> None:
+        self._accept(event)
+
+    @workflow.update(name="fire")
+    async def fire_and_wait(self, event: FireEvent) -> AlertView:
+        self._accept(event)
+        await workflow.wait_condition(lambda: self._state.opened)
+        return await self._projection.projected_view()
+
+    @fire_and_wait.validator
+    def _validate_fire(self, event: FireEvent) -> None:
+        if event.action != "trigger" or event.content is None:
+            raise rejected("the fire update only triggers, with content")
+        if self._state.view is not None and self._state.view.status == AlertStatus.RESOLVED:
+            # This run is sending its resolution notices; the caller retries and opens a new alert.
+            raise rejected("alert is closing after resolution; retry to open a new one", CLOSING)
+
+    @workflow.update
+    async def acknowledge(self, request: AcknowledgeRequest) -> AlertView:
+        self._acknowledge(request.actor, request.note or "")
+        return await self._projection.projected_view()
+
+    @acknowledge.validator
+    def _validate_acknowledge(self, request: AcknowledgeRequest) -> None:
+        self._validate_open(request.alert_id, "acknowledged")
+
+    # Signals for chat buttons (Slack): accepted in milliseconds, no worker needed to answer.
+    # Clicks on an older alert's message (same key, alert since reopened), on an alert that
+    # is still opening, or repeated clicks change nothing.
+    @workflow.signal(name="acknowledge_signal")
+    def acknowledge_signal(self, request: AcknowledgeRequest) -> None:
+        if self._state.view is not None and self._state.view.alert_id == request.alert_id:
+            self._acknowledge(request.actor, request.note or "")
+
+    @workflow.signal(name="resolve_signal")
+    def resolve_signal(self, request: ResolveRequest) -> None:
+        if self._state.view is not None and self._state.view.alert_id == request.alert_id:
+            self._resolve(request.actor, request.note or "")
+
+    @workflow.update
+    async def resolve(self, request: ResolveRequest) -> AlertView:
+        self._resolve(request.actor, request.note or "")
+        return await self._projection.projected_view()
+
+    @resolve.validator
+    def _validate_resolve(self, request: ResolveRequest) -> None:
+        self._validate_open(request.alert_id, "resolved")
+
+    @workflow.update
+    async def edit(self, request: EditRequest) -> AlertView:
+        content = self._view().content
+        wanted = request.model_dump(include={"title", "description", "severity", "annotations"}, exclude_none=True)
+        changed = [name for name, value in wanted.items() if getattr(content, name) != value]
+        for name in changed:
+            setattr(content, name, wanted[name])
+        if changed:
+            self._projection.mark(
+                TimelineEntry(
+                    kind="edited", at=workflow.now(), actor=request.actor, message="changed " + ", ".join(changed)
+                )
+            )
+        return await self._projection.projected_view()
+
+    @edit.validator
+    def _validate_edit(self, request: EditRequest) -> None:
+        self._validate_open(request.alert_id, "edited")
+
+    @workflow.update
+    async def snooze(self, request: SnoozeRequest) -> AlertView:
+        view = self._view()
+        view.snoozed_until = workflow.now() + request.duration
+        if view.escalation is not None:
+            view.escalation.ack_timeout_at = None  # the snooze is the new deadline
+        message = f"snoozed until {view.snoozed_until.isoformat()}"
+        self._projection.mark(TimelineEntry(kind="snoozed", at=workflow.now(), actor=request.actor, message=message))
+        return await self._projection.projected_view()
+
+    @snooze.validator
+    def _validate_snooze(self, request: SnoozeRequest) -> None:
+        self._validate_open(request.alert_id, "snoozed")
+        if self._view().status != AlertStatus.ACKNOWLEDGED:
+            raise rejected("only an acknowledged alert can be snoozed; acknowledge it first")
+        if request.duration <= timedelta(0):
+            raise rejected("snooze duration must be positive")
+
+    @workflow.update
+    async def escalate(self, request: EscalateRequest) -> AlertView:
+        view = self._view()
+        escalation = view.escalation
+        assert escalation is not None
+        target = request.level - 1 if request.level is not None else escalation.level + 1
+        if view.status == AlertStatus.ACKNOWLEDGED:
+            self._reopen()
+        ladder.jump(escalation, target)
+        message = f"escalated to level {target + 1}"
+        self._projection.mark(
+            TimelineEntry(kind="escalate_requested", at=workflow.now(), actor=request.actor, message=message)
+        )
+        return await self._projection.projected_view()
+
+    @escalate.validator
+    def _validate_escalate(self, request: EscalateRequest) -> None:
+        self._validate_open(request.alert_id, "escalated")
+        escalation = self._view().escalation
+        if escalation is None:
+            raise rejected("the alert has no escalation policy; reassign it to a user or a policy")
+        levels = len(escalation.policy.levels)
+        if request.level is not None and not 1 <= request.level <= levels:
+            raise rejected(f"level must be between 1 and {levels}")
+        if request.level is None and escalation.level + 1 >= levels:
+            raise rejected(f"already at the last level ({levels}); name a level to go back to")
+
+    @workflow.update
+    async def reassign(self, request: ReassignRequest) -> AlertView:
+        choice = await refs.run_local(
+            refs.ESCALATION_POLICY,
+            ChoosePolicyInput(tenant_id=self._tenant_id, policy_id=request.policy_id, user_id=request.user_id),
+            summary="resolve reassignment",
+        )
+        view = self._view()
+        if choice.policy is None:
+            raise rejected(f"cannot reassign: {choice.reason}")
+        if view.status == AlertStatus.RESOLVED:
+            raise rejected("the alert was resolved meanwhile")
+        if view.status == AlertStatus.ACKNOWLEDGED:
+            self._reopen()
+        if view.escalation is None:
+            view.escalation = ladder.begin(choice)
+        else:
+            ladder.restart(view.escalation, choice.policy)
+            view.escalation.reason = choice.reason
+        message = f"reassigned to {choice.policy.name}"
+        self._projection.mark(TimelineEntry(kind="reassigned", at=workflow.now(), actor=request.actor, message=message))
+        return await self._projection.projected_view()
+
+    @reassign.validator
+    def _validate_reassign(self, request: ReassignRequest) -> None:
+        self._validate_open(request.alert_id, "reassigned")
+        if (request.user_id is None) == (request.policy_id is None):
+            raise rejected("reassign to exactly one of a user or a policy")
+
+    @workflow.update
+    async def add_note(self, request: NoteRequest) -> AlertView:
+        self._projection.mark(TimelineEntry(kind="note", at=workflow.now(), actor=request.actor, message=request.text))
+        return await self._projection.projected_view()
+
+    @add_note.validator
+    def _validate_note(self, request: NoteRequest) -> None:
+        self._validate_open(request.alert_id, "annotated")
+        if not request.text.strip():
+            raise rejected("a note needs text")
+
+    def _validate_open(self, alert_id: str, verb: str) -> None:
+        view = self._state.view
+        if view is None:
+            raise rejected("the alert is still opening; try again", OPENING)
+        if alert_id != view.alert_id or view.status == AlertStatus.RESOLVED:
+            raise rejected(f"alert {alert_id} is resolved and cannot be {verb}")
+
+    @workflow.query
+    def view(self) -> AlertView | None:
+        return self._state.view

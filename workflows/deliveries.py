@@ -19,7 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows import ids
     from workflows.payloads import (
         AbandonInput,
-        AlertOptions,
+        AlertState,
         AlertView,
         ChannelRef,
         NotifyEvent,
@@ -48,10 +48,11 @@ def _message_view(view: AlertView) -> AlertView:
 
 
 class Deliveries:
-    def __init__(self, tenant_id: str, notified: list[str]) -> None:
+    """AlertWorkflow's collaborator that sends: one serial queue of activities per recipient."""
+
+    def __init__(self, tenant_id: str, state: AlertState) -> None:
         self._tenant_id = tenant_id
-        self.options = AlertOptions()
-        self.notified = notified  # channels that accepted a fire notification (carried across runs)
+        self._state = state
         self._tasks: dict[str, asyncio.Task[None]] = {}
         # Firing deliveries in flight -> their recipient. Insertion-ordered (a set's order follows
         # memory addresses): cancellations must be issued in the same order on every replay.
@@ -75,6 +76,11 @@ class Deliveries:
         )
         recipient = ChannelRef(id=f"{user.id}/{rule.contact_method_id}", name=user.name, type=rule.type)
         self._start(recipient, request)
+
+    @property
+    def notified(self) -> list[str]:
+        """Channels that accepted a fire notification (part of the carried state)."""
+        return self._state.notified_channel_ids
 
     def tell_notified(self, view: AlertView, event: NotifyEvent, also: set[str] | None = None) -> None:
         """Send `event` to every channel that accepted a fire notification, and to `also`
@@ -121,8 +127,8 @@ class Deliveries:
             result = await refs.run(
                 refs.NOTIFY_SEND,
                 request,
-                start_to_close_timeout=self.options.notify_attempt_timeout,
-                schedule_to_close_timeout=self.options.notify_give_up_after,
+                start_to_close_timeout=self._state.options.notify_attempt_timeout,
+                schedule_to_close_timeout=self._state.options.notify_give_up_after,
                 retry_policy=DELIVERY_RETRY,
                 summary=f"{verb} {recipient.type} '{recipient.name}': {request.event.value}",
             )

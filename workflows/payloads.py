@@ -215,21 +215,32 @@ class AlertView(BaseModel):
     snoozed_until: datetime | None = None  # an acknowledged alert re-triggers then
 
 
-class CarriedState(BaseModel):
-    """Everything a run hands to the next one on continue-as-new."""
+class AlertState(BaseModel):
+    """Everything one incident's workflow knows, in one object, carried whole through
+    continue-as-new (`AlertStart.carried`).
 
-    view: AlertView
-    options: AlertOptions
-    notified_channel_ids: list[str] = Field(default_factory=list)
-    next_seq: int = 0
-    reopen_with: FireEvent | None = None  # a trigger that arrived while resolving
-    reopen_extra_events: int = 0  # further triggers that arrived after it
+    The fields marked `exclude=True` belong to one run: they are never serialised, and they are
+    empty whenever the workflow continues as new. The others keep the names that histories
+    recorded before this type existed carry.
+    """
+
+    view: AlertView | None = None  # None until the first event has opened the alert
+    options: AlertOptions = Field(default_factory=AlertOptions)
+    notified_channel_ids: list[str] = Field(default_factory=list)  # channels that accepted a fire
+    next_seq: int = 0  # timeline sequence, unique per alert across runs
+    reopen_with: FireEvent | None = None  # a trigger that arrived while resolving: the next incident
+    reopen_extra_events: int = 0  # triggers that arrived before the open finished (or after `reopen_with`)
+    # This run only:
+    pending_first: FireEvent | None = Field(default=None, exclude=True)  # the first trigger, until opened
+    early_resolve: FireEvent | None = Field(default=None, exclude=True)  # a resolve that came before the open
+    opened: bool = Field(default=False, exclude=True)  # opened, channels told, policy chosen
+    events_this_run: int = Field(default=0, exclude=True)
 
 
 class AlertStart(BaseModel):
     tenant_id: str
     key: str
-    carried: CarriedState | None = None
+    carried: AlertState | None = None
 
 
 class AcknowledgeRequest(BaseModel):

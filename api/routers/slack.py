@@ -169,7 +169,7 @@ async def slack_actions(request: Request, resources: ResourcesDep, background: B
     actor = f"{user.name} (Slack)"
     request_body = (AcknowledgeRequest if verb == "acknowledge" else ResolveRequest)(alert_id=alert.id, actor=actor)
     try:
-        await resources.alerting.signal_transition(alert.workflow_id, verb, request_body)  # type: ignore[arg-type]
+        await resources.alerting.signal_transition(alert.workflow_id, request_body)
     except (TransitionRejected, AlertNotFound):
         background.add_task(_respond, resources, response_url, _ephemeral("This alert is already resolved."))
         return Response(status_code=status.HTTP_200_OK)

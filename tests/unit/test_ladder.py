@@ -1,10 +1,10 @@
-"""The escalation ladder's state transitions (workflows/escalation.py), without a workflow."""
+"""The escalation ladder's state transitions (workflows/ladder.py), without a workflow."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from workflows import escalation as ladder
+from workflows import ladder
 from workflows.payloads import (
     EscalationLevel,
     EscalationTarget,

@@ -262,15 +262,15 @@ async def test_chat_button_signals_act_once_and_only_on_their_alert(
     row = await alert_row(sessions, tenant, "button")
     assert row is not None
     # A click on an earlier incident's message (same key, another alert id) changes nothing.
-    await alerting.signal_transition(wf_id, "acknowledge", AcknowledgeRequest(alert_id="an-older-alert", actor="old"))
+    await alerting.signal_transition(wf_id, AcknowledgeRequest(alert_id="an-older-alert", actor="old"))
     for _ in range(3):  # a click, Slack's retry of it, a double click
-        await alerting.signal_transition(wf_id, "acknowledge", AcknowledgeRequest(alert_id=row.id, actor="Ann (Slack)"))
+        await alerting.signal_transition(wf_id, AcknowledgeRequest(alert_id=row.id, actor="Ann (Slack)"))
     acked = await eventually(
         lambda: alert_row(sessions, tenant, "button"), lambda r: r is not None and r.status == AlertStatus.ACKNOWLEDGED
     )
     assert acked is not None and acked.acknowledged_by == "Ann (Slack)"
     release.set()
-    await alerting.signal_transition(wf_id, "resolve", ResolveRequest(alert_id=row.id, actor="Ann (Slack)"))
+    await alerting.signal_transition(wf_id, ResolveRequest(alert_id=row.id, actor="Ann (Slack)"))
     # Acknowledged while the trigger's delivery was in flight: the channel is still told.
     await receiver.wait_for(3)
     assert receiver.events() == ["triggered", "acknowledged", "resolved"]

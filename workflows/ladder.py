@@ -1,4 +1,8 @@
-"""The escalation ladder as plain state transitions (deterministic; the workflow does the I/O).
+"""The escalation ladder: how an alert is escalated, all in this module.
+
+`Ladder` is AlertWorkflow's collaborator that climbs it (looks up each level's targets, pages
+them through `Deliveries`, writes the timeline through `Projection`); the functions below it are
+the ladder's plain state transitions, unit-tested without a workflow (tests/unit/test_ladder.py).
 
 An alert with a policy climbs it level by level: each level pages its targets, then waits
 `delay` for an acknowledgement before the next one; after the last level the ladder starts
@@ -14,7 +18,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from workflows import activity_refs as refs
+    from workflows.deliveries import Deliveries
+    from workflows.projection import Projection
+
 from workflows.payloads import (
+    AlertState,
+    AlertStatus,
     Escalation,
     LevelPage,
     NotifyEvent,
@@ -23,8 +36,99 @@ from workflows.payloads import (
     PolicyChoice,
     PolicySnapshot,
     ResolvedLevel,
+    ResolveLevelInput,
     ScheduledPage,
+    TimelineEntry,
 )
+
+
+class Ladder:
+    """Climbs one alert's escalation policy (its state is `state.view.escalation`)."""
+
+    def __init__(self, tenant_id: str, state: AlertState, deliveries: Deliveries, projection: Projection) -> None:
+        self._tenant_id = tenant_id
+        self._state = state
+        self._deliveries = deliveries
+        self._projection = projection
+        # A level ran in a workflow task that also ran local activities: its escalation timer must
+        # be started from a fresh task (see AlertWorkflow._wait_for_work_or_deadline).
+        self.rearm = False
+
+    async def climb(self) -> None:
+        """Everything the ladder of a triggered alert needs now: due pages, the next level."""
+        view = self._state.view
+        assert view is not None
+        escalation = view.escalation
+        now = workflow.now()
+        if escalation is None or view.status != AlertStatus.TRIGGERED:
+            return
+        for due in pop_due_pages(escalation, now):
+            self._deliveries.page(view, due.user, due.rule, due.step, due.event)
+        if escalation_due(escalation, now) and not advance(escalation):
+            passes = escalation.policy.repeat + 1
+            self._projection.mark(
+                TimelineEntry(
+                    kind="escalation_exhausted",
+                    at=now,
+                    actor="herald",
+                    message=f"nobody acknowledged after {passes} pass(es) over the ladder",
+                )
+            )
+        while escalation.run_level is not None and view.status == AlertStatus.TRIGGERED:
+            await self._run_level(escalation, escalation.run_level)
+        await self._projection.flush()
+
+    async def _run_level(self, escalation: Escalation, level: int) -> None:
+        due = workflow.now()  # the level's moment (the lookup below takes a little time)
+        policy = escalation.policy  # a reassignment during the lookup replaces it
+        previous = escalation.pages[-1].users if escalation.pages else []
+        resolved = await refs.run_local(
+            refs.ESCALATION_LEVEL,
+            ResolveLevelInput(
+                tenant_id=self._tenant_id,
+                level=escalation.policy.levels[level],
+                previous_user_ids=[user.id for user in previous],
+                at=due,
+            ),
+            summary=f"resolve level {level + 1} targets",
+        )
+        view = self._state.view
+        assert view is not None
+        if escalation.run_level != level or escalation.policy is not policy or view.status != AlertStatus.TRIGGERED:
+            return  # acknowledged, resolved, reassigned or redirected while we looked the targets up
+        escalation.run_level = None
+        now = due
+        page = record_level(escalation, level, resolved, now)
+        self.rearm = True
+        event = page_event(escalation)
+        known = {channel.id for channel in view.channels}
+        for channel in resolved.channels:
+            if channel.id in known and event == NotifyEvent.TRIGGERED:
+                continue  # it was just told the alert fired
+            if channel.id not in known:
+                view.channels.append(channel)  # so it hears the acknowledgement and resolution too
+            self._deliveries.notify(view, channel, event, tag=f"s{escalation.step}")
+        for user, rule in split_rules(escalation, resolved.users, now, event):
+            self._deliveries.page(view, user, rule, escalation.step, event)
+        levels = len(escalation.policy.levels)
+        self._projection.mark(
+            TimelineEntry(
+                kind="escalated" if event == NotifyEvent.ESCALATED else "paged",
+                at=now,
+                actor="herald",
+                message=describe(page, levels),
+                details={"level": str(page.level), "pass": str(page.loop)},
+            )
+        )
+        if reached_nobody(resolved):
+            # An empty slot never swallows the alert: it falls to the next level at once.
+            escalation.next_escalation_at = now
+            message = f"level {page.level} reached nobody; escalating now"
+            self._projection.mark(TimelineEntry(kind="escalation_gap", at=now, actor="herald", message=message))
+            if not advance(escalation):
+                self._projection.mark(
+                    TimelineEntry(kind="escalation_exhausted", at=now, actor="herald", message="nobody to page")
+                )
 
 
 def begin(choice: PolicyChoice) -> Escalation | None:

@@ -1,0 +1,52 @@
+"""AlertState: the one object an incident's workflow carries through continue-as-new."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from temporalio.contrib.pydantic import pydantic_data_converter
+
+from workflows.payloads import AlertContent, AlertStart, AlertState, FireEvent
+
+RECORDED = Path(__file__).resolve().parents[1] / "histories" / "test_continue_as_new_keeps_state-0.json"
+
+
+def _recorded_start() -> dict[str, Any]:
+    """The input of a run started by continue-as-new, as code before AlertState recorded it."""
+    started = json.loads(RECORDED.read_text())["events"][0]["workflowExecutionStartedEventAttributes"]
+    data: dict[str, Any] = json.loads(base64.b64decode(started["input"]["payloads"][0]["data"]))
+    return data
+
+
+def _encoded(value: object) -> dict[str, Any]:
+    [payload] = pydantic_data_converter.payload_converter.to_payloads([value])
+    data: dict[str, Any] = json.loads(payload.data)
+    return data
+
+
+def test_a_recorded_carried_state_decodes_and_encodes_under_the_same_names() -> None:
+    recorded = _recorded_start()
+    [start] = pydantic_data_converter.payload_converter.from_payloads(
+        pydantic_data_converter.payload_converter.to_payloads([recorded]), [AlertStart]
+    )
+    assert isinstance(start, AlertStart) and start.carried is not None
+    assert start.carried.view is not None and start.carried.view.event_count == 8
+    again = _encoded(start)["carried"]
+    assert set(again) == set(recorded["carried"])
+    for name, value in recorded["carried"].items():
+        if isinstance(value, dict):  # view and options: fields added since keep their defaults
+            assert value.items() <= again[name].items(), name
+        else:
+            assert again[name] == value, name
+
+
+def test_what_belongs_to_one_run_is_never_carried() -> None:
+    event = FireEvent(content=AlertContent(title="t"), received_at=datetime(2026, 1, 1, tzinfo=UTC))
+    state = AlertState(pending_first=event, early_resolve=event, opened=True, events_this_run=7, next_seq=3)
+    carried = _encoded(AlertStart(tenant_id="t", key="k", carried=state))["carried"]
+    assert carried["next_seq"] == 3
+    assert not {"pending_first", "early_resolve", "opened", "events_this_run"} & set(carried)
