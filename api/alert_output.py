@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from api.schemas.alerts import AlertOut, EscalationOut, LevelPageOut, PagedOut
 from models.tables import Alert
 from settings import Settings
 from workflows.ids import alert_api_link, temporal_ui_link
 from workflows.payloads import AlertStatus, AlertView, Category, Escalation, Severity
-
-from api.schemas.alerts import AlertOut, EscalationOut, LevelPageOut, PagedOut
 
 
 def links(settings: Settings, alert_id: str, workflow_id: str) -> dict[str, str]:

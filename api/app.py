@@ -7,14 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
-from channels.registry import Senders
 from fastapi import FastAPI
-from gateway.client import AlertingClient
-from gateway.connect import connect
-from models.db import create_engine, create_sessionmaker
-from models.metric_store import SeriesCache
-from models.secrets import secret_box
-from settings import Settings
 from temporalio.client import Client
 
 from api import errors
@@ -38,6 +31,13 @@ from api.routers import (
     templates,
     users,
 )
+from channels.registry import Senders
+from gateway.client import AlertingClient
+from gateway.connect import connect
+from models.db import create_engine, create_sessionmaker
+from models.metric_store import SeriesCache
+from models.secrets import secret_box
+from settings import Settings
 
 DESCRIPTION = """
 Herald: alerting and on-call escalation where every alert is a durable Temporal workflow.

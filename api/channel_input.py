@@ -1,6 +1,6 @@
 """Turn a channel body's `config` into what is stored: public fields and sealed secrets.
 
-Validation is per type (`api/schemas/channel_configs.py`); errors name `config.<field>`.
+Validation is per type (each provider's config model in `channels/`, listed in `channels.registry.CONFIGS`); errors name `config.<field>`.
 On an update, a secret field that is omitted or sent back as the mask keeps its stored
 value, `null` removes it, anything else replaces it.
 """
@@ -14,7 +14,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from api.errors import FieldErrors
-from api.schemas.channel_configs import CONFIGS, MASK, REQUIRED_SECRETS, ChannelConfig
+from channels.config import MASK, ChannelConfig
+from channels.registry import CONFIGS
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ def parse_config(channel_type: str, body: dict[str, Any], stored_secrets: dict[s
         dumped.pop(field, None)
     errors = [
         (f"config.{'/'.join(group)}", f"{' or '.join(group)} is required")
-        for group in REQUIRED_SECRETS.get(channel_type, [])
+        for group in model.REQUIRED_SECRETS
         if not any(field in secrets for field in group)
     ]
     errors += _type_rules(channel_type, dumped, secrets)

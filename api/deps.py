@@ -7,15 +7,16 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 import httpx
-from channels.registry import Senders
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from channels.registry import Senders
 from gateway.client import AlertingClient
 from models.api_keys import Role, find_active_key
 from models.metric_store import SeriesCache
 from models.secrets import SecretBox
 from settings import Settings
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 
 @dataclass

@@ -13,11 +13,12 @@ from fastapi import FastAPI, HTTPException, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from gateway.errors import AlertNotFound, EngineUnavailable, TransitionRejected
 from models.alert_queries import InvalidQuery
 from models.crud import Row, get_row
-from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 
 class FieldErrors(Exception):

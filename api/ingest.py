@@ -6,17 +6,17 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.errors import check
+from api.schemas.alerts import AlertBody, EventIn
 from gateway.options import alert_options
 from models.channels import missing_channel_ids
 from models.crud import rows_by_id
 from models.tables import EscalationPolicy
 from settings import Settings
-from sqlalchemy.ext.asyncio import AsyncSession
 from workflows.ids import labels_key
 from workflows.payloads import AlertContent, FireEvent
-
-from api.errors import check
-from api.schemas.alerts import AlertBody, EventIn
 
 
 def group_key(tenant_id: str, body: AlertBody | EventIn) -> str:

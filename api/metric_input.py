@@ -10,13 +10,13 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from fastapi.exceptions import RequestValidationError
-from models.metric_store import Sample
-from models.selectors import MAX_METRIC_NAME, labels_problem, value_problem
 from pydantic import ValidationError
 
 from api.errors import FieldErrors, check
 from api.exposition import ExpositionError, parse_exposition
 from api.schemas.metrics import MetricBatch
+from models.metric_store import Sample
+from models.selectors import MAX_METRIC_NAME, labels_problem, value_problem
 
 FUTURE_SLACK = timedelta(minutes=5)
 

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.columns import to_columns
+from api.errors import FieldErrors, check
+from api.ingest import check_references
+from api.schemas.rules import RuleIn
 from channels.render import TEXT, TemplateProblem, check_names, render_text
 from models.crud import rows_by_id
 from models.rule_tables import DataSource, Rule
@@ -10,12 +16,6 @@ from models.secrets import SecretBox
 from models.selectors import SelectorError, parse_selector
 from rules.engine import DEFAULT_SUMMARY, TEMPLATE_VARIABLES, prometheus_source, template_values
 from rules.sources import check_promql, promql
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from api.columns import to_columns
-from api.errors import FieldErrors, check
-from api.ingest import check_references
-from api.schemas.rules import RuleIn
 
 
 class AnyLabels(dict[str, str]):

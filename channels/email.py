@@ -14,8 +14,10 @@ import html
 import ssl
 from email.message import EmailMessage
 from email.utils import formatdate
+from typing import Annotated, Literal
 
 import aiosmtplib
+from pydantic import Field, StringConstraints
 
 from channels.base import (
     ChannelTarget,
@@ -25,6 +27,21 @@ from channels.base import (
     Sent,
     recipients,
 )
+from channels.config import ChannelConfig, EmailAddress, Secret
+
+
+class EmailConfig(ChannelConfig):
+    SECRETS = ("password",)
+    host: Annotated[str, StringConstraints(min_length=1, max_length=255)] = Field(description="SMTP server")
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = Field(
+        "starttls", description="starttls: upgrade a plain connection (port 587); tls: implicit TLS (port 465)"
+    )
+    username: str | None = Field(None, max_length=255)
+    password: Secret | None = Field(None, description="SMTP password; write-only")
+    from_address: EmailAddress
+    to: list[EmailAddress] = Field(default_factory=list, max_length=100, description="Recipients of channel mail")
+    verify_tls: bool = Field(True, description="Check the server's certificate (turn off only for a test relay)")
 
 
 def message_id(message: Message) -> str:

@@ -7,10 +7,10 @@ incident, and PagerDuty's incident follows Herald's lifecycle. Answers: 202 acce
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
-from workflows.payloads import NotifyEvent, Severity
+from pydantic import AnyHttpUrl, Field, StringConstraints
 
 from channels.base import (
     ChannelTarget,
@@ -21,6 +21,18 @@ from channels.base import (
     json_body,
     post,
 )
+from channels.config import ChannelConfig, https_base
+from workflows.payloads import NotifyEvent, Severity
+
+
+class PagerDutyConfig(ChannelConfig):
+    REQUIRED_SECRETS = (("routing_key",),)
+    SECRETS = ("routing_key",)
+    routing_key: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{32}$")] | None = Field(
+        None, description="Events API v2 integration key; write-only"
+    )
+    api_base_url: AnyHttpUrl = https_base("https://events.pagerduty.com")
+
 
 ACTION = {NotifyEvent.ACKNOWLEDGED: "acknowledge", NotifyEvent.RESOLVED: "resolve"}
 PD_SEVERITY = {

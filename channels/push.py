@@ -16,11 +16,11 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import httpx
 import jwt
-from workflows.payloads import Severity
+from pydantic import AnyHttpUrl, Field, StringConstraints
 
 from channels.base import (
     ChannelTarget,
@@ -33,6 +33,27 @@ from channels.base import (
     post,
     recipients,
 )
+from channels.config import ChannelConfig, Secret, https_base
+from workflows.payloads import Severity
+
+
+class PushConfig(ChannelConfig):
+    """FCM HTTP v1 (service-account JSON) or APNs token auth (.p8 key); device tokens per channel."""
+
+    SECRETS = ("service_account_json", "apns_private_key")
+    provider: Literal["fcm", "apns"]
+    device_tokens: list[Annotated[str, StringConstraints(min_length=1, max_length=4096)]] = Field(
+        default_factory=list, max_length=100
+    )
+    service_account_json: Secret | None = Field(None, description="FCM: the service account key file; write-only")
+    fcm_base_url: AnyHttpUrl = https_base("https://fcm.googleapis.com")
+    apns_team_id: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{10}$")] | None = None
+    apns_key_id: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{10}$")] | None = None
+    apns_topic: str | None = Field(None, max_length=255, description="APNs: the app's bundle id")
+    apns_private_key: Secret | None = Field(None, description="APNs: the .p8 signing key (PEM); write-only")
+    apns_base_url: AnyHttpUrl = https_base("https://api.push.apple.com")
+    verify_tls: bool = True
+
 
 FCM_SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
 APNS_TOKEN_LIFETIME = 50 * 60

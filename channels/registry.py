@@ -1,18 +1,31 @@
-"""Every channel type's sender, built once per process around one HTTP client."""
+"""Every channel type's configuration model and sender (the sender built once per process
+around one HTTP client)."""
 
 from __future__ import annotations
 
 import httpx
 
 from channels.base import Sender
-from channels.discord import DiscordSender
-from channels.email import EmailSender
-from channels.pagerduty import PagerDutySender
-from channels.push import PushSender
-from channels.slack import SlackSender
-from channels.sms import SmsSender
-from channels.teams import TeamsSender
-from channels.webhook import WebhookSender
+from channels.config import ChannelConfig
+from channels.discord import DiscordConfig, DiscordSender
+from channels.email import EmailConfig, EmailSender
+from channels.pagerduty import PagerDutyConfig, PagerDutySender
+from channels.push import PushConfig, PushSender
+from channels.slack import SlackConfig, SlackSender
+from channels.sms import SmsConfig, SmsSender
+from channels.teams import TeamsConfig, TeamsSender
+from channels.webhook import WebhookConfig, WebhookSender
+
+CONFIGS: dict[str, type[ChannelConfig]] = {
+    "webhook": WebhookConfig,
+    "email": EmailConfig,
+    "slack": SlackConfig,
+    "discord": DiscordConfig,
+    "teams": TeamsConfig,
+    "sms": SmsConfig,
+    "push": PushConfig,
+    "pagerduty": PagerDutyConfig,
+}
 
 
 class Senders(dict[str, Sender]):

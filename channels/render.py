@@ -18,9 +18,9 @@ from typing import Any
 from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, UndefinedError, meta
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from workflows.payloads import AlertContent, AlertStatus, AlertView, Category, NotifyEvent, Severity
 
 from channels.base import Links, Rendered, alert_fields
+from workflows.payloads import AlertContent, AlertStatus, AlertView, Category, NotifyEvent, Severity
 
 TEXT = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
 HTML = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=True)

@@ -13,10 +13,10 @@ code decides: `ratelimited` and Slack-side errors retry, the rest are permanent.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
-from workflows.payloads import AlertStatus, NotifyEvent
+from pydantic import AnyHttpUrl, Field, StringConstraints
 
 from channels.base import (
     ChannelTarget,
@@ -29,7 +29,25 @@ from channels.base import (
     parse_retry_after,
     post,
 )
+from channels.config import ChannelConfig, https_base
 from channels.style import colour, facts, state_line
+from workflows.payloads import AlertStatus, NotifyEvent
+
+
+class SlackConfig(ChannelConfig):
+    """A bot token (chat.postMessage, later events update the message in place) or an incoming webhook."""
+
+    REQUIRED_SECRETS = (("bot_token", "webhook_url"),)
+    SECRETS = ("bot_token", "webhook_url")
+    bot_token: Annotated[str, StringConstraints(pattern=r"^xox[bp]-")] | None = Field(
+        None, description="Bot token (xoxb-...); write-only"
+    )
+    channel: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = Field(
+        None, description="Channel id (C...) for the bot token"
+    )
+    webhook_url: AnyHttpUrl | None = Field(None, description="Incoming webhook URL; write-only (it holds a token)")
+    api_base_url: AnyHttpUrl = https_base("https://slack.com/api")
+
 
 ACK_ACTION = "herald_acknowledge"
 RESOLVE_ACTION = "herald_resolve"

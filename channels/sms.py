@@ -11,7 +11,10 @@ number re-sends to the first on retry. Contact methods (one number each) have no
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import httpx
+from pydantic import AnyHttpUrl, Field, StringConstraints
 
 from channels.base import (
     ChannelTarget,
@@ -23,6 +26,18 @@ from channels.base import (
     post,
     recipients,
 )
+from channels.config import E164, ChannelConfig, Secret, https_base
+
+
+class SmsConfig(ChannelConfig):
+    REQUIRED_SECRETS = (("auth_token",),)
+    SECRETS = ("auth_token",)
+    account_sid: Annotated[str, StringConstraints(pattern=r"^AC[0-9a-fA-F]{32}$")]
+    auth_token: Secret | None = Field(None, description="Twilio auth token; write-only")
+    from_number: E164
+    to: list[E164] = Field(default_factory=list, max_length=50)
+    api_base_url: AnyHttpUrl = https_base("https://api.twilio.com")
+
 
 SMS_LIMIT = 320
 

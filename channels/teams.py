@@ -10,10 +10,20 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from workflows.payloads import AlertStatus, Severity
+from pydantic import AnyHttpUrl, Field
 
 from channels.base import ChannelTarget, Message, PermanentDeliveryError, Sent, classify_response, post
+from channels.config import ChannelConfig
 from channels.style import facts, state_line
+from workflows.payloads import AlertStatus, Severity
+
+
+class TeamsConfig(ChannelConfig):
+    SECRETS = ("webhook_url",)
+    webhook_url: AnyHttpUrl = Field(
+        description="Teams incoming webhook or Power Automate Workflows URL; write-only (it is signed)"
+    )
+
 
 CARD_COLOUR = {Severity.CRITICAL: "Attention", Severity.HIGH: "Warning", Severity.MEDIUM: "Warning"}
 

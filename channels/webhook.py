@@ -11,11 +11,34 @@ import hashlib
 import hmac
 import json
 import time
-from typing import Any
+from typing import Annotated, Any
 
 import httpx
+from pydantic import AnyHttpUrl, Field, StringConstraints, field_validator
 
 from channels.base import ChannelTarget, Message, Sent, alert_fields, classify_response, post
+from channels.config import ChannelConfig
+
+RESERVED_HEADERS = {"content-type", "idempotency-key", "x-herald-signature", "x-herald-timestamp", "x-herald-event"}
+
+
+class WebhookConfig(ChannelConfig):
+    SECRETS = ("secret",)
+    url: AnyHttpUrl = Field(description="http(s) URL that receives a POST per notification")
+    secret: Annotated[str, StringConstraints(min_length=8, max_length=500)] | None = Field(
+        None, description="HMAC key for X-Herald-Signature; write-only"
+    )
+    headers: dict[str, Annotated[str, StringConstraints(max_length=2000)]] = Field(default_factory=dict, max_length=20)
+
+    @field_validator("headers")
+    @classmethod
+    def _headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        for name in headers:
+            if name.lower() in RESERVED_HEADERS:
+                raise ValueError(f"header {name!r} is set by Herald and cannot be overridden")
+            if not name or not all(c.isalnum() or c in "-_" for c in name):
+                raise ValueError(f"header name {name!r} is not a valid HTTP header name")
+        return headers
 
 
 def build_payload(message: Message) -> dict[str, Any]:

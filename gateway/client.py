@@ -38,6 +38,8 @@ from temporalio.client import (
 from temporalio.common import SearchAttributePair, TypedSearchAttributes, WorkflowIDConflictPolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
+
+from gateway.errors import AlertClosing, AlertNotFound, EngineUnavailable, TransitionRejected
 from workflows.alert import CLOSING, REJECTIONS, AlertWorkflow
 from workflows.heartbeat import HeartbeatWorkflow
 from workflows.ids import alert_workflow_id, heartbeat_workflow_id, manual_evaluation_id
@@ -59,8 +61,6 @@ from workflows.rule_payloads import (
     HeartbeatTiming,
 )
 from workflows.search_attributes import LEVEL, RULE, search_attributes
-
-from gateway.errors import AlertClosing, AlertNotFound, EngineUnavailable, TransitionRejected
 
 T = TypeVar("T")
 AlertAction = Literal["snooze", "escalate", "reassign", "add_note"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from settings import Settings
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import TLSConfig
+
+from settings import Settings
 
 
 def _tls(settings: Settings) -> TLSConfig | bool:

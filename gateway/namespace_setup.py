@@ -6,6 +6,7 @@ from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest, ListSearchAttributesRequest
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
+
 from workflows.search_attributes import CATEGORY, LEVEL, RULE, SEVERITY, STATUS, TENANT
 
 KEYWORD = IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD

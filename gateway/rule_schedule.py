@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from settings import Settings
 from temporalio.client import (
     Client,
     Schedule,
@@ -24,6 +23,8 @@ from temporalio.client import (
     ScheduleUpdate,
     ScheduleUpdateInput,
 )
+
+from settings import Settings
 from workflows.ids import rule_schedule_id
 from workflows.rule_evaluation import RuleEvaluationWorkflow
 from workflows.rule_payloads import EvaluationRequest

@@ -17,10 +17,10 @@ from typing import Generic, TypeVar
 
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
-from workflows.ids import labels_key
 
 from models.rule_tables import MetricSample, MetricSeries
 from models.selectors import Selector
+from workflows.ids import labels_key
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,9 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.crud import get_row, list_rows
+from models.tables import EscalationPolicy, PolicyRoute, Schedule, Team, Tenant, User
 from workflows.payloads import (
     AlertContent,
     ChoosePolicyInput,
@@ -15,9 +18,6 @@ from workflows.payloads import (
     PolicyChoice,
     PolicySnapshot,
 )
-
-from models.crud import get_row, list_rows
-from models.tables import EscalationPolicy, PolicyRoute, Schedule, Team, Tenant, User
 
 # Reassigning to one person: page them, then twice more at this interval until someone acknowledges.
 DIRECT_DELAY = timedelta(minutes=15)

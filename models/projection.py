@@ -10,9 +10,9 @@ from typing import Any
 
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
-from workflows.payloads import AlertView, TimelineEntry
 
 from models.tables import Alert, AlertEvent
+from workflows.payloads import AlertView, TimelineEntry
 
 
 def _row_values(view: AlertView) -> dict[str, Any]:

@@ -14,14 +14,14 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 import httpx
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from channels.render import TemplateProblem, render_text
 from models.metric_store import Series, SeriesLabels, read_series
 from models.rule_tables import DataSource, Rule, RuleState
 from models.secrets import SecretBox
 from models.selectors import Selector, SelectorError, parse_selector
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from rules.aggregate import Aggregation
 from rules.semantics import (
     ERROR_INSTANCE,

@@ -12,11 +12,11 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from models.metric_store import Series
-from workflows.ids import labels_key
 
+from models.metric_store import Series
 from rules.aggregate import Aggregation, aggregate
 from rules.semantics import Observation
+from workflows.ids import labels_key
 
 PROMETHEUS_FUNCTIONS: dict[str, str] = {
     "avg": "avg_over_time({q})",

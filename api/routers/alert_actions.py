@@ -10,15 +10,15 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter
-from models.crud import get_row
-from models.tables import Alert, EscalationPolicy, User
-from workflows.payloads import EscalateRequest, NoteRequest, ReassignRequest, SnoozeRequest
 
 from api.alert_output import view_out
 from api.deps import AlertingDep, Principal, Responder, SessionDep, SettingsDep
 from api.errors import FieldErrors
 from api.routers.alerts import ensure_open, owned_alert
 from api.schemas.alerts import AlertOut, EscalateBody, NoteBody, ReassignBody, SnoozeBody
+from models.crud import get_row
+from models.tables import Alert, EscalationPolicy, User
+from workflows.payloads import EscalateRequest, NoteRequest, ReassignRequest, SnoozeRequest
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 ERRORS: dict[int | str, dict[str, Any]] = {

@@ -7,21 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
-from gateway.client import AlertingClient
-from gateway.errors import AlertingError, AlertNotFound, EngineUnavailable, TransitionRejected
-from models import alert_queries
-from models.alert_queries import AlertFilter, InvalidQuery
-from models.deliveries import deliveries_of_alert, delivery_stats
-from models.tables import Alert
-from workflows.payloads import (
-    AcknowledgeRequest,
-    AlertStatus,
-    AlertView,
-    Category,
-    EditRequest,
-    ResolveRequest,
-    Severity,
-)
 
 from api.alert_output import alert_out, view_out
 from api.deps import AlertingDep, Principal, ResourcesDep, Responder, SessionDep, SettingsDep, Viewer
@@ -42,6 +27,21 @@ from api.schemas.alerts import (
     DurationStats,
     StatisticsOut,
     TimelineOut,
+)
+from gateway.client import AlertingClient
+from gateway.errors import AlertingError, AlertNotFound, EngineUnavailable, TransitionRejected
+from models import alert_queries
+from models.alert_queries import AlertFilter, InvalidQuery
+from models.deliveries import deliveries_of_alert, delivery_stats
+from models.tables import Alert
+from workflows.payloads import (
+    AcknowledgeRequest,
+    AlertStatus,
+    AlertView,
+    Category,
+    EditRequest,
+    ResolveRequest,
+    Severity,
 )
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])

@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Response, status
-from models.api_keys import Role, list_keys, new_key, revoke_key, store_key
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.deps import Admin, SessionDep
+from models.api_keys import Role, list_keys, new_key, revoke_key, store_key
 
 router = APIRouter(prefix="/api/v1/api-keys", tags=["api keys"])
 

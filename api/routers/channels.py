@@ -6,23 +6,23 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
+from fastapi import APIRouter, HTTPException, Response, status
+from sqlalchemy.exc import IntegrityError
+
+from api.channel_input import masked, parse_config
+from api.deps import Admin, ResourcesDep, SessionDep, Viewer
+from api.errors import InUse
+from api.schemas.channels import ChannelCreate, ChannelOut, ChannelTestResult, ChannelUpdate
 from channels.base import ChannelTarget, DeliveryError, Message
 from channels.render import SAMPLE_LINKS, TemplateText, context, render_or_built_in, sample_alert
-from fastapi import APIRouter, HTTPException, Response, status
 from models import channels as queries
 from models.policies import policies_using
 from models.rule_tables import sources_using
 from models.secrets import SecretBox
 from models.tables import Channel
 from models.templates import template_for
-from sqlalchemy.exc import IntegrityError
 from workflows.ids import channel_test_idempotency_key
 from workflows.payloads import NotifyEvent
-
-from api.channel_input import masked, parse_config
-from api.deps import Admin, ResourcesDep, SessionDep, Viewer
-from api.errors import InUse
-from api.schemas.channels import ChannelCreate, ChannelOut, ChannelTestResult, ChannelUpdate
 
 router = APIRouter(prefix="/api/v1/channels", tags=["channels"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such channel in your tenant"}}

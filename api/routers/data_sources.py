@@ -7,16 +7,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response, status
-from models.crud import list_rows, name_taken
-from models.rule_tables import DataSource, Rule
-from rules.engine import prometheus_source
-from rules.sources import QueryFailed, prometheus_query
 from sqlalchemy import select
 
 from api.deps import Admin, ResourcesDep, SessionDep, Viewer
 from api.errors import InUse, conflict_on_duplicate, get_or_404
-from api.schemas.channel_configs import MASK
 from api.schemas.rules import DataSourceIn, DataSourceOut, DataSourceTestOut
+from channels.config import MASK
+from models.crud import list_rows, name_taken
+from models.rule_tables import DataSource, Rule
+from rules.engine import prometheus_source
+from rules.sources import QueryFailed, prometheus_query
 
 router = APIRouter(prefix="/api/v1/datasources", tags=["data sources"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such data source in your tenant"}}

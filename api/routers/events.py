@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
-from gateway.client import IngestItem
 
 from api.deps import AlertingDep, ResourcesDep, Responder
 from api.ingest import check_references, group_key, to_event
 from api.schemas.alerts import EventBatch, EventBatchOut, EventResult
+from gateway.client import IngestItem
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 

@@ -7,17 +7,17 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response, status
-from models.crud import list_rows
-from models.rule_tables import Heartbeat
 from sqlalchemy import select
-from workflows.ids import heartbeat_alert_key
-from workflows.rule_payloads import HeartbeatPing, HeartbeatStart, HeartbeatTiming
 
 from api.columns import from_columns, to_columns
 from api.deps import Admin, AlertingDep, Responder, SessionDep, Viewer
 from api.errors import conflict_on_duplicate
 from api.ingest import check_references
 from api.schemas.heartbeats import HeartbeatIn, HeartbeatOut, PingOut
+from models.crud import list_rows
+from models.rule_tables import Heartbeat
+from workflows.ids import heartbeat_alert_key
+from workflows.rule_payloads import HeartbeatPing, HeartbeatStart, HeartbeatTiming
 
 router = APIRouter(prefix="/api/v1/heartbeats", tags=["heartbeats"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No monitor of that name in your tenant"}}

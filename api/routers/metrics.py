@@ -6,14 +6,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
-from models.metric_store import read_series, store_samples
-from models.selectors import SelectorError, parse_selector
-from rules.aggregate import Aggregation, aggregate
 
 from api.deps import ResourcesDep, Responder, SessionDep, Viewer
 from api.errors import FieldErrors
 from api.metric_input import parse_json, parse_text
 from api.schemas.metrics import IngestResult, MetricBatch, QueryResult, SeriesOut
+from models.metric_store import read_series, store_samples
+from models.selectors import SelectorError, parse_selector
+from rules.aggregate import Aggregation, aggregate
 
 router = APIRouter(prefix="/api/v1/metrics", tags=["metrics"])
 TEXT_TYPES = ("text/plain", "application/openmetrics-text")

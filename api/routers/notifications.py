@@ -8,14 +8,14 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from models.alert_queries import InvalidQuery
-from models.deliveries import DeliveryFilter, deliveries_of_alert, list_deliveries
-from models.tables import Notification
 from pydantic import BaseModel
 
 from api.deps import SessionDep, Viewer
 from api.routers.alerts import NOT_FOUND, owned_alert, require_time_zones
 from api.schemas.alerts import DeliveryOut
+from models.alert_queries import InvalidQuery
+from models.deliveries import DeliveryFilter, deliveries_of_alert, list_deliveries
+from models.tables import Notification
 
 router = APIRouter(tags=["notifications"])
 Status = Annotated[list[str], Query(alias="status", description="sending, retrying, delivered, failed")]

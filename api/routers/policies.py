@@ -6,16 +6,16 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response, status
-from models.crud import list_rows, name_taken, rows_by_id
-from models.policies import list_routes
-from models.rule_tables import sources_using
-from models.tables import Channel, EscalationPolicy, PolicyRoute, Schedule, Team, Tenant, User
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import Admin, SessionDep, Viewer
 from api.errors import InUse, check, conflict_on_duplicate, get_or_404
 from api.schemas.policies import EDIT_NOTE, PolicyIn, PolicyOut, RouteIn, RoutingIn, RoutingOut
+from models.crud import list_rows, name_taken, rows_by_id
+from models.policies import list_routes
+from models.rule_tables import sources_using
+from models.tables import Channel, EscalationPolicy, PolicyRoute, Schedule, Team, Tenant, User
 
 router = APIRouter(prefix="/api/v1/escalation-policies", tags=["escalation policies"])
 TARGET_TABLES: dict[str, Any] = {"user": User, "team": Team, "schedule": Schedule, "channel": Channel}

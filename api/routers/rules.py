@@ -7,21 +7,21 @@ from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response, status
-from gateway.client import IngestItem
-from models.crud import list_rows, name_taken
-from models.rule_tables import Rule, RuleState
-from rules.engine import describe, instance_of, observe_batch, outcome
-from rules.semantics import rule_state
 from sqlalchemy import select
-from workflows.ids import rule_alert_key
-from workflows.payloads import FireEvent
-from workflows.rule_payloads import EvaluationRequest
 
 from api.columns import from_columns, to_columns
 from api.deps import Admin, AlertingDep, ResourcesDep, SessionDep, Viewer
 from api.errors import conflict_on_duplicate, get_or_404
 from api.rule_input import check_rule, draft_rule
 from api.schemas.rules import EvaluateIn, EvaluateOut, InstanceOut, RuleIn, RuleOut, RuleTestOut, TestInstance
+from gateway.client import IngestItem
+from models.crud import list_rows, name_taken
+from models.rule_tables import Rule, RuleState
+from rules.engine import describe, instance_of, observe_batch, outcome
+from rules.semantics import rule_state
+from workflows.ids import rule_alert_key
+from workflows.payloads import FireEvent
+from workflows.rule_payloads import EvaluationRequest
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["rules"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such rule in your tenant"}}

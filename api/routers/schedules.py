@@ -7,11 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Response, status
-from models import oncall
-from models.crud import get_row, list_rows, name_taken, rows_by_id
-from models.policies import policies_using
-from models.schedules import overrides_for, spec_of
-from models.tables import Schedule, ScheduleOverride, User
 from pydantic import AwareDatetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.deps import Admin, SessionDep, Viewer
 from api.errors import FieldErrors, InUse, check, conflict_on_duplicate, get_or_404
 from api.schemas.schedules import OnCallOut, OverrideIn, OverrideOut, ScheduleIn, ScheduleOut, ShiftOut
+from models import oncall
+from models.crud import get_row, list_rows, name_taken, rows_by_id
+from models.policies import policies_using
+from models.schedules import overrides_for, spec_of
+from models.tables import Schedule, ScheduleOverride, User
 
 router = APIRouter(prefix="/api/v1/schedules", tags=["schedules"])
 user_calendar = APIRouter(prefix="/api/v1/users", tags=["users"])

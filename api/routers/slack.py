@@ -21,15 +21,15 @@ import time
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.slack import ACK_ACTION, RESOLVE_ACTION
-from channels.style import RESOLVED_COLOUR
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, Response, status
-from gateway.errors import AlertNotFound, EngineUnavailable, TransitionRejected
-from models.tables import Alert, User
 from sqlalchemy import select
-from workflows.payloads import AcknowledgeRequest, ResolveRequest
 
 from api.deps import Resources, ResourcesDep
+from channels.slack import ACK_ACTION, RESOLVE_ACTION
+from channels.style import RESOLVED_COLOUR
+from gateway.errors import AlertNotFound, EngineUnavailable, TransitionRejected
+from models.tables import Alert, User
+from workflows.payloads import AcknowledgeRequest, ResolveRequest
 
 log = logging.getLogger("herald.slack")
 router = APIRouter(prefix="/api/v1/integrations/slack", tags=["integrations"])

@@ -5,14 +5,14 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from channels.render import SAMPLE_LINKS, TemplateProblem, TemplateText, check, context, render, sample_alert
 from fastapi import APIRouter, HTTPException, Response, status
-from models.crud import list_rows, name_taken
-from models.tables import Template
 
 from api.deps import Admin, SessionDep, Viewer
 from api.errors import FieldErrors, conflict_on_duplicate, get_or_404
 from api.schemas.templates import PreviewIn, PreviewOut, TemplateIn, TemplateOut
+from channels.render import SAMPLE_LINKS, TemplateProblem, TemplateText, check, context, render, sample_alert
+from models.crud import list_rows, name_taken
+from models.tables import Template
 
 router = APIRouter(prefix="/api/v1/templates", tags=["templates"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such template in your tenant"}}

@@ -6,15 +6,15 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response, status
-from models.crud import get_row, list_rows, name_taken, rows_by_id
-from models.policies import policies_using, user_references
-from models.tables import Team, User
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import Admin, SessionDep, Viewer
 from api.errors import FieldErrors, InUse, check, conflict_on_duplicate, get_or_404
 from api.schemas.responders import TeamIn, TeamOut, UserIn, UserOut
+from models.crud import get_row, list_rows, name_taken, rows_by_id
+from models.policies import policies_using, user_references
+from models.tables import Team, User
 
 users = APIRouter(prefix="/api/v1/users", tags=["users"])
 teams = APIRouter(prefix="/api/v1/teams", tags=["teams"])

@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
-from workflows.payloads import AlertStatus, Category, Severity
 
 from api.schemas.common import Annotations, DedupKey, Description, Labels, Note, RepeatSeconds, Source, Title
+from workflows.payloads import AlertStatus, Category, Severity
 
 STRICT = ConfigDict(extra="forbid")
 

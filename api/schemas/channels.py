@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from api.schemas.channel_configs import ChannelType
+from channels.config import ChannelType
 
 STRICT = ConfigDict(extra="forbid")
 ChannelName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

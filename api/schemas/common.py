@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
+from pydantic import AfterValidator, Field, StringConstraints
+
 from models.keys import DEDUP_KEY
 from models.selectors import MAX_LABELS, labels_problem
-from pydantic import AfterValidator, Field, StringConstraints
 
 
 def _no_nul(text: str) -> str:

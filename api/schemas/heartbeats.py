@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from workflows.payloads import Category, Severity
 
 from api.schemas.metrics import MetricLabels
+from workflows.payloads import Category, Severity
 
 STRICT = ConfigDict(extra="forbid")
 MonitorName = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from models.selectors import MAX_METRIC_NAME, METRIC_NAME, labels_problem, value_problem
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from models.selectors import MAX_METRIC_NAME, METRIC_NAME, labels_problem, value_problem
 
 STRICT = ConfigDict(extra="forbid")
 

@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
-from workflows.payloads import Category, Severity, TargetType
 
 from api.schemas.common import Labels
+from workflows.payloads import Category, Severity, TargetType
 
 STRICT = ConfigDict(extra="forbid")
 EDIT_NOTE = "Changes apply to alerts that start after them; open alerts keep the policy they started with."

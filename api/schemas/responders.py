@@ -6,7 +6,6 @@ import re
 from datetime import datetime
 from typing import Annotated, Any
 
-from models.contacts import ContactType
 from pydantic import (
     AnyHttpUrl,
     BaseModel,
@@ -21,12 +20,12 @@ from pydantic import (
 )
 
 from api.schemas.zones import TimeZoneName
+from channels.config import EMAIL, PHONE
+from models.contacts import ContactType
 
 STRICT = ConfigDict(extra="forbid")
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 HTTP_URL = TypeAdapter(AnyHttpUrl)
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-PHONE = re.compile(r"^\+[1-9]\d{6,14}$")  # E.164
 SLACK_USER = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 ContactId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9_-]{0,35}$")]  # fits a delivery row
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from models.selectors import label_name_problem, value_problem
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
-from rules.aggregate import Aggregation
-from workflows.payloads import Category, Severity
 
 from api.schemas.metrics import MetricLabels
+from models.selectors import label_name_problem, value_problem
+from rules.aggregate import Aggregation
+from workflows.payloads import Category, Severity
 
 STRICT = ConfigDict(extra="forbid")
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

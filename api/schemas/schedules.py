@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from models.oncall import ScheduleSpec, in_era
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+
+from models.oncall import ScheduleSpec, in_era
 
 STRICT = ConfigDict(extra="forbid")
 

@@ -6,9 +6,9 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
-from workflows.payloads import AlertStatus, Category, NotifyEvent, Severity
 
-from api.schemas.channel_configs import ChannelType
+from channels.config import ChannelType
+from workflows.payloads import AlertStatus, Category, NotifyEvent, Severity
 
 STRICT = ConfigDict(extra="forbid")
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from models.oncall import zone
 from pydantic import AfterValidator
+
+from models.oncall import zone
 
 
 def _zone(name: str) -> str:

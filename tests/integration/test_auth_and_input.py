@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.schemas.channel_configs import MASK
+from channels.config import MASK
 from devstack.ports import free_port
 from models.secrets import SecretBox
 from models.tables import Channel

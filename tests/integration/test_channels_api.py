@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.schemas.channel_configs import MASK
+from channels.config import MASK
 from models.templates import seed_templates
 from settings import Settings
 from tests.integration.conftest import Stack, api_stack
