@@ -9,7 +9,6 @@ recipient, authentication refused) are permanent.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import ssl
 from email.message import EmailMessage
@@ -28,6 +27,7 @@ from channels.base import (
     recipients,
 )
 from channels.config import ChannelConfig, EmailAddress, Secret
+from workflows.ids import email_message_id
 
 
 class EmailConfig(ChannelConfig):
@@ -45,7 +45,7 @@ class EmailConfig(ChannelConfig):
 
 
 def message_id(message: Message) -> str:
-    return f"<{hashlib.sha256(message.idempotency_key.encode()).hexdigest()[:32]}@herald>"
+    return email_message_id(message.idempotency_key)
 
 
 def build_email(target: ChannelTarget, message: Message) -> EmailMessage:

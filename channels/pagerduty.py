@@ -22,6 +22,7 @@ from channels.base import (
     post,
 )
 from channels.config import ChannelConfig, https_base
+from workflows.ids import pagerduty_dedup_key
 from workflows.payloads import NotifyEvent, Severity
 
 
@@ -45,7 +46,7 @@ PD_SEVERITY = {
 
 
 def dedup_key(message: Message) -> str:
-    return message.alert.workflow_id[:255]  # tenant + key: unique per incident stream
+    return pagerduty_dedup_key(message.alert.workflow_id)
 
 
 def build_event(message: Message, routing_key: str) -> dict[str, Any]:

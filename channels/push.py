@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from typing import Annotated, Any, Literal
 
 import httpx
@@ -34,6 +33,7 @@ from channels.base import (
     recipients,
 )
 from channels.config import ChannelConfig, Secret, https_base
+from workflows import ids
 from workflows.payloads import Severity
 
 
@@ -130,7 +130,7 @@ class PushSender:
                 "token": device,
                 "notification": {"title": title, "body": body},
                 "data": data,
-                "android": {"priority": priority, "collapse_key": message.alert.alert_id[:64]},
+                "android": {"priority": priority, "collapse_key": ids.push_collapse_id(message.alert.alert_id)},
             }
         }
         base = str(target.config.get("fcm_base_url", "https://fcm.googleapis.com")).rstrip("/")
@@ -178,14 +178,14 @@ class PushSender:
             },
             **data,
         }
-        apns_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{message.idempotency_key}:{device}"))
+        apns_id = ids.apns_id(message.idempotency_key, device)
         headers = {
             "authorization": f"bearer {self._apns_jwt(target)}",
             "apns-topic": target.config["apns_topic"],
             "apns-push-type": "alert",
             "apns-priority": "10",
             "apns-id": apns_id,
-            "apns-collapse-id": message.alert.alert_id[:64],
+            "apns-collapse-id": ids.push_collapse_id(message.alert.alert_id),
         }
         base = str(target.config.get("apns_base_url", "https://api.push.apple.com")).rstrip("/")
         response = await post(

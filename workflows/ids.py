@@ -19,6 +19,10 @@ page idempotency            `<workflow id>:<alert id>:page:<step>:<user id>:<con
 channel test idempotency    `channel-test:<channel id>:<unique>`
 Temporal UI link            `<ui>/namespaces/<namespace>/workflows/<workflow id, percent-encoded>`
 API and dashboard links     `<public url>/api/v1/alerts/<alert id>`, `<public url>/dashboard/alerts/<alert id>`
+e-mail Message-ID           `<` + first 32 hex digits of SHA-256(idempotency key) + `@herald>`
+PagerDuty dedup_key         the alert workflow id, cut to PagerDuty's 255 characters
+APNs apns-id                UUID5(URL namespace, `<idempotency key>:<device token>`)
+push collapse id            the alert id, cut to 64 characters (APNs `apns-collapse-id`, FCM `collapse_key`)
 ==========================  =====================================================================
 """
 
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from urllib.parse import quote
 
 RULE_EVALUATION = "rule-evaluation"
@@ -88,3 +93,20 @@ def alert_api_link(public_url: str, alert_id: str) -> str:
 
 def alert_dashboard_link(public_url: str, alert_id: str) -> str:
     return f"{public_url.rstrip('/')}/dashboard/alerts/{alert_id}"
+
+
+def email_message_id(idempotency_key: str) -> str:
+    """The same on every retry of one notification, so a retry after a lost answer is one mail."""
+    return f"<{hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]}@herald>"
+
+
+def pagerduty_dedup_key(workflow_id: str) -> str:
+    return workflow_id[:255]  # tenant + key: one PagerDuty incident per Herald incident stream
+
+
+def apns_id(idempotency_key: str, device_token: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"{idempotency_key}:{device_token}"))
+
+
+def push_collapse_id(alert_id: str) -> str:
+    return alert_id[:64]
