@@ -13,18 +13,11 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.errors import InvalidQuery
 from models.tables import Alert, AlertEvent
 
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 SORTABLE = ("created_at", "last_seen", "severity", "event_count")
-
-
-class InvalidQuery(ValueError):
-    """A filter, sort or cursor the caller sent cannot be used (→ 422 naming `field`)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass

@@ -10,8 +10,9 @@ from fastapi import APIRouter, HTTPException, Query, Response, status
 from gateway.client import AlertingClient
 from gateway.errors import AlertingError, AlertNotFound, EngineUnavailable, TransitionRejected
 from models import alert_queries
-from models.alert_queries import AlertFilter, InvalidQuery
+from models.alert_queries import AlertFilter
 from models.deliveries import deliveries_of_alert, delivery_stats
+from models.errors import InvalidQuery, NotFound
 from models.tables import Alert
 from workflows.payloads import (
     AcknowledgeRequest,
@@ -161,7 +162,7 @@ async def statistics(
 async def owned_alert(session: SessionDep, principal: Principal, alert_id: str) -> Alert:
     row = await alert_queries.get_alert(session=session, tenant_id=principal.tenant_id, alert_id=alert_id)
     if row is None:
-        raise AlertNotFound(f"alert {alert_id} not found")
+        raise NotFound(f"alert {alert_id} not found")
     return row
 
 
@@ -256,10 +257,10 @@ async def _transition(
 async def _act(alerting: AlertingClient, row: Alert | None, alert_id: str, body: BulkAction, actor: str) -> BulkResult:
     try:
         if row is None:
-            raise AlertNotFound(f"alert {alert_id} not found")
+            raise NotFound(f"alert {alert_id} not found")
         view = await _transition(alerting, row, body.action, actor, body.note)
-    except AlertingError as err:
-        code = {AlertNotFound: 404, TransitionRejected: 409, EngineUnavailable: 503}.get(type(err), 500)
+    except (NotFound, AlertingError) as err:
+        code = {NotFound: 404, AlertNotFound: 404, TransitionRejected: 409, EngineUnavailable: 503}.get(type(err), 500)
         return BulkResult(id=alert_id, ok=False, status=code, message=str(err))
     return BulkResult(id=alert_id, ok=True, status=200, alert_status=view.status)
 

@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from models.alert_queries import InvalidQuery
 from models.deliveries import DeliveryFilter, deliveries_of_alert, list_deliveries
+from models.errors import InvalidQuery
 from models.tables import Notification
 from pydantic import BaseModel
 

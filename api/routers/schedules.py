@@ -6,9 +6,10 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from models import oncall
-from models.crud import get_row, list_rows, name_taken, rows_by_id
+from models.crud import check_name, get_row, list_rows, require_row, rows_by_id, save_row
+from models.errors import Conflict, NotFound
 from models.policies import policies_using
 from models.schedules import overrides_for, spec_of
 from models.tables import Schedule, ScheduleOverride, User
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import Admin, SessionDep, Viewer
-from api.errors import FieldErrors, InUse, check, conflict_on_duplicate, get_or_404
+from api.errors import FieldErrors, InUse, check
 from api.schemas.schedules import OnCallOut, OverrideIn, OverrideOut, ScheduleIn, ScheduleOut, ShiftOut
 
 router = APIRouter(prefix="/api/v1/schedules", tags=["schedules"])
@@ -41,12 +42,11 @@ def _out(row: Schedule) -> ScheduleOut:
 
 
 async def _schedule(session: AsyncSession, tenant_id: str, schedule_id: str) -> Schedule:
-    return await get_or_404(session, Schedule, tenant_id, schedule_id, "schedule")
+    return await require_row(session, Schedule, tenant_id, schedule_id, "schedule")
 
 
 async def _check(session: AsyncSession, tenant_id: str, body: ScheduleIn, schedule_id: str | None) -> None:
-    if await name_taken(session, Schedule, tenant_id, body.name, schedule_id):
-        raise HTTPException(status.HTTP_409_CONFLICT, f"name: a schedule named {body.name!r} already exists")
+    await check_name(session, Schedule, tenant_id, body.name, schedule_id, "schedule")
     wanted = {uid for layer in body.layers for uid in layer.participants}
     found = await rows_by_id(session, User, tenant_id, wanted)
     check(
@@ -59,8 +59,16 @@ async def _check(session: AsyncSession, tenant_id: str, body: ScheduleIn, schedu
     )
 
 
-def _spec(body: ScheduleIn) -> dict[str, Any]:
-    return body.model_dump(mode="json", include={"time_zone", "layers"})
+async def _store(session: AsyncSession, tenant_id: str, body: ScheduleIn, row: Schedule | None) -> ScheduleOut:
+    await _check(session, tenant_id, body, row.id if row else None)
+    values = {
+        "name": body.name,
+        "description": body.description,
+        "spec": body.model_dump(mode="json", include={"time_zone", "layers"}),
+    }
+    return _out(
+        await save_row(session, Schedule, tenant_id, values, row, duplicate=Conflict.named("schedule", body.name))
+    )
 
 
 async def _names(session: AsyncSession, tenant_id: str, ids: set[str]) -> dict[str, str]:
@@ -99,19 +107,7 @@ async def list_schedules(principal: Viewer, session: SessionDep) -> list[Schedul
 
 @router.post("", response_model=ScheduleOut, status_code=status.HTTP_201_CREATED, summary="Create a schedule")
 async def create_schedule(body: ScheduleIn, principal: Admin, session: SessionDep) -> ScheduleOut:
-    await _check(session, principal.tenant_id, body, None)
-    row = Schedule(
-        id=str(uuid.uuid4()),
-        tenant_id=principal.tenant_id,
-        name=body.name,
-        description=body.description,
-        spec=_spec(body),
-    )
-    session.add(row)
-    with conflict_on_duplicate(f"name: a schedule named {body.name!r} already exists"):
-        await session.flush()
-    await session.refresh(row)
-    return _out(row)
+    return await _store(session, principal.tenant_id, body, None)
 
 
 @router.get("/{schedule_id}", response_model=ScheduleOut, summary="Read a schedule")
@@ -126,13 +122,7 @@ async def get_schedule(schedule_id: str, principal: Viewer, session: SessionDep)
     description="Open alerts see the change at their next escalation level (targets are resolved then).",
 )
 async def update_schedule(schedule_id: str, body: ScheduleIn, principal: Admin, session: SessionDep) -> ScheduleOut:
-    row = await _schedule(session, principal.tenant_id, schedule_id)
-    await _check(session, principal.tenant_id, body, row.id)
-    row.name, row.description, row.spec = body.name, body.description, _spec(body)
-    with conflict_on_duplicate(f"name: a schedule named {body.name!r} already exists"):
-        await session.flush()
-    await session.refresh(row)
-    return _out(row)
+    return await _store(session, principal.tenant_id, body, await _schedule(session, principal.tenant_id, schedule_id))
 
 
 @router.delete(
@@ -197,9 +187,7 @@ async def schedule_calendar(schedule_id: str, principal: Viewer, session: Sessio
 
 @user_calendar.get("/{user_id}/calendar.ics", responses=ICS, summary="iCalendar feed of one person's shifts")
 async def user_shifts_calendar(user_id: str, principal: Viewer, session: SessionDep) -> Response:
-    user = await get_row(session, User, principal.tenant_id, user_id)
-    if user is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"user {user_id} not found")
+    user = await require_row(session, User, principal.tenant_id, user_id, "user")
     now = datetime.now(UTC)
     start, end = now - FEED_PAST, now + FEED_AHEAD
     mine: list[oncall.Shift] = []
@@ -258,6 +246,6 @@ async def delete_override(schedule_id: str, override_id: str, principal: Admin, 
     row = await _schedule(session, principal.tenant_id, schedule_id)
     override = await session.get(ScheduleOverride, override_id)
     if override is None or override.schedule_id != row.id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"override {override_id} not found")
+        raise NotFound(f"override {override_id} not found")
     await session.delete(override)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
