@@ -8,10 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Response, status
 from models.crud import check_name, list_rows, require_row, save_row
 from models.errors import Conflict
-from models.rule_tables import DataSource, Rule
+from models.rule_tables import DataSource, rules_using_source
 from rules.engine import prometheus_source
 from rules.sources import QueryFailed, prometheus_query
-from sqlalchemy import select
 
 from api.deps import Admin, ResourcesDep, SessionDep, Viewer
 from api.errors import InUse
@@ -109,11 +108,7 @@ async def update_source(
 )
 async def delete_source(source_id: str, principal: Admin, session: SessionDep) -> Response:
     row = await require_row(session, DataSource, principal.tenant_id, source_id, "data source")
-    users = list(
-        await session.scalars(
-            select(Rule.name).where(Rule.tenant_id == principal.tenant_id, Rule.data_source_id == row.id)
-        )
-    )
+    users = await rules_using_source(session=session, tenant_id=principal.tenant_id, source_id=row.id)
     if users:
         raise InUse(f"data source '{row.name}'", [f"rule '{name}'" for name in users])
     await session.delete(row)

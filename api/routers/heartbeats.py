@@ -8,8 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Response, status
 from models.crud import list_rows, save_row
 from models.errors import Conflict, NotFound
-from models.rule_tables import Heartbeat
-from sqlalchemy import select
+from models.rule_tables import Heartbeat, heartbeat_by_name
 from workflows.ids import heartbeat_alert_key
 from workflows.rule_payloads import HeartbeatPing, HeartbeatStart, HeartbeatTiming
 
@@ -71,7 +70,7 @@ def _timing(row: Heartbeat) -> HeartbeatTiming:
 
 
 async def _get(session: SessionDep, tenant_id: str, name: str) -> Heartbeat:
-    row = await session.scalar(select(Heartbeat).where(Heartbeat.tenant_id == tenant_id, Heartbeat.name == name))
+    row = await heartbeat_by_name(session=session, tenant_id=tenant_id, name=name)
     if row is None:
         raise NotFound(f"heartbeat {name!r} not found")
     return row

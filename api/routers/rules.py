@@ -9,10 +9,9 @@ from fastapi import APIRouter, HTTPException, Response, status
 from gateway.client import IngestItem
 from models.crud import check_name, list_rows, require_row, save_row
 from models.errors import Conflict
-from models.rule_tables import Rule, RuleState
+from models.rule_tables import Rule, RuleState, rule_states
 from rules.engine import describe, instance_of, observe_batch, outcome
 from rules.semantics import rule_state
-from sqlalchemy import select
 from workflows.ids import rule_alert_key
 from workflows.payloads import FireEvent
 from workflows.rule_payloads import EvaluationRequest
@@ -31,14 +30,6 @@ async def one_snapshot(session: SessionDep) -> None:
     """Read a rule and its instances as of one moment: an evaluation committing between the two
     queries would otherwise show a rule never evaluated with a firing instance."""
     await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-
-
-async def _states(session: SessionDep, rule_ids: list[str]) -> dict[str, list[RuleState]]:
-    rows = await session.scalars(select(RuleState).where(RuleState.rule_id.in_(rule_ids)).order_by(RuleState.id))
-    found: dict[str, list[RuleState]] = {}
-    for row in rows:
-        found.setdefault(row.rule_id, []).append(row)
-    return found
 
 
 def _out(row: Rule, states: list[RuleState]) -> RuleOut:
@@ -70,8 +61,12 @@ def _out(row: Rule, states: list[RuleState]) -> RuleOut:
     )
 
 
+async def _states_of(session: SessionDep, row: Rule) -> list[RuleState]:
+    return (await rule_states(session=session, rule_ids=[row.id])).get(row.id, [])
+
+
 async def _read(session: SessionDep, row: Rule) -> RuleOut:
-    return _out(row, (await _states(session, [row.id])).get(row.id, []))
+    return _out(row, await _states_of(session, row))
 
 
 async def _store(resources: ResourcesDep, session: SessionDep, tenant_id: str, body: RuleIn, row: Rule | None) -> Rule:
@@ -86,7 +81,7 @@ async def _store(resources: ResourcesDep, session: SessionDep, tenant_id: str, b
 async def list_rules(principal: Viewer, session: SessionDep) -> list[RuleOut]:
     await one_snapshot(session)
     rows = list(await list_rows(session, Rule, principal.tenant_id))
-    states = await _states(session, [row.id for row in rows])
+    states = await rule_states(session=session, rule_ids=[row.id for row in rows])
     return [_out(row, states.get(row.id, [])) for row in rows]
 
 
@@ -164,7 +159,7 @@ async def resume_rule(rule_id: str, principal: Admin, session: SessionDep) -> Ru
 )
 async def delete_rule(rule_id: str, principal: Admin, session: SessionDep, alerting: AlertingDep) -> Response:
     row = await require_row(session, Rule, principal.tenant_id, rule_id, "rule")
-    states = (await _states(session, [row.id])).get(row.id, [])
+    states = await _states_of(session, row)
     now = datetime.now(UTC)
     resolve = FireEvent(action="resolve", received_at=now, actor=f"{principal.actor} (rule deleted)")
     items = [
@@ -214,7 +209,7 @@ async def _dry_run(session: SessionDep, resources: ResourcesDep, rule: Rule, sta
 )
 async def test_rule(rule_id: str, principal: Viewer, session: SessionDep, resources: ResourcesDep) -> RuleTestOut:
     row = await require_row(session, Rule, principal.tenant_id, rule_id, "rule")
-    return await _dry_run(session, resources, row, (await _states(session, [row.id])).get(row.id, []))
+    return await _dry_run(session, resources, row, await _states_of(session, row))
 
 
 @router.post(

@@ -11,10 +11,9 @@ from models import oncall
 from models.crud import check_name, get_row, list_rows, require_row, rows_by_id, save_row
 from models.errors import Conflict, NotFound
 from models.policies import policies_using
-from models.schedules import overrides_for, spec_of
+from models.schedules import get_override, overrides_for, schedule_overrides, spec_of
 from models.tables import Schedule, ScheduleOverride, User
 from pydantic import AwareDatetime
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import Admin, SessionDep, Viewer
@@ -205,12 +204,7 @@ async def user_shifts_calendar(user_id: str, principal: Viewer, session: Session
 @router.get("/{schedule_id}/overrides", response_model=list[OverrideOut], summary="List overrides")
 async def list_overrides(schedule_id: str, principal: Viewer, session: SessionDep) -> list[OverrideOut]:
     row = await _schedule(session, principal.tenant_id, schedule_id)
-    found = await session.scalars(
-        select(ScheduleOverride)
-        .where(ScheduleOverride.schedule_id == row.id)
-        .order_by(ScheduleOverride.starts_at, ScheduleOverride.id)
-    )
-    return [_override_out(o) for o in found.all()]
+    return [_override_out(o) for o in await schedule_overrides(session=session, schedule_id=row.id)]
 
 
 def _override_out(row: ScheduleOverride) -> OverrideOut:
@@ -244,8 +238,8 @@ async def create_override(schedule_id: str, body: OverrideIn, principal: Admin, 
 @router.delete("/{schedule_id}/overrides/{override_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete one")
 async def delete_override(schedule_id: str, override_id: str, principal: Admin, session: SessionDep) -> Response:
     row = await _schedule(session, principal.tenant_id, schedule_id)
-    override = await session.get(ScheduleOverride, override_id)
-    if override is None or override.schedule_id != row.id:
+    override = await get_override(session=session, schedule_id=row.id, override_id=override_id)
+    if override is None:
         raise NotFound(f"override {override_id} not found")
     await session.delete(override)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -9,7 +9,7 @@ from models.crud import check_name, get_row, list_rows, require_row, rows_by_id,
 from models.errors import Conflict
 from models.policies import policies_using, user_references
 from models.tables import Team, User
-from sqlalchemy import select
+from models.users import user_id_with_email
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import Admin, SessionDep, Viewer
@@ -31,7 +31,7 @@ async def _user(session: AsyncSession, tenant_id: str, user_id: str) -> User:
 
 async def _check_user(session: SessionDep, tenant_id: str, body: UserIn, user_id: str | None) -> None:
     errors: list[tuple[str, str]] = []
-    same_email = await session.scalar(select(User.id).where(User.tenant_id == tenant_id, User.email == body.email))
+    same_email = await user_id_with_email(session=session, tenant_id=tenant_id, email=body.email)
     if same_email is not None and same_email != user_id:
         errors.append(("email", f"a user with email {body.email} already exists"))
     if body.manager_id is not None:
