@@ -1,24 +1,22 @@
 """Every error the API returns has the same shape: `{"detail": "<what was wrong>", ...}`.
 
-Domain errors map to HTTP here, and only here; validation errors name the field.
+Domain errors map to HTTP here, and only here; validation errors name the field. Every "not
+found" of a row is `models.errors.NotFound` (the gateway's `AlertNotFound`, a workflow that is
+gone, answers the same way); every uniqueness clash is `models.errors.Conflict`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request, status
+from fastapi import FastAPI, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.exc import DBAPIError
 
 from gateway.errors import AlertNotFound, EngineUnavailable, TransitionRejected
-from models.alert_queries import InvalidQuery
-from models.crud import Row, get_row
+from models.errors import Conflict, InvalidQuery, NotFound
 
 
 class FieldErrors(Exception):
@@ -32,23 +30,6 @@ class FieldErrors(Exception):
 def check(errors: list[tuple[str, str]]) -> None:
     if errors:
         raise FieldErrors(errors)
-
-
-async def get_or_404(session: AsyncSession, model: type[Row], tenant_id: str, row_id: str, what: str) -> Row:
-    """The tenant's row, or a 404 naming what was not found (another tenant's row is not found)."""
-    row = await get_row(session, model, tenant_id, row_id)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"{what} {row_id} not found")
-    return row
-
-
-@contextmanager
-def conflict_on_duplicate(detail: str) -> Iterator[None]:
-    """A unique constraint hit by a concurrent request (our checks passed for both): 409."""
-    try:
-        yield
-    except IntegrityError as err:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail) from err
 
 
 class InUse(Exception):
@@ -134,6 +115,8 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(InUse, _in_use)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(InvalidQuery, _invalid_query)  # type: ignore[arg-type]
-    app.add_exception_handler(AlertNotFound, _simple(status.HTTP_404_NOT_FOUND))
+    app.add_exception_handler(NotFound, _simple(status.HTTP_404_NOT_FOUND))
+    app.add_exception_handler(AlertNotFound, _simple(status.HTTP_404_NOT_FOUND))  # the gateway's: no workflow
+    app.add_exception_handler(Conflict, _simple(status.HTTP_409_CONFLICT))
     app.add_exception_handler(TransitionRejected, _simple(status.HTTP_409_CONFLICT))
     app.add_exception_handler(EngineUnavailable, _simple(status.HTTP_503_SERVICE_UNAVAILABLE))

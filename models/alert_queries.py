@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,18 +10,12 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.cursors import decode_cursor, encode_cursor
+from models.errors import InvalidQuery
 from models.tables import Alert, AlertEvent
 
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 SORTABLE = ("created_at", "last_seen", "severity", "event_count")
-
-
-class InvalidQuery(ValueError):
-    """A filter, sort or cursor the caller sent cannot be used (→ 422 naming `field`)."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 @dataclass
@@ -73,31 +64,7 @@ def _sort_column(name: str) -> ColumnElement[Any]:
 def _sort_value(alert: Alert, name: str) -> Any:
     if name == "severity":
         return SEVERITY_RANK.get(alert.severity, 9)
-    value = getattr(alert, name)
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-def _decode_cursor(cursor: str, sort_name: str) -> tuple[Any, str]:
-    try:
-        data = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if data["s"] != sort_name:
-            raise InvalidQuery("cursor", "cursor was made for another sort order")
-        value, last_id = data["v"], str(data["id"])
-    except (binascii.Error, ValueError, KeyError, TypeError) as err:
-        if isinstance(err, InvalidQuery):
-            raise
-        raise InvalidQuery("cursor", "cursor is not one this API returned") from err
-    if sort_name in ("created_at", "last_seen"):
-        try:
-            value = datetime.fromisoformat(value)
-        except (TypeError, ValueError) as err:
-            raise InvalidQuery("cursor", "cursor is not one this API returned") from err
-    return value, last_id
-
-
-def _encode_cursor(alert: Alert, sort_name: str) -> str:
-    payload = {"s": sort_name, "v": _sort_value(alert, sort_name), "id": alert.id}
-    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
+    return getattr(alert, name)
 
 
 async def list_alerts(
@@ -113,12 +80,14 @@ async def list_alerts(
     column = _sort_column(sort_name)
     query = select(Alert).where(*conditions)
     if cursor:
-        value, last_id = _decode_cursor(cursor, sort_name)
+        dated = sort_name in ("created_at", "last_seen")
+        value, last_id = decode_cursor(cursor, sort_name, datetime.fromisoformat if dated else None)
         key = tuple_(column, Alert.id)
         query = query.where(key < tuple_(value, last_id) if descending else key > tuple_(value, last_id))
     order = (column.desc(), Alert.id.desc()) if descending else (column.asc(), Alert.id.asc())
     rows = (await session.scalars(query.order_by(*order).limit(limit + 1))).all()
-    next_cursor = _encode_cursor(rows[limit - 1], sort_name) if len(rows) > limit else None
+    last = rows[limit - 1] if len(rows) > limit else None
+    next_cursor = encode_cursor(sort_name, _sort_value(last, sort_name), last.id) if last else None
     return Page(items=rows[:limit], total=total, next_cursor=next_cursor)
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, case, func, literal, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.cursors import decode_cursor, encode_cursor
 from models.tables import Notification
 
 
@@ -116,10 +117,16 @@ class DeliveryFilter:
     until: datetime | None = None
 
 
+@dataclass(frozen=True)
+class DeliveryPage:
+    items: Sequence[Notification]
+    next_cursor: str | None
+
+
 async def list_deliveries(
-    *, session: AsyncSession, flt: DeliveryFilter, limit: int, before: tuple[datetime, str] | None
-) -> Sequence[Notification]:
-    """Newest first; `before` is the (created_at, id) of the last row of the previous page."""
+    *, session: AsyncSession, flt: DeliveryFilter, limit: int, cursor: str | None
+) -> DeliveryPage:
+    """Newest first; `cursor` is the previous page's `next_cursor`."""
     where: list[ColumnElement[bool]] = [Notification.tenant_id == flt.tenant_id]
     if flt.statuses:
         where.append(Notification.status.in_(flt.statuses))
@@ -138,12 +145,13 @@ async def list_deliveries(
         where.append(Notification.created_at >= flt.since)
     if flt.until is not None:
         where.append(Notification.created_at < flt.until)
-    if before is not None:
+    if cursor is not None:
+        before = decode_cursor(cursor, "created_at", datetime.fromisoformat)
         where.append(tuple_(Notification.created_at, Notification.id) < tuple_(*before))
-    rows = await session.scalars(
-        select(Notification).where(*where).order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
-    )
-    return rows.all()
+    order = (Notification.created_at.desc(), Notification.id.desc())
+    rows = (await session.scalars(select(Notification).where(*where).order_by(*order).limit(limit + 1))).all()
+    last = rows[limit - 1] if len(rows) > limit else None
+    return DeliveryPage(rows[:limit], encode_cursor("created_at", last.created_at, last.id) if last else None)
 
 
 @dataclass(frozen=True)

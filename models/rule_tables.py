@@ -23,6 +23,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.tables import Base
@@ -171,3 +172,22 @@ async def sources_using(
             if (channel_id and channel_id in (channels or [])) or (policy_id and policy == policy_id):
                 found.append(f"{kind} '{name}'")
     return found
+
+
+async def rule_states(*, session: AsyncSession, rule_ids: list[str]) -> dict[str, list[RuleState]]:
+    """Each rule's live instances (rules without any are absent), in a stable order."""
+    rows = await session.scalars(select(RuleState).where(RuleState.rule_id.in_(rule_ids)).order_by(RuleState.id))
+    found: dict[str, list[RuleState]] = {}
+    for row in rows:
+        found.setdefault(row.rule_id, []).append(row)
+    return found
+
+
+async def rules_using_source(*, session: AsyncSession, tenant_id: str, source_id: str) -> list[str]:
+    """The names of the tenant's rules that query this data source."""
+    rows = await session.scalars(select(Rule.name).where(Rule.tenant_id == tenant_id, Rule.data_source_id == source_id))
+    return list(rows)
+
+
+async def heartbeat_by_name(*, session: AsyncSession, tenant_id: str, name: str) -> Heartbeat | None:
+    return await session.scalar(select(Heartbeat).where(Heartbeat.tenant_id == tenant_id, Heartbeat.name == name))

@@ -24,5 +24,21 @@ async def overrides_for(
     return [oncall.Override(user_id=row.user_id, start=row.starts_at, end=row.ends_at) for row in rows.all()]
 
 
+async def schedule_overrides(*, session: AsyncSession, schedule_id: str) -> list[ScheduleOverride]:
+    """The schedule's overrides by start."""
+    rows = await session.scalars(
+        select(ScheduleOverride)
+        .where(ScheduleOverride.schedule_id == schedule_id)
+        .order_by(ScheduleOverride.starts_at, ScheduleOverride.id)
+    )
+    return list(rows.all())
+
+
+async def get_override(*, session: AsyncSession, schedule_id: str, override_id: str) -> ScheduleOverride | None:
+    """The override, if it belongs to this schedule."""
+    override = await session.get(ScheduleOverride, override_id)
+    return override if override is not None and override.schedule_id == schedule_id else None
+
+
 def spec_of(schedule: Schedule) -> oncall.ScheduleSpec:
     return oncall.ScheduleSpec.model_validate(schedule.spec)

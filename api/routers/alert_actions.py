@@ -11,14 +11,13 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from api.alert_output import view_out
-from api.deps import AlertingDep, Principal, Responder, SessionDep, SettingsDep
+from api.deps import AlertingDep, Responder, SessionDep, SettingsDep
 from api.errors import FieldErrors
-from api.routers.alerts import ensure_open, owned_alert
+from api.routers.alerts import act_on_alert
 from api.schemas.alerts import AlertOut, EscalateBody, NoteBody, ReassignBody, SnoozeBody
 from models.crud import get_row
 from models.tables import Alert, EscalationPolicy, User
-from workflows.payloads import EscalateRequest, NoteRequest, ReassignRequest, SnoozeRequest
+from workflows.payloads import AlertView, EscalateRequest, NoteRequest, ReassignRequest, SnoozeRequest
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -26,12 +25,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     409: {"description": "Not possible in the alert's current state (the message says why)"},
     503: {"description": "No worker answered in time"},
 }
-
-
-async def _open_alert(session: SessionDep, principal: Principal, alert_id: str, verb: str) -> Alert:
-    row = await owned_alert(session, principal, alert_id)
-    ensure_open(row, verb)
-    return row
 
 
 @router.post(
@@ -48,9 +41,17 @@ async def snooze(
     alerting: AlertingDep,
     settings: SettingsDep,
 ) -> AlertOut:
-    row = await _open_alert(session, principal, alert_id, "snoozed")
-    request = SnoozeRequest(alert_id=row.id, actor=principal.actor, duration=timedelta(minutes=body.minutes))
-    return view_out(await alerting.act(row.workflow_id, "snooze", request), settings)
+    duration = timedelta(minutes=body.minutes)
+    return await act_on_alert(
+        session,
+        principal,
+        settings,
+        alert_id,
+        "snoozed",
+        lambda row: alerting.act(
+            row.workflow_id, "snooze", SnoozeRequest(alert_id=row.id, actor=principal.actor, duration=duration)
+        ),
+    )
 
 
 @router.post(
@@ -67,9 +68,17 @@ async def escalate(
     settings: SettingsDep,
     body: EscalateBody | None = None,
 ) -> AlertOut:
-    row = await _open_alert(session, principal, alert_id, "escalated")
-    request = EscalateRequest(alert_id=row.id, actor=principal.actor, level=body.level if body else None)
-    return view_out(await alerting.act(row.workflow_id, "escalate", request), settings)
+    level = body.level if body else None
+    return await act_on_alert(
+        session,
+        principal,
+        settings,
+        alert_id,
+        "escalated",
+        lambda row: alerting.act(
+            row.workflow_id, "escalate", EscalateRequest(alert_id=row.id, actor=principal.actor, level=level)
+        ),
+    )
 
 
 @router.post(
@@ -86,16 +95,21 @@ async def reassign(
     alerting: AlertingDep,
     settings: SettingsDep,
 ) -> AlertOut:
-    row = await _open_alert(session, principal, alert_id, "reassigned")
-    if body.user_id is not None and await get_row(session, User, principal.tenant_id, body.user_id) is None:
-        raise FieldErrors([("user_id", f"unknown user {body.user_id}")])
-    if (
-        body.policy_id is not None
-        and await get_row(session, EscalationPolicy, principal.tenant_id, body.policy_id) is None
-    ):
-        raise FieldErrors([("policy_id", f"unknown escalation policy {body.policy_id}")])
-    request = ReassignRequest(alert_id=row.id, actor=principal.actor, user_id=body.user_id, policy_id=body.policy_id)
-    return view_out(await alerting.act(row.workflow_id, "reassign", request), settings)
+
+    async def reassign_to(row: Alert) -> AlertView:  # the alert is checked first: 404 and 409 before 422
+        if body.user_id is not None and await get_row(session, User, principal.tenant_id, body.user_id) is None:
+            raise FieldErrors([("user_id", f"unknown user {body.user_id}")])
+        if (
+            body.policy_id is not None
+            and await get_row(session, EscalationPolicy, principal.tenant_id, body.policy_id) is None
+        ):
+            raise FieldErrors([("policy_id", f"unknown escalation policy {body.policy_id}")])
+        request = ReassignRequest(
+            alert_id=row.id, actor=principal.actor, user_id=body.user_id, policy_id=body.policy_id
+        )
+        return await alerting.act(row.workflow_id, "reassign", request)
+
+    return await act_on_alert(session, principal, settings, alert_id, "reassigned", reassign_to)
 
 
 @router.post("/{alert_id}/notes", response_model=AlertOut, responses=ERRORS, summary="Add a note to the timeline")
@@ -107,6 +121,13 @@ async def add_note(
     alerting: AlertingDep,
     settings: SettingsDep,
 ) -> AlertOut:
-    row = await _open_alert(session, principal, alert_id, "annotated")
-    request = NoteRequest(alert_id=row.id, actor=principal.actor, text=body.text)
-    return view_out(await alerting.act(row.workflow_id, "add_note", request), settings)
+    return await act_on_alert(
+        session,
+        principal,
+        settings,
+        alert_id,
+        "annotated",
+        lambda row: alerting.act(
+            row.workflow_id, "add_note", NoteRequest(alert_id=row.id, actor=principal.actor, text=body.text)
+        ),
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
@@ -31,9 +32,11 @@ from api.schemas.alerts import (
 from gateway.client import AlertingClient
 from gateway.errors import AlertingError, AlertNotFound, EngineUnavailable, TransitionRejected
 from models import alert_queries
-from models.alert_queries import AlertFilter, InvalidQuery
+from models.alert_queries import AlertFilter
 from models.deliveries import deliveries_of_alert, delivery_stats
+from models.errors import InvalidQuery, NotFound
 from models.tables import Alert
+from settings import Settings
 from workflows.payloads import (
     AcknowledgeRequest,
     AlertStatus,
@@ -161,7 +164,7 @@ async def statistics(
 async def owned_alert(session: SessionDep, principal: Principal, alert_id: str) -> Alert:
     row = await alert_queries.get_alert(session=session, tenant_id=principal.tenant_id, alert_id=alert_id)
     if row is None:
-        raise AlertNotFound(f"alert {alert_id} not found")
+        raise NotFound(f"alert {alert_id} not found")
     return row
 
 
@@ -185,6 +188,21 @@ def ensure_open(row: Alert, verb: str) -> None:
         raise TransitionRejected(f"alert {row.id} was resolved{by} at {row.resolved_at} and cannot be {verb}")
 
 
+async def act_on_alert(
+    session: SessionDep,
+    principal: Principal,
+    settings: Settings,
+    alert_id: str,
+    verb: str,
+    call: Callable[[Alert], Awaitable[AlertView]],
+) -> AlertOut:
+    """Every change to one alert: the tenant's alert (else 404), still open (else a 409 saying it
+    cannot be `verb`), then `call` on it through the gateway, its answer as the API shows it."""
+    row = await owned_alert(session, principal, alert_id)
+    ensure_open(row, verb)
+    return view_out(await call(row), settings)
+
+
 @router.put(
     "/{alert_id}",
     response_model=AlertOut,
@@ -199,10 +217,15 @@ async def edit_alert(
     alerting: AlertingDep,
     settings: SettingsDep,
 ) -> AlertOut:
-    row = await owned_alert(session, principal, alert_id)
-    ensure_open(row, "edited")
-    request = EditRequest(alert_id=row.id, actor=principal.actor, **body.model_dump(exclude_unset=True))
-    return view_out(await alerting.edit(row.workflow_id, request), settings)
+    changes = body.model_dump(exclude_unset=True)
+    return await act_on_alert(
+        session,
+        principal,
+        settings,
+        alert_id,
+        "edited",
+        lambda row: alerting.edit(row.workflow_id, EditRequest(alert_id=row.id, actor=principal.actor, **changes)),
+    )
 
 
 @router.post(
@@ -219,9 +242,7 @@ async def acknowledge(
     settings: SettingsDep,
     body: ActionBody | None = None,
 ) -> AlertOut:
-    row = await owned_alert(session, principal, alert_id)
-    view = await _transition(alerting, row, "acknowledge", principal.actor, body.note if body else None)
-    return view_out(view, settings)
+    return await _transition_one("acknowledge", alert_id, principal, session, alerting, settings, body)
 
 
 @router.post(
@@ -238,28 +259,49 @@ async def resolve(
     settings: SettingsDep,
     body: ActionBody | None = None,
 ) -> AlertOut:
-    row = await owned_alert(session, principal, alert_id)
-    view = await _transition(alerting, row, "resolve", principal.actor, body.note if body else None)
-    return view_out(view, settings)
+    return await _transition_one("resolve", alert_id, principal, session, alerting, settings, body)
+
+
+Transition = Literal["acknowledge", "resolve"]
+PAST: dict[Transition, str] = {"acknowledge": "acknowledged", "resolve": "resolved"}
 
 
 async def _transition(
-    alerting: AlertingClient, row: Alert, action: Literal["acknowledge", "resolve"], actor: str, note: str | None
+    alerting: AlertingClient, row: Alert, action: Transition, actor: str, note: str | None
 ) -> AlertView:
     if action == "acknowledge":
-        ensure_open(row, "acknowledged")
         return await alerting.acknowledge(row.workflow_id, AcknowledgeRequest(alert_id=row.id, actor=actor, note=note))
-    ensure_open(row, "resolved")
     return await alerting.resolve(row.workflow_id, ResolveRequest(alert_id=row.id, actor=actor, note=note))
+
+
+async def _transition_one(
+    action: Transition,
+    alert_id: str,
+    principal: Principal,
+    session: SessionDep,
+    alerting: AlertingClient,
+    settings: Settings,
+    body: ActionBody | None,
+) -> AlertOut:
+    note = body.note if body else None
+    return await act_on_alert(
+        session,
+        principal,
+        settings,
+        alert_id,
+        PAST[action],
+        lambda row: _transition(alerting, row, action, principal.actor, note),
+    )
 
 
 async def _act(alerting: AlertingClient, row: Alert | None, alert_id: str, body: BulkAction, actor: str) -> BulkResult:
     try:
         if row is None:
-            raise AlertNotFound(f"alert {alert_id} not found")
+            raise NotFound(f"alert {alert_id} not found")
+        ensure_open(row, PAST[body.action])
         view = await _transition(alerting, row, body.action, actor, body.note)
-    except AlertingError as err:
-        code = {AlertNotFound: 404, TransitionRejected: 409, EngineUnavailable: 503}.get(type(err), 500)
+    except (NotFound, AlertingError) as err:
+        code = {NotFound: 404, AlertNotFound: 404, TransitionRejected: 409, EngineUnavailable: 503}.get(type(err), 500)
         return BulkResult(id=alert_id, ok=False, status=code, message=str(err))
     return BulkResult(id=alert_id, ok=True, status=200, alert_status=view.status)
 

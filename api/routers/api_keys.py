@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.deps import Admin, SessionDep
 from models.api_keys import Role, list_keys, new_key, revoke_key, store_key
+from models.errors import NotFound
 
 router = APIRouter(prefix="/api/v1/api-keys", tags=["api keys"])
 
@@ -64,5 +65,5 @@ async def list_api_keys(principal: Admin, session: SessionDep) -> list[ApiKeyOut
 @router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke an API key")
 async def revoke(key_id: str, principal: Admin, session: SessionDep) -> Response:
     if await revoke_key(session=session, tenant_id=principal.tenant_id, key_id=key_id) is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"API key {key_id} not found")
+        raise NotFound(f"API key {key_id} not found")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

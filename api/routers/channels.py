@@ -6,8 +6,7 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Response, status
-from sqlalchemy.exc import IntegrityError
+from fastapi import APIRouter, Response, status
 
 from api.channel_input import masked, parse_config
 from api.deps import Admin, ResourcesDep, SessionDep, Viewer
@@ -16,6 +15,8 @@ from api.schemas.channels import ChannelCreate, ChannelOut, ChannelTestResult, C
 from channels.base import ChannelTarget, DeliveryError, Message
 from channels.render import SAMPLE_LINKS, TemplateText, context, render_or_built_in, sample_alert
 from models import channels as queries
+from models.crud import check_name, require_row, save_row
+from models.errors import Conflict
 from models.policies import policies_using
 from models.rule_tables import sources_using
 from models.secrets import SecretBox
@@ -45,15 +46,25 @@ def channel_out(row: Channel, box: SecretBox) -> ChannelOut:
     )
 
 
-def _conflict(name: str) -> HTTPException:
-    return HTTPException(status.HTTP_409_CONFLICT, f"name: a channel named {name!r} already exists")
-
-
 async def _get(session: SessionDep, tenant_id: str, channel_id: str) -> Channel:
-    row = await queries.get_channel(session=session, tenant_id=tenant_id, channel_id=channel_id)
-    if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"channel {channel_id} not found")
-    return row
+    return await require_row(session, Channel, tenant_id, channel_id, "channel")
+
+
+async def _store(
+    session: SessionDep, resources: ResourcesDep, tenant_id: str, body: ChannelCreate, row: Channel | None
+) -> ChannelOut:
+    kept = resources.secrets.open(row.secret) if row is not None and row.type == body.type else {}
+    stored = parse_config(body.type, body.config, kept)
+    await check_name(session, Channel, tenant_id, body.name, row.id if row else None, "channel")
+    values = {
+        "name": body.name,
+        "type": body.type,
+        "config": stored.public,
+        "secret": resources.secrets.seal(stored.secrets),
+        "is_default": body.is_default,
+    }
+    row = await save_row(session, Channel, tenant_id, values, row, duplicate=Conflict.named("channel", body.name))
+    return channel_out(row, resources.secrets)
 
 
 @router.get("", response_model=list[ChannelOut], summary="List channels")
@@ -72,22 +83,7 @@ async def list_channels(principal: Viewer, session: SessionDep, resources: Resou
 async def create_channel(
     body: ChannelCreate, principal: Admin, session: SessionDep, resources: ResourcesDep
 ) -> ChannelOut:
-    stored = parse_config(body.type, body.config)
-    if await queries.get_channel_by_name(session=session, tenant_id=principal.tenant_id, name=body.name):
-        raise _conflict(body.name)
-    try:
-        row = await queries.create_channel(
-            session=session,
-            tenant_id=principal.tenant_id,
-            name=body.name,
-            type=body.type,
-            config=stored.public,
-            secret=resources.secrets.seal(stored.secrets),
-            is_default=body.is_default,
-        )
-    except IntegrityError as err:
-        raise _conflict(body.name) from err
-    return channel_out(row, resources.secrets)
+    return await _store(session, resources, principal.tenant_id, body, None)
 
 
 @router.get("/{channel_id}", response_model=ChannelOut, responses=NOT_FOUND, summary="Read a channel")
@@ -106,20 +102,9 @@ async def get_channel(channel_id: str, principal: Viewer, session: SessionDep, r
 async def update_channel(
     channel_id: str, body: ChannelUpdate, principal: Admin, session: SessionDep, resources: ResourcesDep
 ) -> ChannelOut:
-    row = await _get(session, principal.tenant_id, channel_id)
-    kept = resources.secrets.open(row.secret) if row.type == body.type else {}
-    stored = parse_config(body.type, body.config, kept)
-    other = await queries.get_channel_by_name(session=session, tenant_id=principal.tenant_id, name=body.name)
-    if other is not None and other.id != row.id:
-        raise _conflict(body.name)
-    row.name = body.name
-    row.type = body.type
-    row.config = stored.public
-    row.secret = resources.secrets.seal(stored.secrets)
-    row.is_default = body.is_default
-    await session.flush()
-    await session.refresh(row)
-    return channel_out(row, resources.secrets)
+    return await _store(
+        session, resources, principal.tenant_id, body, await _get(session, principal.tenant_id, channel_id)
+    )
 
 
 @router.delete(

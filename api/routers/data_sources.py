@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Response, status
-from sqlalchemy import select
+from fastapi import APIRouter, Response, status
 
 from api.deps import Admin, ResourcesDep, SessionDep, Viewer
-from api.errors import InUse, conflict_on_duplicate, get_or_404
+from api.errors import InUse
 from api.schemas.rules import DataSourceIn, DataSourceOut, DataSourceTestOut
 from channels.config import MASK
-from models.crud import list_rows, name_taken
-from models.rule_tables import DataSource, Rule
+from models.crud import check_name, list_rows, require_row, save_row
+from models.errors import Conflict
+from models.rule_tables import DataSource, rules_using_source
 from rules.engine import prometheus_source
 from rules.sources import QueryFailed, prometheus_query
 
@@ -40,8 +39,7 @@ def _out(row: DataSource, secrets: dict[str, str]) -> DataSourceOut:
 async def _store(
     resources: ResourcesDep, session: SessionDep, tenant_id: str, body: DataSourceIn, row: DataSource | None
 ) -> DataSource:
-    if await name_taken(session, DataSource, tenant_id, body.name, row.id if row else None):
-        raise HTTPException(status.HTTP_409_CONFLICT, f"name: a data source named {body.name!r} already exists")
+    await check_name(session, DataSource, tenant_id, body.name, row.id if row else None, "data source")
     kept = resources.secrets.open(row.secret) if row else {}
     secrets = {}
     for name in SECRETS:
@@ -49,16 +47,15 @@ async def _store(
         value = kept.get(name) if given == MASK else given  # the masked value sent back keeps the secret
         if value:
             secrets[name] = value
-    if row is None:
-        row = DataSource(id=str(uuid.uuid4()), tenant_id=tenant_id)
-        session.add(row)
-    row.name, row.type, row.url = body.name, body.type, body.url.rstrip("/")
-    row.config = {"username": body.username, "timeout_seconds": body.timeout_seconds}
-    row.secret = resources.secrets.seal(secrets)
-    with conflict_on_duplicate(f"name: a data source named {body.name!r} already exists"):
-        await session.flush()
-    await session.refresh(row)
-    return row
+    values = {
+        "name": body.name,
+        "type": body.type,
+        "url": body.url.rstrip("/"),
+        "config": {"username": body.username, "timeout_seconds": body.timeout_seconds},
+        "secret": resources.secrets.seal(secrets),
+    }
+    duplicate = Conflict.named("data source", body.name)
+    return await save_row(session, DataSource, tenant_id, values, row, duplicate=duplicate)
 
 
 @router.get("", response_model=list[DataSourceOut], summary="List data sources")
@@ -85,7 +82,7 @@ async def create_source(
 
 @router.get("/{source_id}", response_model=DataSourceOut, responses=NOT_FOUND, summary="Read a data source")
 async def get_source(source_id: str, principal: Viewer, session: SessionDep, resources: ResourcesDep) -> DataSourceOut:
-    row = await get_or_404(session, DataSource, principal.tenant_id, source_id, "data source")
+    row = await require_row(session, DataSource, principal.tenant_id, source_id, "data source")
     return _out(row, resources.secrets.open(row.secret))
 
 
@@ -98,7 +95,7 @@ async def get_source(source_id: str, principal: Viewer, session: SessionDep, res
 async def update_source(
     source_id: str, body: DataSourceIn, principal: Admin, session: SessionDep, resources: ResourcesDep
 ) -> DataSourceOut:
-    row = await get_or_404(session, DataSource, principal.tenant_id, source_id, "data source")
+    row = await require_row(session, DataSource, principal.tenant_id, source_id, "data source")
     row = await _store(resources, session, principal.tenant_id, body, row)
     return _out(row, resources.secrets.open(row.secret))
 
@@ -110,12 +107,8 @@ async def update_source(
     summary="Delete a data source",
 )
 async def delete_source(source_id: str, principal: Admin, session: SessionDep) -> Response:
-    row = await get_or_404(session, DataSource, principal.tenant_id, source_id, "data source")
-    users = list(
-        await session.scalars(
-            select(Rule.name).where(Rule.tenant_id == principal.tenant_id, Rule.data_source_id == row.id)
-        )
-    )
+    row = await require_row(session, DataSource, principal.tenant_id, source_id, "data source")
+    users = await rules_using_source(session=session, tenant_id=principal.tenant_id, source_id=row.id)
     if users:
         raise InUse(f"data source '{row.name}'", [f"rule '{name}'" for name in users])
     await session.delete(row)
@@ -131,7 +124,7 @@ async def delete_source(source_id: str, principal: Admin, session: SessionDep) -
 async def test_source(
     source_id: str, principal: Admin, session: SessionDep, resources: ResourcesDep
 ) -> DataSourceTestOut:
-    row = await get_or_404(session, DataSource, principal.tenant_id, source_id, "data source")
+    row = await require_row(session, DataSource, principal.tenant_id, source_id, "data source")
     try:
         await prometheus_query(
             resources.http, prometheus_source(row, resources.secrets), "vector(1)", datetime.now(UTC)

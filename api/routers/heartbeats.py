@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Response, status
-from sqlalchemy import select
+from fastapi import APIRouter, Response, status
 
 from api.columns import from_columns, to_columns
 from api.deps import Admin, AlertingDep, Responder, SessionDep, Viewer
-from api.errors import conflict_on_duplicate
 from api.ingest import check_references
 from api.schemas.heartbeats import HeartbeatIn, HeartbeatOut, PingOut
-from models.crud import list_rows
-from models.rule_tables import Heartbeat
+from models.crud import list_rows, save_row
+from models.errors import Conflict, NotFound
+from models.rule_tables import Heartbeat, heartbeat_by_name
 from workflows.ids import heartbeat_alert_key
 from workflows.rule_payloads import HeartbeatPing, HeartbeatStart, HeartbeatTiming
 
@@ -72,10 +70,20 @@ def _timing(row: Heartbeat) -> HeartbeatTiming:
 
 
 async def _get(session: SessionDep, tenant_id: str, name: str) -> Heartbeat:
-    row = await session.scalar(select(Heartbeat).where(Heartbeat.tenant_id == tenant_id, Heartbeat.name == name))
+    row = await heartbeat_by_name(session=session, tenant_id=tenant_id, name=name)
     if row is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"heartbeat {name!r} not found")
+        raise NotFound(f"heartbeat {name!r} not found")
     return row
+
+
+async def _store(
+    session: SessionDep, alerting: AlertingDep, tenant_id: str, body: HeartbeatIn, row: Heartbeat | None
+) -> HeartbeatOut:
+    await check_references(session, tenant_id, [body])
+    duplicate = Conflict.named("heartbeat", body.name)
+    row = await save_row(session, Heartbeat, tenant_id, to_columns(body), row, duplicate=duplicate)
+    await alerting.heartbeat_signal(_start(row), "configure", _timing(row))  # 503 rolls the row back
+    return _out(row)
 
 
 @router.get("", response_model=list[HeartbeatOut], summary="List heartbeat monitors")
@@ -94,14 +102,7 @@ async def list_heartbeats(principal: Viewer, session: SessionDep) -> list[Heartb
 async def create_heartbeat(
     body: HeartbeatIn, principal: Admin, session: SessionDep, alerting: AlertingDep
 ) -> HeartbeatOut:
-    await check_references(session, principal.tenant_id, [body])
-    row = Heartbeat(id=str(uuid.uuid4()), tenant_id=principal.tenant_id, **to_columns(body))
-    session.add(row)
-    with conflict_on_duplicate(f"name: a heartbeat named {body.name!r} already exists"):
-        await session.flush()
-    await session.refresh(row)
-    await alerting.heartbeat_signal(_start(row), "configure", _timing(row))  # 503 rolls the row back
-    return _out(row)
+    return await _store(session, alerting, principal.tenant_id, body, None)
 
 
 @router.get("/{name}", response_model=HeartbeatOut, responses=NOT_FOUND, summary="Read a heartbeat monitor")
@@ -118,15 +119,7 @@ async def get_heartbeat(name: str, principal: Viewer, session: SessionDep) -> He
 async def update_heartbeat(
     name: str, body: HeartbeatIn, principal: Admin, session: SessionDep, alerting: AlertingDep
 ) -> HeartbeatOut:
-    row = await _get(session, principal.tenant_id, name)
-    await check_references(session, principal.tenant_id, [body])
-    for column, value in to_columns(body).items():
-        setattr(row, column, value)
-    with conflict_on_duplicate(f"name: a heartbeat named {body.name!r} already exists"):
-        await session.flush()
-    await session.refresh(row)
-    await alerting.heartbeat_signal(_start(row), "configure", _timing(row))
-    return _out(row)
+    return await _store(session, alerting, principal.tenant_id, body, await _get(session, principal.tenant_id, name))
 
 
 @router.delete(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime
 from typing import Annotated
 
@@ -13,7 +11,6 @@ from pydantic import BaseModel
 from api.deps import SessionDep, Viewer
 from api.routers.alerts import NOT_FOUND, owned_alert, require_time_zones
 from api.schemas.alerts import DeliveryOut
-from models.alert_queries import InvalidQuery
 from models.deliveries import DeliveryFilter, deliveries_of_alert, list_deliveries
 from models.tables import Notification
 
@@ -28,18 +25,6 @@ class DeliveryPage(BaseModel):
 
 def delivery_out(row: Notification) -> DeliveryOut:
     return DeliveryOut.model_validate(row, from_attributes=True)
-
-
-def _cursor(row: Notification) -> str:
-    return base64.urlsafe_b64encode(f"{row.created_at.isoformat()}|{row.id}".encode()).decode()
-
-
-def _decode(cursor: str) -> tuple[datetime, str]:
-    try:
-        at, _, row_id = base64.urlsafe_b64decode(cursor.encode()).decode().partition("|")
-        return datetime.fromisoformat(at), row_id
-    except (binascii.Error, UnicodeDecodeError, ValueError) as err:
-        raise InvalidQuery("cursor", "not a cursor this API returned") from err
 
 
 @router.get(
@@ -80,8 +65,5 @@ async def list_notifications(
         since=since,
         until=until,
     )
-    rows = await list_deliveries(session=session, flt=flt, limit=limit + 1, before=_decode(cursor) if cursor else None)
-    page = list(rows[:limit])
-    return DeliveryPage(
-        items=[delivery_out(n) for n in page], next_cursor=_cursor(page[-1]) if len(rows) > limit else None
-    )
+    page = await list_deliveries(session=session, flt=flt, limit=limit, cursor=cursor)
+    return DeliveryPage(items=[delivery_out(n) for n in page.items], next_cursor=page.next_cursor)

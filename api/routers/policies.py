@@ -5,14 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, Response, status
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import Admin, SessionDep, Viewer
-from api.errors import InUse, check, conflict_on_duplicate, get_or_404
+from api.errors import InUse, check
 from api.schemas.policies import EDIT_NOTE, PolicyIn, PolicyOut, RouteIn, RoutingIn, RoutingOut
-from models.crud import list_rows, name_taken, rows_by_id
+from models.crud import check_name, list_rows, require_row, rows_by_id, save_row
+from models.errors import Conflict
 from models.policies import list_routes
 from models.rule_tables import sources_using
 from models.tables import Channel, EscalationPolicy, PolicyRoute, Schedule, Team, Tenant, User
@@ -58,8 +59,7 @@ def _stored(body: PolicyIn) -> dict[str, Any]:
 
 
 async def _check(session: AsyncSession, tenant_id: str, body: PolicyIn, policy_id: str | None) -> None:
-    if await name_taken(session, EscalationPolicy, tenant_id, body.name, policy_id):
-        raise HTTPException(status.HTTP_409_CONFLICT, f"name: a policy named {body.name!r} already exists")
+    await check_name(session, EscalationPolicy, tenant_id, body.name, policy_id, "policy")
     errors: list[tuple[str, str]] = []
     for kind, table in TARGET_TABLES.items():
         wanted = {t.id for level in body.levels for t in level.targets if t.type == kind and t.id}
@@ -72,7 +72,14 @@ async def _check(session: AsyncSession, tenant_id: str, body: PolicyIn, policy_i
 
 
 async def _policy(session: AsyncSession, tenant_id: str, policy_id: str) -> EscalationPolicy:
-    return await get_or_404(session, EscalationPolicy, tenant_id, policy_id, "escalation policy")
+    return await require_row(session, EscalationPolicy, tenant_id, policy_id, "escalation policy")
+
+
+async def _store(session: AsyncSession, tenant_id: str, body: PolicyIn, row: EscalationPolicy | None) -> PolicyOut:
+    await _check(session, tenant_id, body, row.id if row else None)
+    duplicate = Conflict.named("policy", body.name)
+    row = await save_row(session, EscalationPolicy, tenant_id, _stored(body), row, duplicate=duplicate)
+    return _out(row, await _tenant(session, tenant_id))
 
 
 @router.get("", response_model=list[PolicyOut], summary="List escalation policies")
@@ -89,13 +96,7 @@ async def list_policies(principal: Viewer, session: SessionDep) -> list[PolicyOu
     description=EDIT_NOTE,
 )
 async def create_policy(body: PolicyIn, principal: Admin, session: SessionDep) -> PolicyOut:
-    await _check(session, principal.tenant_id, body, None)
-    row = EscalationPolicy(id=str(uuid.uuid4()), tenant_id=principal.tenant_id, **_stored(body))
-    session.add(row)
-    with conflict_on_duplicate(f"name: a policy named {body.name!r} already exists"):
-        await session.flush()
-    await session.refresh(row)
-    return _out(row, await _tenant(session, principal.tenant_id))
+    return await _store(session, principal.tenant_id, body, None)
 
 
 # Declared before /{policy_id} so that "routing" is not taken for an id.
@@ -159,14 +160,7 @@ async def get_policy(policy_id: str, principal: Viewer, session: SessionDep) -> 
 
 @router.put("/{policy_id}", response_model=PolicyOut, summary="Replace an escalation policy", description=EDIT_NOTE)
 async def update_policy(policy_id: str, body: PolicyIn, principal: Admin, session: SessionDep) -> PolicyOut:
-    row = await _policy(session, principal.tenant_id, policy_id)
-    await _check(session, principal.tenant_id, body, row.id)
-    for name, value in _stored(body).items():
-        setattr(row, name, value)
-    with conflict_on_duplicate(f"name: a policy named {body.name!r} already exists"):
-        await session.flush()
-    await session.refresh(row)
-    return _out(row, await _tenant(session, principal.tenant_id))
+    return await _store(session, principal.tenant_id, body, await _policy(session, principal.tenant_id, policy_id))
 
 
 @router.delete(

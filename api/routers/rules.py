@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response, status
-from sqlalchemy import select
 
 from api.columns import from_columns, to_columns
 from api.deps import Admin, AlertingDep, ResourcesDep, SessionDep, Viewer
-from api.errors import conflict_on_duplicate, get_or_404
 from api.rule_input import check_rule, draft_rule
 from api.schemas.rules import EvaluateIn, EvaluateOut, InstanceOut, RuleIn, RuleOut, RuleTestOut, TestInstance
 from gateway.client import IngestItem
-from models.crud import list_rows, name_taken
-from models.rule_tables import Rule, RuleState
+from models.crud import check_name, list_rows, require_row, save_row
+from models.errors import Conflict
+from models.rule_tables import Rule, RuleState, rule_states
 from rules.engine import describe, instance_of, observe_batch, outcome
 from rules.semantics import rule_state
 from workflows.ids import rule_alert_key
@@ -32,14 +30,6 @@ async def one_snapshot(session: SessionDep) -> None:
     """Read a rule and its instances as of one moment: an evaluation committing between the two
     queries would otherwise show a rule never evaluated with a firing instance."""
     await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-
-
-async def _states(session: SessionDep, rule_ids: list[str]) -> dict[str, list[RuleState]]:
-    rows = await session.scalars(select(RuleState).where(RuleState.rule_id.in_(rule_ids)).order_by(RuleState.id))
-    found: dict[str, list[RuleState]] = {}
-    for row in rows:
-        found.setdefault(row.rule_id, []).append(row)
-    return found
 
 
 def _out(row: Rule, states: list[RuleState]) -> RuleOut:
@@ -71,26 +61,19 @@ def _out(row: Rule, states: list[RuleState]) -> RuleOut:
     )
 
 
+async def _states_of(session: SessionDep, row: Rule) -> list[RuleState]:
+    return (await rule_states(session=session, rule_ids=[row.id])).get(row.id, [])
+
+
 async def _read(session: SessionDep, row: Rule) -> RuleOut:
-    return _out(row, (await _states(session, [row.id])).get(row.id, []))
+    return _out(row, await _states_of(session, row))
 
 
 async def _store(resources: ResourcesDep, session: SessionDep, tenant_id: str, body: RuleIn, row: Rule | None) -> Rule:
-    if await name_taken(session, Rule, tenant_id, body.name, row.id if row else None):
-        raise HTTPException(status.HTTP_409_CONFLICT, f"name: a rule named {body.name!r} already exists")
+    await check_name(session, Rule, tenant_id, body.name, row.id if row else None, "rule")
     await check_rule(session, resources.http, resources.secrets, tenant_id, body)
-    values = to_columns(body)
-    if row is None:
-        row = Rule(id=str(uuid.uuid4()), tenant_id=tenant_id, **values)
-        session.add(row)
-    else:
-        for name, value in values.items():
-            setattr(row, name, value)
-        row.next_evaluation_at = None  # a changed rule is due at the next pass
-    with conflict_on_duplicate(f"name: a rule named {body.name!r} already exists"):
-        await session.flush()
-    await session.refresh(row)
-    return row
+    values = {**to_columns(body), "next_evaluation_at": None}  # a new or changed rule is due at the next pass
+    return await save_row(session, Rule, tenant_id, values, row, duplicate=Conflict.named("rule", body.name))
 
 
 @router.get("/rules", response_model=list[RuleOut], include_in_schema=False)  # the seed's path has a slash
@@ -98,7 +81,7 @@ async def _store(resources: ResourcesDep, session: SessionDep, tenant_id: str, b
 async def list_rules(principal: Viewer, session: SessionDep) -> list[RuleOut]:
     await one_snapshot(session)
     rows = list(await list_rows(session, Rule, principal.tenant_id))
-    states = await _states(session, [row.id for row in rows])
+    states = await rule_states(session=session, rule_ids=[row.id for row in rows])
     return [_out(row, states.get(row.id, [])) for row in rows]
 
 
@@ -131,7 +114,7 @@ async def test_draft(body: RuleIn, principal: Admin, session: SessionDep, resour
 @router.get("/rules/{rule_id}", response_model=RuleOut, responses=NOT_FOUND, summary="Read an alert rule")
 async def get_rule(rule_id: str, principal: Viewer, session: SessionDep) -> RuleOut:
     await one_snapshot(session)
-    return await _read(session, await get_or_404(session, Rule, principal.tenant_id, rule_id, "rule"))
+    return await _read(session, await require_row(session, Rule, principal.tenant_id, rule_id, "rule"))
 
 
 @router.put(
@@ -144,12 +127,12 @@ async def get_rule(rule_id: str, principal: Viewer, session: SessionDep) -> Rule
 async def update_rule(
     rule_id: str, body: RuleIn, principal: Admin, session: SessionDep, resources: ResourcesDep
 ) -> RuleOut:
-    row = await get_or_404(session, Rule, principal.tenant_id, rule_id, "rule")
+    row = await require_row(session, Rule, principal.tenant_id, rule_id, "rule")
     return await _read(session, await _store(resources, session, principal.tenant_id, body, row))
 
 
 async def _set_enabled(session: SessionDep, tenant_id: str, rule_id: str, enabled: bool) -> RuleOut:
-    row = await get_or_404(session, Rule, tenant_id, rule_id, "rule")
+    row = await require_row(session, Rule, tenant_id, rule_id, "rule")
     row.enabled = enabled
     row.next_evaluation_at = None
     await session.flush()
@@ -175,8 +158,8 @@ async def resume_rule(rule_id: str, principal: Admin, session: SessionDep) -> Ru
     summary="Delete an alert rule (its open alerts are resolved)",
 )
 async def delete_rule(rule_id: str, principal: Admin, session: SessionDep, alerting: AlertingDep) -> Response:
-    row = await get_or_404(session, Rule, principal.tenant_id, rule_id, "rule")
-    states = (await _states(session, [row.id])).get(row.id, [])
+    row = await require_row(session, Rule, principal.tenant_id, rule_id, "rule")
+    states = await _states_of(session, row)
     now = datetime.now(UTC)
     resolve = FireEvent(action="resolve", received_at=now, actor=f"{principal.actor} (rule deleted)")
     items = [
@@ -225,8 +208,8 @@ async def _dry_run(session: SessionDep, resources: ResourcesDep, rule: Rule, sta
     "and no alert is raised or resolved.",
 )
 async def test_rule(rule_id: str, principal: Viewer, session: SessionDep, resources: ResourcesDep) -> RuleTestOut:
-    row = await get_or_404(session, Rule, principal.tenant_id, rule_id, "rule")
-    return await _dry_run(session, resources, row, (await _states(session, [row.id])).get(row.id, []))
+    row = await require_row(session, Rule, principal.tenant_id, rule_id, "rule")
+    return await _dry_run(session, resources, row, await _states_of(session, row))
 
 
 @router.post(
@@ -240,7 +223,7 @@ async def test_rule(rule_id: str, principal: Viewer, session: SessionDep, resour
 async def evaluate_now(body: EvaluateIn, principal: Admin, session: SessionDep, alerting: AlertingDep) -> EvaluateOut:
     if body.rule_ids:
         for rule_id in body.rule_ids:
-            await get_or_404(session, Rule, principal.tenant_id, rule_id, "rule")
+            await require_row(session, Rule, principal.tenant_id, rule_id, "rule")
     summary = await alerting.evaluate_rules(
         EvaluationRequest(rule_ids=body.rule_ids, tenant_id=principal.tenant_id, force=True, prune_metrics=False)
     )

@@ -6,18 +6,18 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import AwareDatetime
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import Admin, SessionDep, Viewer
-from api.errors import FieldErrors, InUse, check, conflict_on_duplicate, get_or_404
+from api.errors import FieldErrors, InUse, check
 from api.schemas.schedules import OnCallOut, OverrideIn, OverrideOut, ScheduleIn, ScheduleOut, ShiftOut
 from models import oncall
-from models.crud import get_row, list_rows, name_taken, rows_by_id
+from models.crud import check_name, get_row, list_rows, require_row, rows_by_id, save_row
+from models.errors import Conflict, NotFound
 from models.policies import policies_using
-from models.schedules import overrides_for, spec_of
+from models.schedules import get_override, overrides_for, schedule_overrides, spec_of
 from models.tables import Schedule, ScheduleOverride, User
 
 router = APIRouter(prefix="/api/v1/schedules", tags=["schedules"])
@@ -41,12 +41,11 @@ def _out(row: Schedule) -> ScheduleOut:
 
 
 async def _schedule(session: AsyncSession, tenant_id: str, schedule_id: str) -> Schedule:
-    return await get_or_404(session, Schedule, tenant_id, schedule_id, "schedule")
+    return await require_row(session, Schedule, tenant_id, schedule_id, "schedule")
 
 
 async def _check(session: AsyncSession, tenant_id: str, body: ScheduleIn, schedule_id: str | None) -> None:
-    if await name_taken(session, Schedule, tenant_id, body.name, schedule_id):
-        raise HTTPException(status.HTTP_409_CONFLICT, f"name: a schedule named {body.name!r} already exists")
+    await check_name(session, Schedule, tenant_id, body.name, schedule_id, "schedule")
     wanted = {uid for layer in body.layers for uid in layer.participants}
     found = await rows_by_id(session, User, tenant_id, wanted)
     check(
@@ -59,8 +58,16 @@ async def _check(session: AsyncSession, tenant_id: str, body: ScheduleIn, schedu
     )
 
 
-def _spec(body: ScheduleIn) -> dict[str, Any]:
-    return body.model_dump(mode="json", include={"time_zone", "layers"})
+async def _store(session: AsyncSession, tenant_id: str, body: ScheduleIn, row: Schedule | None) -> ScheduleOut:
+    await _check(session, tenant_id, body, row.id if row else None)
+    values = {
+        "name": body.name,
+        "description": body.description,
+        "spec": body.model_dump(mode="json", include={"time_zone", "layers"}),
+    }
+    return _out(
+        await save_row(session, Schedule, tenant_id, values, row, duplicate=Conflict.named("schedule", body.name))
+    )
 
 
 async def _names(session: AsyncSession, tenant_id: str, ids: set[str]) -> dict[str, str]:
@@ -99,19 +106,7 @@ async def list_schedules(principal: Viewer, session: SessionDep) -> list[Schedul
 
 @router.post("", response_model=ScheduleOut, status_code=status.HTTP_201_CREATED, summary="Create a schedule")
 async def create_schedule(body: ScheduleIn, principal: Admin, session: SessionDep) -> ScheduleOut:
-    await _check(session, principal.tenant_id, body, None)
-    row = Schedule(
-        id=str(uuid.uuid4()),
-        tenant_id=principal.tenant_id,
-        name=body.name,
-        description=body.description,
-        spec=_spec(body),
-    )
-    session.add(row)
-    with conflict_on_duplicate(f"name: a schedule named {body.name!r} already exists"):
-        await session.flush()
-    await session.refresh(row)
-    return _out(row)
+    return await _store(session, principal.tenant_id, body, None)
 
 
 @router.get("/{schedule_id}", response_model=ScheduleOut, summary="Read a schedule")
@@ -126,13 +121,7 @@ async def get_schedule(schedule_id: str, principal: Viewer, session: SessionDep)
     description="Open alerts see the change at their next escalation level (targets are resolved then).",
 )
 async def update_schedule(schedule_id: str, body: ScheduleIn, principal: Admin, session: SessionDep) -> ScheduleOut:
-    row = await _schedule(session, principal.tenant_id, schedule_id)
-    await _check(session, principal.tenant_id, body, row.id)
-    row.name, row.description, row.spec = body.name, body.description, _spec(body)
-    with conflict_on_duplicate(f"name: a schedule named {body.name!r} already exists"):
-        await session.flush()
-    await session.refresh(row)
-    return _out(row)
+    return await _store(session, principal.tenant_id, body, await _schedule(session, principal.tenant_id, schedule_id))
 
 
 @router.delete(
@@ -197,9 +186,7 @@ async def schedule_calendar(schedule_id: str, principal: Viewer, session: Sessio
 
 @user_calendar.get("/{user_id}/calendar.ics", responses=ICS, summary="iCalendar feed of one person's shifts")
 async def user_shifts_calendar(user_id: str, principal: Viewer, session: SessionDep) -> Response:
-    user = await get_row(session, User, principal.tenant_id, user_id)
-    if user is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"user {user_id} not found")
+    user = await require_row(session, User, principal.tenant_id, user_id, "user")
     now = datetime.now(UTC)
     start, end = now - FEED_PAST, now + FEED_AHEAD
     mine: list[oncall.Shift] = []
@@ -217,12 +204,7 @@ async def user_shifts_calendar(user_id: str, principal: Viewer, session: Session
 @router.get("/{schedule_id}/overrides", response_model=list[OverrideOut], summary="List overrides")
 async def list_overrides(schedule_id: str, principal: Viewer, session: SessionDep) -> list[OverrideOut]:
     row = await _schedule(session, principal.tenant_id, schedule_id)
-    found = await session.scalars(
-        select(ScheduleOverride)
-        .where(ScheduleOverride.schedule_id == row.id)
-        .order_by(ScheduleOverride.starts_at, ScheduleOverride.id)
-    )
-    return [_override_out(o) for o in found.all()]
+    return [_override_out(o) for o in await schedule_overrides(session=session, schedule_id=row.id)]
 
 
 def _override_out(row: ScheduleOverride) -> OverrideOut:
@@ -256,8 +238,8 @@ async def create_override(schedule_id: str, body: OverrideIn, principal: Admin, 
 @router.delete("/{schedule_id}/overrides/{override_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete one")
 async def delete_override(schedule_id: str, override_id: str, principal: Admin, session: SessionDep) -> Response:
     row = await _schedule(session, principal.tenant_id, schedule_id)
-    override = await session.get(ScheduleOverride, override_id)
-    if override is None or override.schedule_id != row.id:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, f"override {override_id} not found")
+    override = await get_override(session=session, schedule_id=row.id, override_id=override_id)
+    if override is None:
+        raise NotFound(f"override {override_id} not found")
     await session.delete(override)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

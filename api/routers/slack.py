@@ -22,13 +22,13 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, Response, status
-from sqlalchemy import select
 
 from api.deps import Resources, ResourcesDep
 from channels.slack import ACK_ACTION, RESOLVE_ACTION
 from channels.style import RESOLVED_COLOUR
 from gateway.errors import AlertNotFound, EngineUnavailable, TransitionRejected
-from models.tables import Alert, User
+from models.tables import Alert
+from models.users import enabled_user_by_slack_id
 from workflows.payloads import AcknowledgeRequest, ResolveRequest
 
 log = logging.getLogger("herald.slack")
@@ -146,11 +146,7 @@ async def slack_actions(request: Request, resources: ResourcesDep, background: B
         alert = await session.get(Alert, str(action.get("value", "")))
         user = None
         if alert is not None and slack_user:
-            user = await session.scalar(
-                select(User).where(
-                    User.tenant_id == alert.tenant_id, User.slack_user_id == slack_user, User.enabled.is_(True)
-                )
-            )
+            user = await enabled_user_by_slack_id(session=session, tenant_id=alert.tenant_id, slack_user_id=slack_user)
     if alert is None:
         background.add_task(_respond, resources, response_url, _ephemeral("Herald no longer knows this alert."))
         return Response(status_code=status.HTTP_200_OK)

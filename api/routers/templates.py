@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, Response, status
 
 from api.deps import Admin, SessionDep, Viewer
-from api.errors import FieldErrors, conflict_on_duplicate, get_or_404
+from api.errors import FieldErrors
 from api.schemas.templates import PreviewIn, PreviewOut, TemplateIn, TemplateOut
 from channels.render import SAMPLE_LINKS, TemplateProblem, TemplateText, check, context, render, sample_alert
-from models.crud import list_rows, name_taken
+from models.crud import check_name, list_rows, require_row, save_row
+from models.errors import Conflict
 from models.tables import Template
 
 router = APIRouter(prefix="/api/v1/templates", tags=["templates"])
@@ -33,22 +33,12 @@ def _checked(text: TemplateText) -> None:
 
 
 async def _store(session: SessionDep, tenant_id: str, body: TemplateIn, row: Template | None) -> Template:
-    if await name_taken(session, Template, tenant_id, body.name, row.id if row else None):
-        raise HTTPException(status.HTTP_409_CONFLICT, f"name: a template named {body.name!r} already exists")
+    await check_name(session, Template, tenant_id, body.name, row.id if row else None, "template")
     if body.body_html is not None and body.channel_type != "email":
         raise FieldErrors([("body_html", "only email templates have an HTML part")])
     _checked(TemplateText(body.subject, body.body, body.body_html))
     values = body.model_dump(mode="json")
-    if row is None:
-        row = Template(id=str(uuid.uuid4()), tenant_id=tenant_id, **values)
-        session.add(row)
-    else:
-        for name, value in values.items():
-            setattr(row, name, value)
-    with conflict_on_duplicate(f"name: a template named {body.name!r} already exists"):
-        await session.flush()
-    await session.refresh(row)
-    return row
+    return await save_row(session, Template, tenant_id, values, row, duplicate=Conflict.named("template", body.name))
 
 
 @router.get("", response_model=list[TemplateOut], summary="List templates")
@@ -76,7 +66,7 @@ async def create_template(body: TemplateIn, principal: Admin, session: SessionDe
 )
 async def preview_template(body: PreviewIn, principal: Viewer, session: SessionDep) -> PreviewOut:
     if body.template_id is not None:
-        row = await get_or_404(session, Template, principal.tenant_id, body.template_id, "template")
+        row = await require_row(session, Template, principal.tenant_id, body.template_id, "template")
         text = TemplateText(row.subject, row.body, row.body_html)
     elif body.subject is not None and body.body is not None:
         text = TemplateText(body.subject, body.body, body.body_html)
@@ -92,7 +82,7 @@ async def preview_template(body: PreviewIn, principal: Viewer, session: SessionD
 
 @router.get("/{template_id}", response_model=TemplateOut, responses=NOT_FOUND, summary="Read a template")
 async def get_template(template_id: str, principal: Viewer, session: SessionDep) -> TemplateOut:
-    return _out(await get_or_404(session, Template, principal.tenant_id, template_id, "template"))
+    return _out(await require_row(session, Template, principal.tenant_id, template_id, "template"))
 
 
 @router.put(
@@ -102,7 +92,7 @@ async def get_template(template_id: str, principal: Viewer, session: SessionDep)
     summary="Replace a template",
 )
 async def update_template(template_id: str, body: TemplateIn, principal: Admin, session: SessionDep) -> TemplateOut:
-    row = await get_or_404(session, Template, principal.tenant_id, template_id, "template")
+    row = await require_row(session, Template, principal.tenant_id, template_id, "template")
     return _out(await _store(session, principal.tenant_id, body, row))
 
 
@@ -110,6 +100,6 @@ async def update_template(template_id: str, body: TemplateIn, principal: Admin, 
     "/{template_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND, summary="Delete a template"
 )
 async def delete_template(template_id: str, principal: Admin, session: SessionDep) -> Response:
-    row = await get_or_404(session, Template, principal.tenant_id, template_id, "template")
+    row = await require_row(session, Template, principal.tenant_id, template_id, "template")
     await session.delete(row)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

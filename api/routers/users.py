@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Response, status
-from sqlalchemy import select
+from fastapi import APIRouter, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import Admin, SessionDep, Viewer
-from api.errors import FieldErrors, InUse, check, conflict_on_duplicate, get_or_404
+from api.errors import FieldErrors, InUse, check
 from api.schemas.responders import TeamIn, TeamOut, UserIn, UserOut
-from models.crud import get_row, list_rows, name_taken, rows_by_id
+from models.crud import check_name, get_row, list_rows, require_row, rows_by_id, save_row
+from models.errors import Conflict
 from models.policies import policies_using, user_references
 from models.tables import Team, User
+from models.users import user_id_with_email
 
 users = APIRouter(prefix="/api/v1/users", tags=["users"])
 teams = APIRouter(prefix="/api/v1/teams", tags=["teams"])
@@ -26,12 +26,12 @@ def user_out(row: User) -> UserOut:
 
 
 async def _user(session: AsyncSession, tenant_id: str, user_id: str) -> User:
-    return await get_or_404(session, User, tenant_id, user_id, "user")
+    return await require_row(session, User, tenant_id, user_id, "user")
 
 
 async def _check_user(session: SessionDep, tenant_id: str, body: UserIn, user_id: str | None) -> None:
     errors: list[tuple[str, str]] = []
-    same_email = await session.scalar(select(User.id).where(User.tenant_id == tenant_id, User.email == body.email))
+    same_email = await user_id_with_email(session=session, tenant_id=tenant_id, email=body.email)
     if same_email is not None and same_email != user_id:
         errors.append(("email", f"a user with email {body.email} already exists"))
     if body.manager_id is not None:
@@ -44,6 +44,11 @@ async def _check_user(session: SessionDep, tenant_id: str, body: UserIn, user_id
             elif user_id is not None and user_id in chain:
                 errors.append(("manager_id", "this would make a management cycle"))
     check(errors)
+
+
+async def _store_user(session: AsyncSession, tenant_id: str, body: UserIn, row: User | None) -> User:
+    duplicate = Conflict(f"email: a user with email {body.email} already exists")
+    return await save_row(session, User, tenant_id, body.stored(), row, duplicate=duplicate)
 
 
 async def _management_chain(session: SessionDep, tenant_id: str, user_id: str) -> list[str] | None:
@@ -67,12 +72,7 @@ async def list_users(principal: Viewer, session: SessionDep) -> list[UserOut]:
 @users.post("", response_model=UserOut, status_code=status.HTTP_201_CREATED, summary="Create a user")
 async def create_user(body: UserIn, principal: Admin, session: SessionDep) -> UserOut:
     await _check_user(session, principal.tenant_id, body, None)
-    row = User(id=str(uuid.uuid4()), tenant_id=principal.tenant_id, **body.stored())
-    session.add(row)
-    with conflict_on_duplicate(f"email: a user with email {body.email} already exists"):
-        await session.flush()
-    await session.refresh(row)
-    return user_out(row)
+    return user_out(await _store_user(session, principal.tenant_id, body, None))
 
 
 @users.get("/{user_id}", response_model=UserOut, summary="Read a user")
@@ -84,12 +84,7 @@ async def get_user(user_id: str, principal: Viewer, session: SessionDep) -> User
 async def update_user(user_id: str, body: UserIn, principal: Admin, session: SessionDep) -> UserOut:
     row = await _user(session, principal.tenant_id, user_id)
     await _check_user(session, principal.tenant_id, body, row.id)
-    for name, value in body.stored().items():
-        setattr(row, name, value)
-    with conflict_on_duplicate(f"email: a user with email {body.email} already exists"):
-        await session.flush()
-    await session.refresh(row)
-    return user_out(row)
+    return user_out(await _store_user(session, principal.tenant_id, body, row))
 
 
 @users.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=IN_USE, summary="Delete a user")
@@ -110,16 +105,19 @@ def team_out(row: Team) -> TeamOut:
 
 
 async def _team(session: AsyncSession, tenant_id: str, team_id: str) -> Team:
-    return await get_or_404(session, Team, tenant_id, team_id, "team")
+    return await require_row(session, Team, tenant_id, team_id, "team")
 
 
 async def _check_team(session: SessionDep, tenant_id: str, body: TeamIn, team_id: str | None) -> None:
-    if await name_taken(session, Team, tenant_id, body.name, team_id):
-        raise HTTPException(status.HTTP_409_CONFLICT, f"name: a team named {body.name!r} already exists")
+    await check_name(session, Team, tenant_id, body.name, team_id, "team")
     found = await rows_by_id(session, User, tenant_id, body.member_ids)
     errors = [(f"member_ids.{i}", f"unknown user {uid}") for i, uid in enumerate(body.member_ids) if uid not in found]
     if errors:
         raise FieldErrors(errors)
+
+
+async def _store_team(session: AsyncSession, tenant_id: str, body: TeamIn, row: Team | None) -> Team:
+    return await save_row(session, Team, tenant_id, body.model_dump(), row, duplicate=Conflict.named("team", body.name))
 
 
 @teams.get("", response_model=list[TeamOut], summary="List teams")
@@ -130,12 +128,7 @@ async def list_teams(principal: Viewer, session: SessionDep) -> list[TeamOut]:
 @teams.post("", response_model=TeamOut, status_code=status.HTTP_201_CREATED, summary="Create a team")
 async def create_team(body: TeamIn, principal: Admin, session: SessionDep) -> TeamOut:
     await _check_team(session, principal.tenant_id, body, None)
-    row = Team(id=str(uuid.uuid4()), tenant_id=principal.tenant_id, **body.model_dump())
-    session.add(row)
-    with conflict_on_duplicate(f"name: a team named {body.name!r} already exists"):
-        await session.flush()
-    await session.refresh(row)
-    return team_out(row)
+    return team_out(await _store_team(session, principal.tenant_id, body, None))
 
 
 @teams.get("/{team_id}", response_model=TeamOut, summary="Read a team")
@@ -147,12 +140,7 @@ async def get_team(team_id: str, principal: Viewer, session: SessionDep) -> Team
 async def update_team(team_id: str, body: TeamIn, principal: Admin, session: SessionDep) -> TeamOut:
     row = await _team(session, principal.tenant_id, team_id)
     await _check_team(session, principal.tenant_id, body, row.id)
-    for name, value in body.model_dump().items():
-        setattr(row, name, value)
-    with conflict_on_duplicate(f"name: a team named {body.name!r} already exists"):
-        await session.flush()
-    await session.refresh(row)
-    return team_out(row)
+    return team_out(await _store_team(session, principal.tenant_id, body, row))
 
 
 @teams.delete("/{team_id}", status_code=status.HTTP_204_NO_CONTENT, responses=IN_USE, summary="Delete a team")
