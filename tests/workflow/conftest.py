@@ -1,8 +1,10 @@
-"""The workflow tests' client: a worker with the real activities on the time-skipping server."""
+"""The workflow tests' clients on the time-skipping server: `alerting`, a worker with the real
+activities (PostgreSQL, HTTP); `fast`, a worker whose activities are fakes (tests/workflow/fakes.py)."""
 
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -10,11 +12,14 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
 from gateway.client import AlertingClient
 from settings import Settings
-from tests.support.opened import OPENED, settled
-from worker import build_worker
+from tests.support.opened import OPENED, quiet, settled
+from tests.workflow.fakes import FakeActivities, FastAlerts
+from worker import build_worker, workflow_runner
+from workflows.alert import AlertWorkflow
 
 HISTORIES = Path(__file__).resolve().parents[1] / "histories"
 
@@ -44,3 +49,25 @@ async def alerting(
             except RPCError:
                 pass  # already closed
         OPENED.clear()
+
+
+@pytest.fixture
+async def fast(time_env: WorkflowEnvironment) -> AsyncIterator[FastAlerts]:
+    """AlertWorkflow on a fresh task queue with fake activities: no PostgreSQL, no HTTP."""
+    task_queue = f"fast-{uuid.uuid4().hex[:8]}"
+    client = AlertingClient(time_env.client, task_queue=task_queue, update_timeout=30, ingest_concurrency=8)
+    alerts = FastAlerts(time_env, client, FakeActivities())
+    async with Worker(
+        time_env.client,
+        task_queue=task_queue,
+        workflows=[AlertWorkflow],
+        activities=alerts.fakes.all(),
+        workflow_runner=workflow_runner("shared"),
+    ):
+        yield alerts
+        for wf_id in alerts.opened_ids():
+            try:
+                await quiet(time_env, wf_id)
+                await time_env.client.get_workflow_handle(wf_id).terminate("test finished")
+            except RPCError:
+                pass  # already closed
