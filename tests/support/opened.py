@@ -1,4 +1,6 @@
-"""Alerts opened by workflow tests, so their fixture can record and terminate them."""
+"""Opening alerts in workflow tests, and waiting for them to settle. Each test's `opened`
+fixture (tests/workflow/conftest.py) holds the workflow ids it started, so that its
+`alerting` fixture can record their histories and terminate them."""
 
 from __future__ import annotations
 
@@ -11,13 +13,11 @@ from gateway.client import AlertingClient, IngestItem
 from models.tables import Alert
 from tests.support.alerts import eventually, trigger
 
-OPENED: set[str] = set()
 
-
-async def open_alert(alerting: AlertingClient, tenant: str, key: str, **kw: object) -> str:
+async def open_alert(alerting: AlertingClient, opened: set[str], tenant: str, key: str, **kw: object) -> str:
     [outcome] = await alerting.ingest([IngestItem(tenant, key, trigger(**kw))])  # type: ignore[arg-type]
     assert outcome.status == "accepted", outcome
-    OPENED.add(outcome.workflow_id)
+    opened.add(outcome.workflow_id)
     return outcome.workflow_id
 
 
