@@ -6,6 +6,7 @@ import hashlib
 import hmac
 from typing import Any
 
+from httpx import Response
 from temporalio.testing import WorkflowEnvironment
 
 from tests.integration.conftest import Stack
@@ -41,9 +42,13 @@ def verify_signature(secret: str, headers: dict[str, str], body: bytes) -> bool:
     return hmac.compare_digest(headers["x-herald-signature"], "sha256=" + expected.hexdigest())
 
 
-async def test_event_to_signed_webhook_acknowledge_resolve(stack: Stack, receiver: WebhookReceiver) -> None:
-    await add_channel(stack, receiver.url)
-    labels = {"host": "db1", "check": "disk"}
+def disk_labels() -> dict[str, str]:
+    return {"host": "db1", "check": "disk"}
+
+
+async def fire_disk_event(stack: Stack) -> str:
+    """POST one event to /api/v1/events; its group key."""
+    labels = disk_labels()
     response = await stack.http.post(
         "/api/v1/events",
         headers=stack.responder,
@@ -53,37 +58,68 @@ async def test_event_to_signed_webhook_acknowledge_resolve(stack: Stack, receive
     body = response.json()
     key = labels_key(stack.tenant, labels)
     assert body["accepted"] == 1 and body["results"][0]["key"] == key
+    return key
 
+
+async def triggered_alert(stack: Stack, receiver: WebhookReceiver) -> dict[str, Any]:
+    """A default webhook channel and the alert one event opened (once the channel heard of it)."""
+    await add_channel(stack, receiver.url)
+    key = await fire_disk_event(stack)
+    await receiver.wait_for(1)
+    [alert] = await eventually(lambda: find_by_key(stack, key), lambda found: len(found) == 1)
+    return alert
+
+
+async def acknowledge_then_resolve(stack: Stack, alert_id: str) -> tuple[Response, Response, Response]:
+    """Acknowledge (with a note), acknowledge again, resolve (with a note): the three answers."""
+    ack = await stack.http.post(
+        f"/api/v1/alerts/{alert_id}/acknowledge", headers=stack.responder, json={"note": "looking"}
+    )
+    again = await stack.http.post(f"/api/v1/alerts/{alert_id}/acknowledge", headers=stack.responder)
+    resolved = await stack.http.post(
+        f"/api/v1/alerts/{alert_id}/resolve", headers=stack.responder, json={"note": "freed space"}
+    )
+    return ack, again, resolved
+
+
+async def test_an_event_reaches_the_default_channel_as_a_signed_webhook(
+    stack: Stack, receiver: WebhookReceiver
+) -> None:
+    await add_channel(stack, receiver.url)
+    key = await fire_disk_event(stack)
     [hook] = await receiver.wait_for(1)
     assert verify_signature("topsecret-123", hook.headers, hook.body)
     payload = hook.json
     assert payload["event"] == "triggered"
-    assert payload["alert"]["title"] == "Disk 95% full" and payload["alert"]["labels"] == labels
+    assert payload["alert"]["title"] == "Disk 95% full" and payload["alert"]["labels"] == disk_labels()
     assert payload["links"]["temporal_ui"].endswith(f"alert%2F{stack.tenant}%2F{key}")
     assert hook.headers["idempotency-key"]
 
-    [alert] = await eventually(lambda: find_by_key(stack, key), lambda found: len(found) == 1)
-    alert_id = alert["id"]
+
+async def test_an_event_opens_a_triggered_alert_with_its_source(stack: Stack, receiver: WebhookReceiver) -> None:
+    alert = await triggered_alert(stack, receiver)
     assert alert["status"] == "triggered" and alert["source"] == "nagios"
 
-    ack = await stack.http.post(
-        f"/api/v1/alerts/{alert_id}/acknowledge", headers=stack.responder, json={"note": "looking"}
-    )
+
+async def test_acknowledge_is_idempotent_and_a_resolved_alert_refuses_it(
+    stack: Stack, receiver: WebhookReceiver
+) -> None:
+    alert_id = (await triggered_alert(stack, receiver))["id"]
+    ack, again, resolved = await acknowledge_then_resolve(stack, alert_id)
     assert ack.status_code == 200, ack.text
     assert ack.json()["status"] == "acknowledged" and ack.json()["acknowledged_by"] == "api-key:responder-key"
-    again = await stack.http.post(f"/api/v1/alerts/{alert_id}/acknowledge", headers=stack.responder)
     assert again.status_code == 200 and again.json()["status"] == "acknowledged"
-
-    resolved = await stack.http.post(
-        f"/api/v1/alerts/{alert_id}/resolve", headers=stack.responder, json={"note": "freed space"}
-    )
     assert resolved.status_code == 200 and resolved.json()["status"] == "resolved"
     late_ack = await stack.http.post(f"/api/v1/alerts/{alert_id}/acknowledge", headers=stack.responder)
     assert late_ack.status_code == 409
     assert "resolved" in late_ack.json()["detail"]
-
     await receiver.wait_for(3)
     assert receiver.events() == ["triggered", "acknowledged", "resolved"]
+
+
+async def test_the_timeline_names_the_acknowledger_and_every_delivery(stack: Stack, receiver: WebhookReceiver) -> None:
+    alert_id = (await triggered_alert(stack, receiver))["id"]
+    await acknowledge_then_resolve(stack, alert_id)
     detail = await eventually(
         lambda: get_alert(stack, alert_id),
         lambda a: sum(n["status"] == "delivered" for n in a["notifications"]) == 3,
@@ -95,12 +131,17 @@ async def test_event_to_signed_webhook_acknowledge_resolve(stack: Stack, receive
     assert ack_entry["actor"] == "api-key:responder-key" and ack_entry["message"] == "looking"
     assert detail["links"]["temporal_ui"].startswith(stack.settings.temporal_ui_url)
 
-    # Same labels after resolution: a new alert with a new id.
+
+async def test_the_same_labels_after_resolution_open_a_new_alert(stack: Stack, receiver: WebhookReceiver) -> None:
+    alert = await triggered_alert(stack, receiver)
+    await acknowledge_then_resolve(stack, alert["id"])
+    await receiver.wait_for(3)  # the resolution has been sent
     await stack.http.post(
-        "/api/v1/events", headers=stack.responder, json={"events": [{"title": "again", "labels": labels}]}
+        "/api/v1/events", headers=stack.responder, json={"events": [{"title": "again", "labels": disk_labels()}]}
     )
+    key = labels_key(stack.tenant, disk_labels())
     found = await eventually(lambda: find_by_key(stack, key), lambda found: len(found) == 2)
-    assert {a["id"] for a in found} - {alert_id}
+    assert {a["id"] for a in found} - {alert["id"]}
 
 
 async def test_manual_alert_is_readable_at_once_and_refire_counts(stack: Stack) -> None:

@@ -12,8 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from models.metric_store import Sample, SeriesCache, store_samples
 from models.rule_tables import Rule, RuleState
 
-CACHE = SeriesCache()
-
 
 async def add_rule(sessions: async_sessionmaker[AsyncSession], tenant: str, **fields: Any) -> str:
     values: dict[str, Any] = {
@@ -37,15 +35,16 @@ async def add_rule(sessions: async_sessionmaker[AsyncSession], tenant: str, **fi
 
 async def push(
     sessions: async_sessionmaker[AsyncSession],
+    cache: SeriesCache,
     tenant: str,
     at: datetime,
     values: dict[str, float],
     name: str = "cpu_usage_percent",
 ) -> None:
-    """One sample per host at `at`."""
+    """One sample per host at `at` (`cache`: the session's series ids, the `series_cache` fixture)."""
     async with sessions.begin() as session:
         await store_samples(
-            session, tenant, [Sample(name, {"host": host}, value, at) for host, value in values.items()], CACHE
+            session, tenant, [Sample(name, {"host": host}, value, at) for host, value in values.items()], cache
         )
 
 

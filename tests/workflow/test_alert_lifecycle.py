@@ -16,7 +16,7 @@ from gateway.client import AlertingClient, IngestItem
 from gateway.errors import TransitionRejected
 from models.tables import AlertEvent, Channel, Notification
 from tests.support.alerts import add_webhook, eventually, resolve_event, trigger
-from tests.support.opened import OPENED, alert_row, open_alert, settled
+from tests.support.opened import alert_row, open_alert, settled
 from tests.support.receiver import Scripted, WebhookReceiver
 from workflows.ids import alert_workflow_id as workflow_id
 from workflows.payloads import AcknowledgeRequest, AlertStatus, AlertView, ResolveRequest
@@ -28,9 +28,10 @@ async def test_triggered_alert_notifies_then_repeats_until_acknowledged(
     sessions: async_sessionmaker[AsyncSession],
     tenant: str,
     receiver: WebhookReceiver,
+    opened: set[str],
 ) -> None:
     await add_webhook(sessions, tenant, receiver.url)
-    wf_id = await open_alert(alerting, tenant, "disk", repeat=timedelta(minutes=5))
+    wf_id = await open_alert(alerting, opened, tenant, "disk", repeat=timedelta(minutes=5))
     first = await receiver.wait_for(1)
     assert first[0].json["event"] == "triggered"
     assert first[0].headers["idempotency-key"].startswith(wf_id)
@@ -79,13 +80,14 @@ async def test_refires_count_without_restarting_the_repeat_timer(
     sessions: async_sessionmaker[AsyncSession],
     tenant: str,
     receiver: WebhookReceiver,
+    opened: set[str],
 ) -> None:
     await add_webhook(sessions, tenant, receiver.url)
-    await open_alert(alerting, tenant, "flappy", repeat=timedelta(minutes=10))
+    await open_alert(alerting, opened, tenant, "flappy", repeat=timedelta(minutes=10))
     await receiver.wait_for(1)
     for _ in range(3):
         await time_env.sleep(timedelta(minutes=4))
-        await open_alert(alerting, tenant, "flappy", repeat=timedelta(minutes=10))
+        await open_alert(alerting, opened, tenant, "flappy", repeat=timedelta(minutes=10))
     # 12 minutes in, with re-fires every 4: the 10-minute repeat still fired once.
     await receiver.wait_for(2)
     assert receiver.events() == ["triggered", "renotified"]
@@ -101,9 +103,10 @@ async def test_resolve_event_closes_and_same_key_opens_a_new_alert(
     sessions: async_sessionmaker[AsyncSession],
     tenant: str,
     receiver: WebhookReceiver,
+    opened: set[str],
 ) -> None:
     await add_webhook(sessions, tenant, receiver.url)
-    wf_id = await open_alert(alerting, tenant, "cpu")
+    wf_id = await open_alert(alerting, opened, tenant, "cpu")
     await receiver.wait_for(1)
     await settled(time_env, wf_id)
     first = await alert_row(sessions, tenant, "cpu")
@@ -118,7 +121,7 @@ async def test_resolve_event_closes_and_same_key_opens_a_new_alert(
     [unknown] = await alerting.ingest([IngestItem(tenant, f"nope-{uuid.uuid4().hex}", resolve_event())])
     assert unknown.status == "ignored"
 
-    await open_alert(alerting, tenant, "cpu")
+    await open_alert(alerting, opened, tenant, "cpu")
     second = await eventually(lambda: alert_row(sessions, tenant, "cpu"), lambda r: r is not None and r.id != first.id)
     assert second is not None and second.status == "triggered" and second.event_count == 1
     with pytest.raises(TransitionRejected, match="resolved"):
@@ -131,10 +134,11 @@ async def test_failing_webhook_is_retried_with_backoff_and_4xx_is_permanent(
     sessions: async_sessionmaker[AsyncSession],
     tenant: str,
     receiver: WebhookReceiver,
+    opened: set[str],
 ) -> None:
     await add_webhook(sessions, tenant, receiver.url)
     receiver.script.extend([Scripted(500), Scripted(503), Scripted(429, {"Retry-After": "120"})])
-    await open_alert(alerting, tenant, "retry")
+    await open_alert(alerting, opened, tenant, "retry")
     await receiver.wait_for(3)  # 500, then 503 after 2 s, then 429 after 4 s more
     await time_env.sleep(timedelta(minutes=3))
     received = await receiver.wait_for(4)
@@ -155,7 +159,7 @@ async def test_failing_webhook_is_retried_with_backoff_and_4xx_is_permanent(
 
         await ensure_tenant(session=session, tenant_id=other)
     await add_webhook(sessions, other, receiver.url)
-    await open_alert(alerting, other, "bad")
+    await open_alert(alerting, opened, other, "bad")
     async with sessions() as session:
         failed = await eventually(
             lambda: session.scalar(
@@ -172,13 +176,14 @@ async def test_continue_as_new_keeps_state(
     sessions: async_sessionmaker[AsyncSession],
     tenant: str,
     receiver: WebhookReceiver,
+    opened: set[str],
 ) -> None:
     await add_webhook(sessions, tenant, receiver.url)
-    wf_id = await open_alert(alerting, tenant, "can", repeat=timedelta(minutes=10), max_events_per_run=3)
+    wf_id = await open_alert(alerting, opened, tenant, "can", repeat=timedelta(minutes=10), max_events_per_run=3)
     await receiver.wait_for(1)
     first_run = (await time_env.client.get_workflow_handle(wf_id).describe()).run_id
     for _ in range(7):
-        await open_alert(alerting, tenant, "can", repeat=timedelta(minutes=10), max_events_per_run=3)
+        await open_alert(alerting, opened, tenant, "can", repeat=timedelta(minutes=10), max_events_per_run=3)
     row = await eventually(lambda: alert_row(sessions, tenant, "can"), lambda r: r is not None and r.event_count == 8)
     assert row is not None and row.id == first_run
     handle = time_env.client.get_workflow_handle(wf_id, result_type=AlertView)
@@ -199,6 +204,7 @@ async def test_deleted_channel_is_a_recorded_permanent_failure(
     sessions: async_sessionmaker[AsyncSession],
     tenant: str,
     receiver: WebhookReceiver,
+    opened: set[str],
 ) -> None:
     channel_id = await add_webhook(sessions, tenant, receiver.url)
     other_id = await add_webhook(sessions, tenant, receiver.url, name="kept")
@@ -209,7 +215,7 @@ async def test_deleted_channel_is_a_recorded_permanent_failure(
     event = trigger()
     event.options.channel_ids = [channel_id, other_id]
     [outcome] = await alerting.ingest([IngestItem(tenant, "gone", event)])
-    OPENED.add(outcome.workflow_id)
+    opened.add(outcome.workflow_id)
     await receiver.wait_for(1)  # the remaining channel is still notified
 
     async def kinds() -> list[str]:
@@ -227,9 +233,10 @@ async def test_trigger_while_resolving_opens_the_next_incident(
     sessions: async_sessionmaker[AsyncSession],
     tenant: str,
     receiver: WebhookReceiver,
+    opened: set[str],
 ) -> None:
     await add_webhook(sessions, tenant, receiver.url)
-    wf_id = await open_alert(alerting, tenant, "bouncy")
+    wf_id = await open_alert(alerting, opened, tenant, "bouncy")
     await receiver.wait_for(1)
     await settled(time_env, wf_id)
     first = await alert_row(sessions, tenant, "bouncy")
@@ -238,8 +245,8 @@ async def test_trigger_while_resolving_opens_the_next_incident(
     receiver.script.append(Scripted(200, hold=release))  # the "resolved" notice is in flight...
     await alerting.resolve(wf_id, ResolveRequest(alert_id=first.id, actor="alice"))
     await receiver.wait_for(2)
-    await open_alert(alerting, tenant, "bouncy")  # ...when the condition fires again, twice
-    await open_alert(alerting, tenant, "bouncy")
+    await open_alert(alerting, opened, tenant, "bouncy")  # ...when the condition fires again, twice
+    await open_alert(alerting, opened, tenant, "bouncy")
     release.set()
 
     second = await eventually(
@@ -252,12 +259,16 @@ async def test_trigger_while_resolving_opens_the_next_incident(
 
 
 async def test_chat_button_signals_act_once_and_only_on_their_alert(
-    alerting: AlertingClient, sessions: async_sessionmaker[AsyncSession], tenant: str, receiver: WebhookReceiver
+    alerting: AlertingClient,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: str,
+    receiver: WebhookReceiver,
+    opened: set[str],
 ) -> None:
     await add_webhook(sessions, tenant, receiver.url)
     release = asyncio.Event()
     receiver.script.append(Scripted(200, hold=release))  # the trigger reaches the receiver, which answers late
-    wf_id = await open_alert(alerting, tenant, "button")
+    wf_id = await open_alert(alerting, opened, tenant, "button")
     await receiver.wait_for(1)
     row = await alert_row(sessions, tenant, "button")
     assert row is not None

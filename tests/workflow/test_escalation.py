@@ -48,13 +48,14 @@ async def test_ladder_climbs_to_the_second_repeats_then_exhausts(
     sessions: async_sessionmaker[AsyncSession],
     tenant: str,
     receiver: WebhookReceiver,
+    opened: set[str],
 ) -> None:
     alice = await add_user(sessions, tenant, "alice", receiver.url)
     bob = await add_user(sessions, tenant, "bob", receiver.url)
     policy = await add_policy(
         sessions, tenant, [level(("user", alice), minutes=5), level(("user", bob), minutes=10)], repeat=1
     )
-    wf_id = await open_alert(alerting, tenant, "ladder", policy_id=policy, repeat=timedelta(hours=24))
+    wf_id = await open_alert(alerting, opened, tenant, "ladder", policy_id=policy, repeat=timedelta(hours=24))
     await receiver.wait_for(1)
     assert receiver.pages() == [("alice", "triggered")]
 
@@ -97,6 +98,7 @@ async def test_acknowledge_mid_level_stops_then_ack_timeout_retriggers_from_leve
     sessions: async_sessionmaker[AsyncSession],
     tenant: str,
     receiver: WebhookReceiver,
+    opened: set[str],
 ) -> None:
     alice = await add_user(sessions, tenant, "alice", receiver.url, later_after=timedelta(minutes=3))
     bob = await add_user(sessions, tenant, "bob", receiver.url)
@@ -107,7 +109,7 @@ async def test_acknowledge_mid_level_stops_then_ack_timeout_retriggers_from_leve
         ack_timeout=timedelta(minutes=30),
         default=True,  # the alert names no policy: the tenant default applies
     )
-    wf_id = await open_alert(alerting, tenant, "ack", repeat=timedelta(hours=24))
+    wf_id = await open_alert(alerting, opened, tenant, "ack", repeat=timedelta(hours=24))
     await receiver.wait_for(1)
     await time_env.sleep(timedelta(minutes=2))
     await settled(time_env, wf_id)
@@ -139,10 +141,11 @@ async def test_personal_rule_pages_again_later_when_nobody_acknowledges(
     sessions: async_sessionmaker[AsyncSession],
     tenant: str,
     receiver: WebhookReceiver,
+    opened: set[str],
 ) -> None:
     alice = await add_user(sessions, tenant, "alice", receiver.url, later_after=timedelta(minutes=3))
     policy = await add_policy(sessions, tenant, [level(("user", alice), minutes=30)])
-    await open_alert(alerting, tenant, "rules", policy_id=policy, repeat=timedelta(hours=24))
+    await open_alert(alerting, opened, tenant, "rules", policy_id=policy, repeat=timedelta(hours=24))
     await receiver.wait_for(1)
     await time_env.sleep(timedelta(minutes=3, seconds=1))
     await receiver.wait_for(2)
@@ -155,12 +158,13 @@ async def test_snooze_escalate_reassign_and_notes(
     sessions: async_sessionmaker[AsyncSession],
     tenant: str,
     receiver: WebhookReceiver,
+    opened: set[str],
 ) -> None:
     alice = await add_user(sessions, tenant, "alice", receiver.url)
     bob = await add_user(sessions, tenant, "bob", receiver.url)
     carol = await add_user(sessions, tenant, "carol", receiver.url)
     policy = await add_policy(sessions, tenant, [level(("user", alice), minutes=15), level(("user", bob), minutes=15)])
-    wf_id = await open_alert(alerting, tenant, "actions", policy_id=policy, repeat=timedelta(hours=24))
+    wf_id = await open_alert(alerting, opened, tenant, "actions", policy_id=policy, repeat=timedelta(hours=24))
     await receiver.wait_for(1)
     row = await alert_row(sessions, tenant, "actions")
     assert row is not None
@@ -219,6 +223,7 @@ async def test_manager_team_and_an_empty_schedule_slot(
     sessions: async_sessionmaker[AsyncSession],
     tenant: str,
     receiver: WebhookReceiver,
+    opened: set[str],
 ) -> None:
     boss = await add_user(sessions, tenant, "boss", receiver.url)
     alice = await add_user(sessions, tenant, "alice", receiver.url, manager_id=boss)
@@ -251,7 +256,7 @@ async def test_manager_team_and_an_empty_schedule_slot(
             level(("manager", None), minutes=10),
         ],
     )
-    wf_id = await open_alert(alerting, tenant, "gaps", policy_id=policy, repeat=timedelta(hours=24))
+    wf_id = await open_alert(alerting, opened, tenant, "gaps", policy_id=policy, repeat=timedelta(hours=24))
     # Level 1 reached nobody: level 2 (the team) is paged at once.
     await receiver.wait_for(2)
     assert sorted(receiver.pages()) == [("alice", "escalated"), ("bob", "escalated")]
@@ -273,6 +278,7 @@ async def test_schedule_handoff_between_levels_pages_the_new_person(
     sessions: async_sessionmaker[AsyncSession],
     tenant: str,
     receiver: WebhookReceiver,
+    opened: set[str],
 ) -> None:
     alice = await add_user(sessions, tenant, "alice", receiver.url)
     bob = await add_user(sessions, tenant, "bob", receiver.url)
@@ -297,7 +303,7 @@ async def test_schedule_handoff_between_levels_pages_the_new_person(
     policy = await add_policy(
         sessions, tenant, [level(("schedule", schedule), minutes=30), level(("schedule", schedule), minutes=30)]
     )
-    await open_alert(alerting, tenant, "handoff", policy_id=policy, repeat=timedelta(hours=24))
+    await open_alert(alerting, opened, tenant, "handoff", policy_id=policy, repeat=timedelta(hours=24))
     await receiver.wait_for(1)
     await time_env.sleep(timedelta(minutes=30, seconds=1))
     await receiver.wait_for(2)
@@ -310,6 +316,7 @@ async def test_worker_restart_mid_ladder_keeps_climbing(
     settings: Settings,
     tenant: str,
     receiver: WebhookReceiver,
+    opened: set[str],
 ) -> None:
     alice = await add_user(sessions, tenant, "alice", receiver.url)
     bob = await add_user(sessions, tenant, "bob", receiver.url)
@@ -321,7 +328,7 @@ async def test_worker_restart_mid_ladder_keeps_climbing(
     # dead worker's sticky queue (a real cluster does after its schedule-to-start timeout).
     first = settings.model_copy(update={"worker_max_cached_workflows": 0})
     async with build_worker(time_env.client, sessions, first) as worker, worker:
-        wf_id = await open_alert(client, tenant, "restart", policy_id=policy, repeat=timedelta(hours=24))
+        wf_id = await open_alert(client, opened, tenant, "restart", policy_id=policy, repeat=timedelta(hours=24))
         await receiver.wait_for(1)
         await time_env.sleep(timedelta(minutes=1))  # lets the page's completion reach the workflow
     # Minutes pass with no worker (the time-skipping server cannot skip past a workflow task that
@@ -344,12 +351,13 @@ async def test_a_channel_both_default_and_level_target_hears_the_trigger_once(
     sessions: async_sessionmaker[AsyncSession],
     tenant: str,
     receiver: WebhookReceiver,
+    opened: set[str],
 ) -> None:
     channel = await add_webhook(sessions, tenant, receiver.url)  # the tenant's default channel
     policy = await add_policy(
         sessions, tenant, [level(("channel", channel), minutes=5), level(("channel", channel), minutes=5)]
     )
-    wf_id = await open_alert(alerting, tenant, "both", policy_id=policy, repeat=timedelta(hours=24))
+    wf_id = await open_alert(alerting, opened, tenant, "both", policy_id=policy, repeat=timedelta(hours=24))
     await receiver.wait_for(1)
     await time_env.sleep(timedelta(minutes=4))
     assert receiver.events() == ["triggered"]  # once, though it is both default and level 1

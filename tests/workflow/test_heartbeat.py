@@ -14,7 +14,7 @@ from gateway.client import AlertingClient
 from models.rule_tables import Heartbeat
 from models.tables import Alert
 from tests.support.alerts import eventually
-from tests.support.opened import OPENED, alert_row
+from tests.support.opened import alert_row
 from workflows.ids import alert_workflow_id as workflow_id
 from workflows.ids import heartbeat_alert_key as heartbeat_key
 from workflows.ids import heartbeat_workflow_id
@@ -23,6 +23,7 @@ from workflows.rule_payloads import HeartbeatPing, HeartbeatStart, HeartbeatTimi
 
 async def watch(
     alerting: AlertingClient,
+    opened: set[str],
     sessions: async_sessionmaker[AsyncSession],
     tenant: str,
     name: str,
@@ -39,16 +40,20 @@ async def watch(
     start = HeartbeatStart(
         tenant_id=tenant, heartbeat_id=monitor, interval=timedelta(seconds=interval), grace=timedelta(seconds=grace)
     )
-    OPENED.update({heartbeat_workflow_id(tenant, monitor), workflow_id(tenant, heartbeat_key(monitor))})
+    opened.update({heartbeat_workflow_id(tenant, monitor), workflow_id(tenant, heartbeat_key(monitor))})
     await alerting.heartbeat_signal(start, "configure", HeartbeatTiming(interval=start.interval, grace=start.grace))
     return start
 
 
 async def test_missed_ping_alerts_next_ping_resolves_and_stop_ends_watching(
-    alerting: AlertingClient, time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], tenant: str
+    alerting: AlertingClient,
+    time_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: str,
+    opened: set[str],
 ) -> None:
     start = await watch(
-        alerting, sessions, tenant, "nightly-backup", 300, 60, severity="critical", labels={"job": "backup"}
+        alerting, opened, sessions, tenant, "nightly-backup", 300, 60, severity="critical", labels={"job": "backup"}
     )
     monitor = start.heartbeat_id
     wf_id = heartbeat_workflow_id(tenant, monitor)
@@ -86,9 +91,13 @@ async def test_missed_ping_alerts_next_ping_resolves_and_stop_ends_watching(
 
 
 async def test_a_longer_interval_takes_effect_at_once(
-    alerting: AlertingClient, time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], tenant: str
+    alerting: AlertingClient,
+    time_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: str,
+    opened: set[str],
 ) -> None:
-    start = await watch(alerting, sessions, tenant, "hourly", 60, 0, severity="high")
+    start = await watch(alerting, opened, sessions, tenant, "hourly", 60, 0, severity="high")
     monitor = start.heartbeat_id
     await alerting.heartbeat_signal(
         start, "configure", HeartbeatTiming(interval=timedelta(hours=1), grace=timedelta(0))
