@@ -19,9 +19,13 @@ from workflows.payloads import AcknowledgeRequest, ResolveRequest, SnoozeRequest
 
 
 async def test_a_closed_alert_rejects_updates_and_signals(
-    alerting: AlertingClient, time_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], tenant: str
+    alerting: AlertingClient,
+    opened: set[str],
+    time_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: str,
 ) -> None:
-    wf_id = await open_alert(alerting, tenant, "closed")
+    wf_id = await open_alert(alerting, opened, tenant, "closed")
     [outcome] = await alerting.ingest([IngestItem(tenant, "closed", resolve_event())])
     assert outcome.status == "accepted"
     await time_env.client.get_workflow_handle(wf_id).result()
@@ -43,9 +47,9 @@ async def test_an_unknown_alert_is_not_found(alerting: AlertingClient, tenant: s
 
 
 async def test_a_validator_rejection_keeps_its_words(
-    alerting: AlertingClient, sessions: async_sessionmaker[AsyncSession], tenant: str
+    alerting: AlertingClient, opened: set[str], sessions: async_sessionmaker[AsyncSession], tenant: str
 ) -> None:
-    wf_id = await open_alert(alerting, tenant, "snooze-early")
+    wf_id = await open_alert(alerting, opened, tenant, "snooze-early")
     row = await eventually(lambda: alert_row(sessions, tenant, "snooze-early"), lambda r: r is not None)
     assert row is not None
     with pytest.raises(TransitionRejected, match="acknowledge it first"):
