@@ -7,13 +7,13 @@ and each lands in the timeline with who did it and when.
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from fastapi import APIRouter
 
-from api.deps import AlertingDep, Responder, SessionDep, SettingsDep
 from api.errors import FieldErrors
-from api.routers.alerts import act_on_alert
+from api.routers.alerts import AlertDeskDep
 from api.schemas.alerts import AlertOut, EscalateBody, NoteBody, ReassignBody, SnoozeBody
 from models.crud import get_row
 from models.tables import Alert, EscalationPolicy, User
@@ -33,24 +33,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     responses=ERRORS,
     summary="Snooze an acknowledged alert: it re-triggers and climbs its ladder again after `minutes`",
 )
-async def snooze(
-    alert_id: str,
-    body: SnoozeBody,
-    principal: Responder,
-    session: SessionDep,
-    alerting: AlertingDep,
-    settings: SettingsDep,
-) -> AlertOut:
-    duration = timedelta(minutes=body.minutes)
-    return await act_on_alert(
-        session,
-        principal,
-        settings,
-        alert_id,
-        "snoozed",
-        lambda row: alerting.act(
-            row.workflow_id, "snooze", SnoozeRequest(alert_id=row.id, actor=principal.actor, duration=duration)
-        ),
+async def snooze(alert_id: str, body: SnoozeBody, desk: AlertDeskDep) -> AlertOut:
+    request = partial(SnoozeRequest, actor=desk.principal.actor, duration=timedelta(minutes=body.minutes))
+    return await desk.act(
+        alert_id, "snoozed", lambda row: desk.alerting.act(row.workflow_id, "snooze", request(alert_id=row.id))
     )
 
 
@@ -60,24 +46,10 @@ async def snooze(
     responses=ERRORS,
     summary="Page the next level now (or `level`); an acknowledged alert re-triggers",
 )
-async def escalate(
-    alert_id: str,
-    principal: Responder,
-    session: SessionDep,
-    alerting: AlertingDep,
-    settings: SettingsDep,
-    body: EscalateBody | None = None,
-) -> AlertOut:
-    level = body.level if body else None
-    return await act_on_alert(
-        session,
-        principal,
-        settings,
-        alert_id,
-        "escalated",
-        lambda row: alerting.act(
-            row.workflow_id, "escalate", EscalateRequest(alert_id=row.id, actor=principal.actor, level=level)
-        ),
+async def escalate(alert_id: str, desk: AlertDeskDep, body: EscalateBody | None = None) -> AlertOut:
+    request = partial(EscalateRequest, actor=desk.principal.actor, level=body.level if body else None)
+    return await desk.act(
+        alert_id, "escalated", lambda row: desk.alerting.act(row.workflow_id, "escalate", request(alert_id=row.id))
     )
 
 
@@ -87,47 +59,25 @@ async def escalate(
     responses={**ERRORS, 422: {"description": "Unknown user or policy"}},
     summary="Hand the alert to a user or another escalation policy; its ladder restarts from level 1",
 )
-async def reassign(
-    alert_id: str,
-    body: ReassignBody,
-    principal: Responder,
-    session: SessionDep,
-    alerting: AlertingDep,
-    settings: SettingsDep,
-) -> AlertOut:
+async def reassign(alert_id: str, body: ReassignBody, desk: AlertDeskDep) -> AlertOut:
+    session, tenant_id = desk.session, desk.principal.tenant_id
 
     async def reassign_to(row: Alert) -> AlertView:  # the alert is checked first: 404 and 409 before 422
-        if body.user_id is not None and await get_row(session, User, principal.tenant_id, body.user_id) is None:
+        if body.user_id is not None and await get_row(session, User, tenant_id, body.user_id) is None:
             raise FieldErrors([("user_id", f"unknown user {body.user_id}")])
-        if (
-            body.policy_id is not None
-            and await get_row(session, EscalationPolicy, principal.tenant_id, body.policy_id) is None
-        ):
+        if body.policy_id is not None and await get_row(session, EscalationPolicy, tenant_id, body.policy_id) is None:
             raise FieldErrors([("policy_id", f"unknown escalation policy {body.policy_id}")])
         request = ReassignRequest(
-            alert_id=row.id, actor=principal.actor, user_id=body.user_id, policy_id=body.policy_id
+            alert_id=row.id, actor=desk.principal.actor, user_id=body.user_id, policy_id=body.policy_id
         )
-        return await alerting.act(row.workflow_id, "reassign", request)
+        return await desk.alerting.act(row.workflow_id, "reassign", request)
 
-    return await act_on_alert(session, principal, settings, alert_id, "reassigned", reassign_to)
+    return await desk.act(alert_id, "reassigned", reassign_to)
 
 
 @router.post("/{alert_id}/notes", response_model=AlertOut, responses=ERRORS, summary="Add a note to the timeline")
-async def add_note(
-    alert_id: str,
-    body: NoteBody,
-    principal: Responder,
-    session: SessionDep,
-    alerting: AlertingDep,
-    settings: SettingsDep,
-) -> AlertOut:
-    return await act_on_alert(
-        session,
-        principal,
-        settings,
-        alert_id,
-        "annotated",
-        lambda row: alerting.act(
-            row.workflow_id, "add_note", NoteRequest(alert_id=row.id, actor=principal.actor, text=body.text)
-        ),
+async def add_note(alert_id: str, body: NoteBody, desk: AlertDeskDep) -> AlertOut:
+    request = partial(NoteRequest, actor=desk.principal.actor, text=body.text)
+    return await desk.act(
+        alert_id, "annotated", lambda row: desk.alerting.act(row.workflow_id, "add_note", request(alert_id=row.id))
     )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.alert_output import alert_out, view_out
 from api.deps import AlertingDep, Principal, ResourcesDep, Responder, SessionDep, SettingsDep, Viewer
@@ -188,19 +190,28 @@ def ensure_open(row: Alert, verb: str) -> None:
         raise TransitionRejected(f"alert {row.id} was resolved{by} at {row.resolved_at} and cannot be {verb}")
 
 
-async def act_on_alert(
-    session: SessionDep,
-    principal: Principal,
-    settings: Settings,
-    alert_id: str,
-    verb: str,
-    call: Callable[[Alert], Awaitable[AlertView]],
-) -> AlertOut:
-    """Every change to one alert: the tenant's alert (else 404), still open (else a 409 saying it
-    cannot be `verb`), then `call` on it through the gateway, its answer as the API shows it."""
-    row = await owned_alert(session, principal, alert_id)
-    ensure_open(row, verb)
-    return view_out(await call(row), settings)
+@dataclass(frozen=True)
+class AlertDesk:
+    """What every change to one alert needs (a responder's request), as one dependency."""
+
+    session: AsyncSession
+    principal: Principal
+    alerting: AlertingClient
+    settings: Settings
+
+    async def act(self, alert_id: str, verb: str, call: Callable[[Alert], Awaitable[AlertView]]) -> AlertOut:
+        """The tenant's alert (else 404), still open (else a 409 saying it cannot be `verb`), then
+        `call` on it through the gateway, its answer as the API shows it."""
+        row = await owned_alert(self.session, self.principal, alert_id)
+        ensure_open(row, verb)
+        return view_out(await call(row), self.settings)
+
+
+def alert_desk(principal: Responder, session: SessionDep, alerting: AlertingDep, settings: SettingsDep) -> AlertDesk:
+    return AlertDesk(session, principal, alerting, settings)
+
+
+AlertDeskDep = Annotated[AlertDesk, Depends(alert_desk)]
 
 
 @router.put(
@@ -209,22 +220,13 @@ async def act_on_alert(
     responses=ACTION_ERRORS,
     summary="Edit title, description, severity, annotations",
 )
-async def edit_alert(
-    alert_id: str,
-    body: AlertUpdate,
-    principal: Responder,
-    session: SessionDep,
-    alerting: AlertingDep,
-    settings: SettingsDep,
-) -> AlertOut:
+async def edit_alert(alert_id: str, body: AlertUpdate, desk: AlertDeskDep) -> AlertOut:
     changes = body.model_dump(exclude_unset=True)
-    return await act_on_alert(
-        session,
-        principal,
-        settings,
+    actor = desk.principal.actor
+    return await desk.act(
         alert_id,
         "edited",
-        lambda row: alerting.edit(row.workflow_id, EditRequest(alert_id=row.id, actor=principal.actor, **changes)),
+        lambda row: desk.alerting.edit(row.workflow_id, EditRequest(alert_id=row.id, actor=actor, **changes)),
     )
 
 
@@ -234,15 +236,8 @@ async def edit_alert(
     responses=ACTION_ERRORS,
     summary="Acknowledge (stops renotification)",
 )
-async def acknowledge(
-    alert_id: str,
-    principal: Responder,
-    session: SessionDep,
-    alerting: AlertingDep,
-    settings: SettingsDep,
-    body: ActionBody | None = None,
-) -> AlertOut:
-    return await _transition_one("acknowledge", alert_id, principal, session, alerting, settings, body)
+async def acknowledge(alert_id: str, desk: AlertDeskDep, body: ActionBody | None = None) -> AlertOut:
+    return await _transition_one("acknowledge", alert_id, desk, body)
 
 
 @router.post(
@@ -251,15 +246,8 @@ async def acknowledge(
     responses=ACTION_ERRORS,
     summary="Resolve (notifies every channel told it fired)",
 )
-async def resolve(
-    alert_id: str,
-    principal: Responder,
-    session: SessionDep,
-    alerting: AlertingDep,
-    settings: SettingsDep,
-    body: ActionBody | None = None,
-) -> AlertOut:
-    return await _transition_one("resolve", alert_id, principal, session, alerting, settings, body)
+async def resolve(alert_id: str, desk: AlertDeskDep, body: ActionBody | None = None) -> AlertOut:
+    return await _transition_one("resolve", alert_id, desk, body)
 
 
 Transition = Literal["acknowledge", "resolve"]
@@ -274,24 +262,10 @@ async def _transition(
     return await alerting.resolve(row.workflow_id, ResolveRequest(alert_id=row.id, actor=actor, note=note))
 
 
-async def _transition_one(
-    action: Transition,
-    alert_id: str,
-    principal: Principal,
-    session: SessionDep,
-    alerting: AlertingClient,
-    settings: Settings,
-    body: ActionBody | None,
-) -> AlertOut:
+async def _transition_one(action: Transition, alert_id: str, desk: AlertDesk, body: ActionBody | None) -> AlertOut:
     note = body.note if body else None
-    return await act_on_alert(
-        session,
-        principal,
-        settings,
-        alert_id,
-        PAST[action],
-        lambda row: _transition(alerting, row, action, principal.actor, note),
-    )
+    actor = desk.principal.actor
+    return await desk.act(alert_id, PAST[action], lambda row: _transition(desk.alerting, row, action, actor, note))
 
 
 async def _act(alerting: AlertingClient, row: Alert | None, alert_id: str, body: BulkAction, actor: str) -> BulkResult:
