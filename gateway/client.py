@@ -3,9 +3,10 @@
 Translates Temporal's errors into `gateway.errors` by their type, never by their text, so
 routes never import temporalio:
 
-* an update rejected by a validator or failed by its handler carries an `ApplicationError`
-  whose `type` is one of `workflows.alert.REJECTIONS` → `TransitionRejected` (and `CLOSING`,
-  the previous incident still sending its resolution notices, is retried by `create`);
+* an update rejected by a validator or failed by its handler → `TransitionRejected` with the
+  workflow's words (its validators raise `ApplicationError`s typed in `workflows/alert.py`);
+  the type `CLOSING` (the previous incident is still sending its resolution notices) is
+  `AlertClosing`, which `create` retries;
 * `NOT_FOUND` → `AlertNotFound`, unless the workflow exists and has closed → `TransitionRejected`;
 * `UNAVAILABLE`, `DEADLINE_EXCEEDED`, `CANCELLED`, an update that timed out, no worker answering
   within `update_timeout`, and `RuntimeError` (what the SDK raises when a lazily connected
@@ -40,7 +41,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from gateway.errors import AlertClosing, AlertNotFound, EngineUnavailable, TransitionRejected
-from workflows.alert import CLOSING, REJECTIONS, AlertWorkflow
+from workflows.alert import CLOSING, AlertWorkflow
 from workflows.heartbeat import HeartbeatWorkflow
 from workflows.ids import alert_workflow_id, heartbeat_workflow_id, manual_evaluation_id
 from workflows.payloads import (
@@ -337,11 +338,10 @@ class AlertingClient:
             yield
         except WorkflowUpdateFailedError as err:
             cause = err.cause
-            if not isinstance(cause, ApplicationError) or cause.type not in REJECTIONS:
-                raise
-            if cause.type == CLOSING:
-                raise AlertClosing(cause.message) from err
-            raise TransitionRejected(cause.message) from err
+            message = cause.message if isinstance(cause, ApplicationError) else str(cause)
+            if isinstance(cause, ApplicationError) and cause.type == CLOSING:
+                raise AlertClosing(message) from err
+            raise TransitionRejected(message) from err  # the workflow refused the change, whatever its type
         except WorkflowUpdateRPCTimeoutOrCancelledError as err:
             raise EngineUnavailable("Temporal did not complete the request in time") from err
         except RPCError as err:

@@ -18,8 +18,8 @@ loop; the loop does the work, so nothing is done twice and a noisy alert still r
 time. Resolution cancels pending fire notifications and sends "resolved" to every channel that
 accepted a fire notification.
 
-Validators reject with `ApplicationError`s whose `type` is one of `REJECTIONS`; the gateway maps
-them by type (gateway/client.py), never by message.
+Validators and handlers reject with `ApplicationError`s typed `CLOSING`, `OPENING` or
+`REJECTED` (`rejected()`); the gateway maps them by type (gateway/client.py), never by message.
 """
 
 from __future__ import annotations
@@ -67,7 +67,6 @@ REARM = timedelta(milliseconds=1)
 CLOSING = "AlertClosing"  # this incident is sending its resolution notices: retry to open the next one
 OPENING = "AlertOpening"  # the first event is still being projected: retry shortly
 REJECTED = "TransitionRejected"  # the change does not apply to the alert as it is
-REJECTIONS = (CLOSING, OPENING, REJECTED)
 
 
 def rejected(message: str, kind: str = REJECTED) -> ApplicationError:
