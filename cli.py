@@ -79,6 +79,7 @@ def _secret_key(args: argparse.Namespace) -> int:
 def _create_key(args: argparse.Namespace) -> int:
     from models.api_keys import Role, ensure_tenant, new_key, store_key
     from models.db import create_engine, create_sessionmaker
+    from workflows.ids import check_tenant_id
 
     async def create() -> str:
         engine = create_engine(get_settings().database_url, pool_size=1)
@@ -91,6 +92,11 @@ def _create_key(args: argparse.Namespace) -> int:
         finally:
             await engine.dispose()
 
+    try:
+        check_tenant_id(args.tenant)  # before any connection: say what is wrong with the id itself
+    except ValueError as err:
+        print(f"herald api-key create: {err}", file=sys.stderr)
+        return 2
     print(asyncio.run(create()))
     return 0
 

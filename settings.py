@@ -14,6 +14,8 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from workflows.ids import check_tenant_id
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
@@ -74,6 +76,11 @@ class Settings(BaseSettings):
     # "isolated": each run re-imports them in its own sandbox, which does. The ruff bans in
     # workflows/ and the replay tests (always isolated) keep the check either way.
     workflow_sandbox: Literal["shared", "isolated"] = Field("shared", validation_alias="HERALD_WORKFLOW_SANDBOX")
+
+    @field_validator("default_tenant")
+    @classmethod
+    def _tenant_id(cls, value: str) -> str:
+        return check_tenant_id(value)
 
     @field_validator("database_url")
     @classmethod

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.tables import ApiKey, Tenant
+from workflows.ids import check_tenant_id
 
 KEY_PREFIX = "hk_"
 
@@ -38,6 +39,8 @@ def hash_key(key: str) -> str:
 
 
 async def ensure_tenant(*, session: AsyncSession, tenant_id: str, name: str | None = None) -> None:
+    """Create the tenant unless it exists. ValueError for an id outside `workflows.ids.TENANT_ID`."""
+    check_tenant_id(tenant_id)
     await session.execute(
         insert(Tenant).values(id=tenant_id, name=name or tenant_id).on_conflict_do_nothing(index_elements=["id"])
     )

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -24,6 +25,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from workflows.ids import TENANT_ID
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -41,6 +44,8 @@ class Base(DeclarativeBase):
 
 class Tenant(Base):
     __tablename__ = "tenants"
+    # The alphabet of workflows.ids.TENANT_ID: ids built from a tenant id can never collide.
+    __table_args__ = (CheckConstraint(f"id ~ '{TENANT_ID.pattern}'", name="id_alphabet"),)
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     # The policy an alert follows when none is named and no route matches.

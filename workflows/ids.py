@@ -4,7 +4,10 @@ Workflows, activities, the API, the Temporal gateway and the tests all build the
 so a formula changes in one line. It lives under `workflows/` because workflow code may import
 only deterministic modules of its own package; everything else may import it too.
 
-Shapes (`<...>` are inputs, verbatim):
+Shapes (`<...>` are inputs, verbatim). A tenant id is 1–63 ASCII letters, digits, `.`, `_` or
+`-`, starting with a letter or a digit (`TENANT_ID`; the `tenants` table checks the same): it
+never holds `/`, so `alert/<tenant>/<key>` is unambiguous whatever the key holds, and two
+distinct (tenant, key) pairs never share a workflow id.
 
 ==========================  =====================================================================
 group key (no dedup key)    first 32 hex digits of SHA-256 over canonical JSON `[scope, sorted labels]`
@@ -30,10 +33,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from urllib.parse import quote
 
 RULE_EVALUATION = "rule-evaluation"
+TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+TENANT_ID_RULE = "1-63 ASCII letters, digits, '.', '_' or '-', starting with a letter or a digit"
+
+
+def check_tenant_id(tenant_id: str) -> str:
+    """`tenant_id` if it is of the documented alphabet; ValueError naming the rule otherwise."""
+    if not TENANT_ID.fullmatch(tenant_id):
+        raise ValueError(f"tenant id {tenant_id!r} is not valid: {TENANT_ID_RULE}")
+    return tenant_id
 
 
 def labels_key(scope: str, labels: dict[str, str]) -> str:
@@ -43,12 +56,13 @@ def labels_key(scope: str, labels: dict[str, str]) -> str:
 
 
 def alert_workflow_id(tenant_id: str, key: str) -> str:
-    """The workflow of the open incident of `key`: Temporal's id uniqueness is Herald's dedup."""
-    return f"alert/{tenant_id}/{key}"
+    """The workflow of the open incident of `key`: Temporal's id uniqueness is Herald's dedup.
+    Raises ValueError for a tenant id outside the alphabet (which could make two ids collide)."""
+    return f"alert/{check_tenant_id(tenant_id)}/{key}"
 
 
 def heartbeat_workflow_id(tenant_id: str, heartbeat_id: str) -> str:
-    return f"heartbeat/{tenant_id}/{heartbeat_id}"
+    return f"heartbeat/{check_tenant_id(tenant_id)}/{heartbeat_id}"
 
 
 def heartbeat_alert_key(heartbeat_id: str) -> str:

@@ -27,7 +27,7 @@ ALLOWED: dict[str, set[str]] = {
     "channels": {"models", "workflows"},
     "models": {"workflows"},
     "workflows": set(),
-    "settings": set(),
+    "settings": {"workflows"},  # the tenant-id rule of workflows/ids.py
 }
 
 
