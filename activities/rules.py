@@ -29,6 +29,7 @@ from models.rule_tables import Rule, RuleState
 from models.secrets import SecretBox
 from rules.engine import describe, instance_of, observe_batch, outcome
 from rules.semantics import Step
+from rules.sources import QueryFailed
 from settings import Settings
 from workflows import activity_refs as refs
 from workflows.ids import rule_alert_key
@@ -156,7 +157,13 @@ class RuleActivities:
                 bookkeeping = []
                 for rule in todo:
                     mine = states.get(rule.id, {})
-                    done = outcome(rule, [instance_of(row) for row in mine.values()], observed[rule.id], request.at)
+                    previous = [instance_of(row) for row in mine.values()]
+                    try:
+                        done = outcome(rule, previous, observed[rule.id], request.at)
+                    except Exception as err:  # one rule's failure is that rule's error state, never the batch's
+                        activity.logger.warning("rule %s could not be evaluated", rule.id, exc_info=True)
+                        failed = QueryFailed(f"evaluation failed: {type(err).__name__}: {err}")
+                        done = outcome(rule, previous, failed, request.at)
                     await self._write(session, rule, mine, done.steps, done.error, request.at, result)
                     bookkeeping.append(
                         {

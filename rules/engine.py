@@ -8,6 +8,7 @@ serves the scheduled evaluation (which persists the outcome) and the API's dry-r
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -52,6 +53,9 @@ TEMPLATE_VARIABLES = {"rule", "value", "labels"}
 PROMETHEUS_CONCURRENCY = 16
 
 
+log = logging.getLogger("herald.rules")
+
+
 @dataclass(frozen=True)
 class Outcome:
     rule_id: str
@@ -90,6 +94,18 @@ def prometheus_source(row: DataSource, box: SecretBox) -> PrometheusSource:
     )
 
 
+def storable(observations: list[Observation]) -> list[Observation]:
+    """Observations whose labels PostgreSQL can store; a NUL (which text and JSONB refuse, and which
+    would fail the whole batch's transaction) is the rule's error instead."""
+    for observation in observations:
+        for name, value in observation.labels.items():
+            if "\x00" in name or "\x00" in value:
+                raise QueryFailed(
+                    f"the source returned a label with a NUL character ({name!r}), which cannot be stored"
+                )
+    return observations
+
+
 def _in_window(series: Series, since: datetime) -> Series:
     return Series(series.id, series.name, series.labels, [p for p in series.points if p[0] > since])
 
@@ -116,7 +132,11 @@ async def observe_batch(
         for rule, selector in pushed:
             since = at - timedelta(seconds=rule.window_seconds)
             series = [_in_window(s, since) for s in found[(rule.tenant_id, selector)]]
-            results[rule.id] = from_series(series, cast(Aggregation | None, rule.aggregation), rule.group_by)
+            try:
+                results[rule.id] = from_series(series, cast(Aggregation | None, rule.aggregation), rule.group_by)
+            except Exception as err:  # this rule's error, never the batch's
+                log.warning("rule %s: pushed series could not be aggregated", rule.id, exc_info=True)
+                results[rule.id] = QueryFailed(f"evaluation failed: {type(err).__name__}: {err}")
     remote = [rule for rule in rules if rule.data_source_id is not None]
     if remote:
         rows = await session.execute(select(DataSource).where(DataSource.id.in_({r.data_source_id for r in remote})))
@@ -136,12 +156,15 @@ async def observe_batch(
                     results[rule.id] = down[row.id]
                     return
                 try:
-                    results[rule.id] = await prometheus_query(http, prometheus_source(row, box), query, at)
+                    results[rule.id] = storable(await prometheus_query(http, prometheus_source(row, box), query, at))
                 except SourceUnreachable as err:
                     down[row.id] = err
                     results[rule.id] = err
                 except QueryFailed as err:
                     results[rule.id] = err
+                except Exception as err:  # one tenant's source never fails another's rules: this rule's error
+                    log.warning("rule %s: data source %s failed unexpectedly", rule.id, row.id, exc_info=True)
+                    results[rule.id] = QueryFailed(f"data source {row.name!r} failed: {type(err).__name__}: {err}")
 
         await asyncio.gather(*(ask(rule) for rule in remote))
     return results

@@ -164,3 +164,18 @@ def rule_state(health: str, instances: Iterable[Instance]) -> str:
         if state in states:
             return state
     return "inactive"
+
+
+STALE_AFTER_MIN = timedelta(seconds=60)
+
+
+def reported_health(
+    health: str, *, enabled: bool, next_evaluation_at: datetime | None, interval_seconds: int, now: datetime
+) -> tuple[str, str | None]:
+    """The health the API shows: `stale` (with why) when an enabled rule has been due for more than
+    two intervals (at least a minute) without an evaluation, so a rule whose evaluation is not
+    running never shows the `ok` of its last pass. Otherwise the stored health, no extra reason."""
+    overdue = max(timedelta(seconds=2 * interval_seconds), STALE_AFTER_MIN)
+    if enabled and next_evaluation_at is not None and now - next_evaluation_at > overdue:
+        return "stale", f"due since {next_evaluation_at.isoformat()} and not evaluated; is rule evaluation running?"
+    return health, None

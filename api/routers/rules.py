@@ -16,7 +16,7 @@ from models.crud import check_name, list_rows, require_row, save_row
 from models.errors import Conflict
 from models.rule_tables import Rule, RuleState, rule_states
 from rules.engine import describe, instance_of, observe_batch, outcome
-from rules.semantics import rule_state
+from rules.semantics import reported_health, rule_state
 from workflows.ids import rule_alert_key
 from workflows.payloads import FireEvent
 from workflows.rule_payloads import EvaluationRequest
@@ -46,12 +46,19 @@ def _out(row: Rule, states: list[RuleState]) -> RuleOut:
         )
         for s in states
     ]
+    health, overdue = reported_health(
+        row.health,
+        enabled=row.enabled,
+        next_evaluation_at=row.next_evaluation_at,
+        interval_seconds=row.interval_seconds,
+        now=datetime.now(UTC),
+    )
     return RuleOut(
         **values,
         id=row.id,
         state=rule_state(row.health, [instance_of(s) for s in states]),
-        health=row.health,
-        last_error=row.last_error,
+        health=health,
+        last_error=overdue or row.last_error,
         last_evaluated_at=row.last_evaluated_at,
         next_evaluation_at=row.next_evaluation_at,
         last_duration_ms=row.last_duration_ms,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+import httpx
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from api.schemas.metrics import MetricLabels
 from models.selectors import label_name_problem, value_problem
@@ -97,7 +98,10 @@ class InstanceOut(BaseModel):
 class RuleOut(RuleIn):
     id: str
     state: str = Field(description="error, firing, pending or inactive")
-    health: str = Field(description="unknown (not yet evaluated), ok, or error")
+    health: str = Field(
+        description="unknown (not yet evaluated), ok, error, or stale (enabled, due for more than two intervals "
+        "and at least a minute, not evaluated: `last_error` says since when)"
+    )
     last_error: str | None
     last_evaluated_at: datetime | None
     next_evaluation_at: datetime | None
@@ -143,12 +147,49 @@ class DataSourceIn(BaseModel):
     name: Name
     type: Literal["prometheus"] = "prometheus"
     url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$", max_length=2000)] = Field(
-        description="Base URL of the Prometheus HTTP API, e.g. http://prometheus:9090"
+        description="Base URL of the Prometheus HTTP API, e.g. http://prometheus:9090 (no credentials, query or "
+        "fragment: Herald appends /api/v1/...)"
     )
-    username: str | None = Field(None, description="Basic auth user")
-    password: str | None = Field(None, description="Basic auth password (secret: stored encrypted, read back masked)")
-    bearer_token: str | None = Field(None, description="Bearer token (secret)")
+    username: Annotated[str, StringConstraints(max_length=255)] | None = Field(None, description="Basic auth user")
+    password: Annotated[str, StringConstraints(max_length=1000)] | None = Field(
+        None, description="Basic auth password (secret: stored encrypted, read back masked)"
+    )
+    bearer_token: Annotated[str, StringConstraints(max_length=4096)] | None = Field(
+        None, description="Bearer token (secret; printable ASCII, as the Authorization header carries it)"
+    )
     timeout_seconds: float = Field(10, gt=0, le=30)
+
+    # Checked with the parser the query uses (httpx), so that nothing saved fails every evaluation later.
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        try:
+            url = httpx.URL(value)
+        except httpx.InvalidURL as err:
+            raise ValueError(f"not a usable URL: {err}") from err
+        if url.scheme not in ("http", "https") or not url.host:
+            raise ValueError("needs http:// or https:// and a host")
+        if url.userinfo:
+            raise ValueError("credentials go in username/password or bearer_token, not in the URL")
+        if url.query or url.fragment or "?" in value or "#" in value:
+            raise ValueError("a base URL has no query or fragment (Herald appends /api/v1/query)")
+        return value
+
+    @field_validator("bearer_token")
+    @classmethod
+    def _token(cls, value: str | None) -> str | None:
+        if value is not None and not all("\x21" <= c <= "\x7e" for c in value):
+            raise ValueError("must be printable ASCII without spaces (it travels in the Authorization header)")
+        return value
+
+    @field_validator("username", "password")
+    @classmethod
+    def _basic(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+            raise ValueError("must not contain control characters")
+        if value is not None and info.field_name == "username" and ":" in value:
+            raise ValueError("a basic-auth user name cannot contain ':'")
+        return value
 
 
 class DataSourceOut(DataSourceIn):

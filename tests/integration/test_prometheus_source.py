@@ -38,7 +38,7 @@ async def replay() -> AsyncIterator[PrometheusReplay]:
 
 async def add_source(stack: Stack, url: str, **extra: Any) -> str:
     answer = await stack.http.post(
-        "/api/v1/datasources", json={"name": "prom", "url": url, **extra}, headers=stack.admin
+        "/api/v1/datasources", json={"name": "prom", "url": url} | extra, headers=stack.admin
     )
     assert answer.status_code == 201, answer.text
     return str(answer.json()["id"])
@@ -153,3 +153,33 @@ async def test_scalar_results_and_basic_auth(stack: Stack, replay: PrometheusRep
     ).json()
     assert [(i["labels"], i["value"], i["state"]) for i in tried["instances"]] == [({}, 17.0, "firing")]
     assert replay.requests[-1][2]["authorization"].startswith("Basic ")
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("bearer_token", "tökén", "printable ASCII"),
+        ("bearer_token", "a b", "printable ASCII"),
+        ("bearer_token", "t0k\r\nX-Injected: 1", "printable ASCII"),
+        ("url", "http://\u0010x/", "url"),
+        ("url", "http://¼/", "not a usable URL"),
+        ("url", "https:///", "url"),
+        ("url", "http://prometheus:9090/?", "no query or fragment"),
+        ("url", "http://prometheus:9090/#x", "no query or fragment"),
+        ("url", "http://user:pw@prometheus:9090", "credentials go in username/password"),
+        ("username", "a:b", "cannot contain ':'"),
+        ("password", "p\nw", "control characters"),
+    ],
+)
+async def test_a_source_the_query_could_not_use_is_refused_when_saved(
+    stack: Stack, replay: PrometheusReplay, field: str, value: str, words: str
+) -> None:
+    good = {"name": "prom", "url": replay.base}
+    created = await stack.http.post("/api/v1/datasources", json=good | {field: value}, headers=stack.admin)
+    assert created.status_code == 422, created.text
+    assert field in created.text and words in created.text
+    source = await add_source(stack, replay.base, name=f"ok-{field}-{len(value)}")
+    replaced = await stack.http.put(
+        f"/api/v1/datasources/{source}", json=good | {"name": "p2", field: value}, headers=stack.admin
+    )
+    assert replaced.status_code == 422 and field in replaced.text

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from models.metric_store import Series
 from models.selectors import SelectorError, parse_selector
 from rules.aggregate import aggregate, quantile
-from rules.semantics import Instance, Observation, Timing, evaluate, step
+from rules.semantics import Instance, Observation, Timing, evaluate, reported_health, step
 from rules.sources import from_series, promql
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -106,3 +106,20 @@ def test_a_pending_for_restarts_after_an_hour_without_evaluation() -> None:
     assert (resumed.after.state, resumed.transition, resumed.after.active_since) == ("firing", "fire", at(0))
     late = step(pending, True, 95.0, at(2 * 3600), timing)  # two hours without evaluation: it starts again
     assert (late.after.state, late.after.active_since) == ("pending", at(2 * 3600))
+
+
+def test_a_rule_overdue_by_two_intervals_reports_stale_not_its_last_health() -> None:
+    due = datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
+
+    def health(after_seconds: float, interval: int = 60, enabled: bool = True) -> tuple[str, str | None]:
+        now = due + timedelta(seconds=after_seconds)
+        return reported_health("ok", enabled=enabled, next_evaluation_at=due, interval_seconds=interval, now=now)
+
+    assert health(120) == ("ok", None)
+    stale, why = health(121)
+    assert stale == "stale" and why is not None and "due since 2026-01-01T12:00:00+00:00" in why
+    assert health(59, interval=10)[0] == "ok"  # at least a minute
+    assert health(61, interval=10)[0] == "stale"
+    assert health(86400, enabled=False) == ("ok", None)
+    never = reported_health("unknown", enabled=True, next_evaluation_at=None, interval_seconds=60, now=due)
+    assert never == ("unknown", None)
