@@ -25,27 +25,37 @@ class BodyLimitMiddleware:
                 await self._reject(send)
                 return
         seen = 0
-        started = False
+        too_large = False
+        answered = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, too_large
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
+                    too_large = True
                     raise BodyTooLarge
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
+        async def guarded_send(message: Message) -> None:
+            # A body without Content-Length (chunked) is only found too large while it is read; the
+            # route's body parser may turn that into its own 400. Whatever the app answers then,
+            # the client gets the 413 it would have got with a Content-Length.
+            nonlocal answered
+            if too_large:
+                if not answered:
+                    answered = True
+                    await self._reject(send)
+                return
             if message["type"] == "http.response.start":
-                started = True
+                answered = True
             await send(message)
 
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await self.app(scope, limited_receive, guarded_send)
         except BodyTooLarge:
-            if not started:
+            if not answered:
                 await self._reject(send)
 
     async def _reject(self, send: Send) -> None:

@@ -94,9 +94,19 @@ def parse_selector(text: str) -> Selector:
     return Selector(found.group("name"), tuple(matchers))
 
 
-@lru_cache(maxsize=4096)  # ingest checks the same few label names on every sample
+MAX_LABEL_NAME = 128
+
+
 def label_name_problem(name: str) -> str | None:
-    """Why Prometheus would reject this label name, or None."""
+    """Why Prometheus would reject this label name (or Herald could not keep it: longer than
+    `MAX_LABEL_NAME` characters), or None."""
+    if len(name) > MAX_LABEL_NAME:
+        return f"label name {name[:40]!r}... is longer than {MAX_LABEL_NAME} characters"
+    return _name_problem(name)
+
+
+@lru_cache(maxsize=4096)  # ingest checks the same few label names on every sample
+def _name_problem(name: str) -> str | None:
     if not LABEL_NAME.match(name):
         return f"label name {name!r} must match [a-zA-Z_][a-zA-Z0-9_]*"
     if name.startswith("__"):
@@ -116,7 +126,7 @@ def labels_problem(labels: dict[str, str], *, reserved_allowed: bool = False) ->
         return f"at most {MAX_LABELS} labels"
     for name, value in labels.items():
         problem = label_name_problem(name)
-        if problem and not (reserved_allowed and LABEL_NAME.match(name)):
+        if problem and not (reserved_allowed and len(name) <= MAX_LABEL_NAME and LABEL_NAME.match(name)):
             return problem
         if len(value) > MAX_LABEL_VALUE:
             return f"label {name!r} is longer than {MAX_LABEL_VALUE} characters"

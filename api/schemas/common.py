@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, StringConstraints
 
 from models.keys import DEDUP_KEY
-from models.selectors import MAX_LABELS, labels_problem
+from models.selectors import MAX_LABEL_NAME, MAX_LABELS, labels_problem
 
 
 def _no_nul(text: str) -> str:
@@ -28,8 +28,8 @@ def _check_annotations(annotations: dict[str, str]) -> dict[str, str]:
     if len(annotations) > MAX_LABELS:
         raise ValueError(f"at most {MAX_LABELS} annotations")
     for name, value in annotations.items():
-        if not 0 < len(name) <= 128:
-            raise ValueError("annotation names are 1 to 128 characters")
+        if not 0 < len(name) <= MAX_LABEL_NAME:
+            raise ValueError(f"annotation names are 1 to {MAX_LABEL_NAME} characters")
         if len(value) > 10_000:
             raise ValueError(f"annotation {name!r} is longer than 10000 characters")
         _no_nul(name)

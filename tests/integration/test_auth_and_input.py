@@ -240,3 +240,34 @@ async def test_nul_characters_anywhere_are_a_422_not_a_500(stack: Stack) -> None
     assert "NUL" in answer.json()["detail"]
     heartbeat = {"name": "nul", "interval_seconds": 60, "labels": {}, "description": "x\u0000"}
     assert (await stack.http.post("/api/v1/heartbeats", json=heartbeat, headers=stack.admin)).status_code == 422
+
+
+async def test_a_chunked_body_over_the_limit_is_a_413_like_any_other(stack: Stack) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"events": [{"title": "x", "description": "'
+        for _ in range(100):
+            yield b"y" * 50_000  # 5 MB in all, no Content-Length
+        yield b'"}]}'
+
+    for path in ("/api/v1/events", "/api/v1/alerts/", "/api/v1/metrics"):
+        huge = await stack.http.post(
+            path, headers={**stack.responder, "Content-Type": "application/json"}, content=chunks()
+        )
+        assert huge.status_code == 413, (path, huge.text)
+        assert "larger than" in huge.json()["detail"]
+
+
+async def test_a_label_name_of_ten_thousand_characters_is_refused_at_every_door(stack: Stack) -> None:
+    name = "a" * 10_000
+    event = await stack.http.post(
+        "/api/v1/events", headers=stack.responder, json={"events": [{"title": "x", "labels": {name: "v"}}]}
+    )
+    assert event.status_code == 422 and "longer than 128 characters" in event.text
+    alert = await stack.http.post(
+        "/api/v1/alerts/", headers=stack.responder, json={"title": "x", "labels": {name: "v"}}
+    )
+    assert alert.status_code == 422 and "longer than 128 characters" in alert.text
+    metric = await stack.http.post(
+        "/api/v1/metrics", headers=stack.responder, json={"samples": [{"name": "m", "labels": {name: "v"}, "value": 1}]}
+    )
+    assert metric.status_code == 422 and "longer than 128 characters" in metric.text

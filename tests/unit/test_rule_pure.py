@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from models.metric_store import Series
-from models.selectors import SelectorError, parse_selector
+from models.selectors import SelectorError, label_name_problem, labels_problem, parse_selector
 from rules.aggregate import aggregate, quantile
 from rules.semantics import Instance, Observation, Timing, evaluate, reported_health, step
 from rules.sources import from_series, promql
@@ -123,3 +123,13 @@ def test_a_rule_overdue_by_two_intervals_reports_stale_not_its_last_health() -> 
     assert health(86400, enabled=False) == ("ok", None)
     never = reported_health("unknown", enabled=True, next_evaluation_at=None, interval_seconds=60, now=due)
     assert never == ("unknown", None)
+
+
+def test_label_names_have_a_length_limit_everywhere_labels_are_checked() -> None:
+    long_name = "a" * 10_000
+    for reserved_allowed in (False, True):
+        problem = labels_problem({long_name: "v"}, reserved_allowed=reserved_allowed)
+        assert problem is not None and "longer than 128 characters" in problem
+        assert labels_problem({"a" * 128: "v"}, reserved_allowed=reserved_allowed) is None
+    assert labels_problem({"__" + "a" * 200: "v"}, reserved_allowed=True) is not None
+    assert label_name_problem(long_name) is not None  # rule group_by names
