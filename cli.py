@@ -101,6 +101,30 @@ def _create_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rotate_key(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from models.api_keys import rotate_key
+    from models.db import create_engine, create_sessionmaker
+
+    async def rotate() -> str | None:
+        engine = create_engine(get_settings().database_url, pool_size=1)
+        try:
+            async with create_sessionmaker(engine).begin() as session:
+                grace = timedelta(hours=args.grace_hours)
+                rotated = await rotate_key(session=session, tenant_id=None, key_id=args.id, grace=grace)
+                return rotated[1] if rotated else None
+        finally:
+            await engine.dispose()
+
+    key = asyncio.run(rotate())
+    if key is None:
+        print(f"herald api-key rotate: no active API key with id {args.id}", file=sys.stderr)
+        return 2
+    print(key)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="herald", description="Alerting where every alert is a durable Temporal workflow"
@@ -142,6 +166,12 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--name", required=True)
     create.add_argument("--role", choices=["viewer", "responder", "admin"], default="responder")
     create.set_defaults(run=_create_key)
+    rotate = key_commands.add_parser(
+        "rotate", help="replace a key: prints the new one; the old one keeps working for --grace-hours"
+    )
+    rotate.add_argument("--id", required=True, help="the key's id (GET /api/v1/api-keys)")
+    rotate.add_argument("--grace-hours", type=float, default=24.0)
+    rotate.set_defaults(run=_rotate_key)
     return root
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from channels.registry import Senders
 from gateway.client import AlertingClient
-from models.api_keys import Role, find_active_key
+from models.api_keys import Role, find_active_key, touch_key
 from models.metric_store import SeriesCache
 from models.secrets import SecretBox
 from settings import Settings
@@ -84,10 +84,12 @@ async def get_principal(
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "missing API key: send `Authorization: Bearer <key>`", unauthorized
         )
-    async with resources.sessions() as session:
+    async with resources.sessions.begin() as session:
         key = await find_active_key(session=session, key=credentials.credentials)
+        if key is not None:
+            await touch_key(session=session, key_id=key.id)
     if key is None:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid or revoked API key", unauthorized)
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid, revoked or expired API key", unauthorized)
     return Principal(tenant_id=key.tenant_id, role=Role(key.role), key_id=key.id, key_name=key.name)
 
 

@@ -7,10 +7,10 @@ import hashlib
 import secrets
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,22 +46,73 @@ async def ensure_tenant(*, session: AsyncSession, tenant_id: str, name: str | No
     )
 
 
-async def store_key(*, session: AsyncSession, tenant_id: str, name: str, role: Role, key: str) -> ApiKey:
+async def store_key(
+    *, session: AsyncSession, tenant_id: str, name: str, role: Role, key: str, expires_at: datetime | None = None
+) -> ApiKey:
     """Store `key` (hashed) unless an identical key exists; returns the row."""
     digest = hash_key(key)
     existing = await session.scalar(select(ApiKey).where(ApiKey.key_hash == digest))
     if existing is not None:
         return existing
     row = ApiKey(
-        id=str(uuid.uuid4()), tenant_id=tenant_id, name=name, role=role.value, prefix=key[:10], key_hash=digest
+        id=str(uuid.uuid4()),
+        tenant_id=tenant_id,
+        name=name,
+        role=role.value,
+        prefix=key[:10],
+        key_hash=digest,
+        expires_at=expires_at,
     )
     session.add(row)
     await session.flush()
     return row
 
 
-async def find_active_key(*, session: AsyncSession, key: str) -> ApiKey | None:
-    return await session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None)))
+async def find_active_key(*, session: AsyncSession, key: str, now: datetime | None = None) -> ApiKey | None:
+    """The key's row if it is neither revoked nor expired at `now` (default: the current time)."""
+    at = now or datetime.now(UTC)
+    return await session.scalar(
+        select(ApiKey).where(
+            ApiKey.key_hash == hash_key(key),
+            ApiKey.revoked_at.is_(None),
+            or_(ApiKey.expires_at.is_(None), ApiKey.expires_at > at),
+        )
+    )
+
+
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+async def touch_key(*, session: AsyncSession, key_id: str, now: datetime | None = None) -> None:
+    """Record a use of the key, at most once a minute (authentication must not write on every request)."""
+    at = now or datetime.now(UTC)
+    await session.execute(
+        update(ApiKey)
+        .where(
+            ApiKey.id == key_id,
+            or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < at - LAST_USED_RESOLUTION),
+        )
+        .values(last_used_at=at)
+    )
+
+
+async def rotate_key(
+    *, session: AsyncSession, tenant_id: str | None, key_id: str, grace: timedelta, now: datetime | None = None
+) -> tuple[ApiKey, str] | None:
+    """A new key with the old one's name and role; the old one stays valid for `grace`, then expires
+    (sooner if it was to expire sooner). None when no such active key (of `tenant_id`, if given)."""
+    at = now or datetime.now(UTC)
+    query = select(ApiKey).where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None))
+    if tenant_id is not None:
+        query = query.where(ApiKey.tenant_id == tenant_id)
+    old = await session.scalar(query)
+    if old is None or (old.expires_at is not None and old.expires_at <= at):
+        return None
+    old.expires_at = min(at + grace, old.expires_at) if old.expires_at else at + grace
+    key = new_key()
+    role = Role(old.role)
+    row = await store_key(session=session, tenant_id=old.tenant_id, name=old.name, role=role, key=key)
+    return row, key
 
 
 async def list_keys(*, session: AsyncSession, tenant_id: str) -> Sequence[ApiKey]:

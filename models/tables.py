@@ -63,6 +63,8 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    expires_at: Mapped[datetime | None] = mapped_column(default=None)  # None: never
+    last_used_at: Mapped[datetime | None] = mapped_column(default=None)  # to the minute (see touch_key)
 
 
 class Channel(Base):

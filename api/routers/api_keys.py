@@ -1,16 +1,21 @@
-"""`/api/v1/api-keys`: admins create, list and revoke their tenant's keys."""
+"""`/api/v1/api-keys`: admins create, list, rotate and revoke their tenant's keys.
+
+A key may expire (`expires_in_days`); rotating one makes a new key with the same name and role
+and keeps the old one valid for a grace period, so clients can move over without an outage.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from api.deps import Admin, SessionDep
-from models.api_keys import Role, list_keys, new_key, revoke_key, store_key
+from models.api_keys import Role, list_keys, new_key, revoke_key, rotate_key, store_key
 from models.errors import NotFound
+from models.tables import ApiKey
 
 router = APIRouter(prefix="/api/v1/api-keys", tags=["api keys"])
 
@@ -21,6 +26,14 @@ class ApiKeyCreate(BaseModel):
     role: Role = Field(
         description="viewer reads; responder also acknowledges, resolves and sends events; admin also configures"
     )
+    expires_in_days: int | None = Field(None, ge=1, le=3650, description="Expire after this many days (default: never)")
+
+
+class ApiKeyRotate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    grace_seconds: int = Field(
+        86400, ge=0, le=30 * 86400, description="How long the old key keeps working (default one day; 0: at once)"
+    )
 
 
 class ApiKeyOut(BaseModel):
@@ -30,36 +43,58 @@ class ApiKeyOut(BaseModel):
     prefix: str
     created_at: datetime
     revoked_at: datetime | None
+    expires_at: datetime | None = Field(description="When the key stops working (null: never)")
+    last_used_at: datetime | None = Field(description="Last authenticated request, to the minute")
 
 
 class ApiKeyCreated(ApiKeyOut):
     key: str = Field(description="The key itself: shown once, store it now")
 
 
+def _out(row: ApiKey) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "name": row.name,
+        "role": Role(row.role),
+        "prefix": row.prefix,
+        "created_at": row.created_at,
+        "revoked_at": row.revoked_at,
+        "expires_at": row.expires_at,
+        "last_used_at": row.last_used_at,
+    }
+
+
 @router.post("", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED, summary="Create an API key")
 async def create_key(body: ApiKeyCreate, principal: Admin, session: SessionDep) -> ApiKeyCreated:
     key = new_key()
-    row = await store_key(session=session, tenant_id=principal.tenant_id, name=body.name, role=body.role, key=key)
-    await session.refresh(row)
-    return ApiKeyCreated(
-        id=row.id,
-        name=row.name,
-        role=Role(row.role),
-        prefix=row.prefix,
-        created_at=row.created_at,
-        revoked_at=None,
-        key=key,
+    expires_at = datetime.now(UTC) + timedelta(days=body.expires_in_days) if body.expires_in_days else None
+    row = await store_key(
+        session=session, tenant_id=principal.tenant_id, name=body.name, role=body.role, key=key, expires_at=expires_at
     )
+    await session.refresh(row)
+    return ApiKeyCreated(**_out(row), key=key)
 
 
 @router.get("", response_model=list[ApiKeyOut], summary="List API keys (never the keys themselves)")
 async def list_api_keys(principal: Admin, session: SessionDep) -> list[ApiKeyOut]:
-    return [
-        ApiKeyOut(
-            id=r.id, name=r.name, role=Role(r.role), prefix=r.prefix, created_at=r.created_at, revoked_at=r.revoked_at
-        )
-        for r in await list_keys(session=session, tenant_id=principal.tenant_id)
-    ]
+    return [ApiKeyOut(**_out(r)) for r in await list_keys(session=session, tenant_id=principal.tenant_id)]
+
+
+@router.post(
+    "/{key_id}/rotate",
+    response_model=ApiKeyCreated,
+    status_code=status.HTTP_201_CREATED,
+    responses={404: {"description": "No such active key in your tenant"}},
+    summary="Replace a key: a new one now, the old one until the grace period ends",
+)
+async def rotate(key_id: str, principal: Admin, session: SessionDep, body: ApiKeyRotate | None = None) -> ApiKeyCreated:
+    grace = timedelta(seconds=(body or ApiKeyRotate()).grace_seconds)
+    rotated = await rotate_key(session=session, tenant_id=principal.tenant_id, key_id=key_id, grace=grace)
+    if rotated is None:
+        raise NotFound(f"API key {key_id} not found, revoked or expired")
+    row, key = rotated
+    await session.refresh(row)
+    return ApiKeyCreated(**_out(row), key=key)
 
 
 @router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke an API key")
