@@ -47,6 +47,11 @@ class SlackConfig(ChannelConfig):
     )
     webhook_url: AnyHttpUrl | None = Field(None, description="Incoming webhook URL; write-only (it holds a token)")
     api_base_url: AnyHttpUrl = https_base("https://slack.com/api")
+    team_id: Annotated[str, StringConstraints(pattern=r"^[TE][A-Z0-9]{2,30}$")] | None = Field(
+        None,
+        description="The Slack workspace (team id, T...) whose Acknowledge / Resolve clicks act on this tenant's "
+        "alerts; clicks from any other workspace are refused",
+    )
 
 
 ACK_ACTION = "herald_acknowledge"

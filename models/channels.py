@@ -79,3 +79,13 @@ async def provider_channel(*, session: AsyncSession, tenant_id: str, channel_typ
         .order_by(Channel.is_default.desc(), Channel.name)
         .limit(1)
     )
+
+
+async def slack_team_ids(*, session: AsyncSession, tenant_id: str) -> set[str]:
+    """The Slack workspaces the tenant's Slack channels are bound to (`team_id` in their config)."""
+    rows = await session.scalars(
+        select(Channel.config["team_id"].astext).where(
+            Channel.tenant_id == tenant_id, Channel.type == "slack", Channel.config["team_id"].astext.is_not(None)
+        )
+    )
+    return set(rows.all())

@@ -27,6 +27,7 @@ from api.deps import Resources, ResourcesDep
 from channels.slack import ACK_ACTION, RESOLVE_ACTION
 from channels.style import RESOLVED_COLOUR
 from gateway.errors import AlertNotFound, EngineUnavailable, TransitionRejected
+from models.channels import slack_team_ids
 from models.tables import Alert
 from models.users import enabled_user_by_slack_id
 from workflows.payloads import AcknowledgeRequest, ResolveRequest
@@ -141,14 +142,26 @@ async def slack_actions(request: Request, resources: ResourcesDep, background: B
         return Response(status_code=status.HTTP_200_OK)  # not ours (e.g. the Open link button)
     action = actions[0]
     slack_user = str((payload.get("user") or {}).get("id", ""))
+    team = str((payload.get("team") or {}).get("id", ""))
     response_url = payload.get("response_url")
     async with resources.sessions() as session:
         alert = await session.get(Alert, str(action.get("value", "")))
         user = None
-        if alert is not None and slack_user:
+        teams: set[str] = set()
+        if alert is not None:
+            teams = await slack_team_ids(session=session, tenant_id=alert.tenant_id)
+        if alert is not None and slack_user and team in teams:
             user = await enabled_user_by_slack_id(session=session, tenant_id=alert.tenant_id, slack_user_id=slack_user)
     if alert is None:
         background.add_task(_respond, resources, response_url, _ephemeral("Herald no longer knows this alert."))
+        return Response(status_code=status.HTTP_200_OK)
+    if team not in teams:
+        # A user id means something only within its workspace: a click from another one acts on nothing.
+        text = (
+            f"This Slack workspace ({team or 'unknown'}) is not bound to the Herald tenant of this alert, so nothing "
+            "was done. A Herald admin binds it with `team_id` on the tenant's Slack channel."
+        )
+        background.add_task(_respond, resources, response_url, _ephemeral(text))
         return Response(status_code=status.HTTP_200_OK)
     if user is None:
         text = (

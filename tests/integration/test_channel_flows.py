@@ -87,10 +87,16 @@ def signed(body: bytes, *, at: int | None = None, secret: str = SIGNING_SECRET) 
     }
 
 
-def click(peer: ProviderPeer, action: str, alert_id: str, slack_user: str, message: dict[str, Any]) -> bytes:
+TEAM = "T0HERALD"  # the workspace the tenant's Slack channel is bound to
+
+
+def click(
+    peer: ProviderPeer, action: str, alert_id: str, slack_user: str, message: dict[str, Any], team: str = TEAM
+) -> bytes:
     payload = {
         "type": "block_actions",
-        "user": {"id": slack_user, "username": "someone"},
+        "team": {"id": team, "domain": "example"},
+        "user": {"id": slack_user, "username": "someone", "team_id": team},
         "response_url": f"{peer.base}/slack/response/T1/123/abc",
         "actions": [{"action_id": action, "value": alert_id, "type": "button"}],
         "message": message,
@@ -114,7 +120,7 @@ async def slack_and_pagerduty_alert(stack: Stack, peer: ProviderPeer) -> tuple[s
         stack,
         "slack",
         "slack",
-        {"bot_token": SLACK_TOKEN, "channel": "C0123", "api_base_url": f"{peer.base}/slack/api"},
+        {"bot_token": SLACK_TOKEN, "channel": "C0123", "api_base_url": f"{peer.base}/slack/api", "team_id": TEAM},
     )
     await channel(stack, "pd", "pagerduty", {"routing_key": PD_ROUTING_KEY, "api_base_url": f"{peer.base}/pagerduty"})
     user = await stack.http.post(
@@ -173,6 +179,12 @@ async def test_slack_clicks_that_are_not_ours_or_not_signed_change_nothing(
     assert (
         explained.json["response_type"] == "ephemeral" and "does not know your Slack account" in explained.json["text"]
     )
+    # Ann's user id, signed by the same Slack app, but from another workspace: refused, untouched.
+    elsewhere = click(peer, "herald_resolve", alert_id, "U0ANN", posted, team="T0OTHER")
+    assert (await stack.http.post(ACTIONS, content=elsewhere, headers=signed(elsewhere))).status_code == 200
+    refused = (await eventually(lambda: _calls(peer, "slack-response"), lambda calls: len(calls) == 2))[1]
+    assert refused.json["response_type"] == "ephemeral" and "T0OTHER" in refused.json["text"]
+    assert "not bound" in refused.json["text"]
     assert (await stack.http.get(f"/api/v1/alerts/{alert_id}", headers=stack.viewer)).json()["status"] == "triggered"
 
 
