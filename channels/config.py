@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from typing import Annotated, ClassVar, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
+import httpx
+from pydantic import AfterValidator, AnyHttpUrl, BaseModel, ConfigDict, Field, StringConstraints
 
 MASK = "********"
 STRICT = ConfigDict(extra="forbid")
@@ -26,7 +27,37 @@ EmailAddress = Annotated[str, StringConstraints(pattern=EMAIL.pattern, max_lengt
 ChannelType = Literal["webhook", "email", "slack", "discord", "teams", "sms", "push", "pagerduty"]
 
 
-def https_base(default: str) -> AnyHttpUrl:
+def _sendable(url: AnyHttpUrl) -> AnyHttpUrl:
+    """The URL as the sender will use it: httpx must parse it and find a host (pydantic accepts
+    some that httpx refuses, e.g. a host that IDNA 2008 forbids)."""
+    try:
+        parsed = httpx.URL(str(url))
+    except httpx.InvalidURL as err:
+        raise ValueError(f"not a URL the sender can use: {err}") from err
+    if not parsed.host:
+        raise ValueError("the URL has no host")
+    return url
+
+
+def _header_text(value: str) -> str:
+    """Text that travels in an HTTP header: visible ASCII, spaces and tabs; no CR, LF or NUL."""
+    if not all(c == "\t" or " " <= c <= "~" for c in value):
+        raise ValueError("must be ASCII without control characters (it is sent in an HTTP header)")
+    return value
+
+
+def _token(value: str) -> str:
+    if not all("!" <= c <= "~" for c in value):
+        raise ValueError("must be printable ASCII without spaces (it is sent in an HTTP header or path)")
+    return value
+
+
+SendableUrl = Annotated[AnyHttpUrl, AfterValidator(_sendable)]
+HeaderText = Annotated[str, AfterValidator(_header_text)]
+Token = Annotated[str, AfterValidator(_token)]
+
+
+def https_base(default: str) -> SendableUrl:
     return Field(AnyHttpUrl(default), description="Provider API base URL (self-hosted gateways and tests)")
 
 

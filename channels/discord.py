@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from pydantic import AnyHttpUrl, Field
+from pydantic import Field
 
 from channels.base import (
     ChannelTarget,
@@ -22,13 +22,13 @@ from channels.base import (
     parse_retry_after,
     post,
 )
-from channels.config import ChannelConfig
+from channels.config import ChannelConfig, SendableUrl
 from channels.style import colour_int, facts, state_line
 
 
 class DiscordConfig(ChannelConfig):
     SECRETS = ("webhook_url",)
-    webhook_url: AnyHttpUrl = Field(description="Discord webhook URL; write-only (it holds a token)")
+    webhook_url: SendableUrl = Field(description="Discord webhook URL; write-only (it holds a token)")
     username: str | None = Field(None, max_length=80)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import httpx
-from pydantic import AnyHttpUrl, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from channels.base import (
     ChannelTarget,
@@ -21,7 +21,7 @@ from channels.base import (
     json_body,
     post,
 )
-from channels.config import ChannelConfig, https_base
+from channels.config import ChannelConfig, SendableUrl, https_base
 from workflows.ids import pagerduty_dedup_key
 from workflows.payloads import NotifyEvent, Severity
 
@@ -32,7 +32,7 @@ class PagerDutyConfig(ChannelConfig):
     routing_key: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9]{32}$")] | None = Field(
         None, description="Events API v2 integration key; write-only"
     )
-    api_base_url: AnyHttpUrl = https_base("https://events.pagerduty.com")
+    api_base_url: SendableUrl = https_base("https://events.pagerduty.com")
 
 
 ACTION = {NotifyEvent.ACKNOWLEDGED: "acknowledge", NotifyEvent.RESOLVED: "resolve"}

@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 
 import httpx
 import jwt
-from pydantic import AnyHttpUrl, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from channels.base import (
     ChannelTarget,
@@ -32,7 +32,7 @@ from channels.base import (
     post,
     recipients,
 )
-from channels.config import ChannelConfig, Secret, https_base
+from channels.config import ChannelConfig, Secret, SendableUrl, Token, https_base
 from workflows import ids
 from workflows.payloads import Severity
 
@@ -42,16 +42,18 @@ class PushConfig(ChannelConfig):
 
     SECRETS = ("service_account_json", "apns_private_key")
     provider: Literal["fcm", "apns"]
-    device_tokens: list[Annotated[str, StringConstraints(min_length=1, max_length=4096)]] = Field(
+    device_tokens: list[Annotated[Token, StringConstraints(min_length=1, max_length=4096)]] = Field(
         default_factory=list, max_length=100
     )
     service_account_json: Secret | None = Field(None, description="FCM: the service account key file; write-only")
-    fcm_base_url: AnyHttpUrl = https_base("https://fcm.googleapis.com")
+    fcm_base_url: SendableUrl = https_base("https://fcm.googleapis.com")
     apns_team_id: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{10}$")] | None = None
     apns_key_id: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{10}$")] | None = None
-    apns_topic: str | None = Field(None, max_length=255, description="APNs: the app's bundle id")
+    apns_topic: Annotated[Token, StringConstraints(max_length=255)] | None = Field(
+        None, description="APNs: the app's bundle id"
+    )
     apns_private_key: Secret | None = Field(None, description="APNs: the .p8 signing key (PEM); write-only")
-    apns_base_url: AnyHttpUrl = https_base("https://api.push.apple.com")
+    apns_base_url: SendableUrl = https_base("https://api.push.apple.com")
     verify_tls: bool = True
 
 

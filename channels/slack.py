@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import httpx
-from pydantic import AnyHttpUrl, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from channels.base import (
     ChannelTarget,
@@ -29,7 +29,7 @@ from channels.base import (
     parse_retry_after,
     post,
 )
-from channels.config import ChannelConfig, https_base
+from channels.config import ChannelConfig, SendableUrl, Token, https_base
 from channels.style import colour, facts, state_line
 from workflows.payloads import AlertStatus, NotifyEvent
 
@@ -39,14 +39,14 @@ class SlackConfig(ChannelConfig):
 
     REQUIRED_SECRETS = (("bot_token", "webhook_url"),)
     SECRETS = ("bot_token", "webhook_url")
-    bot_token: Annotated[str, StringConstraints(pattern=r"^xox[bp]-")] | None = Field(
+    bot_token: Annotated[Token, StringConstraints(pattern=r"^xox[bp]-")] | None = Field(
         None, description="Bot token (xoxb-...); write-only"
     )
     channel: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = Field(
         None, description="Channel id (C...) for the bot token"
     )
-    webhook_url: AnyHttpUrl | None = Field(None, description="Incoming webhook URL; write-only (it holds a token)")
-    api_base_url: AnyHttpUrl = https_base("https://slack.com/api")
+    webhook_url: SendableUrl | None = Field(None, description="Incoming webhook URL; write-only (it holds a token)")
+    api_base_url: SendableUrl = https_base("https://slack.com/api")
     team_id: Annotated[str, StringConstraints(pattern=r"^[TE][A-Z0-9]{2,30}$")] | None = Field(
         None,
         description="The Slack workspace (team id, T...) whose Acknowledge / Resolve clicks act on this tenant's "

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import httpx
-from pydantic import AnyHttpUrl, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from channels.base import (
     ChannelTarget,
@@ -26,7 +26,7 @@ from channels.base import (
     post,
     recipients,
 )
-from channels.config import E164, ChannelConfig, Secret, https_base
+from channels.config import E164, ChannelConfig, Secret, SendableUrl, https_base
 
 
 class SmsConfig(ChannelConfig):
@@ -36,7 +36,7 @@ class SmsConfig(ChannelConfig):
     auth_token: Secret | None = Field(None, description="Twilio auth token; write-only")
     from_number: E164
     to: list[E164] = Field(default_factory=list, max_length=50)
-    api_base_url: AnyHttpUrl = https_base("https://api.twilio.com")
+    api_base_url: SendableUrl = https_base("https://api.twilio.com")
 
 
 SMS_LIMIT = 320

@@ -10,17 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from pydantic import AnyHttpUrl, Field
+from pydantic import Field
 
 from channels.base import ChannelTarget, Message, PermanentDeliveryError, Sent, classify_response, post
-from channels.config import ChannelConfig
+from channels.config import ChannelConfig, SendableUrl
 from channels.style import facts, state_line
 from workflows.payloads import AlertStatus, Severity
 
 
 class TeamsConfig(ChannelConfig):
     SECRETS = ("webhook_url",)
-    webhook_url: AnyHttpUrl = Field(
+    webhook_url: SendableUrl = Field(
         description="Teams incoming webhook or Power Automate Workflows URL; write-only (it is signed)"
     )
 

@@ -14,21 +14,23 @@ import time
 from typing import Annotated, Any
 
 import httpx
-from pydantic import AnyHttpUrl, Field, StringConstraints, field_validator
+from pydantic import Field, StringConstraints, field_validator
 
 from channels.base import ChannelTarget, Message, Sent, alert_fields, classify_response, post
-from channels.config import ChannelConfig
+from channels.config import ChannelConfig, HeaderText, SendableUrl
 
 RESERVED_HEADERS = {"content-type", "idempotency-key", "x-herald-signature", "x-herald-timestamp", "x-herald-event"}
 
 
 class WebhookConfig(ChannelConfig):
     SECRETS = ("secret",)
-    url: AnyHttpUrl = Field(description="http(s) URL that receives a POST per notification")
+    url: SendableUrl = Field(description="http(s) URL that receives a POST per notification")
     secret: Annotated[str, StringConstraints(min_length=8, max_length=500)] | None = Field(
         None, description="HMAC key for X-Herald-Signature; write-only"
     )
-    headers: dict[str, Annotated[str, StringConstraints(max_length=2000)]] = Field(default_factory=dict, max_length=20)
+    headers: dict[str, Annotated[HeaderText, StringConstraints(max_length=2000)]] = Field(
+        default_factory=dict, max_length=20
+    )
 
     @field_validator("headers")
     @classmethod

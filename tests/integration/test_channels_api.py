@@ -110,6 +110,26 @@ async def test_every_type_stores_its_secrets_sealed_and_reads_them_masked(api: S
         ("pagerduty", {}, "config.routing_key"),
         ("webhook", {"url": "https://x.example", "colour": "red"}, "config.colour"),
         ("webhook", {"url": "https://x.example", "timeout_seconds": 0}, "config.timeout_seconds"),
+        # Values the sender could not use: refused when saved, not failing every delivery for an hour.
+        ("webhook", {"url": "https://x.example", "headers": {"X-Api-Key": "é"}}, "config.headers.X-Api-Key"),
+        (
+            "webhook",
+            {"url": "https://x.example", "headers": {"X-Api-Key": "a\r\nX-Evil: 1"}},
+            "config.headers.X-Api-Key",
+        ),
+        ("webhook", {"url": "http://¼/"}, "config.url"),
+        ("slack", {"bot_token": "xoxb-tökén", "channel": "C1"}, "config.bot_token"),
+        ("slack", {"bot_token": "xoxb-a b", "channel": "C1"}, "config.bot_token"),
+        ("discord", {"webhook_url": "https://¼/api/webhooks/1/x"}, "config.webhook_url"),
+        ("teams", {"webhook_url": "https://¼/workflows"}, "config.webhook_url"),
+        (
+            "sms",
+            {"account_sid": TWILIO_SID, "auth_token": "t", "from_number": "+15550000000", "api_base_url": "http://¼"},
+            "config.api_base_url",
+        ),
+        ("push", {"provider": "apns", "device_tokens": ["ab cd"]}, "config.device_tokens.0"),
+        ("push", {"provider": "apns", "apns_topic": "com.example\napp"}, "config.apns_topic"),
+        ("pagerduty", {"routing_key": PD_ROUTING_KEY, "api_base_url": "https://¼"}, "config.api_base_url"),
     ],
 )
 async def test_bad_config_is_a_422_naming_the_field(api: Stack, kind: str, config: dict[str, Any], field: str) -> None:
