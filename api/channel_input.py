@@ -36,17 +36,27 @@ def _field_errors(err: ValidationError) -> FieldErrors:
 def parse_config(channel_type: str, body: dict[str, Any], stored_secrets: dict[str, str] | None = None) -> StoredConfig:
     model = CONFIGS[channel_type]
     merged = dict(body)
+    stored = stored_secrets or {}
     for field in model.SECRETS:
-        if stored_secrets and field in stored_secrets and (field not in body or body[field] == MASK):
-            merged[field] = stored_secrets[field]
+        if field in model.SECRET_MAPS:
+            merged[field] = _merge_map(field, body.get(field), json.loads(stored[field]) if field in stored else None)
+        elif field in stored and (field not in body or body[field] == MASK):
+            merged[field] = stored[field]
         elif merged.get(field) == MASK:
             raise FieldErrors([(f"config.{field}", "the mask is not a value: send the secret itself")])
+    if all(merged.get(field) is None for field in model.SECRET_MAPS):
+        for field in model.SECRET_MAPS:
+            merged.pop(field, None)
     try:
         config: ChannelConfig = model.model_validate(merged)
     except ValidationError as err:
         raise _field_errors(err) from err
     dumped = config.model_dump(mode="json")
-    secrets = {field: str(dumped.pop(field)) for field in model.SECRETS if dumped.get(field) is not None}
+    secrets = {
+        field: json.dumps(value) if field in model.SECRET_MAPS else str(value)
+        for field in model.SECRETS
+        if (value := dumped.get(field)) is not None and value != {}
+    }
     for field in model.SECRETS:
         dumped.pop(field, None)
     errors = [
@@ -99,5 +109,28 @@ def _fcm_account(raw: str | None) -> list[tuple[str, str]]:
     return [(field, f"the service account lacks {', '.join(missing)}")] if missing else []
 
 
-def masked(public: dict[str, Any], secrets: dict[str, str]) -> dict[str, Any]:
-    return {**public, **{field: MASK for field in secrets}}
+def _merge_map(field: str, given: Any, stored: dict[str, str] | None) -> Any:
+    """A secret map on update: omitted keeps what is stored; a value sent back as the mask keeps
+    that name's stored value; anything else is the new value."""
+    if given is None:
+        return stored
+    if not isinstance(given, dict):
+        return given  # the model names the type error
+    kept = stored or {}
+    unknown = [name for name, value in given.items() if value == MASK and name not in kept]
+    if unknown:
+        raise FieldErrors([(f"config.{field}.{unknown[0]}", "the mask is not a value: send the secret itself")])
+    return {name: kept[name] if value == MASK else value for name, value in given.items()}
+
+
+def masked(channel_type: str, public: dict[str, Any], secrets: dict[str, str]) -> dict[str, Any]:
+    """The config as the API shows it: secret fields masked, wherever an older row keeps them."""
+    model = CONFIGS[channel_type]
+    shown = dict(public)
+    for field in model.SECRETS:
+        value = json.loads(secrets[field]) if field in secrets and field in model.SECRET_MAPS else secrets.get(field)
+        value = value if value is not None else shown.get(field)
+        if value is None or value == {}:
+            continue
+        shown[field] = {name: MASK for name in value} if isinstance(value, dict) else MASK
+    return shown

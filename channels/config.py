@@ -5,7 +5,8 @@ Each provider's own configuration model sits in its module beside its sender (as
 keeps each receiver's config with its code); `channels/registry.py` maps types to both.
 Fields listed in a model's `SECRETS` are write-only: they are sealed with the tenant-wide
 secret key, never returned (reads show `MASK`), and kept when an update omits them or sends
-the mask back unchanged. `REQUIRED_SECRETS` lists groups of which one must be present once the
+the mask back unchanged. A field in `SECRET_MAPS` too is a map whose names are shown and whose
+values are masked one by one (stored as JSON). `REQUIRED_SECRETS` lists groups of which one must be present once the
 stored secrets are merged in.
 """
 
@@ -64,5 +65,6 @@ def https_base(default: str) -> SendableUrl:
 class ChannelConfig(BaseModel):
     model_config = STRICT
     SECRETS: ClassVar[tuple[str, ...]] = ()
+    SECRET_MAPS: ClassVar[tuple[str, ...]] = ()  # secret fields that are name -> value maps (names stay visible)
     REQUIRED_SECRETS: ClassVar[tuple[tuple[str, ...], ...]] = ()
     timeout_seconds: float = Field(10.0, gt=0, le=60, description="Per-request timeout")

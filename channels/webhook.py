@@ -23,7 +23,10 @@ RESERVED_HEADERS = {"content-type", "idempotency-key", "x-herald-signature", "x-
 
 
 class WebhookConfig(ChannelConfig):
-    SECRETS = ("secret",)
+    # The URL may carry credentials (user:pass@, ?token=) and the headers API keys: both are secret,
+    # as Alertmanager's webhook `url` is.
+    SECRETS = ("secret", "url", "headers")
+    SECRET_MAPS = ("headers",)
     url: SendableUrl = Field(description="http(s) URL that receives a POST per notification")
     secret: Annotated[str, StringConstraints(min_length=8, max_length=500)] | None = Field(
         None, description="HMAC key for X-Herald-Signature; write-only"
@@ -56,6 +59,13 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return f"sha256={digest}"
 
 
+def webhook_headers(target: ChannelTarget) -> dict[str, str]:
+    """The channel's own headers: sealed (JSON) since they became secret, public in older rows."""
+    sealed = target.secrets.get("headers")
+    found: dict[str, str] = json.loads(sealed) if sealed else target.config.get("headers", {})
+    return found
+
+
 class WebhookSender:
     def __init__(self, http: httpx.AsyncClient) -> None:
         self._http = http
@@ -63,7 +73,7 @@ class WebhookSender:
     async def send(self, target: ChannelTarget, message: Message) -> Sent:
         body = json.dumps(build_payload(message), separators=(",", ":"), sort_keys=True).encode()
         timestamp = str(int(time.time()))
-        headers = {str(k): str(v) for k, v in target.config.get("headers", {}).items()}
+        headers = {str(k): str(v) for k, v in webhook_headers(target).items()}
         headers.update(
             {
                 "Content-Type": "application/json",
@@ -76,5 +86,6 @@ class WebhookSender:
         secret = target.secrets.get("secret")
         if secret:
             headers["X-Herald-Signature"] = sign(secret, timestamp, body)
-        response = await post(self._http, target, target.config["url"], content=body, headers=headers)
+        url = target.secrets.get("url") or target.config["url"]  # rows saved before the URL was secret
+        response = await post(self._http, target, url, content=body, headers=headers)
         return classify_response(response)

@@ -38,7 +38,7 @@ def channel_out(row: Channel, box: SecretBox) -> ChannelOut:
         id=row.id,
         name=row.name,
         type=row.type,
-        config=masked(row.config, secrets),
+        config=masked(row.type, row.config, secrets),
         has_secret=bool(secrets),
         is_default=row.is_default,
         created_at=row.created_at,

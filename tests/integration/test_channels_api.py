@@ -10,10 +10,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from channels.config import MASK
+from models.tables import Channel
 from models.templates import seed_templates
 from settings import Settings
 from tests.integration.conftest import Stack, api_stack
 from tests.support.providers import PD_ROUTING_KEY, SLACK_TOKEN, TWILIO_SID, TWILIO_TOKEN, ProviderPeer
+from tests.support.receiver import WebhookReceiver
 
 
 @pytest.fixture
@@ -33,7 +35,7 @@ async def peer() -> AsyncIterator[ProviderPeer]:
 def valid_configs(peer: ProviderPeer) -> dict[str, tuple[dict[str, Any], list[str]]]:
     """A valid config per type, and its secret fields."""
     return {
-        "webhook": ({"url": "https://hooks.example/h", "secret": "hmac-key-123"}, ["secret"]),
+        "webhook": ({"url": "https://u:pw@hooks.example/h?token=t0k", "secret": "hmac-key-123"}, ["secret", "url"]),
         "email": (
             {
                 "host": "smtp.example",
@@ -279,3 +281,44 @@ async def test_default_templates_are_seeded_once_and_never_overwritten(
         assert not await seed_templates(session, api.tenant)
     names = {t["name"] for t in (await api.http.get("/api/v1/templates", headers=api.viewer)).json()}
     assert "Mine" in names and "Critical System Alert" not in names and len(names) == 6
+
+
+async def test_webhook_urls_and_headers_are_secret_and_kept_on_an_echoed_mask(
+    api: Stack, sessions: async_sessionmaker[AsyncSession], receiver: WebhookReceiver
+) -> None:
+    url = receiver.url + "?token=t0k"
+    config = {"url": url, "headers": {"X-Api-Key": "k-123456", "X-Team": "ops-secret"}}
+    created = await api.http.post(
+        "/api/v1/channels", headers=api.admin, json={"name": "hook", "type": "webhook", "config": config}
+    )
+    assert created.status_code == 201, created.text
+    channel = created.json()
+    for role in (api.viewer, api.admin):
+        shown = (await api.http.get(f"/api/v1/channels/{channel['id']}", headers=role)).json()["config"]
+        assert shown["url"] == MASK and shown["headers"] == {"X-Api-Key": MASK, "X-Team": MASK}
+    async with sessions() as session:
+        row = await session.get(Channel, channel["id"])
+        assert row is not None and "url" not in row.config and "headers" not in row.config  # sealed, not public
+        assert row.secret is not None and "k-123456" not in row.secret and "t0k" not in row.secret
+
+    changed = {"url": MASK, "headers": {"X-Api-Key": MASK, "X-New": "v2"}}
+    updated = await api.http.put(
+        f"/api/v1/channels/{channel['id']}",
+        headers=api.admin,
+        json={"name": "hook", "type": "webhook", "config": changed},
+    )
+    assert updated.status_code == 200, updated.text
+    assert updated.json()["config"]["headers"] == {"X-Api-Key": MASK, "X-New": MASK}
+    unknown = await api.http.put(
+        f"/api/v1/channels/{channel['id']}",
+        headers=api.admin,
+        json={"name": "hook", "type": "webhook", "config": {"url": MASK, "headers": {"X-Other": MASK}}},
+    )
+    assert unknown.status_code == 422 and "config.headers.X-Other" in unknown.text
+
+    tested = await api.http.post(f"/api/v1/channels/{channel['id']}/test", headers=api.admin)
+    assert tested.status_code == 200 and tested.json()["delivered"] is True, tested.text
+    [request] = await receiver.wait_for(1)
+    assert request.headers["x-api-key"] == "k-123456" and request.headers["x-new"] == "v2"
+    assert "x-team" not in request.headers
+    assert request.query == {"token": "t0k"}

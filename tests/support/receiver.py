@@ -20,6 +20,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     path: str = "/hook"
+    query: dict[str, str] = field(default_factory=dict)
 
     @property
     def who(self) -> str:
@@ -56,7 +57,10 @@ class WebhookReceiver(HttpPeer):
 
     async def _hook(self, request: Request) -> Response:
         received = Received(
-            headers={k.lower(): v for k, v in request.headers.items()}, body=await request.body(), path=request.url.path
+            headers={k.lower(): v for k, v in request.headers.items()},
+            body=await request.body(),
+            path=request.url.path,
+            query=dict(request.query_params),
         )
         answer = self.script.popleft() if self.script else Scripted()
         async with self._arrived:
