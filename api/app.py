@@ -10,7 +10,7 @@ import httpx
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from api import errors
+from api import errors, openapi
 from api.body_limit import BodyLimitMiddleware
 from api.deps import Resources
 from api.routers import (
@@ -31,6 +31,7 @@ from api.routers import (
     templates,
     users,
 )
+from api.strict_paths import StrictPathsMiddleware
 from channels.registry import Senders
 from gateway.client import AlertingClient
 from gateway.connect import connect
@@ -44,7 +45,9 @@ Herald: alerting and on-call escalation where every alert is a durable Temporal 
 
 Authenticate with `Authorization: Bearer <api key>`. Roles: **viewer** reads;
 **responder** also sends events, acknowledges and resolves; **admin** also configures.
-Errors are `{"detail": "<what was wrong>"}`; validation errors add `errors: [{field, message}]`.
+Every error answers an `ErrorOut`: `{"detail": "<what was wrong>"}`; invalid input (422) adds
+`errors: [{field, message}]`, a refused delete (409) `used_by`. Each operation lists the error
+statuses it can return.
 """
 
 
@@ -83,7 +86,9 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
 
     app = FastAPI(title="Herald", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(StrictPathsMiddleware)
     errors.install(app)
+    openapi.install(app)
     app.include_router(health.router)  # before alerts: /api/v1/alerts/health is not an alert id
     app.include_router(rules.router)  # before alerts: /api/v1/alerts/rules/ and /evaluate neither
     app.include_router(events.router)

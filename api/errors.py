@@ -13,10 +13,25 @@ from fastapi import FastAPI, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError
 
 from gateway.errors import AlertNotFound, EngineUnavailable, TransitionRejected
 from models.errors import Conflict, InvalidQuery, NotFound
+
+
+class FieldError(BaseModel):
+    field: str = Field(description="Where: `title`, `config.headers.X-Api-Key`, `events.0.labels`...")
+    message: str
+    type: str | None = None
+
+
+class ErrorOut(BaseModel):
+    """The body of every error answer."""
+
+    detail: str = Field(description="What was wrong, in words")
+    errors: list[FieldError] | None = Field(None, description="Invalid input (422): one entry per field")
+    used_by: list[str] | None = Field(None, description="A refused delete (409): what still points at it")
 
 
 class FieldErrors(Exception):

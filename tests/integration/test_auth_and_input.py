@@ -271,3 +271,25 @@ async def test_a_label_name_of_ten_thousand_characters_is_refused_at_every_door(
         "/api/v1/metrics", headers=stack.responder, json={"samples": [{"name": "m", "labels": {name: "v"}, "value": 1}]}
     )
     assert metric.status_code == 422 and "longer than 128 characters" in metric.text
+
+
+async def test_a_path_with_a_control_character_is_not_found(stack: Stack) -> None:
+    # Starlette's `$` matched before a final newline: /api/v1/alerts/%0A answered as the list.
+    for path in ("/api/v1/alerts/%0A", "/api/v1/channels/%0A", "/api/v1/alerts/x%00y"):
+        answer = await stack.http.get(path, headers=stack.viewer)
+        assert answer.status_code == 404, (path, answer.text)
+        assert "control character" in answer.json()["detail"]
+
+
+async def test_every_operation_documents_the_one_error_body(stack: Stack) -> None:
+    document = (await stack.http.get("/openapi.json")).json()
+    error = {"$ref": "#/components/schemas/ErrorOut"}
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            responses = operation["responses"]
+            assert responses["422"]["content"]["application/json"]["schema"] == error, (method, path)
+            if path != "/healthz":
+                assert responses["401"]["content"]["application/json"]["schema"] == error, (method, path)
+            if "{" in path:
+                assert responses["404"]["content"]["application/json"]["schema"] == error, (method, path)

@@ -1,0 +1,141 @@
+"""Property-based fuzzing of every operation of the OpenAPI document (schemathesis), against the
+real app served by uvicorn on 127.0.0.1 over real PostgreSQL and the Temporal dev server.
+
+The assertion: no server error, and every answer (status, content type, body) is one the document
+describes. Bounded: `EXAMPLES` cases per operation (about a minute in all on 2 cores).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+import uvicorn
+from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.testing import WorkflowEnvironment
+
+from api.app import create_app
+from devstack.ports import free_port
+from gateway.connect import connect
+from models.api_keys import Role
+from models.db import create_engine, create_sessionmaker
+from settings import Settings
+from tests.conftest import SECRET_KEY
+from tests.integration.conftest import make_keys
+from worker import build_worker
+
+EXAMPLES = 12
+CHECKS = [schemathesis.checks.not_a_server_error, status_code_conformance, content_type_conformance]
+CHECKS += [response_schema_conformance]
+
+
+class ThreadedApi:
+    """The app under uvicorn in a thread of its own (schemathesis calls it synchronously)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.port = free_port()
+        config = uvicorn.Config(
+            create_app(settings), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the API did not start")
+            time.sleep(0.05)
+        return f"http://127.0.0.1:{self.port}"
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=30)
+
+
+class ThreadedWorker:
+    """A Herald worker on a thread and event loop of its own: the synchronous fuzzing calls block the
+    test's loop, and updates, evaluations and heartbeats need a worker to answer."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.ready = threading.Event()
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
+
+    async def _run(self) -> None:
+        client = await connect(self.settings)
+        engine = create_engine(self.settings.database_url)
+        try:
+            async with build_worker(client, create_sessionmaker(engine), self.settings) as worker, worker:
+                self.ready.set()
+                while not self.stop.is_set():  # noqa: ASYNC110 (told by another thread)
+                    await asyncio.sleep(0.1)
+        finally:
+            await engine.dispose()
+
+    def __enter__(self) -> None:
+        self.thread.start()
+        if not self.ready.wait(timeout=60):
+            raise RuntimeError("the worker did not start")
+
+    def __exit__(self, *_: object) -> None:
+        self.stop.set()
+        self.thread.join(timeout=60)
+
+
+@pytest.fixture(scope="module")
+async def fuzz_admin(sessions: async_sessionmaker[AsyncSession]) -> dict[str, str]:
+    keys = await make_keys(sessions, f"t-fuzz-{uuid.uuid4().hex[:6]}")
+    return keys[Role.ADMIN]
+
+
+@pytest.fixture(scope="module")
+def fuzz_base(database_url: str, dev_env: WorkflowEnvironment) -> Iterator[str]:
+    settings = Settings(
+        DATABASE_URL=database_url,
+        TEMPORAL_ADDRESS=dev_env.client.service_client.config.target_host,
+        HERALD_TASK_QUEUE=f"fuzz-{uuid.uuid4().hex[:8]}",
+        HERALD_UPDATE_TIMEOUT_SECONDS=5,
+        HERALD_SECRET_KEY=SECRET_KEY,
+        HERALD_SLACK_SIGNING_SECRET="fuzz-signing-secret",
+    )
+    with ThreadedWorker(settings), ThreadedApi(settings) as base:
+        yield base
+
+
+def _fuzz(operation: schemathesis.APIOperation[Any, Any, Any, Any], headers: dict[str, str]) -> str | None:
+    """The first failure of `operation` in `EXAMPLES` cases (shrunk by hypothesis), or None."""
+
+    @given(case=operation.as_strategy())
+    @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    def run(case: schemathesis.Case[Any]) -> None:
+        case.call_and_validate(headers=headers, checks=CHECKS)
+
+    try:
+        run()
+    except (Exception, BaseExceptionGroup) as err:  # a check's failures: reported with their operation, all at once
+        found = list(err.exceptions) if isinstance(err, BaseExceptionGroup) else [err]
+        return f"{operation.label}: " + "\n".join(f"{type(e).__name__}: {str(e)[:1500]}" for e in found)
+    return None
+
+
+def test_every_operation_answers_as_documented(fuzz_base: str, fuzz_admin: dict[str, str]) -> None:
+    schema = schemathesis.openapi.from_url(f"{fuzz_base}/openapi.json")
+    operations = [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
+    assert len(operations) > 80  # the whole document, not a part of it
+    failures = [failure for operation in operations if (failure := _fuzz(operation, fuzz_admin))]
+    assert failures == [], "\n\n".join(failures)
