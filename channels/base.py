@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 import httpx
 
+from egress.policy import EgressDenied
 from workflows.payloads import AlertView, NotifyEvent
 
 
@@ -116,9 +117,12 @@ def classify_response(
 
 
 async def post(http: httpx.AsyncClient, target: ChannelTarget, url: str, **kwargs: Any) -> httpx.Response:
-    """POST with the channel's timeout; transport failures become retryable errors."""
+    """POST with the channel's timeout; transport failures become retryable errors, a destination the
+    egress policy refuses a permanent one."""
     try:
         return await http.post(url, timeout=target.timeout, **kwargs)
+    except EgressDenied as err:
+        raise PermanentDeliveryError(str(err)) from err
     except httpx.TimeoutException as err:
         raise RetryableDeliveryError(f"timed out after {target.timeout:g}s: {type(err).__name__}") from err
     except httpx.TransportError as err:

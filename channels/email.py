@@ -9,6 +9,8 @@ recipient, authentication refused) are permanent.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import html
 import ssl
 from email.message import EmailMessage
@@ -27,6 +29,7 @@ from channels.base import (
     recipients,
 )
 from channels.config import ChannelConfig, EmailAddress, Secret
+from egress.policy import EgressDenied, EgressPolicy
 from workflows.ids import email_message_id
 
 
@@ -67,6 +70,9 @@ def build_email(target: ChannelTarget, message: Message) -> EmailMessage:
 
 
 class EmailSender:
+    def __init__(self, egress: EgressPolicy) -> None:
+        self._egress = egress
+
     async def send(self, target: ChannelTarget, message: Message) -> Sent:
         if not recipients(target):
             raise PermanentDeliveryError("email channel has no recipients")
@@ -77,18 +83,28 @@ class EmailSender:
             context.check_hostname = False
             context.verify_mode = ssl.CERT_NONE
         email = build_email(target, message)
+        client = aiosmtplib.SMTP(
+            hostname=config["host"],  # for TLS: the certificate is checked against the name
+            username=config.get("username"),
+            password=target.secrets.get("password"),
+            use_tls=security == "tls",
+            start_tls=True if security == "starttls" else False,
+            tls_context=context,
+            timeout=target.timeout,
+        )
         try:
-            errors, reply = await aiosmtplib.send(
-                email,
-                hostname=config["host"],
-                port=int(config.get("port", 587)),
-                username=config.get("username"),
-                password=target.secrets.get("password"),
-                use_tls=security == "tls",
-                start_tls=True if security == "starttls" else False,
-                tls_context=context,
-                timeout=target.timeout,
-            )
+            # Connected here, to an address the egress policy allows; the host name stays for TLS.
+            async with asyncio.timeout(target.timeout):
+                sock = await self._egress.open_socket(config["host"], int(config.get("port", 587)))
+        except EgressDenied as err:
+            raise PermanentDeliveryError(str(err)) from err
+        except (OSError, TimeoutError) as err:
+            raise RetryableDeliveryError(f"smtp: cannot connect: {type(err).__name__}: {err}") from err
+        try:
+            await client.connect(sock=sock)  # the client owns the socket from here (TLS, login)
+            errors, reply = await client.send_message(email)
+            with contextlib.suppress(aiosmtplib.SMTPException):  # sent: a failed goodbye changes nothing
+                await client.quit()
         except aiosmtplib.SMTPRecipientsRefused as err:
             refused = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in err.recipients)
             raise PermanentDeliveryError(f"smtp refused every recipient: {refused}", provider_status=550) from err
@@ -99,6 +115,8 @@ class EmailSender:
             raise PermanentDeliveryError(text, provider_status=err.code) from err
         except (aiosmtplib.SMTPException, OSError) as err:  # connect, TLS and timeout failures
             raise RetryableDeliveryError(f"smtp: {type(err).__name__}: {err}") from err
+        finally:
+            client.close()  # after a refused login or recipient too (a no-op after quit)
         detail = reply
         if errors:  # accepted for the others: delivered, and the refusals are on record
             detail += "; refused: " + "; ".join(f"{address}: {code} {text}" for address, (code, text) in errors.items())

@@ -33,6 +33,8 @@ from channels.base import (
     recipients,
 )
 from channels.config import ChannelConfig, Secret, https_base
+from egress.http import http_client
+from egress.policy import EgressPolicy
 from workflows import ids
 from workflows.payloads import Severity
 
@@ -66,8 +68,9 @@ def notification(message: Message) -> tuple[str, str, dict[str, str]]:
 
 
 class PushSender:
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: httpx.AsyncClient, egress: EgressPolicy) -> None:
         self._http = http
+        self._egress = egress
         self._http2: dict[bool, httpx.AsyncClient] = {}
         self._fcm_tokens: dict[str, tuple[str, float]] = {}  # client_email -> (access token, expiry)
         self._apns_tokens: dict[tuple[str, str], tuple[str, float]] = {}  # (team, key id) -> (jwt, issued)
@@ -164,7 +167,7 @@ class PushSender:
 
     def _client(self, verify: bool) -> httpx.AsyncClient:
         if verify not in self._http2:
-            self._http2[verify] = httpx.AsyncClient(http2=True, verify=verify)
+            self._http2[verify] = http_client(self._egress, http2=True, verify=verify)
         return self._http2[verify]
 
     async def _apns(self, target: ChannelTarget, message: Message, device: str) -> str:

@@ -1,0 +1,159 @@
+"""The egress policy through the real transport, against local peers: a refused destination is
+refused before any connection (the peer sees nothing), an allowed one is reached at the checked
+address, redirects cannot lead around the check, and no cookie survives from one call to the next.
+
+Names other than `localhost` are answered by the test's own resolver (no DNS query leaves the
+machine); every address any of these tests could connect to is 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import pytest
+
+from api.channel_input import parse_config
+from channels.base import ChannelTarget, PermanentDeliveryError
+from channels.email import EmailSender
+from channels.webhook import WebhookSender
+from egress.http import http_client
+from egress.policy import EgressDenied, EgressPolicy
+from rules.sources import PrometheusSource, SourceUnreachable, prometheus_query
+from tests.support.messages import message
+from tests.support.receiver import Scripted, WebhookReceiver
+
+DENY_INTERNAL = EgressPolicy.parse("")
+
+
+async def to_loopback(host: str, port: int) -> list[str]:
+    """A resolver for names that do not exist: every one of them is 127.0.0.1."""
+    return ["127.0.0.1"]
+
+
+def webhook(url: str) -> ChannelTarget:
+    """Through the API's validation, as a stored channel would be (it normalises `0177.0.0.1` and friends)."""
+    stored = parse_config("webhook", {"url": url, "timeout_seconds": 5})
+    return ChannelTarget("c1", "ops", "webhook", stored.public, stored.secrets)
+
+
+class Listener:
+    """A bare TCP listener on 127.0.0.1 that counts the connections it accepts."""
+
+    def __init__(self) -> None:
+        self.accepted = 0
+        self.port = 0
+        self._server: asyncio.Server | None = None
+
+    async def start(self) -> None:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        self.port = int(self._server.sockets[0].getsockname()[1])
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.accepted += 1
+        writer.close()
+
+    async def stop(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
+
+
+@pytest.fixture
+async def listener() -> AsyncIterator[Listener]:
+    server = Listener()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def other() -> AsyncIterator[WebhookReceiver]:
+    server = WebhookReceiver()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.mark.parametrize(
+    "host", ["localhost", "127.0.0.1", "127.1", "2130706433", "0177.0.0.1", "0x7f.1", "[::ffff:127.0.0.1]"]
+)
+async def test_loopback_is_refused_before_any_connection(receiver: WebhookReceiver, host: str) -> None:
+    async with http_client(DENY_INTERNAL) as http:
+        with pytest.raises(PermanentDeliveryError, match=r"egress to (127\.0\.0\.1|::ffff:7f00:1) denied by policy"):
+            await WebhookSender(http).send(webhook(f"http://{host}:{receiver.port}/hook"), message())
+    await asyncio.sleep(0.1)
+    assert receiver.received == []
+
+
+async def test_a_name_that_resolves_to_loopback_is_refused(receiver: WebhookReceiver) -> None:
+    async with http_client(EgressPolicy(resolver=to_loopback)) as http:
+        with pytest.raises(PermanentDeliveryError, match="denied by policy"):
+            await WebhookSender(http).send(webhook(f"http://hooks.example:{receiver.port}/hook"), message())
+    assert receiver.received == []
+
+
+async def test_allowed_loopback_is_reached_at_the_checked_address_under_its_name(receiver: WebhookReceiver) -> None:
+    """`hooks.example` exists only in the policy's resolver: reaching the receiver proves the
+    connection went to the address the policy checked, while the request kept the name."""
+    policy = EgressPolicy.parse("127.0.0.0/8", resolver=to_loopback)
+    async with http_client(policy) as http:
+        sent = await WebhookSender(http).send(webhook(f"http://hooks.example:{receiver.port}/hook"), message())
+    assert sent.provider_status == 200
+    [got] = receiver.received
+    assert got.headers["host"] == f"hooks.example:{receiver.port}"
+
+
+async def test_localhost_is_allowed_by_a_loopback_allow_list(receiver: WebhookReceiver) -> None:
+    async with http_client(EgressPolicy.parse("127.0.0.0/8")) as http:
+        sent = await WebhookSender(http).send(webhook(f"http://localhost:{receiver.port}/hook"), message())
+    assert sent.provider_status == 200 and len(receiver.received) == 1
+
+
+async def test_a_redirect_is_not_followed_by_a_sender(receiver: WebhookReceiver, other: WebhookReceiver) -> None:
+    receiver.script.append(Scripted(307, headers={"Location": f"{other.url}"}))
+    async with http_client(EgressPolicy.parse("127.0.0.1/32")) as http:
+        with pytest.raises(PermanentDeliveryError, match=r"rejected \(307"):
+            await WebhookSender(http).send(webhook(receiver.url), message())
+    assert len(receiver.received) == 1 and other.received == []
+
+
+async def test_a_followed_redirect_to_a_denied_address_is_refused(
+    receiver: WebhookReceiver, other: WebhookReceiver
+) -> None:
+    """The first hop is allowed by name; the redirect names another host that resolves to
+    loopback: the same transport refuses it before connecting."""
+    policy = EgressPolicy.parse("hooks.example", resolver=to_loopback)
+    receiver.script.append(Scripted(307, headers={"Location": f"http://elsewhere.example:{other.port}/hook"}))
+    async with http_client(policy) as http:
+        with pytest.raises(EgressDenied, match=r"egress to 127\.0\.0\.1 denied"):
+            await http.post(f"http://hooks.example:{receiver.port}/hook", content=b"{}", follow_redirects=True)
+    assert len(receiver.received) == 1 and other.received == []
+
+
+async def test_a_cookie_set_by_a_receiver_is_never_sent_back(receiver: WebhookReceiver) -> None:
+    receiver.script.append(Scripted(200, headers={"Set-Cookie": "session=tenant-a; Path=/"}))
+    async with http_client(EgressPolicy.parse("127.0.0.1/32")) as http:
+        sender = WebhookSender(http)
+        await sender.send(webhook(receiver.url), message())
+        await sender.send(webhook(receiver.url), message())
+        assert len(http.cookies.jar) == 0
+    first, second = receiver.received
+    assert "cookie" not in first.headers and "cookie" not in second.headers
+
+
+async def test_smtp_to_a_denied_host_never_connects(listener: Listener) -> None:
+    config = {"host": "localhost", "port": listener.port, "from_address": "herald@example.com", "to": ["a@example.com"]}
+    target = ChannelTarget("c1", "mail", "email", config)
+    with pytest.raises(PermanentDeliveryError, match=r"egress to 127\.0\.0\.1 denied by policy"):
+        await EmailSender(DENY_INTERNAL).send(target, message())
+    await asyncio.sleep(0.1)
+    assert listener.accepted == 0
+
+
+async def test_a_prometheus_source_at_a_denied_address_is_not_asked(receiver: WebhookReceiver) -> None:
+    async with http_client(DENY_INTERNAL) as http:
+        with pytest.raises(SourceUnreachable, match="denied by policy"):
+            await prometheus_query(http, PrometheusSource(url=receiver.base), "vector(1)", datetime.now(UTC))
+    assert receiver.received == []
