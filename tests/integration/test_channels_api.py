@@ -110,6 +110,9 @@ async def test_every_type_stores_its_secrets_sealed_and_reads_them_masked(api: S
         ("pagerduty", {}, "config.routing_key"),
         ("webhook", {"url": "https://x.example", "colour": "red"}, "config.colour"),
         ("webhook", {"url": "https://x.example", "timeout_seconds": 0}, "config.timeout_seconds"),
+        ("webhook", {"url": "https://x.example", "headers": {"Host": "metadata.google.internal"}}, "config.headers"),
+        ("webhook", {"url": "https://x.example", "headers": {"transfer-encoding": "chunked"}}, "config.headers"),
+        ("webhook", {"url": "https://x.example", "headers": {"Proxy-Authorization": "Basic x"}}, "config.headers"),
     ],
 )
 async def test_bad_config_is_a_422_naming_the_field(api: Stack, kind: str, config: dict[str, Any], field: str) -> None:

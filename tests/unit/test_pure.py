@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 from channels.base import (
     Links,
@@ -17,7 +18,7 @@ from channels.base import (
     classify_response,
     parse_retry_after,
 )
-from channels.webhook import build_payload, sign
+from channels.webhook import WebhookConfig, build_payload, sign
 from tests.support.messages import message
 from workflows.ids import alert_workflow_id as workflow_id
 from workflows.ids import labels_key
@@ -87,3 +88,22 @@ def test_429_carries_retry_after() -> None:
 def test_other_4xx_is_permanent_with_the_providers_text(status: int) -> None:
     with pytest.raises(PermanentDeliveryError, match="bad token"):
         classify_response(httpx.Response(status, text="bad token"))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Host", "HOST", "Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive", "TE", "Trailer",
+        "Upgrade", "Proxy-Authorization", "proxy-connection", "X-Herald-Signature", "Idempotency-Key",
+    ],
+)  # fmt: skip
+def test_a_webhook_cannot_set_reserved_headers(name: str) -> None:
+    with pytest.raises(ValidationError, match=f"header '{name}' is reserved"):
+        WebhookConfig.model_validate({"url": "https://hooks.example", "headers": {name: "x"}})
+
+
+def test_a_webhook_may_set_its_own_headers() -> None:
+    config = WebhookConfig.model_validate(
+        {"url": "https://hooks.example", "headers": {"X-Team": "sre", "Authorization": "t"}}
+    )
+    assert config.headers == {"X-Team": "sre", "Authorization": "t"}
