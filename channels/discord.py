@@ -70,4 +70,7 @@ class DiscordSender:
                 if isinstance(retry_after, int | float)
                 else parse_retry_after(response.headers.get("Retry-After")),
             )
-        return classify_response(response, provider_id=str(json_body(response).get("id") or "") or None)
+        body = json_body(response)
+        if response.status_code >= 300:
+            classify_response(response, code=body.get("code"))  # Discord's numeric error code, e.g. 50027
+        return classify_response(response, provider_id=str(body.get("id") or "") or None)

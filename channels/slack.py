@@ -28,6 +28,7 @@ from channels.base import (
     json_body,
     parse_retry_after,
     post,
+    provider_code,
 )
 from channels.config import ChannelConfig, https_base
 from channels.style import colour, facts, state_line
@@ -111,7 +112,7 @@ def _api_result(response: httpx.Response) -> dict[str, Any]:
     body = json_body(response)
     if body.get("ok"):
         return body
-    error = str(body.get("error", "unknown_error"))
+    error = provider_code(body.get("error")) or "unknown_error"
     if error in RETRYABLE_ERRORS:
         raise RetryableDeliveryError(
             f"slack: {error}", provider_status=200, retry_after=parse_retry_after(response.headers.get("Retry-After"))

@@ -100,14 +100,32 @@ def promql(query: str, aggregation: Aggregation | None, window_seconds: int) -> 
     return PROMETHEUS_FUNCTIONS[aggregation].format(q=f"({query})[{window_seconds}s:]")
 
 
+# The `errorType`s of the Prometheus HTTP API.
+PROMETHEUS_ERROR_TYPES = {"bad_data", "timeout", "canceled", "execution", "internal", "unavailable", "not_found"}
+
+
+def prometheus_error(body: object) -> str | None:
+    """`bad_data: 1:5: parse error...` from a Prometheus error answer, else None.
+
+    Rule authors need Prometheus's words about their query; anything that is not a Prometheus
+    error answer (`status: error` with one of its error types) is never repeated, so a source
+    pointed at some other service cannot read its answers back.
+    """
+    if not isinstance(body, dict) or body.get("status") != "error":
+        return None
+    kind, error = body.get("errorType"), body.get("error")
+    if kind not in PROMETHEUS_ERROR_TYPES or not isinstance(error, str):
+        return None
+    return f"{kind}: {error[:300]}"
+
+
 def _failure(response: httpx.Response) -> str:
     try:
-        body = response.json()
-        return (
-            f"Prometheus answered {response.status_code}: {body.get('errorType', '')}: {body.get('error', '')}".strip()
-        )
+        said = prometheus_error(response.json())
     except ValueError:
-        return f"Prometheus answered {response.status_code}: {response.text[:300]}"
+        said = None
+    answered = f"Prometheus answered {response.status_code}"
+    return f"{answered}: {said}" if said else f"{answered} (not a Prometheus error answer)"
 
 
 async def prometheus_query(
@@ -131,7 +149,7 @@ async def prometheus_query(
     try:
         body: dict[str, Any] = response.json()
         if body.get("status") != "success":
-            raise QueryFailed(f"Prometheus refused the query: {body.get('errorType')}: {body.get('error')}")
+            raise QueryFailed(f"Prometheus refused the query: {prometheus_error(body) or 'not a Prometheus answer'}")
         data = body["data"]
         return _observations(data["resultType"], data["result"])
     except (ValueError, KeyError, TypeError, IndexError) as err:

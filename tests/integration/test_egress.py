@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.channel_input import parse_config
 from channels.base import ChannelTarget, PermanentDeliveryError
@@ -21,6 +23,8 @@ from channels.webhook import WebhookSender
 from egress.http import http_client
 from egress.policy import EgressDenied, EgressPolicy
 from rules.sources import PrometheusSource, SourceUnreachable, prometheus_query
+from settings import Settings
+from tests.integration.conftest import Stack, api_stack
 from tests.support.messages import message
 from tests.support.receiver import Scripted, WebhookReceiver
 
@@ -156,4 +160,77 @@ async def test_a_prometheus_source_at_a_denied_address_is_not_asked(receiver: We
     async with http_client(DENY_INTERNAL) as http:
         with pytest.raises(SourceUnreachable, match="denied by policy"):
             await prometheus_query(http, PrometheusSource(url=receiver.base), "vector(1)", datetime.now(UTC))
+    assert receiver.received == []
+
+
+# --- The API's answers ------------------------------------------------------------------
+
+
+async def channel(api: Stack, config: dict[str, Any]) -> str:
+    created = await api.http.post(
+        "/api/v1/channels", headers=api.admin, json={"name": "hook", "type": "webhook", "config": config}
+    )
+    assert created.status_code == 201, created.text
+    return str(created.json()["id"])
+
+
+async def test_the_channel_test_answer_never_carries_the_remote_body(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], receiver: WebhookReceiver
+) -> None:
+    receiver.script.append(Scripted(200, body=b"ami-id\ninstance-id: i-0123\nsecret-token-200"))
+    receiver.script.append(Scripted(500, body=b'{"AccessKeyId": "secret-token-500"}'))
+    receiver.script.append(Scripted(403, body=b"secret-token-403"))
+    async with api_stack(settings, sessions) as api:
+        channel_id = await channel(api, {"url": receiver.url})
+        answers = [
+            (await api.http.post(f"/api/v1/channels/{channel_id}/test", headers=api.admin)).json() for _ in range(3)
+        ]
+    assert [a["detail"] for a in answers] == [
+        "accepted (200 OK)",
+        "server error (500 Internal Server Error)",
+        "rejected (403 Forbidden)",
+    ]
+    assert [a["provider_status"] for a in answers] == [200, 500, 403]
+    assert "secret-token" not in str(answers)
+
+
+async def test_the_channel_test_to_an_internal_address_is_refused_before_connecting(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], receiver: WebhookReceiver
+) -> None:
+    internal = settings.model_copy(update={"egress_allow": ""})  # the production default
+    async with api_stack(internal, sessions) as api:
+        channel_id = await channel(api, {"url": f"http://127.0.0.1:{receiver.port}/anything"})
+        answer = (await api.http.post(f"/api/v1/channels/{channel_id}/test", headers=api.admin)).json()
+        host_header = await api.http.post(
+            "/api/v1/channels",
+            headers=api.admin,
+            json={"name": "h", "type": "webhook", "config": {"url": receiver.url, "headers": {"Host": "metadata"}}},
+        )
+    assert answer == {
+        "delivered": False,
+        "provider_status": None,
+        "provider_message_id": None,
+        "detail": "egress to 127.0.0.1 denied by policy (HERALD_EGRESS_ALLOW)",
+    }
+    assert host_header.status_code == 422
+    assert receiver.received == []
+
+
+async def test_the_data_source_test_is_refused_or_answered_without_the_body(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], receiver: WebhookReceiver
+) -> None:
+    body = {"name": "prom", "type": "prometheus", "url": f"{receiver.base}/hook?"}
+    internal = settings.model_copy(update={"egress_allow": ""})
+    async with api_stack(internal, sessions) as api:
+        source = (await api.http.post("/api/v1/datasources", json=body, headers=api.admin)).json()
+        denied = (await api.http.post(f"/api/v1/datasources/{source['id']}/test", headers=api.admin)).json()
+    assert denied == {"ok": False, "detail": "egress to 127.0.0.1 denied by policy (HERALD_EGRESS_ALLOW)"}
+    assert receiver.received == []
+
+    # Allowed: the trailing `?` cannot reach /hook (the API path is joined to the URL's path),
+    # and what answers is described by its status, not its words.
+    async with api_stack(settings, sessions) as api:
+        source = (await api.http.post("/api/v1/datasources", json=body, headers=api.admin)).json()
+        tested = (await api.http.post(f"/api/v1/datasources/{source['id']}/test", headers=api.admin)).json()
+    assert tested == {"ok": False, "detail": "Prometheus answered 404 (not a Prometheus error answer)"}
     assert receiver.received == []

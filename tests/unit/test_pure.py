@@ -85,9 +85,26 @@ def test_429_carries_retry_after() -> None:
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 410, 422])
-def test_other_4xx_is_permanent_with_the_providers_text(status: int) -> None:
-    with pytest.raises(PermanentDeliveryError, match="bad token"):
-        classify_response(httpx.Response(status, text="bad token"))
+def test_other_4xx_is_permanent_and_never_repeats_the_body(status: int) -> None:
+    with pytest.raises(PermanentDeliveryError) as caught:
+        classify_response(httpx.Response(status, text="instance-id: i-0123 secret"))
+    assert str(caught.value).startswith(f"rejected ({status} ") and "secret" not in str(caught.value)
+
+
+def test_a_delivered_answer_is_described_by_its_status_only() -> None:
+    sent = classify_response(httpx.Response(200, text="ami-id\nhostname\niam/security-credentials/"))
+    assert sent.detail == "accepted (200 OK)"
+
+
+@pytest.mark.parametrize(
+    ("code", "kept"),
+    [("channel_not_found", True), (21211, True), ("BadDeviceToken", True), ("has spaces in it", False),
+     ("x" * 65, False), ({"nested": 1}, False), (True, False), ("line\nbreak", False)],
+)  # fmt: skip
+def test_only_a_code_shaped_provider_code_is_kept(code: object, kept: bool) -> None:
+    with pytest.raises(PermanentDeliveryError) as caught:
+        classify_response(httpx.Response(400, text="body"), code=code)
+    assert (str(code) in str(caught.value)) is kept
 
 
 @pytest.mark.parametrize(
