@@ -156,9 +156,11 @@ class EgressPolicy:
             raise OSError(f"cannot resolve {bare!r}: {err.strerror}") from err
         if self.allows_host(bare):
             return found
+        if not found:
+            raise OSError(f"{bare!r} has no address")
         allowed = [a for a in found if self.allows_address(parse_address(a))]
         if not allowed:
-            raise EgressDenied(found[0] if found else bare)
+            raise EgressDenied(found[0])
         return allowed
 
     async def open_socket(self, host: str, port: int) -> socket.socket:

@@ -9,6 +9,7 @@ machine); every address any of these tests could connect to is 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
@@ -22,9 +23,10 @@ from channels.email import EmailSender
 from channels.webhook import WebhookSender
 from egress.http import http_client
 from egress.policy import EgressDenied, EgressPolicy
+from models.api_keys import Role
 from rules.sources import PrometheusSource, SourceUnreachable, prometheus_query
 from settings import Settings
-from tests.integration.conftest import Stack, api_stack
+from tests.integration.conftest import Stack, api_stack, make_keys
 from tests.support.messages import message
 from tests.support.receiver import Scripted, WebhookReceiver
 
@@ -234,3 +236,22 @@ async def test_the_data_source_test_is_refused_or_answered_without_the_body(
         tested = (await api.http.post(f"/api/v1/datasources/{source['id']}/test", headers=api.admin)).json()
     assert tested == {"ok": False, "detail": "Prometheus answered 404 (not a Prometheus error answer)"}
     assert receiver.received == []
+
+
+async def test_a_cookie_from_one_tenants_receiver_never_reaches_another_tenants_call(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], receiver: WebhookReceiver
+) -> None:
+    """The API's one HTTP client serves every tenant: tenant A's receiver sets a cookie, and
+    tenant B's test call to the same host carries none."""
+    receiver.script.append(Scripted(200, headers={"Set-Cookie": "session=tenant-a-secret; Path=/"}))
+    async with api_stack(settings, sessions) as api:
+        other = (await make_keys(sessions, f"t-{uuid.uuid4().hex[:8]}"))[Role.ADMIN]
+        mine = await channel(api, {"url": receiver.url})
+        theirs = await api.http.post(
+            "/api/v1/channels", headers=other, json={"name": "hook", "type": "webhook", "config": {"url": receiver.url}}
+        )
+        for channel_id, headers in ((mine, api.admin), (theirs.json()["id"], other), (mine, api.admin)):
+            tested = await api.http.post(f"/api/v1/channels/{channel_id}/test", headers=headers)
+            assert tested.json()["delivered"] is True
+    assert len(receiver.received) == 3
+    assert all("cookie" not in r.headers for r in receiver.received)
