@@ -154,10 +154,10 @@ class EgressPolicy:
             found = await self.resolver(bare, port)
         except socket.gaierror as err:
             raise OSError(f"cannot resolve {bare!r}: {err.strerror}") from err
-        if self.allows_host(bare):
-            return found
         if not found:
             raise OSError(f"{bare!r} has no address")
+        if self.allows_host(bare):
+            return found
         allowed = [a for a in found if self.allows_address(parse_address(a))]
         if not allowed:
             raise EgressDenied(found[0])
