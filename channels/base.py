@@ -9,8 +9,9 @@ is the one place that turns these errors into Temporal's retry decisions.
 
 What a sender says about an answer (the channel test's `detail`, a delivery's `last_error`)
 is the status, its standard phrase and at most a provider's error *code* (`provider_code`:
-one short token such as Slack's `channel_not_found`, never free text). The remote body is
-never repeated: a channel pointed at a service that is not its provider must not read
+one short token such as Slack's `channel_not_found`, never free text), and a provider's id
+for what it created only if it looks like an id (`provider_ref`). The remote body is never
+repeated: a channel pointed at a service that is not its provider must not read
 that service's answers back.
 """
 
@@ -105,6 +106,7 @@ def parse_retry_after(value: str | None) -> float | None:
 
 
 CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+REF = re.compile(r"[A-Za-z0-9_.:/@+=-]{1,255}")
 
 
 def status_text(status: int) -> str:
@@ -121,6 +123,14 @@ def provider_code(value: object) -> str | None:
         return None
     text = str(value)
     return text if CODE.fullmatch(text) else None
+
+
+def provider_ref(value: object) -> str | None:
+    """A provider's id for what it created (a message id, `channel/ts`, a SID), if it looks like one, else None."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    text = str(value)
+    return text if REF.fullmatch(text) else None
 
 
 def classify_response(response: httpx.Response, provider_id: str | None = None, *, code: object = None) -> Sent:

@@ -21,6 +21,7 @@ from channels.base import (
     json_body,
     parse_retry_after,
     post,
+    provider_ref,
 )
 from channels.config import ChannelConfig
 from channels.style import colour_int, facts, state_line
@@ -73,4 +74,4 @@ class DiscordSender:
         body = json_body(response)
         if response.status_code >= 300:
             classify_response(response, code=body.get("code"))  # Discord's numeric error code, e.g. 50027
-        return classify_response(response, provider_id=str(body.get("id") or "") or None)
+        return classify_response(response, provider_id=provider_ref(body.get("id")))

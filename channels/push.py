@@ -30,6 +30,7 @@ from channels.base import (
     classify_response,
     json_body,
     post,
+    provider_ref,
     recipients,
 )
 from channels.config import ChannelConfig, Secret, https_base
@@ -158,7 +159,7 @@ class PushSender:
         answer = json_body(response)
         if response.status_code >= 300:
             classify_response(response, code=fcm_error_code(answer))
-        return classify_response(response, provider_id=str(answer.get("name") or "")).provider_id or ""
+        return classify_response(response, provider_id=provider_ref(answer.get("name"))).provider_id or ""
 
     # --- APNs --------------------------------------------------------------------------
 
@@ -218,5 +219,7 @@ class PushSender:
             raise RetryableDeliveryError(
                 "apns: provider token expired; a new one is signed on retry", provider_status=403
             )
-        sent = classify_response(response, provider_id=response.headers.get("apns-id", apns_id), code=reason or None)
+        sent = classify_response(
+            response, provider_id=provider_ref(response.headers.get("apns-id")) or apns_id, code=reason or None
+        )
         return sent.provider_id or apns_id

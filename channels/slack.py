@@ -29,6 +29,7 @@ from channels.base import (
     parse_retry_after,
     post,
     provider_code,
+    provider_ref,
 )
 from channels.config import ChannelConfig, https_base
 from channels.style import colour, facts, state_line
@@ -156,5 +157,7 @@ class SlackSender:
         )
         body = _api_result(response)
         return Sent(
-            provider_status=200, provider_id=f"{body.get('channel', channel)}/{body.get('ts', '')}", detail="posted"
+            provider_status=200,
+            provider_id=f"{provider_ref(body.get('channel')) or channel}/{provider_ref(body.get('ts')) or ''}",
+            detail="posted",
         )

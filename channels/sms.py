@@ -25,6 +25,7 @@ from channels.base import (
     json_body,
     post,
     provider_code,
+    provider_ref,
     recipients,
 )
 from channels.config import E164, ChannelConfig, Secret, https_base
@@ -79,7 +80,7 @@ class SmsSender:
             )
             code = json_body(response).get("code")
             sent = classify_response(response, code=f"twilio:{code}" if provider_code(code) else None)
-            ids.append(str(json_body(response).get("sid", "")))
+            ids.append(provider_ref(json_body(response).get("sid")) or "")
         assert sent is not None
         return Sent(
             provider_status=sent.provider_status,

@@ -17,6 +17,7 @@ from channels.base import (
     RetryableDeliveryError,
     classify_response,
     parse_retry_after,
+    provider_ref,
 )
 from channels.webhook import WebhookConfig, build_payload, sign
 from tests.support.messages import message
@@ -124,3 +125,12 @@ def test_a_webhook_may_set_its_own_headers() -> None:
         {"url": "https://hooks.example", "headers": {"X-Team": "sre", "Authorization": "t"}}
     )
     assert config.headers == {"X-Team": "sre", "Authorization": "t"}
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [("C0123/1700000000.000001", True), ("projects/p/messages/0:123", True), (1234567890, True),
+     ("SM0123456789abcdef", True), ("<html>", False), ("two words", False), ("x" * 256, False), (None, False)],
+)  # fmt: skip
+def test_only_an_id_shaped_provider_id_is_kept(value: object, kept: bool) -> None:
+    assert (provider_ref(value) is not None) is kept
