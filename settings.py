@@ -49,6 +49,20 @@ class Settings(BaseSettings):
     admin_api_key: SecretStr | None = Field(None, validation_alias="HERALD_ADMIN_API_KEY")
     default_tenant: str = Field("default", validation_alias="HERALD_DEFAULT_TENANT")
 
+    egress_allow: str = Field(
+        "",
+        validation_alias="HERALD_EGRESS_ALLOW",
+        description="Comma-separated CIDRs, addresses or host names that outbound calls (channels, data sources, "
+        "SMTP) may reach although they are internal (loopback, private, link-local, CGNAT...); empty: none. "
+        "`herald dev` defaults to loopback (127.0.0.0/8,::1).",
+    )
+    egress_deny_public: bool = Field(
+        False,
+        validation_alias="HERALD_EGRESS_DENY_PUBLIC",
+        description="true: outbound calls reach only what HERALD_EGRESS_ALLOW names, public addresses included "
+        "(a locked-down deployment, or a test that must not leave the machine)",
+    )
+
     max_body_bytes: int = Field(4 * 1024 * 1024, validation_alias="HERALD_MAX_BODY_BYTES")
     default_repeat_interval_seconds: int = Field(1800, ge=10, validation_alias="HERALD_DEFAULT_REPEAT_INTERVAL_SECONDS")
     notify_attempt_timeout_seconds: int = Field(30, ge=1, validation_alias="HERALD_NOTIFY_ATTEMPT_TIMEOUT_SECONDS")

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity as temporal_activity
 from temporalio.client import Client
@@ -23,6 +22,8 @@ from activities.notify import NotifyActivities
 from activities.projection import ProjectionActivities
 from activities.rules import RuleActivities
 from channels.registry import Senders
+from egress.http import http_client
+from egress.policy import EgressPolicy
 from gateway.client import AlertingClient
 from gateway.connect import connect
 from gateway.rule_schedule import ensure_rule_schedule
@@ -70,10 +71,12 @@ def workflow_runner(sandbox: str) -> SandboxedWorkflowRunner:
 async def build_worker(
     client: Client, sessions: async_sessionmaker[AsyncSession], settings: Settings, *, task_queue: str | None = None
 ) -> AsyncIterator[Worker]:
-    """A configured (not yet running) worker; its HTTP client closes on exit."""
+    """A configured (not yet running) worker; its HTTP client closes on exit. Every outbound call
+    (deliveries, pages, Prometheus) goes through the egress policy of `settings.egress_allow`."""
     box = secret_box(settings.secret_key)
-    async with httpx.AsyncClient() as http:
-        senders = Senders(http)
+    egress = EgressPolicy.parse(settings.egress_allow, public=not settings.egress_deny_public)
+    async with http_client(egress) as http:
+        senders = Senders(http, egress)
         projection = ProjectionActivities(sessions)
         escalation = EscalationActivities(sessions)
         notify = NotifyActivities(
@@ -110,6 +113,7 @@ async def build_worker(
 
 async def run_worker(settings: Settings) -> None:
     secret_box(settings.secret_key)  # a missing key is a configuration error: say so before connecting
+    EgressPolicy.parse(settings.egress_allow)  # so is a malformed allow-list
     client = await connect(settings)
     engine = create_engine(settings.database_url)
     stop = asyncio.Event()

@@ -6,7 +6,6 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import httpx
 from fastapi import FastAPI
 from temporalio.client import Client
 
@@ -33,6 +32,8 @@ from api.routers import (
 )
 from api.strict_paths import StrictPathsMiddleware
 from channels.registry import Senders
+from egress.http import http_client
+from egress.policy import EgressPolicy
 from gateway.client import AlertingClient
 from gateway.connect import connect
 from models.db import create_engine, create_sessionmaker
@@ -53,13 +54,16 @@ statuses it can return.
 
 def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI:
     box = secret_box(settings.secret_key)  # fail at start-up
+    egress = EgressPolicy.parse(
+        settings.egress_allow, public=not settings.egress_deny_public
+    )  # fails early if malformed
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url)
         client = temporal or await connect(settings, lazy=True)
-        http = httpx.AsyncClient()
-        senders = Senders(http)
+        http = http_client(egress)  # every outbound call of the API: channel tests, Prometheus, Slack
+        senders = Senders(http, egress)
         app.state.resources = Resources(
             settings=settings,
             sessions=create_sessionmaker(engine),

@@ -6,15 +6,25 @@
 
 A channel module only builds its provider's payload and sends it; the notify activity
 is the one place that turns these errors into Temporal's retry decisions.
+
+What a sender says about an answer (the channel test's `detail`, a delivery's `last_error`)
+is the status, its standard phrase and at most a provider's error *code* (`provider_code`:
+one short token such as Slack's `channel_not_found`, never free text), and a provider's id
+for what it created only if it looks like an id (`provider_ref`). The remote body is never
+repeated: a channel pointed at a service that is not its provider must not read
+that service's answers back.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from typing import Any, Protocol
 
 import httpx
 
+from egress.policy import EgressDenied
 from workflows.payloads import AlertView, NotifyEvent
 
 
@@ -95,30 +105,61 @@ def parse_retry_after(value: str | None) -> float | None:
         return None  # HTTP-date form: fall back to our own backoff
 
 
-def classify_response(
-    response: httpx.Response, provider_id: str | None = None, *, error_text: str | None = None
-) -> Sent:
-    """2xx delivered; 429 and 5xx retryable; any other status permanent. `error_text`: the
-    provider's own words for a failure (Twilio's `code: message`, APNs' reason), else the body."""
+CODE = re.compile(r"[A-Za-z0-9_.:-]{1,64}")
+REF = re.compile(r"[A-Za-z0-9_.:/@+=-]{1,255}")
+
+
+def status_text(status: int) -> str:
+    """`404 Not Found`: the status and its standard phrase (not the phrase the peer sent)."""
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return str(status)
+
+
+def provider_code(value: object) -> str | None:
+    """A provider's error code from its answer, if it looks like one (a short token or a number), else None."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    text = str(value)
+    return text if CODE.fullmatch(text) else None
+
+
+def provider_ref(value: object) -> str | None:
+    """A provider's id for what it created (a message id, `channel/ts`, a SID), if it looks like one, else None."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return None
+    text = str(value)
+    return text if REF.fullmatch(text) else None
+
+
+def classify_response(response: httpx.Response, provider_id: str | None = None, *, code: object = None) -> Sent:
+    """2xx delivered; 429 and 5xx retryable; any other status permanent. `code`: the provider's
+    error code for a failure (Twilio's `21211`, APNs' `BadDeviceToken`), kept if it looks like one."""
     status = response.status_code
+    said = status_text(status)
     if 200 <= status < 300:
-        return Sent(provider_status=status, provider_id=provider_id, detail=response.text[:500])
-    text = (error_text or response.text)[:500]
+        return Sent(provider_status=status, provider_id=provider_id, detail=f"accepted ({said})")
+    named = provider_code(code)
+    reason = f"{said}, {named}" if named else said
     if status == 429:
         raise RetryableDeliveryError(
-            f"rate limited (429): {text}",
+            f"rate limited ({reason})",
             provider_status=status,
             retry_after=parse_retry_after(response.headers.get("Retry-After")),
         )
     if status >= 500:
-        raise RetryableDeliveryError(f"server error ({status}): {text}", provider_status=status)
-    raise PermanentDeliveryError(f"rejected ({status}): {text}", provider_status=status)
+        raise RetryableDeliveryError(f"server error ({reason})", provider_status=status)
+    raise PermanentDeliveryError(f"rejected ({reason})", provider_status=status)
 
 
 async def post(http: httpx.AsyncClient, target: ChannelTarget, url: str, **kwargs: Any) -> httpx.Response:
-    """POST with the channel's timeout; transport failures become retryable errors."""
+    """POST with the channel's timeout; transport failures become retryable errors, a destination the
+    egress policy refuses a permanent one."""
     try:
         return await http.post(url, timeout=target.timeout, **kwargs)
+    except EgressDenied as err:
+        raise PermanentDeliveryError(str(err)) from err
     except httpx.TimeoutException as err:
         raise RetryableDeliveryError(f"timed out after {target.timeout:g}s: {type(err).__name__}") from err
     except httpx.TransportError as err:

@@ -21,6 +21,7 @@ from channels.base import (
     json_body,
     parse_retry_after,
     post,
+    provider_ref,
 )
 from channels.config import ChannelConfig, SendableUrl
 from channels.style import colour_int, facts, state_line
@@ -70,4 +71,7 @@ class DiscordSender:
                 if isinstance(retry_after, int | float)
                 else parse_retry_after(response.headers.get("Retry-After")),
             )
-        return classify_response(response, provider_id=str(json_body(response).get("id") or "") or None)
+        body = json_body(response)
+        if response.status_code >= 300:
+            classify_response(response, code=body.get("code"))  # Discord's numeric error code, e.g. 50027
+        return classify_response(response, provider_id=provider_ref(body.get("id")))

@@ -18,7 +18,6 @@ from channels.base import (
     PermanentDeliveryError,
     Sent,
     classify_response,
-    json_body,
     post,
 )
 from channels.config import ChannelConfig, SendableUrl, https_base
@@ -83,4 +82,4 @@ class PagerDutySender:
             raise PermanentDeliveryError("pagerduty channel has no routing key")
         base = str(target.config.get("api_base_url", "https://events.pagerduty.com")).rstrip("/")
         response = await post(self._http, target, f"{base}/v2/enqueue", json=build_event(message, routing_key))
-        return classify_response(response, provider_id=str(json_body(response).get("dedup_key") or "") or None)
+        return classify_response(response, provider_id=dedup_key(message))  # what PagerDuty deduplicates on

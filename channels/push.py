@@ -30,9 +30,12 @@ from channels.base import (
     classify_response,
     json_body,
     post,
+    provider_ref,
     recipients,
 )
 from channels.config import ChannelConfig, Secret, SendableUrl, Token, https_base
+from egress.http import http_client
+from egress.policy import EgressPolicy
 from workflows import ids
 from workflows.payloads import Severity
 
@@ -67,9 +70,21 @@ def notification(message: Message) -> tuple[str, str, dict[str, str]]:
     return message.rendered.subject[:200], message.rendered.text[:1000], data
 
 
+def fcm_error_code(body: dict[str, Any]) -> object:
+    """FCM's most specific error code: `details[].errorCode` (`UNREGISTERED`), else the `status`."""
+    error = body.get("error")
+    if not isinstance(error, dict):
+        return None
+    for detail in error.get("details") or []:
+        if isinstance(detail, dict) and detail.get("errorCode"):
+            return detail["errorCode"]
+    return error.get("status")
+
+
 class PushSender:
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: httpx.AsyncClient, egress: EgressPolicy) -> None:
         self._http = http
+        self._egress = egress
         self._http2: dict[bool, httpx.AsyncClient] = {}
         self._fcm_tokens: dict[str, tuple[str, float]] = {}  # client_email -> (access token, expiry)
         self._apns_tokens: dict[tuple[str, str], tuple[str, float]] = {}  # (team, key id) -> (jwt, issued)
@@ -116,7 +131,7 @@ class PushSender:
             classify_response(response)  # 4xx (a revoked key) permanent, 5xx retry
         body = json_body(response)
         if "access_token" not in body:
-            raise RetryableDeliveryError(f"fcm: token endpoint answered without a token: {response.text[:200]}")
+            raise RetryableDeliveryError("fcm: token endpoint answered without a token")
         self._fcm_tokens[email] = (str(body["access_token"]), time.time() + float(body.get("expires_in", 3600)))
         return str(body["access_token"])
 
@@ -143,7 +158,10 @@ class PushSender:
             raise RetryableDeliveryError(
                 "fcm: access token refused (401); a new one is fetched on retry", provider_status=401
             )
-        return classify_response(response, provider_id=str(json_body(response).get("name") or "")).provider_id or ""
+        answer = json_body(response)
+        if response.status_code >= 300:
+            classify_response(response, code=fcm_error_code(answer))
+        return classify_response(response, provider_id=provider_ref(answer.get("name"))).provider_id or ""
 
     # --- APNs --------------------------------------------------------------------------
 
@@ -166,7 +184,7 @@ class PushSender:
 
     def _client(self, verify: bool) -> httpx.AsyncClient:
         if verify not in self._http2:
-            self._http2[verify] = httpx.AsyncClient(http2=True, verify=verify)
+            self._http2[verify] = http_client(self._egress, http2=True, verify=verify)
         return self._http2[verify]
 
     async def _apns(self, target: ChannelTarget, message: Message, device: str) -> str:
@@ -204,8 +222,6 @@ class PushSender:
                 "apns: provider token expired; a new one is signed on retry", provider_status=403
             )
         sent = classify_response(
-            response,
-            provider_id=response.headers.get("apns-id", apns_id),
-            error_text=f"apns: {reason}" if reason else None,
+            response, provider_id=provider_ref(response.headers.get("apns-id")) or apns_id, code=reason or None
         )
         return sent.provider_id or apns_id

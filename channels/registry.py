@@ -1,5 +1,5 @@
 """Every channel type's configuration model and sender (the sender built once per process
-around one HTTP client)."""
+around one HTTP client, and the egress policy for the connections it opens itself)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from channels.slack import SlackConfig, SlackSender
 from channels.sms import SmsConfig, SmsSender
 from channels.teams import TeamsConfig, TeamsSender
 from channels.webhook import WebhookConfig, WebhookSender
+from egress.policy import EgressPolicy
 
 CONFIGS: dict[str, type[ChannelConfig]] = {
     "webhook": WebhookConfig,
@@ -31,11 +32,11 @@ CONFIGS: dict[str, type[ChannelConfig]] = {
 class Senders(dict[str, Sender]):
     """Channel type → sender; `aclose` releases the push sender's HTTP/2 connections."""
 
-    def __init__(self, http: httpx.AsyncClient) -> None:
-        self.push = PushSender(http)
+    def __init__(self, http: httpx.AsyncClient, egress: EgressPolicy) -> None:
+        self.push = PushSender(http, egress)
         super().__init__(
             webhook=WebhookSender(http),
-            email=EmailSender(),
+            email=EmailSender(egress),
             slack=SlackSender(http),
             discord=DiscordSender(http),
             teams=TeamsSender(http),

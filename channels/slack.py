@@ -28,6 +28,8 @@ from channels.base import (
     json_body,
     parse_retry_after,
     post,
+    provider_code,
+    provider_ref,
 )
 from channels.config import ChannelConfig, SendableUrl, Token, https_base
 from channels.style import colour, facts, state_line
@@ -116,7 +118,7 @@ def _api_result(response: httpx.Response) -> dict[str, Any]:
     body = json_body(response)
     if body.get("ok"):
         return body
-    error = str(body.get("error", "unknown_error"))
+    error = provider_code(body.get("error")) or "unknown_error"
     if error in RETRYABLE_ERRORS:
         raise RetryableDeliveryError(
             f"slack: {error}", provider_status=200, retry_after=parse_retry_after(response.headers.get("Retry-After"))
@@ -160,5 +162,7 @@ class SlackSender:
         )
         body = _api_result(response)
         return Sent(
-            provider_status=200, provider_id=f"{body.get('channel', channel)}/{body.get('ts', '')}", detail="posted"
+            provider_status=200,
+            provider_id=f"{provider_ref(body.get('channel')) or channel}/{provider_ref(body.get('ts')) or ''}",
+            detail="posted",
         )

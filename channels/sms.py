@@ -24,6 +24,8 @@ from channels.base import (
     classify_response,
     json_body,
     post,
+    provider_code,
+    provider_ref,
     recipients,
 )
 from channels.config import E164, ChannelConfig, Secret, SendableUrl, https_base
@@ -76,10 +78,9 @@ class SmsSender:
                 data={"To": number, "From": target.config["from_number"], "Body": body},
                 auth=(sid, token),
             )
-            error = json_body(response)
-            said = f"twilio {error.get('code', '')}: {error['message']}" if error.get("message") else None
-            sent = classify_response(response, error_text=said)
-            ids.append(str(json_body(response).get("sid", "")))
+            code = json_body(response).get("code")
+            sent = classify_response(response, code=f"twilio:{code}" if provider_code(code) else None)
+            ids.append(provider_ref(json_body(response).get("sid")) or "")
         assert sent is not None
         return Sent(
             provider_status=sent.provider_status,

@@ -19,7 +19,13 @@ from pydantic import Field, StringConstraints, field_validator
 from channels.base import ChannelTarget, Message, Sent, alert_fields, classify_response, post
 from channels.config import ChannelConfig, HeaderText, SendableUrl
 
-RESERVED_HEADERS = {"content-type", "idempotency-key", "x-herald-signature", "x-herald-timestamp", "x-herald-event"}
+# Set by Herald, or by HTTP itself: the destination (`Host`), the framing (`Content-Length`,
+# `Transfer-Encoding`) and the hop-by-hop headers are never a channel's to choose.
+RESERVED_HEADERS = {
+    "content-type", "idempotency-key", "x-herald-signature", "x-herald-timestamp", "x-herald-event",
+    "host", "content-length", "transfer-encoding", "connection", "keep-alive", "te", "trailer", "upgrade",
+}  # fmt: skip
+RESERVED_PREFIXES = ("proxy-",)  # Proxy-Authorization, Proxy-Connection...
 
 
 class WebhookConfig(ChannelConfig):
@@ -39,8 +45,10 @@ class WebhookConfig(ChannelConfig):
     @classmethod
     def _headers(cls, headers: dict[str, str]) -> dict[str, str]:
         for name in headers:
-            if name.lower() in RESERVED_HEADERS:
-                raise ValueError(f"header {name!r} is set by Herald and cannot be overridden")
+            if name.lower() in RESERVED_HEADERS or name.lower().startswith(RESERVED_PREFIXES):
+                raise ValueError(
+                    f"header {name!r} is reserved (set by Herald or by HTTP itself) and cannot be set by a channel"
+                )
             if not name or not all(c.isalnum() or c in "-_" for c in name):
                 raise ValueError(f"header name {name!r} is not a valid HTTP header name")
         return headers

@@ -30,6 +30,7 @@ from settings import Settings
 
 BIN = Path(sys.executable).parent
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+DEV_EGRESS_ALLOW = "127.0.0.0/8,::1"  # what `herald dev` lets outbound calls reach although internal
 
 
 def _die_with_parent() -> None:
@@ -190,6 +191,8 @@ class Supervisor:
             "HERALD_TEMPORAL_UI_URL": ui_url,
             "HERALD_DEFAULT_TENANT": o.tenant,
             "HERALD_SECRET_KEY": secret_key_for(o.data_dir)[0],
+            # Local development talks to local receivers: loopback is allowed unless the environment says otherwise.
+            "HERALD_EGRESS_ALLOW": os.environ.get("HERALD_EGRESS_ALLOW", DEV_EGRESS_ALLOW),
         }
         settings = Settings(**env)  # type: ignore[arg-type]
         await self.wait_for_temporal(settings)

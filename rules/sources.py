@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from egress.policy import EgressDenied
 from models.metric_store import Series
 from rules.aggregate import Aggregation, aggregate
 from rules.semantics import Observation
@@ -85,6 +86,13 @@ class PrometheusSource:
         return httpx.BasicAuth(self.username, self.password or "") if self.username else None
 
 
+def endpoint(base: str, path: str) -> httpx.URL:
+    """`path` under the source's URL; the URL's own query and fragment are dropped, so a stored
+    `http://host/anything?` cannot turn the API path into a query string."""
+    url = httpx.URL(base)
+    return url.copy_with(path=url.path.rstrip("/") + path, query=None, fragment=None)
+
+
 def promql(query: str, aggregation: Aggregation | None, window_seconds: int) -> str:
     """The rule's query, wrapped in `<agg>_over_time((query)[window:])` when it names an aggregation."""
     if aggregation is None:
@@ -92,14 +100,32 @@ def promql(query: str, aggregation: Aggregation | None, window_seconds: int) -> 
     return PROMETHEUS_FUNCTIONS[aggregation].format(q=f"({query})[{window_seconds}s:]")
 
 
+# The `errorType`s of the Prometheus HTTP API.
+PROMETHEUS_ERROR_TYPES = {"bad_data", "timeout", "canceled", "execution", "internal", "unavailable", "not_found"}
+
+
+def prometheus_error(body: object) -> str | None:
+    """`bad_data: 1:5: parse error...` from a Prometheus error answer, else None.
+
+    Rule authors need Prometheus's words about their query; anything that is not a Prometheus
+    error answer (`status: error` with one of its error types) is never repeated, so a source
+    pointed at some other service cannot read its answers back.
+    """
+    if not isinstance(body, dict) or body.get("status") != "error":
+        return None
+    kind, error = body.get("errorType"), body.get("error")
+    if kind not in PROMETHEUS_ERROR_TYPES or not isinstance(error, str):
+        return None
+    return f"{kind}: {error[:300]}"
+
+
 def _failure(response: httpx.Response) -> str:
     try:
-        body = response.json()
-        return (
-            f"Prometheus answered {response.status_code}: {body.get('errorType', '')}: {body.get('error', '')}".strip()
-        )
+        said = prometheus_error(response.json())
     except ValueError:
-        return f"Prometheus answered {response.status_code}: {response.text[:300]}"
+        said = None
+    answered = f"Prometheus answered {response.status_code}"
+    return f"{answered}: {said}" if said else f"{answered} (not a Prometheus error answer)"
 
 
 async def prometheus_query(
@@ -108,12 +134,14 @@ async def prometheus_query(
     """An instant query at `at`; a vector maps to instances (`__name__` dropped), a scalar to one."""
     try:
         response = await http.post(
-            f"{source.url.rstrip('/')}/api/v1/query",
+            endpoint(source.url, "/api/v1/query"),
             data={"query": query, "time": f"{at.timestamp():.3f}"},
             headers=source.auth_headers(),
             auth=source.basic_auth() or httpx.USE_CLIENT_DEFAULT,
             timeout=source.timeout,
         )
+    except EgressDenied as err:
+        raise SourceUnreachable(str(err)) from err
     except httpx.HTTPError as err:
         raise SourceUnreachable(f"Prometheus at {source.url} is unreachable: {type(err).__name__}: {err}") from err
     if response.status_code != 200:
@@ -121,7 +149,7 @@ async def prometheus_query(
     try:
         body: dict[str, Any] = response.json()
         if body.get("status") != "success":
-            raise QueryFailed(f"Prometheus refused the query: {body.get('errorType')}: {body.get('error')}")
+            raise QueryFailed(f"Prometheus refused the query: {prometheus_error(body) or 'not a Prometheus answer'}")
         data = body["data"]
         return _observations(data["resultType"], data["result"])
     except (ValueError, KeyError, TypeError, IndexError) as err:
@@ -153,7 +181,7 @@ async def check_promql(http: httpx.AsyncClient, source: PrometheusSource, query:
 
     async def ask(path: str) -> httpx.Response:
         return await http.get(
-            f"{source.url.rstrip('/')}{path}",
+            endpoint(source.url, path),
             params={"query": query},
             headers=source.auth_headers(),
             auth=source.basic_auth() or httpx.USE_CLIENT_DEFAULT,
@@ -164,7 +192,7 @@ async def check_promql(http: httpx.AsyncClient, source: PrometheusSource, query:
         response = await ask("/api/v1/parse_query")
         if response.status_code == 404:  # a Prometheus older than 2.38 cannot parse alone: run it once
             response = await ask("/api/v1/query")
-    except httpx.HTTPError:
+    except (httpx.HTTPError, EgressDenied):
         return None
     if response.status_code == 400:
         return _failure(response)

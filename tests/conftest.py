@@ -105,4 +105,7 @@ def settings(database_url: str) -> Settings:
         HERALD_NOTIFY_ATTEMPT_TIMEOUT_SECONDS=5,
         HERALD_UPDATE_TIMEOUT_SECONDS=20,
         HERALD_SECRET_KEY=SECRET_KEY,
+        # The tests' receivers, providers and Prometheus listen on 127.0.0.1: allowed by configuration,
+        # as an operator would allow an internal target (tests of the policy build their own).
+        HERALD_EGRESS_ALLOW="127.0.0.1/32",
     )

@@ -112,6 +112,9 @@ def fuzz_base(database_url: str, dev_env: WorkflowEnvironment) -> Iterator[str]:
         HERALD_UPDATE_TIMEOUT_SECONDS=5,
         HERALD_SECRET_KEY=SECRET_KEY,
         HERALD_SLACK_SIGNING_SECRET="fuzz-signing-secret",
+        # Fuzzed channels, data sources and SMTP hosts name any address: nothing may leave the machine.
+        HERALD_EGRESS_ALLOW="127.0.0.0/8,::1",
+        HERALD_EGRESS_DENY_PUBLIC=True,
     )
     with ThreadedWorker(settings), ThreadedApi(settings) as base:
         yield base

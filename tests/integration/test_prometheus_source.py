@@ -102,7 +102,7 @@ async def test_rules_query_a_real_prometheus(stack: Stack, prometheus: Prometheu
 @pytest.mark.parametrize(
     ("answer", "words"),
     [
-        (Replayed(503, b"upstream connect error"), "Prometheus answered 503: upstream connect error"),
+        (Replayed(503, b"upstream connect error"), "Prometheus answered 503 (not a Prometheus error answer)"),
         (
             Replayed(422, {"status": "error", "errorType": "execution", "error": "query timed out"}),
             "execution: query timed out",

@@ -7,18 +7,19 @@ import asyncio
 import hashlib
 import hmac
 
-import httpx
 import pytest
 
 from channels.base import ChannelTarget, RetryableDeliveryError
 from channels.webhook import WebhookSender
 from devstack.ports import free_port
+from egress.http import http_client
+from tests.support.egress import LOOPBACK
 from tests.support.messages import message
 from tests.support.receiver import Scripted, WebhookReceiver
 
 
 async def test_delivered_request_is_signed(receiver: WebhookReceiver) -> None:
-    async with httpx.AsyncClient() as http:
+    async with http_client(LOOPBACK) as http:
         target = ChannelTarget(
             "c1", "ops", "webhook", {"url": receiver.url, "headers": {"X-Team": "sre"}}, {"secret": "k3y-k3y-k3y"}
         )
@@ -33,7 +34,7 @@ async def test_delivered_request_is_signed(receiver: WebhookReceiver) -> None:
 async def test_slow_receiver_is_a_retryable_timeout(receiver: WebhookReceiver) -> None:
     release = asyncio.Event()
     receiver.script.append(Scripted(200, hold=release))
-    async with httpx.AsyncClient() as http:
+    async with http_client(LOOPBACK) as http:
         target = ChannelTarget("c1", "ops", "webhook", {"url": receiver.url, "timeout_seconds": 0.3})
         with pytest.raises(RetryableDeliveryError, match="timed out"):
             await WebhookSender(http).send(target, message())
@@ -41,7 +42,7 @@ async def test_slow_receiver_is_a_retryable_timeout(receiver: WebhookReceiver) -
 
 
 async def test_refused_connection_is_retryable() -> None:
-    async with httpx.AsyncClient() as http:
+    async with http_client(LOOPBACK) as http:
         target = ChannelTarget("c1", "ops", "webhook", {"url": f"http://127.0.0.1:{free_port()}/hook"})
         with pytest.raises(RetryableDeliveryError, match="connection failed"):
             await WebhookSender(http).send(target, message())

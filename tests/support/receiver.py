@@ -37,6 +37,7 @@ class Scripted:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     hold: asyncio.Event | None = None  # wait for this before answering
+    body: bytes | None = None  # instead of {"ok": ...}
 
 
 class WebhookReceiver(HttpPeer):
@@ -68,6 +69,8 @@ class WebhookReceiver(HttpPeer):
             self._arrived.notify_all()
         if answer.hold is not None:
             await answer.hold.wait()
+        if answer.body is not None:
+            return Response(answer.body, status_code=answer.status, headers=answer.headers)
         return JSONResponse({"ok": answer.status < 300}, status_code=answer.status, headers=answer.headers)
 
     async def wait_for(self, count: int, within: float = 60.0) -> list[Received]:

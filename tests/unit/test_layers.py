@@ -11,7 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRST_PARTY = {
-    "workflows", "models", "channels", "rules", "gateway", "activities", "api", "devstack",
+    "workflows", "models", "egress", "channels", "rules", "gateway", "activities", "api", "devstack",
     "settings", "worker", "cli",
 }  # fmt: skip
 
@@ -19,12 +19,13 @@ FIRST_PARTY = {
 ALLOWED: dict[str, set[str]] = {
     "cli": FIRST_PARTY,
     "devstack": {"gateway", "models", "workflows", "settings"},
-    "worker": {"activities", "gateway", "channels", "rules", "models", "workflows", "settings"},
-    "api": {"gateway", "channels", "rules", "models", "workflows", "settings"},
-    "activities": {"gateway", "channels", "rules", "models", "workflows", "settings"},
+    "worker": {"activities", "gateway", "channels", "rules", "egress", "models", "workflows", "settings"},
+    "api": {"gateway", "channels", "rules", "egress", "models", "workflows", "settings"},
+    "activities": {"gateway", "channels", "rules", "egress", "models", "workflows", "settings"},
     "gateway": {"workflows", "settings"},
-    "rules": {"channels", "models", "workflows"},
-    "channels": {"models", "workflows"},
+    "rules": {"channels", "egress", "models", "workflows"},
+    "channels": {"egress", "models", "workflows"},
+    "egress": set(),  # a leaf: the entry points build its policy from settings
     "models": {"workflows"},
     "workflows": set(),
     "settings": {"workflows"},  # the tenant-id rule of workflows/ids.py

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
 from channels.base import (
     Links,
@@ -16,8 +17,9 @@ from channels.base import (
     RetryableDeliveryError,
     classify_response,
     parse_retry_after,
+    provider_ref,
 )
-from channels.webhook import build_payload, sign
+from channels.webhook import WebhookConfig, build_payload, sign
 from tests.support.messages import message
 from workflows.ids import alert_workflow_id as workflow_id
 from workflows.ids import labels_key
@@ -84,6 +86,51 @@ def test_429_carries_retry_after() -> None:
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 410, 422])
-def test_other_4xx_is_permanent_with_the_providers_text(status: int) -> None:
-    with pytest.raises(PermanentDeliveryError, match="bad token"):
-        classify_response(httpx.Response(status, text="bad token"))
+def test_other_4xx_is_permanent_and_never_repeats_the_body(status: int) -> None:
+    with pytest.raises(PermanentDeliveryError) as caught:
+        classify_response(httpx.Response(status, text="instance-id: i-0123 secret"))
+    assert str(caught.value).startswith(f"rejected ({status} ") and "secret" not in str(caught.value)
+
+
+def test_a_delivered_answer_is_described_by_its_status_only() -> None:
+    sent = classify_response(httpx.Response(200, text="ami-id\nhostname\niam/security-credentials/"))
+    assert sent.detail == "accepted (200 OK)"
+
+
+@pytest.mark.parametrize(
+    ("code", "kept"),
+    [("channel_not_found", True), (21211, True), ("BadDeviceToken", True), ("has spaces in it", False),
+     ("x" * 65, False), ({"nested": 1}, False), (True, False), ("line\nbreak", False)],
+)  # fmt: skip
+def test_only_a_code_shaped_provider_code_is_kept(code: object, kept: bool) -> None:
+    with pytest.raises(PermanentDeliveryError) as caught:
+        classify_response(httpx.Response(400, text="body"), code=code)
+    assert (str(code) in str(caught.value)) is kept
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Host", "HOST", "Content-Length", "Transfer-Encoding", "Connection", "Keep-Alive", "TE", "Trailer",
+        "Upgrade", "Proxy-Authorization", "proxy-connection", "X-Herald-Signature", "Idempotency-Key",
+    ],
+)  # fmt: skip
+def test_a_webhook_cannot_set_reserved_headers(name: str) -> None:
+    with pytest.raises(ValidationError, match=f"header '{name}' is reserved"):
+        WebhookConfig.model_validate({"url": "https://hooks.example", "headers": {name: "x"}})
+
+
+def test_a_webhook_may_set_its_own_headers() -> None:
+    config = WebhookConfig.model_validate(
+        {"url": "https://hooks.example", "headers": {"X-Team": "sre", "Authorization": "t"}}
+    )
+    assert config.headers == {"X-Team": "sre", "Authorization": "t"}
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [("C0123/1700000000.000001", True), ("projects/p/messages/0:123", True), (1234567890, True),
+     ("SM0123456789abcdef", True), ("<html>", False), ("two words", False), ("x" * 256, False), (None, False)],
+)  # fmt: skip
+def test_only_an_id_shaped_provider_id_is_kept(value: object, kept: bool) -> None:
+    assert (provider_ref(value) is not None) is kept
