@@ -221,15 +221,20 @@ async def test_the_channel_test_to_an_internal_address_is_refused_before_connect
 async def test_the_data_source_test_is_refused_or_answered_without_the_body(
     settings: Settings, sessions: async_sessionmaker[AsyncSession], receiver: WebhookReceiver
 ) -> None:
-    body = {"name": "prom", "type": "prometheus", "url": f"{receiver.base}/hook?"}
+    body = {"name": "prom", "type": "prometheus", "url": f"{receiver.base}/hook"}
     internal = settings.model_copy(update={"egress_allow": ""})
     async with api_stack(internal, sessions) as api:
+        # A trailing `?` (which once let any path through) is refused when saved.
+        with_query = await api.http.post(
+            "/api/v1/datasources", json=body | {"url": body["url"] + "?"}, headers=api.admin
+        )
+        assert with_query.status_code == 422 and "no query or fragment" in with_query.text
         source = (await api.http.post("/api/v1/datasources", json=body, headers=api.admin)).json()
         denied = (await api.http.post(f"/api/v1/datasources/{source['id']}/test", headers=api.admin)).json()
     assert denied == {"ok": False, "detail": "egress to 127.0.0.1 denied by policy (HERALD_EGRESS_ALLOW)"}
     assert receiver.received == []
 
-    # Allowed: the trailing `?` cannot reach /hook (the API path is joined to the URL's path),
+    # Allowed: the API path is joined to the URL's path (/hook/api/v1/query, which nothing serves),
     # and what answers is described by its status, not its words.
     async with api_stack(settings, sessions) as api:
         source = (await api.http.post("/api/v1/datasources", json=body, headers=api.admin)).json()
