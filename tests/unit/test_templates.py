@@ -27,6 +27,7 @@ from channels.render import (
 )
 from models.tables import Template
 from models.templates import DEFAULT_TEMPLATES, choose
+from tests.support.heavy_templates import SILENT_LOOP, TRIPLE_LOOP
 from workflows.payloads import AlertContent, AlertStatus, Category, NotifyEvent, Severity
 
 
@@ -147,12 +148,6 @@ def test_the_most_specific_template_wins() -> None:
 
 
 # The render budget: time and size are enforced while a template runs, not after.
-
-TRIPLE_LOOP = (
-    "{% for a in range(400) %}{% for b in range(400) %}{% for c in range(400) %}x{% endfor %}{% endfor %}{% endfor %}"
-)
-# About 10^10 empty iterations: minutes of CPU without a budget, and no output to measure.
-SILENT_LOOP = "{% set r = range(100000) %}{% for a in r %}{% for b in r %}{% endfor %}{% endfor %}"
 
 
 def over_budget(body: str) -> tuple[Rendered, str | None, float, int]:
