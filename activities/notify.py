@@ -25,7 +25,7 @@ from channels.base import (
     Sender,
     Sent,
 )
-from channels.render import TemplateText, context, render_or_built_in
+from channels.render import TemplateText, context, in_render_thread, render_or_built_in
 from models.channels import get_channel, provider_channel
 from models.contacts import contact_config
 from models.crud import get_row
@@ -128,7 +128,7 @@ class NotifyActivities:
             category=alert.content.category.value,
         )
         text = TemplateText(row.subject, row.body, row.body_html) if row is not None else None
-        rendered, problem = render_or_built_in(text, context(alert, request.event, links))
+        rendered, problem = await in_render_thread(render_or_built_in, text, context(alert, request.event, links))
         if problem and row is not None:
             problem = f"'{row.name}' failed ({problem}); sent the built-in text"
         previous = None

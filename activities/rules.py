@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from channels.render import in_render_thread
 from gateway.client import AlertingClient, IngestItem
 from gateway.options import alert_options
 from models.metric_store import SeriesLabels, prune_samples
@@ -214,7 +215,7 @@ class RuleActivities:
             if step.transition is not None:
                 # Appended, never replaced: a fire not yet sent still goes out before its resolve.
                 unsent = row.outbox_event["events"] if row.outbox_event else []
-                event = fire_event(rule, step, error, self._settings, at)
+                event = await in_render_thread(fire_event, rule, step, error, self._settings, at)  # renders templates
                 row.outbox = step.transition
                 row.outbox_event = {"key": rule_alert_key(rule.id, after.instance), "events": [*unsent, event]}
                 result.transitions += 1

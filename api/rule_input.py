@@ -9,7 +9,7 @@ from api.columns import to_columns
 from api.errors import FieldErrors, check
 from api.ingest import check_references
 from api.schemas.rules import RuleIn
-from channels.render import TEXT, TemplateProblem, check_names, render_text
+from channels.render import TEXT, TemplateProblem, check_names, in_render_thread, render_text
 from models.crud import rows_by_id
 from models.rule_tables import DataSource, Rule
 from models.secrets import SecretBox
@@ -50,7 +50,7 @@ async def check_rule(
     session: AsyncSession, http: httpx.AsyncClient, box: SecretBox, tenant_id: str, body: RuleIn
 ) -> None:
     """422 naming every field that is wrong; Prometheus parses PromQL when it can be reached."""
-    errors = _template_errors(body)
+    errors = await in_render_thread(_template_errors, body)
     try:
         await check_references(session, tenant_id, [body])
     except FieldErrors as err:

@@ -5,27 +5,39 @@ attributes starting with `_`, no `mro`/`__globals__` walks, no mutating methods,
 and see only plain data: `alert`, `event`, `links`. A variable the context lacks is an
 error, found at save time by rendering against a sample alert (422 with the line), and at
 send time answered by the built-in template so that a broken template never loses a page.
+
+Every render also has a budget (`channels/budget.py`): `RENDER_SECONDS` of the rendering
+thread's CPU time and `MAX_OUTPUT` characters, enforced while it runs. A template over its
+budget is a `TemplateProblem` like any other failure, so the built-in text goes instead and
+the reason is recorded. Async callers render through `in_render_thread`, never on the loop.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import traceback
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, UndefinedError, meta
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from channels.base import Links, Rendered, alert_fields
+from channels.budget import MAX_OUTPUT, BudgetedSandbox, RenderBudget, RenderBudgetExceeded
 from workflows.payloads import AlertContent, AlertStatus, AlertView, Category, NotifyEvent, Severity
 
-TEXT = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
-HTML = ImmutableSandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+TEXT = BudgetedSandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
+HTML = BudgetedSandbox(undefined=StrictUndefined, autoescape=True)
 VARIABLES = {"alert", "event", "links"}
-MAX_OUTPUT = 20_000
+RENDER_THREADS = 2  # renders of a process at once: heavy templates queue here, not on the event loop
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -73,16 +85,49 @@ def _line(err: Exception) -> int | None:
     return None
 
 
-@lru_cache(maxsize=1024)
+@functools.lru_cache(maxsize=1024)
 def _compiled(env: ImmutableSandboxedEnvironment, source: str) -> Template:
     """Compiling is most of a render's cost, and a tenant has few distinct templates."""
     return env.from_string(source)
 
 
-def _render_part(env: ImmutableSandboxedEnvironment, part: str, source: str, values: dict[str, Any]) -> str:
+@functools.cache
+def _render_threads() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=RENDER_THREADS, thread_name_prefix="herald-render")
+
+
+async def in_render_thread(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """Run `fn` (anything that renders a tenant's template) on the rendering threads, off the event loop."""
+    loop = asyncio.get_running_loop()
+    return await loop.run_in_executor(_render_threads(), functools.partial(fn, *args, **kwargs))
+
+
+def _generate(template: Template, values: dict[str, Any], budget: RenderBudget) -> str:
+    """The output chunk by chunk, stopped as soon as it is too long or the budget's time is up."""
+    chunks: list[str] = []
+    size = 0
+    token = RenderBudget.current.set(budget)
+    try:
+        for chunk in template.generate(values):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_OUTPUT:
+                raise RenderBudgetExceeded(f"size: output over {MAX_OUTPUT:,} characters")
+            budget.step()
+        budget.check_time()
+    finally:
+        RenderBudget.current.reset(token)
+    return "".join(chunks)
+
+
+def _render_part(
+    env: ImmutableSandboxedEnvironment, part: str, source: str, values: dict[str, Any], budget: RenderBudget
+) -> str:
     try:
         template = _compiled(env, source)
-        output = template.render(values)
+        output = _generate(template, values, budget)
+    except RenderBudgetExceeded as err:
+        raise TemplateProblem(part, _line(err), str(err)) from err
     except SecurityError as err:
         raise TemplateProblem(part, _line(err), f"refused by the sandbox: {err}") from err
     except UndefinedError as err:
@@ -91,13 +136,15 @@ def _render_part(env: ImmutableSandboxedEnvironment, part: str, source: str, val
         raise TemplateProblem(part, _line(err), str(err)) from err
     except Exception as err:  # a filter applied to the wrong type, a division by zero...
         raise TemplateProblem(part, _line(err), f"{type(err).__name__}: {err}") from err
-    return output[:MAX_OUTPUT]
+    return output
 
 
 def render(text: TemplateText, values: dict[str, Any]) -> Rendered:
-    subject = " ".join(_render_part(TEXT, "subject", text.subject, values).split())
-    body = _render_part(TEXT, "body", text.body, values).strip()
-    html = _render_part(HTML, "body_html", text.body_html, values) if text.body_html else None
+    """All parts of a template, within one render budget (TemplateProblem when over it)."""
+    budget = RenderBudget()
+    subject = " ".join(_render_part(TEXT, "subject", text.subject, values, budget).split())
+    body = _render_part(TEXT, "body", text.body, values, budget).strip()
+    html = _render_part(HTML, "body_html", text.body_html, values, budget) if text.body_html else None
     return Rendered(subject=subject, text=body, html=html)
 
 
@@ -138,8 +185,8 @@ def check_names(part: str, env: ImmutableSandboxedEnvironment, source: str, know
 
 
 def render_text(part: str, source: str, values: dict[str, Any]) -> str:
-    """One plain-text template (a rule's summary or details) in the same sandbox, on one line if it is one."""
-    return _render_part(TEXT, part, source, values).strip()
+    """One plain-text template (a rule's summary or details) in the same sandbox and with its own budget."""
+    return _render_part(TEXT, part, source, values, RenderBudget()).strip()
 
 
 SAMPLE_LINKS = Links(

@@ -13,7 +13,7 @@ from api.deps import Admin, ResourcesDep, SessionDep, Viewer
 from api.errors import InUse
 from api.schemas.channels import ChannelCreate, ChannelOut, ChannelTestResult, ChannelUpdate
 from channels.base import ChannelTarget, DeliveryError, Message
-from channels.render import SAMPLE_LINKS, TemplateText, context, render_or_built_in, sample_alert
+from channels.render import SAMPLE_LINKS, TemplateText, context, in_render_thread, render_or_built_in, sample_alert
 from models import channels as queries
 from models.crud import check_name, require_row, save_row
 from models.errors import Conflict
@@ -145,7 +145,7 @@ async def test_channel(
         category=alert.content.category.value,
     )
     text = TemplateText(template.subject, template.body, template.body_html) if template else None
-    rendered, _ = render_or_built_in(text, context(alert, NotifyEvent.TRIGGERED, SAMPLE_LINKS))
+    rendered, _ = await in_render_thread(render_or_built_in, text, context(alert, NotifyEvent.TRIGGERED, SAMPLE_LINKS))
     rendered = replace(rendered, subject=f"[Herald test] {rendered.subject}")
     target = ChannelTarget(row.id, row.name, row.type, dict(row.config), resources.secrets.open(row.secret))
     message = Message(

@@ -11,12 +11,13 @@ from api.columns import from_columns, to_columns
 from api.deps import Admin, AlertingDep, ResourcesDep, SessionDep, Viewer
 from api.rule_input import check_rule, draft_rule
 from api.schemas.rules import EvaluateIn, EvaluateOut, InstanceOut, RuleIn, RuleOut, RuleTestOut, TestInstance
+from channels.render import in_render_thread
 from gateway.client import IngestItem
 from models.crud import check_name, list_rows, require_row, save_row
 from models.errors import Conflict
 from models.rule_tables import Rule, RuleState, rule_states
 from rules.engine import describe, instance_of, observe_batch, outcome
-from rules.semantics import reported_health, rule_state
+from rules.semantics import Instance, reported_health, rule_state
 from workflows.ids import rule_alert_key
 from workflows.payloads import FireEvent
 from workflows.rule_payloads import EvaluationRequest
@@ -183,19 +184,25 @@ async def delete_rule(rule_id: str, principal: Admin, session: SessionDep, alert
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
+def _titles(rule: Rule, instances: list[Instance], error: str | None) -> list[str]:
+    """The alert titles the instances would get (the rule's summary template, rendered per instance)."""
+    return [describe(rule, instance, error)[0] for instance in instances]
+
+
 async def _dry_run(session: SessionDep, resources: ResourcesDep, rule: Rule, states: list[RuleState]) -> RuleTestOut:
     at = datetime.now(UTC)
     observed = await observe_batch(session, resources.http, resources.secrets, [rule], at)
     done = outcome(rule, [instance_of(s) for s in states], observed[rule.id], at)
+    titles = await in_render_thread(_titles, rule, [step.after for step in done.steps], done.error)
     instances = [
         TestInstance(
             labels=step.after.labels,
             value=step.after.value,
             state=step.after.state,
             transition=step.transition,
-            title=describe(rule, step.after, done.error)[0],
+            title=title,
         )
-        for step in done.steps
+        for step, title in zip(done.steps, titles, strict=True)
     ]
     return RuleTestOut(
         at=at,

@@ -1,4 +1,8 @@
-"""`/api/v1/templates`: the words of notifications, checked when saved and previewed on a sample alert."""
+"""`/api/v1/templates`: the words of notifications, checked when saved and previewed on a sample alert.
+
+Both render the tenant's text on the rendering threads (`in_render_thread`), within the render
+budget, never on the event loop; a preview needs the role that can save templates (admin).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,16 @@ from fastapi import APIRouter, Response, status
 from api.deps import Admin, SessionDep, Viewer
 from api.errors import FieldErrors
 from api.schemas.templates import PreviewIn, PreviewOut, TemplateIn, TemplateOut
-from channels.render import SAMPLE_LINKS, TemplateProblem, TemplateText, check, context, render, sample_alert
+from channels.render import (
+    SAMPLE_LINKS,
+    TemplateProblem,
+    TemplateText,
+    check,
+    context,
+    in_render_thread,
+    render,
+    sample_alert,
+)
 from models.crud import check_name, list_rows, require_row, save_row
 from models.errors import Conflict
 from models.tables import Template
@@ -17,17 +30,21 @@ from models.tables import Template
 router = APIRouter(prefix="/api/v1/templates", tags=["templates"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such template in your tenant"}}
 INVALID: dict[int | str, dict[str, Any]] = {
-    422: {"description": "A syntax error, an unknown variable or a sandbox refusal; `errors` names the part and line"}
+    422: {
+        "description": "A syntax error, an unknown variable, a sandbox refusal or a template over its render budget "
+        "(200 ms, 20,000 characters); `errors` names the part and line"
+    }
 }
+ADMIN_ONLY: dict[int | str, dict[str, Any]] = {403: {"description": "The key's role cannot save templates (admin)"}}
 
 
 def _out(row: Template) -> TemplateOut:
     return TemplateOut.model_validate(row, from_attributes=True)
 
 
-def _checked(text: TemplateText) -> None:
+async def _checked(text: TemplateText) -> None:
     try:
-        check(text)
+        await in_render_thread(check, text)
     except TemplateProblem as err:
         raise FieldErrors([(err.part, str(err))]) from err
 
@@ -36,7 +53,7 @@ async def _store(session: SessionDep, tenant_id: str, body: TemplateIn, row: Tem
     await check_name(session, Template, tenant_id, body.name, row.id if row else None, "template")
     if body.body_html is not None and body.channel_type != "email":
         raise FieldErrors([("body_html", "only email templates have an HTML part")])
-    _checked(TemplateText(body.subject, body.body, body.body_html))
+    await _checked(TemplateText(body.subject, body.body, body.body_html))
     values = body.model_dump(mode="json")
     return await save_row(session, Template, tenant_id, values, row, duplicate=Conflict.named("template", body.name))
 
@@ -60,11 +77,12 @@ async def create_template(body: TemplateIn, principal: Admin, session: SessionDe
 @router.post(
     "/preview",
     response_model=PreviewOut,
-    responses={**NOT_FOUND, **INVALID},
+    responses={**ADMIN_ONLY, **NOT_FOUND, **INVALID},
     summary="Render a template against a sample alert",
-    description="Give `template_id`, or `subject` and `body` (and `body_html`) to try text before saving it.",
+    description="Give `template_id`, or `subject` and `body` (and `body_html`) to try text before saving it. "
+    "Needs the admin role, as saving does; a template over its render budget (200 ms, 20,000 characters) is a 422.",
 )
-async def preview_template(body: PreviewIn, principal: Viewer, session: SessionDep) -> PreviewOut:
+async def preview_template(body: PreviewIn, principal: Admin, session: SessionDep) -> PreviewOut:
     if body.template_id is not None:
         row = await require_row(session, Template, principal.tenant_id, body.template_id, "template")
         text = TemplateText(row.subject, row.body, row.body_html)
@@ -74,7 +92,7 @@ async def preview_template(body: PreviewIn, principal: Viewer, session: SessionD
         raise FieldErrors([("template_id", "give template_id, or subject and body")])
     alert = sample_alert(severity=body.severity, category=body.category, status=body.status)
     try:
-        rendered = render(text, context(alert, body.event, SAMPLE_LINKS))
+        rendered = await in_render_thread(render, text, context(alert, body.event, SAMPLE_LINKS))
     except TemplateProblem as err:
         raise FieldErrors([(err.part, str(err))]) from err
     return PreviewOut(subject=rendered.subject, body=rendered.text, body_html=rendered.html)

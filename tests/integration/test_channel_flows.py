@@ -20,6 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 from settings import Settings
 from tests.integration.conftest import Stack, api_stack
 from tests.support.alerts import eventually
+from tests.support.heavy_templates import TRIPLE_LOOP
 from tests.support.providers import PD_ROUTING_KEY, SLACK_TOKEN, TWILIO_SID, TWILIO_TOKEN, ProviderPeer, Scripted
 from tests.support.smtp import PASSWORD, USER, SmtpServer
 from worker import build_worker
@@ -256,6 +257,35 @@ async def test_a_slack_resolve_closes_both_and_a_late_click_is_told(slack_stack:
 
 async def _calls(peer: ProviderPeer, provider: str) -> list[Any]:
     return peer.of(provider)
+
+
+async def test_a_template_over_its_render_budget_sends_the_built_in_text_and_says_why(
+    stack: Stack, peer: ProviderPeer
+) -> None:
+    await channel(stack, "discord", "discord", {"webhook_url": f"{peer.base}/discord/webhooks/1/discord-token"})
+    # Heavy only for alerts with a `heavy` label: the sample alert of the save-time check has none.
+    heavy = "{% if 'heavy' in alert.labels %}" + TRIPLE_LOOP + "{% endif %}{{ alert.title }}"
+    saved = await stack.http.post(
+        "/api/v1/templates",
+        headers=stack.admin,
+        json={"name": "Heavy", "channel_type": "discord", "subject": "{{ alert.title }}", "body": heavy},
+    )
+    assert saved.status_code == 201, saved.text
+    alert = await fire(stack, "heavy-template", labels={"heavy": "yes"})
+    rows = await eventually(
+        lambda: deliveries(stack, alert["id"]), lambda r: delivered(r, "triggered", "discord"), within=60
+    )
+    [call] = peer.of("discord")
+    embed = call.json["embeds"][0]
+    assert embed["title"] == "[CRITICAL] heavy-template is down"  # the built-in text
+    assert embed["description"].startswith("heavy-template is down\nStatus: triggered")
+    why = (
+        "'Heavy' failed (template body: template exceeded its render budget (size: output over 20,000 characters)); "
+        "sent the built-in text"
+    )
+    assert rows[0]["last_error"] == why
+    detail = (await stack.http.get(f"/api/v1/alerts/{alert['id']}", headers=stack.viewer)).json()
+    assert any(e["kind"] == "notification_delivered" and why in e["message"] for e in detail["timeline"])
 
 
 async def test_failures_are_retried_or_recorded_as_the_provider_answered(stack: Stack, peer: ProviderPeer) -> None:

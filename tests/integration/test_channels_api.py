@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from channels.budget import RENDER_SECONDS
 from channels.config import MASK
 from models.tables import Channel
 from models.templates import seed_templates
 from settings import Settings
 from tests.integration.conftest import Stack, api_stack
+from tests.support.heavy_templates import SILENT_LOOP, TRIPLE_LOOP
 from tests.support.providers import PD_ROUTING_KEY, SLACK_TOKEN, TWILIO_SID, TWILIO_TOKEN, ProviderPeer
 from tests.support.receiver import WebhookReceiver
 
@@ -224,15 +229,17 @@ async def test_template_crud_and_preview(api: Stack) -> None:
     assert created.status_code == 201, created.text
     template_id = created.json()["id"]
     assert (await api.http.post("/api/v1/templates", headers=api.admin, json=template())).status_code == 409
-    preview = await api.http.post(
-        "/api/v1/templates/preview", headers=api.viewer, json={"template_id": template_id, "event": "resolved"}
-    )
+    asked = {"template_id": template_id, "event": "resolved"}
+    for role in (api.viewer, api.responder):  # previewing is saving's business: it runs the tenant's text
+        refused = await api.http.post("/api/v1/templates/preview", headers=role, json=asked)
+        assert refused.status_code == 403, refused.text
+    preview = await api.http.post("/api/v1/templates/preview", headers=api.admin, json=asked)
     assert preview.status_code == 200
     assert preview.json()["subject"] == "[critical] CPU usage above 90% on db1"
     assert preview.json()["body"].endswith("https://herald.example/dashboard/alerts/sample")
     draft = await api.http.post(
         "/api/v1/templates/preview",
-        headers=api.viewer,
+        headers=api.admin,
         json={"subject": "{{ alert.labels.host }}", "body": "{{ event }}", "severity": "low"},
     )
     assert draft.json() == {"subject": "db1", "body": "triggered", "body_html": None}
@@ -249,6 +256,8 @@ async def test_template_crud_and_preview(api: Stack) -> None:
         ({"subject": "{{ alert.titel }}"}, "subject", "unknown variable"),
         ({"body": "{{ who }}"}, "body", "unknown variable 'who'"),
         ({"body": "{{ ''.__class__.__mro__ }}"}, "body", "refused by the sandbox"),
+        ({"body": TRIPLE_LOOP}, "body", "template exceeded its render budget (size: output over 20,000 characters)"),
+        ({"subject": "{{ 'x' * 200000000 }}"}, "subject", "template exceeded its render budget (size: '*' would make"),
         ({"channel_type": "slack", "body_html": "<p>x</p>"}, "body_html", "only email"),
         ({"events": ["exploded"]}, "events.0", ""),
         ({"channel_type": "fax"}, "channel_type", ""),
@@ -259,6 +268,31 @@ async def test_bad_templates_are_422_at_save_time(api: Stack, overrides: dict[st
     assert response.status_code == 422, response.text
     [error] = [e for e in response.json()["errors"] if e["field"] == field]
     assert says in error["message"]
+
+
+async def test_a_preview_over_its_budget_is_a_422_and_runs_off_the_event_loop(api: Stack) -> None:
+    """While templates burn their 200 ms of CPU on a rendering thread, the API keeps answering /healthz.
+    On the event loop, each render would stall the loop for all of its CPU time: RENDER_SECONDS at least."""
+    renders = 3
+
+    async def previews() -> list[httpx.Response]:
+        asked = {"subject": "s", "body": SILENT_LOOP}
+        return [await api.http.post("/api/v1/templates/preview", headers=api.admin, json=asked) for _ in range(renders)]
+
+    assert (await api.http.get("/healthz")).status_code == 200  # warm
+    running = asyncio.create_task(previews())
+    stalls, last = [], time.perf_counter()
+    while not running.done():
+        assert (await api.http.get("/healthz")).status_code == 200
+        await asyncio.sleep(0.005)  # an in-process request may never yield: let the previews run
+        stalls.append(time.perf_counter() - last)
+        last = time.perf_counter()
+    long_stalls = [stall for stall in stalls if stall >= RENDER_SECONDS]
+    assert len(long_stalls) < renders - 1, stalls  # a busy machine may cause one; renders on the loop cause 3
+    for answer in await running:
+        assert answer.status_code == 422, answer.text
+        [error] = answer.json()["errors"]
+        assert error["field"] == "body" and "exceeded its render budget (time: over 200 ms)" in error["message"]
 
 
 async def test_default_templates_are_seeded_once_and_never_overwritten(

@@ -15,6 +15,7 @@ from models.default_rules import DEFAULT_RULES, seed_rules
 from models.defaults import seed_defaults
 from tests.integration.conftest import Stack
 from tests.support.alerts import add_webhook, eventually
+from tests.support.heavy_templates import SILENT_LOOP
 from workflows.ids import heartbeat_workflow_id, rule_schedule_id
 
 RULE: dict[str, Any] = {
@@ -58,6 +59,8 @@ async def create_rule(stack: Stack, **changes: Any) -> dict[str, Any]:
         ({"summary": "{{ nope }}"}, "summary", "unknown variable 'nope'"),
         ({"summary": "{% for x in %}"}, "summary", "line 1"),
         ({"details": "{{ rule.__class__.__mro__ }}"}, "details", "sandbox"),
+        ({"summary": SILENT_LOOP}, "summary", "template exceeded its render budget (time: over 200 ms)"),
+        ({"details": "{{ 'x' * 200000000 }}"}, "details", "template exceeded its render budget (size:"),
         ({"channels": ["00000000-0000-0000-0000-000000000000"]}, "channels.0", "unknown channel"),
         ({"escalation_policy_id": "nope"}, "escalation_policy_id", "unknown escalation policy"),
         ({"no_data": "maybe"}, "no_data", "keep_last"),

@@ -3,8 +3,15 @@ line, the sandbox refuses escapes, and a template that breaks at send time never
 
 from __future__ import annotations
 
+import asyncio
+import threading
+import time
+import tracemalloc
+
 import pytest
 
+from channels.base import Rendered
+from channels.budget import RENDER_SECONDS
 from channels.render import (
     BUILT_IN,
     SAMPLE_LINKS,
@@ -12,12 +19,15 @@ from channels.render import (
     TemplateText,
     check,
     context,
+    in_render_thread,
     render,
     render_or_built_in,
+    render_text,
     sample_alert,
 )
 from models.tables import Template
 from models.templates import DEFAULT_TEMPLATES, choose
+from tests.support.heavy_templates import SILENT_LOOP, TRIPLE_LOOP
 from workflows.payloads import AlertContent, AlertStatus, Category, NotifyEvent, Severity
 
 
@@ -135,3 +145,113 @@ def test_the_most_specific_template_wins() -> None:
     assert pick() == "any email"
     assert pick(event="resolved") == "resolved only"
     assert pick(channel_type="teams") is None
+
+
+# The render budget: time and size are enforced while a template runs, not after.
+
+
+def over_budget(body: str) -> tuple[Rendered, str | None, float, int]:
+    """The fallback, the reason, the seconds taken and the peak of memory allocated meanwhile."""
+    values = context(sample_alert(), NotifyEvent.TRIGGERED, SAMPLE_LINKS)
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        rendered, problem = render_or_built_in(TemplateText("subject", body), values)
+        elapsed = time.perf_counter() - started
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert rendered == render(BUILT_IN, values)
+    return rendered, problem, elapsed, peak
+
+
+def test_a_triple_loop_of_400_stops_at_the_output_cap_with_the_built_in_text() -> None:
+    _, problem, elapsed, _ = over_budget(TRIPLE_LOOP)
+    assert problem == "template body: template exceeded its render budget (size: output over 20,000 characters)"
+    assert elapsed < 5  # 64 million iterations without the budget
+
+
+def test_a_loop_without_output_stops_at_the_time_budget() -> None:
+    _, problem, elapsed, _ = over_budget(SILENT_LOOP)
+    assert problem is not None and "exceeded its render budget (time: over 200 ms)" in problem
+    assert elapsed < 10 * RENDER_SECONDS + 5  # CPU time, so a busy machine may stretch it; never minutes
+
+
+def test_repeating_a_string_beyond_the_limit_is_refused_before_it_allocates() -> None:
+    _, problem, elapsed, peak = over_budget("{{ 'x' * 200000000 }}")
+    assert problem is not None and "exceeded its render budget (size: '*' would make 200,000,000" in problem
+    assert elapsed < 5 and peak < 10_000_000  # 200 MB without the check
+
+
+def test_a_million_characters_of_output_are_cut_while_rendering() -> None:
+    _, problem, _, peak = over_budget("{% for i in range(1000) %}{{ 'y' * 1000 }}{% endfor %}")
+    assert problem is not None and "render budget (size: output over 20,000 characters)" in problem
+    assert peak < 1_000_000  # stopped after about 20,000 characters, not a million
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "{{ 'x'.center(200000000) }}",
+        "{{ '%200000000s' % 'x' }}",
+        "{{ '%200000000s' | format('x') }}",
+        "{{ '{:>200000000}'.format('x') }}",
+        "{{ 'x' | center(200000000) }}",
+        "{{ ('\\n' * 50000) | indent(100000) }}",
+        "{% set s = 'x' * 50000 %}{{ s.replace('x', s) | length }}",
+        "{% set s = 'x' * 50000 %}{{ s | replace('x', s) | length }}",
+        "{% set s = 'x' * 50000 %}{{ [s] * 100000 }}",
+        "{% set s = 'x' * 60000 %}{{ (s ~ s) | length }}",
+        "{% set s = 'x' * 60000 %}{{ (s + s) | length }}",
+        "{% macro twice(s, n) %}{{ twice(s ~ s, n - 1) if n else s | length }}{% endmacro %}{{ twice('x', 40) }}",
+        "{% set s = 'x' * 50000 %}{% set y %}{% for i in range(100000) %}{{ s }}{% endfor %}{% endset %}{{ y|length }}",
+        "{{ range(100000) | map('center', 100000) | list | length }}",
+        "{{ 2 ** 100000000 }}",
+        "{% set n = 10 ** 4000 %}{{ (n * n * n * n * n * n) | string | length }}",
+        "{{ [1] | batch(100000000, 'x') | list | length }}",
+        "{{ ([[1] * 1000] * 1000) | sum(start=[]) | length }}",
+        "{{ lipsum(n=100000) | length }}",
+        "{% filter upper %}{% for a in range(100000) %}{% for b in range(1000) %}x{% endfor %}{% endfor %}{% endfilter %}",
+    ],
+)
+def test_every_way_to_grow_a_value_is_bounded(body: str) -> None:
+    _, problem, elapsed, peak = over_budget(body)
+    assert problem is not None and "exceeded its render budget" in problem
+    assert elapsed < 10 * RENDER_SECONDS + 5 and peak < 50_000_000
+
+
+def test_ordinary_templates_render_as_before() -> None:
+    body = (
+        "{{ alert.title }} {{ '%5.1f' % 3.14159 }} {{ '{:,}'.format(123456789) }} {{ [1, 2] + [3] }} {{ 'ab' * 3 }} "
+        "{{ 2 ** 10 }} {{ alert.labels | dictsort | join(',', attribute=0) }} {{ 'x' | center(5) }}| "
+        "{% for name, value in alert.labels | dictsort %}{{ name ~ '=' ~ value }};{% endfor %} {{ range(3) | sum }}"
+    )
+    rendered = render(TemplateText("s", body), context(sample_alert(), NotifyEvent.TRIGGERED, SAMPLE_LINKS))
+    assert rendered.text == (
+        "CPU usage above 90% on db1   3.1 123,456,789 [1, 2, 3] ababab 1024 host,service   x  | "
+        "host=db1;service=postgres; 3"
+    )
+
+
+def test_a_rule_summary_over_budget_is_a_template_problem() -> None:
+    with pytest.raises(TemplateProblem, match="exceeded its render budget"):
+        render_text("summary", SILENT_LOOP, {})
+
+
+async def test_rendering_off_the_loop_runs_on_a_rendering_thread_and_the_loop_keeps_answering() -> None:
+    values = context(sample_alert(), NotifyEvent.TRIGGERED, SAMPLE_LINKS)
+    names: list[str] = []
+
+    def heavy() -> tuple[Rendered, str | None]:
+        names.append(threading.current_thread().name)
+        return render_or_built_in(TemplateText("s", SILENT_LOOP), values)
+
+    task = asyncio.ensure_future(in_render_thread(heavy))
+    ticks = 0
+    while not task.done():
+        await asyncio.sleep(0.005)
+        ticks += 1
+    _, problem = await task
+    assert names and names[0].startswith("herald-render") and names[0] != threading.current_thread().name
+    assert problem is not None and "render budget (time" in problem
+    assert ticks > 1  # the loop ran other work while the template did
