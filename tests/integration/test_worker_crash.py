@@ -36,6 +36,7 @@ class WorkerProcess:
             "TEMPORAL_ADDRESS": settings.temporal_address,
             "HERALD_TASK_QUEUE": settings.temporal_task_queue,
             "HERALD_SECRET_KEY": settings.secret_key.get_secret_value() if settings.secret_key else "",
+            "HERALD_EGRESS_ALLOW": settings.egress_allow,  # the receiver listens on 127.0.0.1
         }
         self.log = log
         self.process: subprocess.Popen[bytes] | None = None
