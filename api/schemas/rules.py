@@ -142,7 +142,7 @@ class EvaluateOut(BaseModel):
     sent: int
 
 
-class DataSourceIn(BaseModel):
+class DataSourceFields(BaseModel):
     model_config = STRICT
     name: Name
     type: Literal["prometheus"] = "prometheus"
@@ -159,7 +159,10 @@ class DataSourceIn(BaseModel):
     )
     timeout_seconds: float = Field(10, gt=0, le=30)
 
+
+class DataSourceIn(DataSourceFields):
     # Checked with the parser the query uses (httpx), so that nothing saved fails every evaluation later.
+    # Input only: a row an older release stored is still read back (DataSourceOut has no such checks).
     @field_validator("url")
     @classmethod
     def _url(cls, value: str) -> str:
@@ -192,7 +195,7 @@ class DataSourceIn(BaseModel):
         return value
 
 
-class DataSourceOut(DataSourceIn):
+class DataSourceOut(DataSourceFields):
     id: str
     created_at: datetime
     updated_at: datetime

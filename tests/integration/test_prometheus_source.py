@@ -3,11 +3,14 @@ peer for the answers a real server will not give on demand (5xx, nonsense, unsup
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from models.rule_tables import DataSource
 from tests.integration.conftest import Stack
 from tests.support.alerts import eventually
 from tests.support.prometheus import PrometheusReplay, PrometheusServer, Replayed, ScrapeTarget
@@ -183,3 +186,23 @@ async def test_a_source_the_query_could_not_use_is_refused_when_saved(
         f"/api/v1/datasources/{source}", json=good | {"name": "p2", field: value}, headers=stack.admin
     )
     assert replaced.status_code == 422 and field in replaced.text
+
+
+async def test_a_source_an_older_release_stored_still_reads_back(
+    stack: Stack, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    source_id = str(uuid.uuid4())
+    async with sessions.begin() as session:
+        session.add(
+            DataSource(
+                id=source_id,
+                tenant_id=stack.tenant,
+                name="old",
+                type="prometheus",
+                url="http://prometheus:9090/?",
+                config={"username": "a:b", "timeout_seconds": 5},
+            )
+        )
+    one = await stack.http.get(f"/api/v1/datasources/{source_id}", headers=stack.viewer)
+    assert one.status_code == 200 and one.json()["url"] == "http://prometheus:9090/?"
+    assert (await stack.http.get("/api/v1/datasources", headers=stack.viewer)).status_code == 200
