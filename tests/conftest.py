@@ -20,6 +20,7 @@ from models.migrate import upgrade_async
 from models.secrets import new_secret_key
 from settings import Settings
 from tests.support.postgres import create_database, drop_database, server_url
+from tests.support.prometheus import PrometheusReplay
 from tests.support.receiver import WebhookReceiver
 from workflows import search_attributes
 
@@ -87,6 +88,15 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     )
     yield env
     await env.shutdown()
+
+
+@pytest.fixture
+async def replay() -> AsyncIterator[PrometheusReplay]:
+    """A peer speaking Prometheus's query API from a script (tests/support/prometheus.py)."""
+    peer = PrometheusReplay()
+    await peer.start()
+    yield peer
+    await peer.stop()
 
 
 @pytest.fixture

@@ -31,14 +31,6 @@ async def prometheus(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
     await target.stop()
 
 
-@pytest.fixture
-async def replay() -> AsyncIterator[PrometheusReplay]:
-    peer = PrometheusReplay()
-    await peer.start()
-    yield peer
-    await peer.stop()
-
-
 async def add_source(stack: Stack, url: str, **extra: Any) -> str:
     answer = await stack.http.post(
         "/api/v1/datasources", json={"name": "prom", "url": url} | extra, headers=stack.admin

@@ -4,9 +4,7 @@ is the failing rule's `error` state, in the same pass that evaluates everyone el
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
@@ -24,14 +22,6 @@ NUL_LABEL = {
     "status": "success",
     "data": {"resultType": "vector", "result": [{"metric": {"job": "a\u0000b"}, "value": [1, "5"]}]},
 }
-
-
-@pytest.fixture
-async def replay() -> AsyncIterator[PrometheusReplay]:
-    peer = PrometheusReplay()
-    await peer.start()
-    yield peer
-    await peer.stop()
 
 
 async def stored_source(
