@@ -23,7 +23,7 @@ import functools
 import re
 import string
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -95,10 +95,12 @@ def _size(value: Any) -> int:
     """Characters or items; nested containers count what they hold (a list of one long string is long)."""
     if isinstance(value, str):
         return len(value)
+    if isinstance(value, Mapping):
+        value = [*value.keys(), *value.values()]
     if isinstance(value, list | tuple):
         total = len(value)
         for item in value:
-            total += _size(item) if isinstance(item, str | list | tuple) else 1
+            total += _size(item) if isinstance(item, str | list | tuple | Mapping) else 1
             if total > MAX_VALUE:
                 break
         return total

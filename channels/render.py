@@ -114,7 +114,6 @@ def _generate(template: Template, values: dict[str, Any], budget: RenderBudget) 
             if size > MAX_OUTPUT:
                 raise RenderBudgetExceeded(f"size: output over {MAX_OUTPUT:,} characters")
             budget.step()
-        budget.check_time()
     finally:
         RenderBudget.current.reset(token)
     return "".join(chunks)

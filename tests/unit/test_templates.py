@@ -201,6 +201,7 @@ def test_a_million_characters_of_output_are_cut_while_rendering() -> None:
         "{% set s = 'x' * 50000 %}{{ s.replace('x', s) | length }}",
         "{% set s = 'x' * 50000 %}{{ s | replace('x', s) | length }}",
         "{% set s = 'x' * 50000 %}{{ [s] * 100000 }}",
+        "{% set s = 'x' * 50000 %}{{ [{'a': s}] * 100000 }}",
         "{% set s = 'x' * 60000 %}{{ (s ~ s) | length }}",
         "{% set s = 'x' * 60000 %}{{ (s + s) | length }}",
         "{% macro twice(s, n) %}{{ twice(s ~ s, n - 1) if n else s | length }}{% endmacro %}{{ twice('x', 40) }}",
