@@ -50,14 +50,16 @@ class Settings(BaseSettings):
     default_tenant: str = Field("default", validation_alias="HERALD_DEFAULT_TENANT")
 
     max_body_bytes: int = Field(4 * 1024 * 1024, validation_alias="HERALD_MAX_BODY_BYTES")
+    # 64: what the gateway sends to Temporal at once (HERALD_INGEST_CONCURRENCY); a request beyond it
+    # only waits, and the wait is latency. Measured in performance.md, "Load shedding".
     max_in_flight: int = Field(
-        128,
+        64,
         ge=1,
         validation_alias="HERALD_MAX_IN_FLIGHT",
         description="Requests one API process works on at once; more are answered 503 with Retry-After",
     )
     max_in_flight_per_key: int = Field(
-        32,
+        16,
         ge=1,
         validation_alias="HERALD_MAX_IN_FLIGHT_PER_KEY",
         description="Requests of one API key in progress at once, per API process; more are answered 429",
