@@ -64,6 +64,26 @@ class Settings(BaseSettings):
     )
 
     max_body_bytes: int = Field(4 * 1024 * 1024, validation_alias="HERALD_MAX_BODY_BYTES")
+    # 64: what the gateway sends to Temporal at once (HERALD_INGEST_CONCURRENCY); a request beyond it
+    # only waits, and the wait is latency. Measured in performance.md, "Load shedding".
+    max_in_flight: int = Field(
+        64,
+        ge=1,
+        validation_alias="HERALD_MAX_IN_FLIGHT",
+        description="Requests one API process works on at once; more are answered 503 with Retry-After",
+    )
+    max_in_flight_per_key: int = Field(
+        16,
+        ge=1,
+        validation_alias="HERALD_MAX_IN_FLIGHT_PER_KEY",
+        description="Requests of one API key in progress at once, per API process; more are answered 429",
+    )
+    auth_failures_per_minute: int = Field(
+        30,
+        ge=1,
+        validation_alias="HERALD_AUTH_FAILURES_PER_MINUTE",
+        description="Failed authentications per client address per minute; beyond, its unknown keys get 429",
+    )
     default_repeat_interval_seconds: int = Field(1800, ge=10, validation_alias="HERALD_DEFAULT_REPEAT_INTERVAL_SECONDS")
     notify_attempt_timeout_seconds: int = Field(30, ge=1, validation_alias="HERALD_NOTIFY_ATTEMPT_TIMEOUT_SECONDS")
     update_timeout_seconds: float = Field(10.0, gt=0, validation_alias="HERALD_UPDATE_TIMEOUT_SECONDS")

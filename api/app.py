@@ -12,6 +12,7 @@ from temporalio.client import Client
 from api import errors, openapi
 from api.body_limit import BodyLimitMiddleware
 from api.deps import Resources
+from api.load_shedding import OPENAPI_RESPONSES, LoadSheddingMiddleware, RequestGuard
 from api.routers import (
     alert_actions,
     alerts,
@@ -57,6 +58,11 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
     egress = EgressPolicy.parse(
         settings.egress_allow, public=not settings.egress_deny_public
     )  # fails early if malformed
+    guard = RequestGuard(
+        max_in_flight=settings.max_in_flight,
+        max_in_flight_per_key=settings.max_in_flight_per_key,
+        auth_failures_per_minute=settings.auth_failures_per_minute,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -77,6 +83,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
             http=http,
             senders=senders,
             series=SeriesCache(),
+            guard=guard,
         )
         # Everything built so far lives as long as the process: moving it out of the cyclic GC's
         # generations stops every large request from re-scanning it (-22% API CPU per metrics batch).
@@ -91,24 +98,30 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
     app = FastAPI(title="Herald", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(StrictPathsMiddleware)
+    app.add_middleware(LoadSheddingMiddleware, guard=guard)  # added last: outermost, before the body is read
     errors.install(app)
     openapi.install(app)
-    app.include_router(health.router)  # before alerts: /api/v1/alerts/health is not an alert id
-    app.include_router(rules.router)  # before alerts: /api/v1/alerts/rules/ and /evaluate neither
-    app.include_router(events.router)
-    app.include_router(metrics.router)
-    app.include_router(heartbeats.router)
-    app.include_router(alerts.router)
-    app.include_router(alert_actions.router)
-    app.include_router(channels.router)
-    app.include_router(data_sources.router)
-    app.include_router(templates.router)
-    app.include_router(notifications.router)
-    app.include_router(api_keys.router)
-    app.include_router(users.users)
-    app.include_router(schedules.user_calendar)
-    app.include_router(users.teams)
-    app.include_router(policies.router)
-    app.include_router(schedules.router)
-    app.include_router(slack.router)
+    # First (before alerts: /api/v1/alerts/health is not an alert id) and without the shedding responses:
+    # /healthz is never shed, and the readiness route documents them itself.
+    app.include_router(health.router)
+    for router in (
+        rules.router,  # before alerts: /api/v1/alerts/rules/ and /evaluate are not alert ids
+        events.router,
+        metrics.router,
+        heartbeats.router,
+        alerts.router,
+        alert_actions.router,
+        channels.router,
+        data_sources.router,
+        templates.router,
+        notifications.router,
+        api_keys.router,
+        users.users,
+        schedules.user_calendar,
+        users.teams,
+        policies.router,
+        schedules.router,
+        slack.router,
+    ):
+        app.include_router(router, responses=OPENAPI_RESPONSES)
     return app

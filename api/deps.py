@@ -11,6 +11,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.load_shedding import RequestGuard
 from channels.registry import Senders
 from gateway.client import AlertingClient
 from models.api_keys import Role, find_active_key, touch_key
@@ -28,6 +29,7 @@ class Resources:
     http: httpx.AsyncClient  # for the API's own outbound calls (Slack responses)
     senders: Senders  # channel tests send from the API process
     series: SeriesCache  # metric series ids known to this process
+    guard: RequestGuard  # in-flight and failed-authentication limits (api/load_shedding.py)
 
 
 @dataclass(frozen=True)
@@ -76,11 +78,15 @@ _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: 
 
 
 async def get_principal(
+    request: Request,
     resources: ResourcesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
+    """The caller's key. Every 401 counts against its source's failure limit (LoadSheddingMiddleware
+    refuses that source once the limit is reached); a key that authenticates is remembered as good."""
     unauthorized = {"WWW-Authenticate": "Bearer"}
     if credentials is None or credentials.scheme.lower() != "bearer":
+        resources.guard.failed_authentication(request.scope)
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED, "missing API key: send `Authorization: Bearer <key>`", unauthorized
         )
@@ -89,7 +95,9 @@ async def get_principal(
         if key is not None:
             await touch_key(session=session, key_id=key.id)
     if key is None:
+        resources.guard.failed_authentication(request.scope)
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid, revoked or expired API key", unauthorized)
+    resources.guard.authenticated(credentials.credentials)
     return Principal(tenant_id=key.tenant_id, role=Role(key.role), key_id=key.id, key_name=key.name)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.deps import AlertingDep, ResourcesDep, Viewer
+from api.load_shedding import OPENAPI_RESPONSES
 
 router = APIRouter(tags=["health"])
 
@@ -22,7 +23,10 @@ async def healthz() -> dict[str, str]:
 @router.get(
     "/api/v1/alerts/health",
     summary="Database, Temporal and worker pollers",
-    responses={503: {"description": "Something Herald needs is down; the body says what"}},
+    responses={
+        429: OPENAPI_RESPONSES[429],
+        503: {"description": "Something Herald needs is down (the body says what), or the process is at its limit"},
+    },
 )
 async def health(principal: Viewer, resources: ResourcesDep, alerting: AlertingDep) -> JSONResponse:
     checks: dict[str, Any] = {}
