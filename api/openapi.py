@@ -32,9 +32,9 @@ PUBLIC = {"/healthz"}  # no authentication
 
 
 def _statuses(path: str, method: str, operation: dict[str, Any]) -> set[str]:
-    found = {"422", "429", "503"}
-    if path not in PUBLIC:
-        found |= {"401", "403"}
+    found = {"422"}
+    if path not in PUBLIC:  # liveness is never shed nor rate-limited, and needs no key
+        found |= {"401", "403", "429", "503"}
     if "{" in path:
         found.add("404")
     if "requestBody" in operation:

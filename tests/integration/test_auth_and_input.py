@@ -21,7 +21,7 @@ from tests.integration.conftest import Stack, api_stack, make_keys
 async def test_missing_wrong_and_insufficient_keys(stack: Stack) -> None:
     assert (await stack.http.get("/api/v1/alerts/")).status_code == 401
     wrong = await stack.http.get("/api/v1/alerts/", headers={"Authorization": "Bearer hk_not-a-key"})
-    assert wrong.status_code == 401 and wrong.json()["detail"] == "invalid or revoked API key"
+    assert wrong.status_code == 401 and wrong.json()["detail"] == "invalid, revoked or expired API key"
     basic = await stack.http.get("/api/v1/alerts/", headers={"Authorization": "Basic dXNlcjpwYXNz"})
     assert basic.status_code == 401
 
@@ -107,9 +107,9 @@ async def test_channel_secret_is_write_only(stack: Stack, sessions: async_sessio
     assert renamed.status_code == 200 and renamed.json()["has_secret"] is True  # omitted secret is kept
     async with sessions() as session:
         row = await session.scalar(select(Channel).where(Channel.id == channel_id))
-        assert row is not None and row.config["url"] == "https://example.test/h2" and "secret" not in row.config
+        assert row is not None and "url" not in row.config and "secret" not in row.config  # both sealed
         assert row.secret is not None and row.secret.startswith("enc1:") and "s3cret-value" not in row.secret
-        assert box.open(row.secret) == {"secret": "s3cret-value"}
+        assert box.open(row.secret) == {"secret": "s3cret-value", "url": "https://example.test/h2"}
     echoed = await stack.http.put(  # a GET's masked config sent back unchanged keeps the secret
         f"/api/v1/channels/{channel_id}",
         headers=stack.admin,
@@ -118,7 +118,7 @@ async def test_channel_secret_is_write_only(stack: Stack, sessions: async_sessio
     assert echoed.status_code == 200 and echoed.json()["has_secret"] is True
     async with sessions() as session:
         row = await session.scalar(select(Channel).where(Channel.id == channel_id))
-        assert row is not None and box.open(row.secret) == {"secret": "s3cret-value"}
+        assert row is not None and box.open(row.secret) == {"secret": "s3cret-value", "url": "https://example.test/h2"}
     listed = await stack.http.get("/api/v1/channels", headers=stack.viewer)
     assert "s3cret-value" not in listed.text
     cleared = await stack.http.put(
@@ -126,7 +126,10 @@ async def test_channel_secret_is_write_only(stack: Stack, sessions: async_sessio
         headers=stack.admin,
         json={"name": "hook2", "type": "webhook", "config": {"url": "https://example.test/h2", "secret": None}},
     )
-    assert cleared.json()["has_secret"] is False
+    assert cleared.status_code == 200 and cleared.json()["config"]["url"] == MASK  # the URL is secret too
+    async with sessions() as session:
+        row = await session.scalar(select(Channel).where(Channel.id == channel_id))
+        assert row is not None and box.open(row.secret) == {"url": "https://example.test/h2"}  # HMAC key gone
     assert (await stack.http.delete(f"/api/v1/channels/{channel_id}", headers=stack.admin)).status_code == 204
     assert (await stack.http.get(f"/api/v1/channels/{channel_id}", headers=stack.admin)).status_code == 404
 
