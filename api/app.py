@@ -46,6 +46,9 @@ Herald: alerting and on-call escalation where every alert is a durable Temporal 
 Authenticate with `Authorization: Bearer <api key>`. Roles: **viewer** reads;
 **responder** also sends events, acknowledges and resolves; **admin** also configures.
 Errors are `{"detail": "<what was wrong>"}`; validation errors add `errors: [{field, message}]`.
+A 503 or 429 with `Retry-After` (seconds) was shed before anything was done: the process is at
+its limit of requests in progress (503), or the key is at its own, or the address has failed
+authentication too often (429). Send it again after the delay.
 """
 
 
