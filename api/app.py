@@ -50,6 +50,9 @@ Authenticate with `Authorization: Bearer <api key>`. Roles: **viewer** reads;
 Every error answers an `ErrorOut`: `{"detail": "<what was wrong>"}`; invalid input (422) adds
 `errors: [{field, message}]`, a refused delete (409) `used_by`. Each operation lists the error
 statuses it can return.
+A 503 or 429 with `Retry-After` (seconds) was shed before anything was done: the process is at
+its limit of requests in progress (503), or the key is at its own, or the address has failed
+authentication too often (429). Send it again after the delay.
 """
 
 
