@@ -59,8 +59,9 @@ class Settings(BaseSettings):
     egress_deny_public: bool = Field(
         False,
         validation_alias="HERALD_EGRESS_DENY_PUBLIC",
-        description="true: outbound calls reach only what HERALD_EGRESS_ALLOW names, public addresses included "
-        "(a locked-down deployment, or a test that must not leave the machine)",
+        description="true: outbound calls reach only what HERALD_EGRESS_ALLOW names, public addresses included, "
+        "and a host name it does not list (other than localhost) is not even looked up (a locked-down deployment, "
+        "or a test that must not leave the machine)",
     )
 
     max_body_bytes: int = Field(4 * 1024 * 1024, validation_alias="HERALD_MAX_BODY_BYTES")

@@ -153,6 +153,9 @@ class EgressPolicy:
             if self.allows_address(literal):
                 return [bare]
             raise EgressDenied(str(literal))
+        if not self.public and not self.allows_host(bare) and not _is_localhost(bare):
+            # Only the allow-list is reachable: a name it does not list is not even looked up (no DNS query).
+            raise EgressDenied(bare)
         try:
             found = await self.resolver(bare, port)
         except socket.gaierror as err:
@@ -187,6 +190,11 @@ class EgressPolicy:
             return sock
         assert last is not None  # resolve() returns at least one address
         raise last
+
+
+def _is_localhost(host: str) -> bool:
+    name = _host_key(host)
+    return name == "localhost" or name.endswith(".localhost")
 
 
 def _host_key(host: str) -> str:

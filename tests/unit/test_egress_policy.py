@@ -180,3 +180,19 @@ def test_deny_public_allows_only_what_the_list_names() -> None:
     assert not locked.allows_address(parse_address("8.8.8.8"))
     assert not locked.allows_address(parse_address("10.0.0.1"))
     assert EgressPolicy.parse("").allows_address(parse_address("8.8.8.8"))  # the default: public is allowed
+
+
+async def test_deny_public_does_not_even_look_up_a_name_it_does_not_list() -> None:
+    asked: list[str] = []
+
+    async def resolver(host: str, port: int) -> list[str]:
+        asked.append(host)
+        return ["127.0.0.1"]
+
+    locked = EgressPolicy.parse("127.0.0.0/8,hooks.internal", public=False, resolver=resolver)
+    with pytest.raises(EgressDenied):
+        await locked.resolve("fuzzed.example", 443)
+    assert asked == []
+    assert await locked.resolve("localhost", 80) == ["127.0.0.1"]
+    assert await locked.resolve("hooks.internal", 80) == ["127.0.0.1"]
+    assert asked == ["localhost", "hooks.internal"]
