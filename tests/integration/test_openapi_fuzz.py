@@ -8,8 +8,8 @@ describes. Bounded: `EXAMPLES` cases per operation (about a minute in all on 2 c
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
-import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -42,6 +42,19 @@ CHECKS = [schemathesis.checks.not_a_server_error, status_code_conformance, conte
 CHECKS += [response_schema_conformance]
 
 
+class _SignallingServer(uvicorn.Server):
+    """uvicorn that says when it listens (it offers a flag to poll, not an event to wait on)."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.listening = threading.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self.listening.set()
+
+
 class ThreadedApi:
     """The app under uvicorn in a thread of its own (schemathesis calls it synchronously)."""
 
@@ -50,16 +63,13 @@ class ThreadedApi:
         config = uvicorn.Config(
             create_app(settings), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
         )
-        self.server = uvicorn.Server(config)
+        self.server = _SignallingServer(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
     def __enter__(self) -> str:
         self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("the API did not start")
-            time.sleep(0.05)
+        if not self.server.listening.wait(timeout=30):
+            raise RuntimeError("the API did not start within 30 s")
         return f"http://127.0.0.1:{self.port}"
 
     def __exit__(self, *_: object) -> None:
