@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncGenerator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -52,9 +52,18 @@ def get_resources(request: Request) -> Resources:
 ResourcesDep = Annotated[Resources, Depends(get_resources)]
 
 
-async def get_session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
-    """One unit of work per request: committed when the route returns, rolled back on error."""
+SNAPSHOT_METHODS = frozenset({"GET", "HEAD"})
+
+
+async def get_session(request: Request, resources: ResourcesDep) -> AsyncGenerator[AsyncSession, None]:
+    """One unit of work per request: committed when the route returns, rolled back on error.
+
+    A read (GET, HEAD) sees one snapshot (REPEATABLE READ): an answer built from several queries
+    (an alert, its timeline and its deliveries; a rule and its instances) never mixes moments, as
+    it would at READ COMMITTED when a worker commits between two of them."""
     async with resources.sessions.begin() as session:
+        if request.method in SNAPSHOT_METHODS:
+            await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         yield session
 
 

@@ -27,12 +27,6 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such rule
 INVALID: dict[int | str, dict[str, Any]] = {422: {"description": "A bad field, query, template or reference"}}
 
 
-async def one_snapshot(session: SessionDep) -> None:
-    """Read a rule and its instances as of one moment: an evaluation committing between the two
-    queries would otherwise show a rule never evaluated with a firing instance."""
-    await session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
-
-
 def _out(row: Rule, states: list[RuleState]) -> RuleOut:
     values = from_columns(row, RuleIn)
     instances = [
@@ -87,7 +81,6 @@ async def _store(resources: ResourcesDep, session: SessionDep, tenant_id: str, b
 @router.get("/rules", response_model=list[RuleOut], include_in_schema=False)  # the seed's path has a slash
 @router.get("/rules/", response_model=list[RuleOut], summary="List alert rules with their state and instances")
 async def list_rules(principal: Viewer, session: SessionDep) -> list[RuleOut]:
-    await one_snapshot(session)
     rows = list(await list_rows(session, Rule, principal.tenant_id))
     states = await rule_states(session=session, rule_ids=[row.id for row in rows])
     return [_out(row, states.get(row.id, [])) for row in rows]
@@ -121,7 +114,6 @@ async def test_draft(body: RuleIn, principal: Admin, session: SessionDep, resour
 
 @router.get("/rules/{rule_id}", response_model=RuleOut, responses=NOT_FOUND, summary="Read an alert rule")
 async def get_rule(rule_id: str, principal: Viewer, session: SessionDep) -> RuleOut:
-    await one_snapshot(session)
     return await _read(session, await require_row(session, Rule, principal.tenant_id, rule_id, "rule"))
 
 
