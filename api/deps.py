@@ -67,7 +67,7 @@ async def get_session(request: Request, resources: ResourcesDep) -> AsyncGenerat
         yield session
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 def get_alerting(resources: ResourcesDep) -> AlertingClient:

@@ -4,13 +4,14 @@ PostgreSQL: everything real but the network hop to the API."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.types import ASGIApp
 from temporalio.testing import WorkflowEnvironment
 
 from api.app import create_app
@@ -48,14 +49,20 @@ def dev_settings(settings: Settings, dev_env: WorkflowEnvironment) -> Settings:
 
 
 @asynccontextmanager
-async def api_stack(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Stack]:
-    """The real app (lifespan included) for a fresh tenant with one key per role; no worker."""
+async def api_stack(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    around: Callable[[ASGIApp], ASGIApp] | None = None,
+) -> AsyncIterator[Stack]:
+    """The real app (lifespan included) for a fresh tenant with one key per role; no worker.
+    `around` wraps the app (an ASGI middleware that observes what the client is sent)."""
     app = create_app(settings)
     tenant = f"t-{uuid.uuid4().hex[:8]}"
     keys = await make_keys(sessions, tenant)
+    served = around(app) if around else app
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://herald.test") as http,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=served), base_url="http://herald.test") as http,
     ):
         yield Stack(http, tenant, keys[Role.ADMIN], keys[Role.RESPONDER], keys[Role.VIEWER], settings)
 
