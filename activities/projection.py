@@ -50,11 +50,13 @@ class ProjectionActivities:
 
     async def _open(self, session: AsyncSession, request: OpenAlertInput) -> list[ChannelRef]:
         view = request.view
-        await upsert_alert(session=session, view=view)
+        channels = await channels_for_alert(session=session, tenant_id=view.tenant_id, channel_ids=request.channel_ids)
+        opened_channels = [ChannelRef(id=c.id, name=c.name, type=c.type) for c in channels]
+        # The row names its channels from the start: a delete of one of them is refused while it is open.
+        await upsert_alert(session=session, view=view.model_copy(update={"channels": opened_channels}))
         await add_timeline_entry(
             session=session, tenant_id=view.tenant_id, alert_id=view.alert_id, dedup="seq:1", entry=request.entry
         )
-        channels = await channels_for_alert(session=session, tenant_id=view.tenant_id, channel_ids=request.channel_ids)
         missing = sorted(set(request.channel_ids or []) - {c.id for c in channels})
         if missing:
             # Deleted between ingest (which checked them) and now: say so, never drop silently.
@@ -70,7 +72,7 @@ class ProjectionActivities:
                     message=f"listed channels no longer exist: {', '.join(missing)}",
                 ),
             )
-        return [ChannelRef(id=c.id, name=c.name, type=c.type) for c in channels]
+        return opened_channels
 
     @activity.defn(name=refs.ALERT_RECORD.name)
     async def record(self, request: RecordInput) -> None:

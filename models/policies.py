@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.crud import get_row, list_rows
-from models.tables import EscalationPolicy, PolicyRoute, Schedule, Team, Tenant, User
+from models.tables import EscalationPolicy, PolicyRoute, Tenant, User
 from workflows.payloads import (
     AlertContent,
     ChoosePolicyInput,
@@ -115,15 +115,3 @@ async def policies_using(session: AsyncSession, tenant_id: str, target_type: str
         for policy in await list_rows(session, EscalationPolicy, tenant_id)
         if any(t["type"] == target_type and t.get("id") == target_id for t in _targets(policy))
     ]
-
-
-async def user_references(session: AsyncSession, tenant_id: str, user_id: str) -> list[str]:
-    """Everything that would lose a person if this user were deleted, named for the 409."""
-    found = [f"policy '{name}'" for name in await policies_using(session, tenant_id, "user", user_id)]
-    for schedule in await list_rows(session, Schedule, tenant_id):
-        if any(user_id in layer.get("participants", []) for layer in schedule.spec.get("layers", [])):
-            found.append(f"schedule '{schedule.name}'")
-    for team in await list_rows(session, Team, tenant_id):
-        if user_id in team.member_ids:
-            found.append(f"team '{team.name}'")
-    return found

@@ -40,6 +40,7 @@ def _row_values(view: AlertView) -> dict[str, Any]:
         "notify_cycle": view.notify_cycle,
         "version": view.version,
         "snoozed_until": view.snoozed_until,
+        "channel_ids": [channel.id for channel in view.channels],
         **_escalation_values(view),
     }
 

@@ -116,6 +116,7 @@ class Alert(Base):
     escalation_level: Mapped[int | None] = mapped_column(Integer, default=None)  # 1-based
     next_escalation_at: Mapped[datetime | None] = mapped_column(default=None)
     escalation: Mapped[dict[str, Any] | None] = mapped_column(JSONB, default=None)  # the workflow's Escalation
+    channel_ids: Mapped[list[str]] = mapped_column(JSONB, default=list)  # the channels it notifies
     snoozed_until: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 

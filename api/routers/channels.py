@@ -17,8 +17,7 @@ from channels.render import SAMPLE_LINKS, TemplateText, context, in_render_threa
 from models import channels as queries
 from models.crud import check_name, require_row, save_row
 from models.errors import Conflict
-from models.policies import policies_using
-from models.rule_tables import sources_using
+from models.references import references
 from models.secrets import SecretBox
 from models.tables import Channel
 from models.templates import template_for
@@ -110,13 +109,15 @@ async def update_channel(
 @router.delete(
     "/{channel_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={**NOT_FOUND, 409: {"description": "An escalation policy level targets it"}},
+    responses={
+        **NOT_FOUND,
+        409: {"description": "An escalation policy level, a rule, a heartbeat or an open alert uses it"},
+    },
     summary="Delete a channel",
 )
 async def delete_channel(channel_id: str, principal: Admin, session: SessionDep) -> Response:
     row = await _get(session, principal.tenant_id, channel_id)
-    used_by = [f"policy '{name}'" for name in await policies_using(session, principal.tenant_id, "channel", row.id)]
-    used_by += await sources_using(session, principal.tenant_id, channel_id=row.id)
+    used_by = await references(session, principal.tenant_id, "channel", row.id)
     if used_by:
         raise InUse(f"channel '{row.name}'", used_by)
     await session.delete(row)

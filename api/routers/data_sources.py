@@ -13,7 +13,8 @@ from api.schemas.rules import DataSourceIn, DataSourceOut, DataSourceTestOut
 from channels.config import MASK
 from models.crud import check_name, list_rows, require_row, save_row
 from models.errors import Conflict
-from models.rule_tables import DataSource, rules_using_source
+from models.references import references
+from models.rule_tables import DataSource
 from rules.engine import prometheus_source
 from rules.sources import QueryFailed, prometheus_query
 
@@ -108,9 +109,9 @@ async def update_source(
 )
 async def delete_source(source_id: str, principal: Admin, session: SessionDep) -> Response:
     row = await require_row(session, DataSource, principal.tenant_id, source_id, "data source")
-    users = await rules_using_source(session=session, tenant_id=principal.tenant_id, source_id=row.id)
-    if users:
-        raise InUse(f"data source '{row.name}'", [f"rule '{name}'" for name in users])
+    used_by = await references(session, principal.tenant_id, "data_source", row.id)
+    if used_by:
+        raise InUse(f"data source '{row.name}'", used_by)
     await session.delete(row)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -15,7 +15,7 @@ from api.schemas.policies import EDIT_NOTE, PolicyIn, PolicyOut, RouteIn, Routin
 from models.crud import check_name, list_rows, require_row, rows_by_id, save_row
 from models.errors import Conflict
 from models.policies import list_routes
-from models.rule_tables import sources_using
+from models.references import references
 from models.tables import Channel, EscalationPolicy, PolicyRoute, Schedule, Team, Tenant, User
 
 router = APIRouter(prefix="/api/v1/escalation-policies", tags=["escalation policies"])
@@ -166,17 +166,13 @@ async def update_policy(policy_id: str, body: PolicyIn, principal: Admin, sessio
 @router.delete(
     "/{policy_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={409: {"description": "Still used by the routing"}},
+    responses={409: {"description": "Still used by the routing, the tenant default, a rule or a heartbeat"}},
     summary="Delete an escalation policy",
     description="Open alerts keep their snapshot of it.",
 )
 async def delete_policy(policy_id: str, principal: Admin, session: SessionDep) -> Response:
     row = await _policy(session, principal.tenant_id, policy_id)
-    tenant = await _tenant(session, principal.tenant_id)
-    used_by = [f"route {r.position}" for r in await list_routes(session, principal.tenant_id) if r.policy_id == row.id]
-    if tenant.default_policy_id == row.id:
-        used_by.append("the tenant default")
-    used_by += await sources_using(session, principal.tenant_id, policy_id=row.id)
+    used_by = await references(session, principal.tenant_id, "policy", row.id)
     if used_by:
         raise InUse(f"policy '{row.name}'", used_by)
     await session.delete(row)

@@ -16,7 +16,7 @@ from api.schemas.schedules import OnCallOut, OverrideIn, OverrideOut, ScheduleIn
 from models import oncall
 from models.crud import check_name, get_row, list_rows, require_row, rows_by_id, save_row
 from models.errors import Conflict, NotFound
-from models.policies import policies_using
+from models.references import references
 from models.schedules import get_override, overrides_for, schedule_overrides, spec_of
 from models.tables import Schedule, ScheduleOverride, User
 
@@ -127,12 +127,12 @@ async def update_schedule(schedule_id: str, body: ScheduleIn, principal: Admin, 
 @router.delete(
     "/{schedule_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses={409: {"description": "Still used by escalation policies"}},
+    responses={409: {"description": "Still used by escalation policies or open alerts"}},
     summary="Delete a schedule",
 )
 async def delete_schedule(schedule_id: str, principal: Admin, session: SessionDep) -> Response:
     row = await _schedule(session, principal.tenant_id, schedule_id)
-    used_by = [f"policy '{name}'" for name in await policies_using(session, principal.tenant_id, "schedule", row.id)]
+    used_by = await references(session, principal.tenant_id, "schedule", row.id)
     if used_by:
         raise InUse(f"schedule '{row.name}'", used_by)
     await session.delete(row)

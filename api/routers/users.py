@@ -12,7 +12,7 @@ from api.errors import FieldErrors, InUse, check
 from api.schemas.responders import TeamIn, TeamOut, UserIn, UserOut
 from models.crud import check_name, get_row, list_rows, require_row, rows_by_id, save_row
 from models.errors import Conflict
-from models.policies import policies_using, user_references
+from models.references import references
 from models.tables import Team, User
 from models.users import user_id_with_email
 
@@ -90,7 +90,7 @@ async def update_user(user_id: str, body: UserIn, principal: Admin, session: Ses
 @users.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=IN_USE, summary="Delete a user")
 async def delete_user(user_id: str, principal: Admin, session: SessionDep) -> Response:
     row = await _user(session, principal.tenant_id, user_id)
-    used_by = await user_references(session, principal.tenant_id, row.id)
+    used_by = await references(session, principal.tenant_id, "user", row.id)
     if used_by:
         raise InUse(f"user '{row.name}'", used_by)
     await session.delete(row)
@@ -146,7 +146,7 @@ async def update_team(team_id: str, body: TeamIn, principal: Admin, session: Ses
 @teams.delete("/{team_id}", status_code=status.HTTP_204_NO_CONTENT, responses=IN_USE, summary="Delete a team")
 async def delete_team(team_id: str, principal: Admin, session: SessionDep) -> Response:
     row = await _team(session, principal.tenant_id, team_id)
-    used_by = [f"policy '{name}'" for name in await policies_using(session, principal.tenant_id, "team", row.id)]
+    used_by = await references(session, principal.tenant_id, "team", row.id)
     if used_by:
         raise InUse(f"team '{row.name}'", used_by)
     await session.delete(row)
