@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         ChoosePolicyInput,
         EditRequest,
         EscalateRequest,
+        Escalation,
         FireEvent,
         NoteRequest,
         NotifyEvent,
@@ -59,6 +60,9 @@ ESCALATION_PATCH = "escalation-policies"
 # Acknowledged / resolved notices also go to channels whose fire notification was still in
 # flight (it may have reached the provider just before it was cancelled).
 IN_FLIGHT_PATCH = "tell-in-flight-channels"
+# Escalate and reassign answer once the level they asked for has run (before: as soon as it was
+# asked for, so the answer showed the level before the escalation).
+LEVEL_ANSWER_PATCH = "answer-after-the-level-ran"
 
 FIRST_EVENT_TIMEOUT = timedelta(minutes=10)
 REARM = timedelta(milliseconds=1)
@@ -468,6 +472,7 @@ class AlertWorkflow:
         self._projection.mark(
             TimelineEntry(kind="escalate_requested", at=workflow.now(), actor=request.actor, message=message)
         )
+        await self._level_ran(escalation, target)
         return await self._projection.projected_view()
 
     @escalate.validator
@@ -503,7 +508,21 @@ class AlertWorkflow:
             view.escalation.reason = choice.reason
         message = f"reassigned to {choice.policy.name}"
         self._projection.mark(TimelineEntry(kind="reassigned", at=workflow.now(), actor=request.actor, message=message))
+        if view.escalation is not None:
+            await self._level_ran(view.escalation, 0)
         return await self._projection.projected_view()
+
+    async def _level_ran(self, escalation: Escalation, level: int) -> None:
+        """Wait until the main loop has run `level` (or something overtook it: an acknowledgement, a
+        resolution, another escalation), so that the update answers with the state it produced."""
+        if not workflow.patched(LEVEL_ANSWER_PATCH):
+            return
+        view = self._view()
+        await workflow.wait_condition(
+            lambda: escalation.run_level != level
+            or view.status != AlertStatus.TRIGGERED
+            or view.escalation is not escalation
+        )
 
     @reassign.validator
     def _validate_reassign(self, request: ReassignRequest) -> None:

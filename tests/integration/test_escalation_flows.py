@@ -73,7 +73,9 @@ async def test_routing_levels_and_actions_through_the_api(
     assert detail["escalation"]["pages"][0]["users"][0]["name"] == "ann"
 
     moved = await post(stack, f"/api/v1/alerts/{alert['id']}/escalate")
-    assert moved["escalation"]["level"] in (1, 2)  # the level runs just after the update answers
+    # The answer is the state the escalation produced: level 2 has run and paged ben.
+    assert moved["escalation"]["level"] == 2, moved["escalation"]
+    assert [u["name"] for u in moved["escalation"]["pages"][-1]["users"]] == ["ben"]
     await receiver.wait_for(2)
     assert receiver.pages()[-1] == ("ben", "escalated")
     again = await stack.http.post(f"/api/v1/alerts/{alert['id']}/escalate", headers=stack.responder)
@@ -99,6 +101,7 @@ async def test_routing_levels_and_actions_through_the_api(
     assert both.status_code == 422
     handed = await post(stack, f"/api/v1/alerts/{alert['id']}/reassign", {"policy_id": calm["id"]})
     assert handed["status"] == "triggered" and handed["escalation"]["policy_name"] == "Standard"
+    assert handed["escalation"]["level"] == 1 and handed["escalation"]["pages"][-1]["users"][0]["name"] == "cat"
     await receiver.wait_for(3)
     assert receiver.pages()[-1] == ("cat", "triggered")
     await post(stack, f"/api/v1/alerts/{alert['id']}/notes", {"text": "failing over to eu-west"})
