@@ -1,6 +1,8 @@
 """Whom one escalation level reaches right now: its targets (users, teams, on-call schedules,
 managers of the previous level, channels) turned into people with their personal notification
-rules, and every empty slot said in words (`ResolvedLevel.gaps`). Callers own the session.
+rules, and every empty slot said in words (`ResolvedLevel.gaps`); a level that reaches nobody
+carries the tenant's default channels (`fallback_channels`) for the workflow to tell instead.
+Callers own the session.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import oncall
+from models.channels import channels_for_alert
 from models.crud import get_row, rows_by_id
 from models.schedules import overrides_for, spec_of
 from models.tables import Channel, Schedule, Team, User
@@ -57,6 +60,9 @@ class LevelResolver:
                 await self._schedule(target.id)
             else:
                 await self._channel(target.id)
+        if not self.result.channels and not any(user.rules for user in self.result.users):
+            defaults = await channels_for_alert(session=self._session, tenant_id=self._tenant, channel_ids=None)
+            self.result.fallback_channels = [ChannelRef(id=c.id, name=c.name, type=c.type) for c in defaults]
         return self.result
 
     def _gap(self, message: str) -> None:

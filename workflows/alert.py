@@ -519,9 +519,11 @@ class AlertWorkflow:
             return
         view = self._view()
         await workflow.wait_condition(
-            lambda: escalation.run_level != level
-            or view.status != AlertStatus.TRIGGERED
-            or view.escalation is not escalation
+            lambda: (
+                escalation.run_level != level
+                or view.status != AlertStatus.TRIGGERED
+                or view.escalation is not escalation
+            )
         )
 
     @reassign.validator

@@ -41,6 +41,10 @@ from workflows.payloads import (
     TimelineEntry,
 )
 
+# A level with nobody to page tells the tenant's default channels, is recorded once, and a pass
+# that reached nobody ends the ladder (before: every level and repeat ran in the same instant).
+EMPTY_LEVEL_PATCH = "empty-levels-fall-back-to-default-channels"
+
 
 class Ladder:
     """Climbs one alert's escalation policy (its state is `state.view.escalation`)."""
@@ -101,6 +105,11 @@ class Ladder:
         page = record_level(escalation, level, resolved, now)
         self.rearm = True
         event = page_event(escalation)
+        if reached_nobody(resolved) and workflow.patched(EMPTY_LEVEL_PATCH):
+            self._reached_nobody(escalation, page, resolved, event)
+            return
+        if workflow.patched(EMPTY_LEVEL_PATCH):
+            escalation.pass_reached = True
         known = {channel.id for channel in view.channels}
         for channel in resolved.channels:
             if channel.id in known and event == NotifyEvent.TRIGGERED:
@@ -120,7 +129,7 @@ class Ladder:
                 details={"level": str(page.level), "pass": str(page.loop)},
             )
         )
-        if reached_nobody(resolved):
+        if reached_nobody(resolved):  # as histories before EMPTY_LEVEL_PATCH recorded it
             # An empty slot never swallows the alert: it falls to the next level at once.
             escalation.next_escalation_at = now
             message = f"level {page.level} reached nobody; escalating now"
@@ -129,6 +138,43 @@ class Ladder:
                 self._projection.mark(
                     TimelineEntry(kind="escalation_exhausted", at=now, actor="herald", message="nobody to page")
                 )
+
+    def _reached_nobody(
+        self, escalation: Escalation, page: LevelPage, resolved: ResolvedLevel, event: NotifyEvent
+    ) -> None:
+        """A level with nobody to page: the tenant's default channels are told instead (once), the
+        emptiness is recorded once per level, and the next level runs at once — but a pass in which
+        no level reached anybody ends the ladder rather than starting over in the same millisecond."""
+        view = self._state.view
+        assert view is not None
+        now = page.at
+        known = {channel.id for channel in view.channels}
+        told = [channel for channel in resolved.fallback_channels if channel.id not in known]
+        for channel in told:
+            view.channels.append(channel)  # so it hears the acknowledgement and resolution too
+            self._deliveries.notify(view, channel, event, tag=f"s{escalation.step}")
+        if escalation.pass_reached is None:
+            escalation.pass_reached = False
+        if page.level not in escalation.empty_levels or told:
+            if page.level not in escalation.empty_levels:
+                escalation.empty_levels.append(page.level)
+            message = f"level {page.level} reached nobody (pass {page.loop})"
+            if page.gaps:
+                message += ": " + "; ".join(page.gaps)
+            if told:
+                message += "; told the default channels instead: " + ", ".join(f"'{c.name}'" for c in told)
+            self._projection.mark(TimelineEntry(kind="escalation_gap", at=now, actor="herald", message=message))
+        escalation.next_escalation_at = now
+        if not advance(escalation):
+            words = "no level reached anybody" if escalation.pass_reached is False else "nobody acknowledged"
+            self._projection.mark(
+                TimelineEntry(
+                    kind="escalation_exhausted",
+                    at=now,
+                    actor="herald",
+                    message=f"{words}; the ladder stops here (the alert's channels keep being re-notified)",
+                )
+            )
 
 
 def begin(choice: PolicyChoice) -> Escalation | None:
@@ -148,6 +194,7 @@ def restart(escalation: Escalation, policy: PolicySnapshot | None = None) -> Non
     escalation.next_escalation_at = None
     escalation.ack_timeout_at = None
     escalation.scheduled = []
+    escalation.pass_reached = None
 
 
 def stop(escalation: Escalation) -> None:
@@ -175,6 +222,11 @@ def advance(escalation: Escalation) -> bool:
     loop = escalation.loop
     if level >= len(escalation.policy.levels):
         level, loop = 0, loop + 1
+        if escalation.pass_reached is False:  # a whole pass reached nobody: starting over would too
+            escalation.exhausted = True
+            escalation.run_level = None
+            return False
+        escalation.pass_reached = None
     if loop > escalation.policy.repeat:
         escalation.exhausted = True
         escalation.run_level = None

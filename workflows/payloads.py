@@ -138,6 +138,8 @@ class ResolvedLevel(BaseModel):
     users: list[PagedUser] = Field(default_factory=list)
     channels: list[ChannelRef] = Field(default_factory=list)
     gaps: list[str] = Field(default_factory=list)  # targets that yielded nobody, and why
+    # When the level reaches nobody: the tenant's default channels, to be told instead.
+    fallback_channels: list[ChannelRef] = Field(default_factory=list)
 
 
 class ResolveLevelInput(BaseModel):
@@ -189,6 +191,10 @@ class Escalation(BaseModel):
     ack_timeout_at: datetime | None = None
     pages: list[LevelPage] = Field(default_factory=list)
     scheduled: list[ScheduledPage] = Field(default_factory=list)
+    # Did a level of this pass reach anybody? None: not known (no level of the pass ran yet, or
+    # the alert started before this was tracked); False ends the ladder at the end of the pass.
+    pass_reached: bool | None = None
+    empty_levels: list[int] = Field(default_factory=list)  # 1-based levels whose emptiness is recorded
 
 
 class AlertView(BaseModel):

@@ -44,6 +44,7 @@ def trigger(
     repeat: timedelta = timedelta(minutes=30),
     max_events_per_run: int = 0,
     policy_id: str | None = None,
+    channel_ids: list[str] | None = None,
 ) -> FireEvent:
     return FireEvent(
         action="trigger",
@@ -53,6 +54,7 @@ def trigger(
             notify_attempt_timeout=timedelta(seconds=5),
             max_events_per_run=max_events_per_run,
             policy_id=policy_id,
+            channel_ids=channel_ids,
         ),
         received_at=datetime.now(UTC),
         actor="test",

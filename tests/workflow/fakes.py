@@ -69,6 +69,7 @@ class FakeActivities:
     policy: PolicySnapshot | None = None
     levels: dict[str, ResolvedLevel] = field(default_factory=dict)  # by target id; unknown: nobody
     refusing: set[str] = field(default_factory=set)  # channel ids whose provider refuses for good
+    fallback: list[ChannelRef] = field(default_factory=list)  # the tenant's default channels
 
     opened: list[OpenAlertInput] = field(default_factory=list)
     records: list[RecordInput] = field(default_factory=list)
@@ -108,7 +109,8 @@ class FakeActivities:
     async def resolve_level(self, request: ResolveLevelInput) -> ResolvedLevel:
         self.lookups.append(request)
         target = request.level.targets[0].id or ""
-        return self.levels.get(target, ResolvedLevel(gaps=[f"{target}: nobody on call"]))
+        nobody = ResolvedLevel(gaps=[f"{target}: nobody on call"], fallback_channels=self.fallback)
+        return self.levels.get(target, nobody)
 
     @activity.defn(name=refs.NOTIFY_SEND.name)
     async def send(self, request: NotifyInput) -> DeliveryResult:

@@ -109,6 +109,34 @@ async def test_a_level_that_reaches_nobody_falls_through_at_once(fast: FastAlert
     assert "escalation_gap" in fast.fakes.kinds()
 
 
+async def test_an_empty_level_is_recorded_once_across_passes(fast: FastAlerts) -> None:
+    fast.fakes.policy = policy("empty-schedule", "alice", minutes=10, repeat=2)
+    fast.fakes.levels = {"alice": person("alice")}
+    fast.fakes.fallback = [channel("ops")]
+    wf_id = await fast.fire("gap-passes", repeat=timedelta(hours=24))
+    assert sorted(await fast.fakes.wait_for(2)) == [("alice", "escalated"), ("ops", "triggered")]
+    await fast.env.sleep(timedelta(minutes=21))  # two more passes: each skips the empty level at once
+    await fast.fakes.wait_for(4)
+    assert fast.fakes.to("alice") == ["escalated"] * 3 and fast.fakes.to("ops") == ["triggered"]
+    assert fast.fakes.kinds().count("escalation_gap") == 1
+    view = await fast.view(wf_id)
+    assert view.escalation is not None and len(view.escalation.pages) == 6
+
+
+async def test_a_pass_that_reaches_nobody_ends_the_ladder(fast: FastAlerts) -> None:
+    fast.fakes.policy = policy("empty-a", "empty-b", minutes=5, repeat=3)
+    fast.fakes.fallback = [channel("ops")]
+    wf_id = await fast.fire("all-empty", repeat=timedelta(hours=24))
+    assert await fast.fakes.wait_for(1) == [("ops", "triggered")]
+    await fast.env.sleep(timedelta(hours=1))
+    view = await fast.view(wf_id)
+    assert view.escalation is not None and view.escalation.exhausted
+    assert [lookup.level.targets[0].id for lookup in fast.fakes.lookups] == ["empty-a", "empty-b"]
+    kinds = fast.fakes.kinds()
+    assert kinds.count("escalation_gap") == 2 and kinds.count("escalation_exhausted") == 1 and "paged" not in kinds
+    assert fast.fakes.to("ops") == ["triggered"]  # told once, by the first empty level
+
+
 async def test_reassign_pages_the_new_person_from_their_first_level(fast: FastAlerts) -> None:
     fast.fakes.policy = policy("alice", minutes=30)
     fast.fakes.levels = {"alice": person("alice"), "carol": person("carol")}

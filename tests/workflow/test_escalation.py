@@ -11,7 +11,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from gateway.client import AlertingClient
 from gateway.errors import AlertNotFound, TransitionRejected
-from models.tables import AlertEvent
+from models.defaults import STANDARD, seed_defaults
+from models.tables import AlertEvent, EscalationPolicy
 from settings import Settings
 from tests.support.alerts import add_webhook
 from tests.support.escalation import add_policy, add_schedule, add_team, add_user, level
@@ -366,3 +367,63 @@ async def test_a_channel_both_default_and_level_target_hears_the_trigger_once(
     assert receiver.events() == ["triggered", "escalated"]
     view = await live_view(time_env, wf_id)
     assert [c.id for c in view.channels] == [channel]
+
+
+async def test_out_of_the_box_an_empty_team_is_recorded_once_and_the_ladder_stops(
+    alerting: AlertingClient,
+    time_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: str,
+    receiver: WebhookReceiver,
+    opened: set[str],
+) -> None:
+    """The seeded policies page the "Operations" team, empty on a fresh install. The first alert
+    ran every level of every pass in one instant (17 timeline entries); now each empty level is
+    recorded once, the default channel (which the alert already told) stands in, and a pass that
+    reached nobody ends the ladder."""
+    async with sessions.begin() as session:
+        assert await seed_defaults(session, tenant)
+        standard = await session.scalar(
+            select(EscalationPolicy.id).where(EscalationPolicy.tenant_id == tenant, EscalationPolicy.name == STANDARD)
+        )
+    await add_webhook(sessions, tenant, receiver.url)
+    wf_id = await open_alert(alerting, opened, tenant, "fresh", policy_id=standard, repeat=timedelta(hours=24))
+    await receiver.wait_for(1)
+    await time_env.sleep(timedelta(hours=3))  # longer than every level and pass of the policy
+    view = await live_view(time_env, wf_id)
+    assert view.escalation is not None and view.escalation.exhausted
+    assert len(view.escalation.pages) == 2  # one pass over two levels, not two passes
+    kinds = [entry.kind for entry in await timeline(sessions, view.alert_id)]
+    assert kinds.count("escalation_gap") == 2 and kinds.count("escalation_exhausted") == 1
+    assert "paged" not in kinds and "escalated" not in kinds
+    assert receiver.events() == ["triggered"]  # the default channel heard the alert, once
+
+
+async def test_an_empty_level_tells_the_default_channels_the_alert_did_not_name(
+    alerting: AlertingClient,
+    time_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: str,
+    receiver: WebhookReceiver,
+    opened: set[str],
+) -> None:
+    named = await add_webhook(sessions, tenant, f"{receiver.url}/named", name="named", is_default=False)
+    await add_webhook(sessions, tenant, f"{receiver.url}/fallback", name="fallback")
+    team = await add_team(sessions, tenant, "empty", [])
+    policy = await add_policy(sessions, tenant, [level(("team", team), minutes=5)], repeat=2)
+    wf_id = await open_alert(
+        alerting, opened, tenant, "named", policy_id=policy, channel_ids=[named], repeat=timedelta(hours=24)
+    )
+    await receiver.wait_for(2)
+    assert sorted((hook.who, hook.json["event"]) for hook in receiver.received) == [
+        ("fallback", "triggered"),
+        ("named", "triggered"),
+    ]
+    view = await live_view(time_env, wf_id)
+    await settled(time_env, wf_id)
+    await alerting.resolve(wf_id, ResolveRequest(alert_id=view.alert_id, actor="t"))
+    await receiver.wait_for(4)
+    assert sorted(hook.who for hook in receiver.received[2:]) == ["fallback", "named"]  # both hear how it ended
+    entries = await timeline(sessions, view.alert_id)
+    [gap] = [e for e in entries if e.kind == "escalation_gap"]
+    assert "level 1 reached nobody" in gap.message and "told the default channels instead: 'fallback'" in gap.message
