@@ -9,7 +9,7 @@ from api.columns import to_columns
 from api.errors import FieldErrors, check
 from api.ingest import check_references
 from api.schemas.rules import RuleIn
-from channels.render import TEXT, TemplateProblem, check_names, in_render_thread, render_text
+from channels.render import TEXT, OpenLabels, TemplateProblem, check_names, in_render_thread, render_text
 from models.crud import rows_by_id
 from models.rule_tables import DataSource, Rule
 from models.secrets import SecretBox
@@ -18,10 +18,10 @@ from rules.engine import DEFAULT_SUMMARY, TEMPLATE_VARIABLES, prometheus_source,
 from rules.sources import check_promql, promql
 
 
-class AnyLabels(dict[str, str]):
+class AnyLabels(OpenLabels):
     """Sample labels for checking a template at save time: which labels a series has is known only
     when it is evaluated, so every label name reads as a placeholder (at run time a missing one
-    makes the alert fall back to the default summary, never lose the alert)."""
+    reads as empty, see OpenLabels)."""
 
     def __missing__(self, key: str) -> str:
         return f"<{key}>"

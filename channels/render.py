@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
-from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, UndefinedError, meta
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, Undefined, UndefinedError, meta
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -68,9 +68,21 @@ BUILT_IN = TemplateText(
 )
 
 
+class OpenLabels(dict[str, str]):
+    """Labels (or annotations) as templates see them: which names an alert carries is open-ended,
+    so a name it lacks reads as a lenient undefined — it renders empty, and `| default("x")`
+    replaces it — while a misspelt fixed field (`alert.titel`, `alrt.title`) is still an error."""
+
+    def __missing__(self, key: str) -> Any:  # a subclass may answer placeholders instead
+        return Undefined(name=key)
+
+
 def context(alert: AlertView, event: NotifyEvent, links: Links) -> dict[str, Any]:
+    fields = alert_fields(alert)
+    fields["labels"] = OpenLabels(fields["labels"])
+    fields["annotations"] = OpenLabels(fields["annotations"])
     return {
-        "alert": alert_fields(alert),
+        "alert": fields,
         "event": event.value,
         "links": {"dashboard": links.dashboard, "api": links.api, "temporal_ui": links.temporal_ui},
     }

@@ -18,7 +18,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from channels.render import TemplateProblem, render_text
+from channels.render import OpenLabels, TemplateProblem, render_text
 from models.metric_store import Series, SeriesLabels, read_series
 from models.rule_tables import DataSource, Rule, RuleState
 from models.secrets import SecretBox
@@ -26,6 +26,7 @@ from models.selectors import Selector, SelectorError, parse_selector
 from rules.aggregate import Aggregation
 from rules.semantics import (
     ERROR_INSTANCE,
+    NO_DATA_INSTANCE,
     Instance,
     NoData,
     Observation,
@@ -218,14 +219,29 @@ def template_values(rule: Rule, labels: dict[str, str], value: float | None) -> 
             "window_seconds": rule.window_seconds,
         },
         "value": value,
-        "labels": labels,
+        "labels": labels if isinstance(labels, OpenLabels) else OpenLabels(labels),
     }
+
+
+def humanize_seconds(seconds: int) -> str:
+    """`300` → `5m`, `5400` → `1h30m`, `45` → `45s` (Prometheus's duration notation)."""
+    parts = []
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        if seconds >= size:
+            parts.append(f"{seconds // size}{unit}")
+            seconds %= size
+    return "".join(parts) or "0s"
 
 
 def describe(rule: Rule, instance: Instance, error: str | None) -> tuple[str, str]:
     """The alert's title and description for an instance (a broken template falls back, never loses the alert)."""
     if instance.instance == ERROR_INSTANCE:
         return f"Rule {rule.name!r} cannot be evaluated", error or "the rule's query failed"
+    if instance.instance == NO_DATA_INSTANCE:
+        # No value to put in the rule's summary: say what happened rather than render `None`.
+        window = humanize_seconds(rule.window_seconds)
+        details = f"{rule.query} returned no data in the last {window}."
+        return f"{rule.name}: no data for {window}", f"{details}\n{rule.description}".strip()
     values = template_values(rule, instance.labels, instance.value)
     try:
         title = render_text("summary", rule.summary or DEFAULT_SUMMARY, values)

@@ -359,3 +359,11 @@ async def test_webhook_urls_and_headers_are_secret_and_kept_on_an_echoed_mask(
     assert request.headers["x-api-key"] == "k-123456" and request.headers["x-new"] == "v2"
     assert "x-team" not in request.headers
     assert request.query == {"token": "t0k"}
+
+
+async def test_a_template_that_reads_any_label_saves(api: Stack) -> None:
+    body = template(name="Slack by team", channel_type="slack", subject="{{ alert.labels.team }}: {{ alert.title }}")
+    created = await api.http.post("/api/v1/templates", headers=api.admin, json=body)
+    assert created.status_code == 201, created.text  # was 422 "unknown variable": the sample alert has no `team`
+    typo = await api.http.post("/api/v1/templates", headers=api.admin, json=body | {"name": "t", "body": "{{ alrt }}"})
+    assert typo.status_code == 422 and "alrt" in typo.text

@@ -113,7 +113,7 @@ def test_sandbox_escapes_are_refused(attempt: str) -> None:
 
 
 def test_a_template_that_breaks_at_send_time_falls_back_to_the_built_in_text() -> None:
-    broken = TemplateText("{{ alert.labels.region }}", "b")  # the sample has no `region` label
+    broken = TemplateText("{{ alert.labels.region.name }}", "b")  # no `region` label, so it has no `.name`
     values = context(sample_alert(), NotifyEvent.TRIGGERED, SAMPLE_LINKS)
     rendered, problem = render_or_built_in(broken, values)
     assert rendered == render(BUILT_IN, values)
@@ -256,3 +256,36 @@ async def test_rendering_off_the_loop_runs_on_a_rendering_thread_and_the_loop_ke
     assert names and names[0].startswith("herald-render") and names[0] != threading.current_thread().name
     assert problem is not None and "render budget (time" in problem
     assert ticks > 1  # the loop ran other work while the template did
+
+
+@pytest.mark.parametrize("mapping", ["labels", "annotations"])
+def test_a_template_may_read_any_label_and_an_absent_one_renders_empty(mapping: str) -> None:
+    """Labels are open-ended: `alert.labels.team` saves, renders the value when the alert has it,
+    empty (or its default) when it does not; the sample alert's own labels are no limit."""
+    text = TemplateText(
+        f"[{{{{ alert.{mapping}.team }}}}] {{{{ alert.title }}}}",
+        f"owner: {{{{ alert.{mapping}.team | default('unowned') }}}}",
+        None,
+    )
+    check(text)  # a 422 "unknown variable" before: the sample alert has no `team`
+    plain = sample_alert()
+    rendered = render(text, context(plain, NotifyEvent.TRIGGERED, SAMPLE_LINKS))
+    assert rendered.subject == "[] CPU usage above 90% on db1" and rendered.text == "owner: unowned"
+    content = plain.content.model_copy(update={mapping: {"team": "storage"}})
+    owned = plain.model_copy(update={"content": content})
+    rendered = render(text, context(owned, NotifyEvent.TRIGGERED, SAMPLE_LINKS))
+    assert rendered.subject == "[storage] CPU usage above 90% on db1" and rendered.text == "owner: storage"
+
+
+@pytest.mark.parametrize(
+    ("source", "words"),
+    [
+        ("{{ alrt.title }}", "unknown variable 'alrt'"),
+        ("{{ alert.titel }}", "titel"),
+        ("{{ alert.labels.team.name.first }}", "team"),
+        ("{{ link.dashboard }}", "unknown variable 'link'"),
+    ],
+)
+def test_a_typo_in_a_fixed_field_is_still_refused(source: str, words: str) -> None:
+    with pytest.raises(TemplateProblem, match=words):
+        check(TemplateText("subject", source, None))

@@ -132,7 +132,9 @@ async def test_no_data_behaviours(
     opened: set[str],
     series_cache: SeriesCache,
 ) -> None:
-    silent = await add_rule(sessions, tenant, query="backup_last_success", no_data="alerting")
+    silent = await add_rule(
+        sessions, tenant, name="backups", query="backup_last_success", no_data="alerting", summary="Age {{ value }}s"
+    )
     kept = await add_rule(sessions, tenant, query="queue_depth", no_data="keep_last", threshold=10.0)
     dropped = await add_rule(sessions, tenant, query="queue_depth", no_data="ok", threshold=10.0)
 
@@ -141,7 +143,8 @@ async def test_no_data_behaviours(
     nodata = (await states(sessions, silent))["nodata"]
     assert nodata.labels == {"herald_no_data": "true"}
     nodata_alert = await alert_of(opened, sessions, tenant, alert_key(silent, "nodata"), "triggered")
-    assert "no data" in nodata_alert.title
+    assert nodata_alert.title == "backups: no data for 5m"  # was "Age Nones": the summary had no value to show
+    assert nodata_alert.description.startswith("backup_last_success returned no data in the last 5m.")
 
     # keep_last and ok: both fire on data, then the data stops (the window empties)
     await push(sessions, series_cache, tenant, await time_env.get_current_time(), {"q1": 50.0}, name="queue_depth")
