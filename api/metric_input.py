@@ -73,7 +73,8 @@ def parse_text(raw: bytes, *, now: datetime, limit: int, retention: timedelta) -
     try:
         samples = parse_exposition(raw.decode())
     except UnicodeDecodeError as err:
-        raise FieldErrors([("body", f"not UTF-8 text: {err}")]) from err
+        line = raw.count(b"\n", 0, err.start) + 1
+        raise FieldErrors([(f"body.line {line}", f"not UTF-8 text (byte {err.start}): {err.reason}")]) from err
     except ExpositionError as err:
         raise FieldErrors([("body", f"not Prometheus text exposition format: {err}")]) from err
     parsed = Parsed()
