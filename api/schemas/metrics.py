@@ -47,7 +47,10 @@ class MetricBatch(BaseModel):
 
 
 class IngestResult(BaseModel):
-    accepted: int = Field(description="Samples stored")
+    accepted: int = Field(description="Samples stored (those in `repeated` included)")
+    repeated: int = Field(
+        0, description="Samples the store already held with the same value (a retried push): left as they were"
+    )
     skipped: int = Field(0, description="Text-format samples not stored (NaN or infinite values), with reasons")
     skipped_reasons: list[str] = Field(default_factory=list, description="The first 20 reasons")
 
