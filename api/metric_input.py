@@ -18,6 +18,7 @@ from api.exposition import ExpositionError, parse_exposition
 from api.schemas.metrics import MetricBatch
 from models.metric_store import DuplicateSamples, Sample
 from models.selectors import MAX_METRIC_NAME, labels_problem, value_problem
+from workflows.ids import canonical_labels
 
 FUTURE_SLACK = timedelta(minutes=5)
 
@@ -33,6 +34,7 @@ class Parsed:
 
     def add(self, sample: Sample, where: str) -> str | None:
         """Keep `sample`; or, if the batch already has its series at its instant, say which (nothing kept)."""
+        sample = Sample(sample.name, canonical_labels(sample.labels), sample.value, sample.ts)
         instant = (sample.name, tuple(sorted(sample.labels.items())), sample.ts)
         first = self._instants.setdefault(instant, where)
         if first != where:

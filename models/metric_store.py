@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.errors import Conflict
 from models.rule_tables import MetricSample, MetricSeries
 from models.selectors import Selector
-from workflows.ids import labels_key
+from workflows.ids import canonical_labels, labels_key
 
 
 @dataclass(frozen=True)
@@ -172,6 +172,9 @@ async def store_samples(
     is written. The caller refuses samples that repeat an instant within the batch."""
     if not samples:
         return 0
+    samples = [
+        s if all(s.labels.values()) else Sample(s.name, canonical_labels(s.labels), s.value, s.ts) for s in samples
+    ]
     ids = await _series_ids(session, tenant_id, samples, cache)
     records = [(series_id, s.ts, s.value) for series_id, s in zip(ids, samples, strict=True)]
     fresh = records

@@ -8,15 +8,17 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from models.selectors import MAX_METRIC_NAME, METRIC_NAME, labels_problem, value_problem
+from workflows.ids import canonical_labels
 
 STRICT = ConfigDict(extra="forbid")
 
 
 def _check_metric_labels(labels: dict[str, str]) -> dict[str, str]:
+    """Checked, then canonical: a label with an empty value is an absent label (as in Prometheus)."""
     problem = labels_problem(labels)
     if problem:
         raise ValueError(problem)
-    return labels
+    return canonical_labels(labels)
 
 
 def _check_value(value: float) -> float:

@@ -282,3 +282,37 @@ async def test_across_pushes_the_same_value_is_a_repeat_and_another_value_is_ref
     clash_text = f'f{{job="x"}} 1 {int(now.timestamp() * 1000)}\n'
     refused_text = await api.http.post("/api/v1/metrics", content=clash_text, headers={**api.responder, **TEXT})
     assert refused_text.status_code == 422 and refused_text.json()["errors"][0]["field"] == "body.line 1"
+
+
+async def test_an_empty_label_value_is_an_absent_label_one_series_one_instance(api: Stack) -> None:
+    t = int(datetime.now(UTC).timestamp()) * 1000 - 10_000
+    first = await api.http.post(
+        "/api/v1/metrics", content=f'm{{host="a",env=""}} 1 {t}\n', headers={**api.responder, **TEXT}
+    )
+    assert first.status_code == 200, first.text
+    second = await api.http.post(
+        "/api/v1/metrics", content=f'm{{host="a"}} 2 {t + 1000}\n', headers={**api.responder, **TEXT}
+    )
+    assert second.status_code == 200, second.text
+    sample = {"name": "m", "labels": {"host": "a", "env": "", "zone": ""}, "value": 3}
+    third = await api.http.post("/api/v1/metrics", json={"samples": [sample]}, headers=api.responder)
+    assert third.status_code == 200, third.text
+
+    read = await api.http.get("/api/v1/metrics/query", params={"query": "m"}, headers=api.viewer)
+    [series] = read.json()["series"]
+    assert series["labels"] == {"host": "a"}
+    assert [v for _, v in series["points"]] == [1.0, 2.0, 3.0]
+    absent = await api.http.get("/api/v1/metrics/query", params={"query": 'm{env=""}'}, headers=api.viewer)
+    assert len(absent.json()["series"]) == 1
+
+    rule = {"name": "m", "query": "m", "aggregation": "last", "window_seconds": 300, "comparator": ">", "threshold": 0}
+    tried = await api.http.post("/api/v1/alerts/rules/test", json=rule | {"summary": "x"}, headers=api.admin)
+    assert tried.status_code == 200, tried.text
+    assert [(i["labels"], i["value"]) for i in tried.json()["instances"]] == [({"host": "a"}, 3.0)]
+
+
+async def test_an_empty_value_and_an_absent_label_at_one_instant_are_a_duplicate(api: Stack) -> None:
+    t = int(datetime.now(UTC).timestamp()) * 1000 - 1000
+    body = f'n{{host="a",env=""}} 1 {t}\nn{{host="a"}} 2 {t}\n'
+    answer = await api.http.post("/api/v1/metrics", content=body, headers={**api.responder, **TEXT})
+    assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "body.line 2"
