@@ -11,7 +11,7 @@ from gateway.options import alert_options
 from models.rule_tables import Heartbeat
 from settings import Settings
 from workflows import activity_refs as refs
-from workflows.ids import heartbeat_alert_key
+from workflows.ids import canonical_labels, heartbeat_alert_key
 from workflows.payloads import AlertContent, Category, FireEvent, Severity
 from workflows.rule_payloads import HeartbeatAlert
 
@@ -50,7 +50,7 @@ class HeartbeatActivities:
                     severity=Severity(row.severity),
                     category=Category(row.category),
                     source="heartbeat",
-                    labels={**row.labels, "heartbeat": row.name},
+                    labels=canonical_labels({**row.labels, "heartbeat": row.name}),
                     annotations={"detail": describe_silence(row, request)},
                 ),
                 options=alert_options(self._settings, channel_ids=row.channel_ids, policy_id=row.escalation_policy_id),

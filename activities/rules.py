@@ -33,7 +33,7 @@ from rules.semantics import Step
 from rules.sources import QueryFailed
 from settings import Settings
 from workflows import activity_refs as refs
-from workflows.ids import rule_alert_key
+from workflows.ids import canonical_labels, rule_alert_key
 from workflows.payloads import AlertContent, Category, FireEvent, Severity
 from workflows.rule_payloads import BatchRequest, BatchResult, DueRequest, EmitResult
 
@@ -80,7 +80,9 @@ def fire_event(rule: Rule, step: Step, error: str | None, settings: Settings, at
                 severity=Severity(rule.severity),
                 category=Category(rule.category),
                 source="rule",
-                labels={**rule.labels, **after.labels, "alertname": rule.name, "herald_rule": rule.id},
+                labels=canonical_labels(
+                    {**rule.labels, **after.labels, "alertname": rule.name, "herald_rule": rule.id}
+                ),
                 annotations=annotations,
             ),
             options=alert_options(settings, channel_ids=rule.channel_ids, policy_id=rule.escalation_policy_id),

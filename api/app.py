@@ -31,6 +31,7 @@ from api.routers import (
     templates,
     users,
 )
+from api.storable_text import StorableTextMiddleware
 from api.strict_paths import StrictPathsMiddleware
 from channels.registry import Senders
 from egress.http import http_client
@@ -99,6 +100,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
             await engine.dispose()
 
     app = FastAPI(title="Herald", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app.add_middleware(StorableTextMiddleware)  # innermost: reads a body only once it is known to fit
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(StrictPathsMiddleware)
     app.add_middleware(LoadSheddingMiddleware, guard=guard)  # added last: outermost, before the body is read

@@ -1,7 +1,8 @@
 """Reading a metrics push: a JSON batch or Prometheus's text exposition format, checked whole.
 
 A batch is stored entirely or not at all: any bad sample is a 422 naming it, so a client never
-has to guess which half of a batch arrived. The one exception is the text format's NaN / ±Inf
+has to guess which half of a batch arrived. Two samples of one series at one instant are such a
+sample (a rate would read the second as a counter reset). The one exception is the text format's NaN / ±Inf
 samples (client libraries emit them for empty summaries): they are skipped and counted in the answer.
 """
 
@@ -15,16 +16,34 @@ from pydantic import ValidationError
 from api.errors import FieldErrors, check
 from api.exposition import ExpositionError, parse_exposition
 from api.schemas.metrics import MetricBatch
-from models.metric_store import Sample
+from models.metric_store import DuplicateSamples, Sample
 from models.selectors import MAX_METRIC_NAME, labels_problem, value_problem
+from workflows.ids import canonical_labels
 
 FUTURE_SLACK = timedelta(minutes=5)
 
 
 class Parsed:
+    """The samples to store, where each came from (`samples.3`, `body.line 7`), what was skipped."""
+
     def __init__(self) -> None:
         self.samples: list[Sample] = []
+        self.where: list[str] = []
         self.skipped: list[str] = []
+        self._instants: dict[tuple[str, tuple[tuple[str, str], ...], datetime], str] = {}
+
+    def add(self, sample: Sample, where: str) -> str | None:
+        """Keep `sample`; or, if the batch already has its series at its instant, say which (nothing kept)."""
+        sample = Sample(sample.name, canonical_labels(sample.labels), sample.value, sample.ts)
+        instant = (sample.name, tuple(sorted(sample.labels.items())), sample.ts)
+        first = self._instants.setdefault(instant, where)
+        if first != where:
+            return (
+                f"duplicate sample for timestamp {sample.ts.isoformat()}: {first} is the same series at the same time"
+            )
+        self.samples.append(sample)
+        self.where.append(where)
+        return None
 
 
 def _check_size(count: int, limit: int) -> None:
@@ -64,7 +83,10 @@ def parse_json(raw: bytes, *, now: datetime, limit: int, retention: timedelta) -
         problem = accepted.problem(ts)
         if problem:
             errors.append((f"samples.{index}.timestamp", problem))
-        parsed.samples.append(Sample(sample.name, sample.labels, sample.value, ts))
+            continue
+        duplicate = parsed.add(Sample(sample.name, sample.labels, sample.value, ts), f"samples.{index}")
+        if duplicate:
+            errors.append((f"samples.{index}", duplicate))
     check(errors[:50])
     return parsed
 
@@ -73,7 +95,8 @@ def parse_text(raw: bytes, *, now: datetime, limit: int, retention: timedelta) -
     try:
         samples = parse_exposition(raw.decode())
     except UnicodeDecodeError as err:
-        raise FieldErrors([("body", f"not UTF-8 text: {err}")]) from err
+        line = raw.count(b"\n", 0, err.start) + 1
+        raise FieldErrors([(f"body.line {line}", f"not UTF-8 text (byte {err.start}): {err.reason}")]) from err
     except ExpositionError as err:
         raise FieldErrors([("body", f"not Prometheus text exposition format: {err}")]) from err
     parsed = Parsed()
@@ -101,7 +124,23 @@ def parse_text(raw: bytes, *, now: datetime, limit: int, retention: timedelta) -
         if time_issue:
             errors.append((where, time_issue))
             continue
-        parsed.samples.append(Sample(sample.name, sample.labels, sample.value, ts))
+        duplicate = parsed.add(Sample(sample.name, sample.labels, sample.value, ts), where)
+        if duplicate:
+            errors.append((where, duplicate))
     check(errors[:50])
     _check_size(len(parsed.samples), limit)
     return parsed
+
+
+def duplicate_errors(parsed: Parsed, error: DuplicateSamples) -> FieldErrors:
+    """The 422 for samples whose instants the store already holds with another value."""
+    return FieldErrors(
+        [
+            (
+                parsed.where[index],
+                f"duplicate sample for timestamp {parsed.samples[index].ts.isoformat()}: the series already "
+                f"holds {stored!r} there (a stored instant keeps its value; the same value again is ignored)",
+            )
+            for index, stored in error.clashes[:50]
+        ]
+    )

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, case, func, select, tuple_
+from sqlalchemy import ColumnElement, case, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.cursors import decode_cursor, encode_cursor
@@ -46,8 +46,13 @@ def _conditions(tenant_id: str, flt: AlertFilter) -> list[ColumnElement[bool]]:
         conditions.append(Alert.category.in_(flt.category))
     if flt.source:
         conditions.append(Alert.source.in_(flt.source))
-    if flt.labels:
-        conditions.append(Alert.labels.contains(flt.labels))
+    present = {name: value for name, value in flt.labels.items() if value}
+    if present:
+        conditions.append(Alert.labels.contains(present))
+    for name in (name for name, value in flt.labels.items() if not value):
+        # `env=` matches alerts without `env`: an empty value is an absent label (as in Prometheus);
+        # rows stored before labels were canonical may hold the empty value itself.
+        conditions.append(or_(~Alert.labels.has_key(name), Alert.labels[name].astext == ""))
     if flt.since:
         conditions.append(Alert.created_at >= flt.since)
     if flt.until:

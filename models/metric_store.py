@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Generic, TypeVar
 
+import asyncpg
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.errors import Conflict
 from models.rule_tables import MetricSample, MetricSeries
 from models.selectors import Selector
-from workflows.ids import labels_key
+from workflows.ids import canonical_labels, labels_key
 
 
 @dataclass(frozen=True)
@@ -128,20 +130,72 @@ async def _series_ids(
     return [found for found in ids if found is not None]
 
 
-async def store_samples(session: AsyncSession, tenant_id: str, samples: Sequence[Sample], cache: SeriesCache) -> None:
-    """Write samples in the session's transaction (COPY on its connection)."""
-    if not samples:
-        return
-    ids = await _series_ids(session, tenant_id, samples, cache)
+class DuplicateSamples(Exception):
+    """Samples for instants their series already holds with another value (Prometheus's "duplicate
+    sample for timestamp"): `clashes` is (index in the batch, the value stored), oldest index first."""
+
+    def __init__(self, clashes: list[tuple[int, float]]) -> None:
+        super().__init__(f"{len(clashes)} samples are for instants already stored with another value")
+        self.clashes = clashes
+
+
+async def _copy(session: AsyncSession, records: list[tuple[int, datetime, float]]) -> None:
     connection = await session.connection()
     raw = await connection.get_raw_connection()
     driver = raw.driver_connection
     assert driver is not None
-    await driver.copy_records_to_table(
-        "metric_samples",
-        records=[(series_id, s.ts, s.value) for series_id, s in zip(ids, samples, strict=True)],
-        columns=["series_id", "ts", "value"],
+    await driver.copy_records_to_table("metric_samples", records=records, columns=["series_id", "ts", "value"])
+
+
+async def _stored_values(
+    session: AsyncSession, records: list[tuple[int, datetime, float]]
+) -> dict[tuple[int, datetime], float]:
+    rows = await session.execute(
+        text(
+            "SELECT m.series_id, m.ts, m.value FROM metric_samples m JOIN unnest(CAST(:ids AS bigint[]), "
+            "CAST(:times AS timestamptz[])) AS t(series_id, ts) ON m.series_id = t.series_id AND m.ts = t.ts"
+        ),
+        {"ids": [r[0] for r in records], "times": [r[1] for r in records]},
     )
+    return {(series_id, ts): value for series_id, ts, value in rows}
+
+
+async def store_samples(
+    session: AsyncSession, tenant_id: str, samples: Sequence[Sample], cache: SeriesCache, *, attempts: int = 3
+) -> int:
+    """Write samples in the session's transaction (COPY on its connection); returns how many were
+    already stored, with the same value, and were left as they were.
+
+    A series holds one value per instant (a unique index). A batch is written whole with COPY;
+    only when that meets an instant already stored does it look which: the same value is a
+    repeat (a retried push) and is skipped, another value raises `DuplicateSamples` and nothing
+    is written. The caller refuses samples that repeat an instant within the batch."""
+    if not samples:
+        return 0
+    samples = [
+        s if all(s.labels.values()) else Sample(s.name, canonical_labels(s.labels), s.value, s.ts) for s in samples
+    ]
+    ids = await _series_ids(session, tenant_id, samples, cache)
+    records = [(series_id, s.ts, s.value) for series_id, s in zip(ids, samples, strict=True)]
+    fresh = records
+    for _ in range(attempts):  # a concurrent push may store one of our instants between look and write
+        try:
+            async with session.begin_nested():
+                await _copy(session, fresh)
+            return len(records) - len(fresh)
+        except asyncpg.UniqueViolationError:
+            stored = await _stored_values(session, records)
+        clashes = [
+            (index, stored[(series_id, ts)])
+            for index, (series_id, ts, value) in enumerate(records)
+            if (series_id, ts) in stored and stored[(series_id, ts)] != value
+        ]
+        if clashes:
+            raise DuplicateSamples(clashes)
+        fresh = [record for record in records if (record[0], record[1]) not in stored]
+        if not fresh:
+            return len(records)
+    raise Conflict(f"samples: concurrent pushes kept writing the same instants ({attempts} attempts); send it again")
 
 
 async def _series_of(

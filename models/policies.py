@@ -54,7 +54,8 @@ def route_matches(route: PolicyRoute, content: AlertContent) -> bool:
         return False
     if route.categories and content.category.value not in route.categories:
         return False
-    return all(content.labels.get(name) == value for name, value in route.labels.items())
+    # An empty value is an absent label (as in Prometheus): `env: ""` matches an alert without `env`.
+    return all(content.labels.get(name, "") == value for name, value in route.labels.items())
 
 
 def describe_route(route: PolicyRoute) -> str:

@@ -43,11 +43,11 @@ class MetricSeries(Base):
 
 
 class MetricSample(Base):
-    """No primary key of its own worth having: (series, time) is the identity, a repeat overwrites nothing."""
+    """(series, time) is the identity: unique, so one instant has one value (`metric_store.store_samples`)."""
 
     __tablename__ = "metric_samples"
     __table_args__ = (
-        Index("ix_metric_samples_series_ts", "series_id", "ts"),
+        Index("ix_metric_samples_series_ts", "series_id", "ts", unique=True),
         # Retention deletes by time across all series; samples arrive roughly in time order, so a
         # BRIN index finds old ones for a fraction of what a B-tree costs every insert.
         Index("ix_metric_samples_ts", "ts", postgresql_using="brin"),

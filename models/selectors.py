@@ -16,6 +16,7 @@ from typing import Any
 import re2  # type: ignore[import-untyped]
 
 from models.keys import LABEL_NAME
+from models.text import unstorable
 
 METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
 _SELECTOR = re.compile(r"^\s*(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)\s*(?:\{(?P<body>.*)\})?\s*$", re.DOTALL)
@@ -130,8 +131,9 @@ def labels_problem(labels: dict[str, str], *, reserved_allowed: bool = False) ->
             return problem
         if len(value) > MAX_LABEL_VALUE:
             return f"label {name!r} is longer than {MAX_LABEL_VALUE} characters"
-        if "\x00" in value:
-            return f"label {name!r} contains a NUL character"
+        problem = unstorable(value)
+        if problem:
+            return f"label {name!r} {problem}"
     return None
 
 

@@ -23,6 +23,7 @@ from models.metric_store import Series, SeriesLabels, read_series
 from models.rule_tables import DataSource, Rule, RuleState
 from models.secrets import SecretBox
 from models.selectors import Selector, SelectorError, parse_selector
+from models.text import unstorable
 from rules.aggregate import Aggregation
 from rules.semantics import (
     ERROR_INSTANCE,
@@ -96,14 +97,13 @@ def prometheus_source(row: DataSource, box: SecretBox) -> PrometheusSource:
 
 
 def storable(observations: list[Observation]) -> list[Observation]:
-    """Observations whose labels PostgreSQL can store; a NUL (which text and JSONB refuse, and which
-    would fail the whole batch's transaction) is the rule's error instead."""
+    """Observations whose labels PostgreSQL can store; a NUL or a lone surrogate (which text and
+    JSONB refuse, and which would fail the whole batch's transaction) is the rule's error instead."""
     for observation in observations:
         for name, value in observation.labels.items():
-            if "\x00" in name or "\x00" in value:
-                raise QueryFailed(
-                    f"the source returned a label with a NUL character ({name!r}), which cannot be stored"
-                )
+            problem = unstorable(name) or unstorable(value)
+            if problem:
+                raise QueryFailed(f"the source returned a label ({name!r}) that {problem}")
     return observations
 
 

@@ -17,7 +17,7 @@ from egress.policy import EgressDenied
 from models.metric_store import Series
 from rules.aggregate import Aggregation, aggregate
 from rules.semantics import Observation
-from workflows.ids import labels_key
+from workflows.ids import canonical_labels, labels_key
 
 PROMETHEUS_FUNCTIONS: dict[str, str] = {
     "avg": "avg_over_time({q})",
@@ -40,7 +40,9 @@ class SourceUnreachable(QueryFailed):
 
 
 def observation(labels: dict[str, str], value: float | None) -> Observation:
-    return Observation(labels_key("", labels), labels, value)
+    """An instance: its labels canonical (an empty value is an absent label), keyed by them."""
+    canonical = canonical_labels(labels)
+    return Observation(labels_key("", canonical), canonical, value)
 
 
 # ------------------------------------------------------------------ pushed metrics

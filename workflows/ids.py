@@ -10,7 +10,7 @@ never holds `/`, so `alert/<tenant>/<key>` is unambiguous whatever the key holds
 distinct (tenant, key) pairs never share a workflow id.
 
 ==========================  =====================================================================
-group key (no dedup key)    first 32 hex digits of SHA-256 over canonical JSON `[scope, sorted labels]`
+group key (no dedup key)    first 32 hex digits of SHA-256 over canonical JSON `[scope, sorted non-empty labels]`
 alert workflow              `alert/<tenant>/<key>`
 heartbeat workflow          `heartbeat/<tenant>/<heartbeat id>`
 heartbeat alert key         `heartbeat/<heartbeat id>`
@@ -49,10 +49,20 @@ def check_tenant_id(tenant_id: str) -> str:
     return tenant_id
 
 
+def canonical_labels(labels: dict[str, str]) -> dict[str, str]:
+    """The label set as an identity: a label with an empty value is an absent label (Prometheus's
+    rule), so `{host: db1, env: ""}` and `{host: db1}` are one set. The same dict if nothing is empty."""
+    if all(labels.values()):
+        return labels
+    return {name: value for name, value in labels.items() if value}
+
+
 def labels_key(scope: str, labels: dict[str, str]) -> str:
-    """Order-free identity of a label set within `scope` (a tenant, a metric name, or "")."""
-    canonical = json.dumps([scope, sorted(labels.items())], separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+    """Order-free identity of a label set within `scope` (a tenant, a metric name, or ""), empty
+    values dropped first (`canonical_labels`): a set without empty values keeps the key it always had."""
+    canonical = json.dumps([scope, sorted(canonical_labels(labels).items())], separators=(",", ":"), ensure_ascii=False)
+    # surrogatepass: a lone surrogate (refused at every door, models/text.py) must not crash a key
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def alert_workflow_id(tenant_id: str, key: str) -> str:

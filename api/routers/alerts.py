@@ -105,7 +105,9 @@ async def list_alerts(
     severity: Annotated[list[Severity], Query()] = [],  # noqa: B006
     category: Annotated[list[Category], Query()] = [],  # noqa: B006
     source: Annotated[list[str], Query()] = [],  # noqa: B006
-    label: Annotated[list[str], Query(description="key=value; repeat to require several")] = [],  # noqa: B006
+    label: Annotated[
+        list[str], Query(description="key=value; repeat to require several; key= matches alerts without the label")
+    ] = [],  # noqa: B006
     since: Annotated[datetime | None, Query(description="created at or after (ISO 8601)")] = None,
     until: Annotated[datetime | None, Query(description="created before (ISO 8601)")] = None,
     sort: Annotated[

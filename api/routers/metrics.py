@@ -9,9 +9,9 @@ from fastapi import APIRouter, Query, Request
 
 from api.deps import ResourcesDep, Responder, SessionDep, Viewer
 from api.errors import FieldErrors
-from api.metric_input import parse_json, parse_text
+from api.metric_input import duplicate_errors, parse_json, parse_text
 from api.schemas.metrics import IngestResult, MetricBatch, QueryResult, SeriesOut
-from models.metric_store import read_series, store_samples
+from models.metric_store import DuplicateSamples, read_series, store_samples
 from models.selectors import SelectorError, parse_selector
 from rules.aggregate import Aggregation, aggregate
 
@@ -53,9 +53,14 @@ PUSH_BODY: dict[str, Any] = {
         '`Content-Type: application/json`: `{"samples": [{name, labels, value, timestamp?}]}`. '
         "`Content-Type: text/plain`: Prometheus text exposition format (what `/metrics` endpoints serve; "
         "timestamps in milliseconds). A batch is stored whole or refused whole with a 422 naming the bad sample; "
-        "text-format NaN / infinite samples are skipped and counted."
+        "text-format NaN / infinite samples are skipped and counted. A series has one value per instant: two "
+        "samples of one series and timestamp in a batch, or a sample for a stored instant with another value, "
+        "is a 422 naming it; the same value again (a retried push) is accepted, stored once and counted in `repeated`."
     ),
-    responses={422: {"description": "A bad sample, label name, value or timestamp, or too many samples"}},
+    responses={
+        422: {"description": "A bad sample, label name, value or timestamp, a duplicate sample, or too many samples"},
+        409: {"description": "Concurrent pushes kept writing the same instants: send it again"},
+    },
     openapi_extra=PUSH_BODY,
 )
 async def push_metrics(request: Request, principal: Responder, resources: ResourcesDep) -> IngestResult:
@@ -66,11 +71,18 @@ async def push_metrics(request: Request, principal: Responder, resources: Resour
     parsed = parse_text(raw, **options) if content_type in TEXT_TYPES else parse_json(raw, **options)  # type: ignore[arg-type]
     try:
         async with resources.sessions.begin() as session:
-            await store_samples(session, principal.tenant_id, parsed.samples, resources.series)
-    except Exception:
+            repeated = await store_samples(session, principal.tenant_id, parsed.samples, resources.series)
+    except Exception as err:
         resources.series.clear()  # series ids created in a rolled-back transaction do not exist
+        if isinstance(err, DuplicateSamples):
+            raise duplicate_errors(parsed, err) from err
         raise
-    return IngestResult(accepted=len(parsed.samples), skipped=len(parsed.skipped), skipped_reasons=parsed.skipped[:20])
+    return IngestResult(
+        accepted=len(parsed.samples),
+        repeated=repeated,
+        skipped=len(parsed.skipped),
+        skipped_reasons=parsed.skipped[:20],
+    )
 
 
 def aware(moment: datetime) -> datetime:

@@ -24,11 +24,13 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, Response, status
 
 from api.deps import Resources, ResourcesDep
+from api.errors import FieldErrors
 from channels.slack import ACK_ACTION, RESOLVE_ACTION
 from channels.style import RESOLVED_COLOUR
 from gateway.errors import AlertNotFound, EngineUnavailable, TransitionRejected
 from models.channels import slack_team_ids
 from models.tables import Alert
+from models.text import first_unstorable
 from models.users import enabled_user_by_slack_id
 from workflows.payloads import AcknowledgeRequest, ResolveRequest
 
@@ -62,6 +64,9 @@ def parse_payload(body: bytes) -> dict[str, Any]:
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "expected a form field `payload` holding JSON") from err
     if not isinstance(payload, dict):
         raise HTTPException(status.HTTP_400_BAD_REQUEST, "payload: expected a JSON object")
+    found = first_unstorable(payload, ("payload",))  # a form body: the JSON check of every route does not see it
+    if found:
+        raise FieldErrors([found])
     return payload
 
 

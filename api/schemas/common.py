@@ -8,6 +8,7 @@ from pydantic import AfterValidator, Field, StringConstraints
 
 from models.keys import DEDUP_KEY
 from models.selectors import MAX_LABEL_NAME, MAX_LABELS, labels_problem
+from workflows.ids import canonical_labels
 
 
 def _no_nul(text: str) -> str:
@@ -18,6 +19,15 @@ def _no_nul(text: str) -> str:
 
 
 def _check_labels(labels: dict[str, str]) -> dict[str, str]:
+    """Checked, then canonical: a label with an empty value is an absent label (as in Prometheus)."""
+    problem = labels_problem(labels, reserved_allowed=True)
+    if problem:
+        raise ValueError(problem)
+    return canonical_labels(labels)
+
+
+def _check_matchers(labels: dict[str, str]) -> dict[str, str]:
+    """Label equality matchers: checked as labels, but `env: ""` is kept (it matches alerts without `env`)."""
     problem = labels_problem(labels, reserved_allowed=True)
     if problem:
         raise ValueError(problem)
@@ -38,6 +48,7 @@ def _check_annotations(annotations: dict[str, str]) -> dict[str, str]:
 
 
 Labels = Annotated[dict[str, str], AfterValidator(_check_labels)]
+LabelMatchers = Annotated[dict[str, str], AfterValidator(_check_matchers)]
 Annotations = Annotated[dict[str, str], AfterValidator(_check_annotations)]
 DedupKey = Annotated[str, StringConstraints(pattern=DEDUP_KEY.pattern)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), AfterValidator(_no_nul)]

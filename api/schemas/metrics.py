@@ -8,15 +8,17 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from models.selectors import MAX_METRIC_NAME, METRIC_NAME, labels_problem, value_problem
+from workflows.ids import canonical_labels
 
 STRICT = ConfigDict(extra="forbid")
 
 
 def _check_metric_labels(labels: dict[str, str]) -> dict[str, str]:
+    """Checked, then canonical: a label with an empty value is an absent label (as in Prometheus)."""
     problem = labels_problem(labels)
     if problem:
         raise ValueError(problem)
-    return labels
+    return canonical_labels(labels)
 
 
 def _check_value(value: float) -> float:
@@ -47,7 +49,10 @@ class MetricBatch(BaseModel):
 
 
 class IngestResult(BaseModel):
-    accepted: int = Field(description="Samples stored")
+    accepted: int = Field(description="Samples stored (those in `repeated` included)")
+    repeated: int = Field(
+        0, description="Samples the store already held with the same value (a retried push): left as they were"
+    )
     skipped: int = Field(0, description="Text-format samples not stored (NaN or infinite values), with reasons")
     skipped_reasons: list[str] = Field(default_factory=list, description="The first 20 reasons")
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from api.schemas.common import Labels
+from api.schemas.common import LabelMatchers
 from workflows.payloads import Category, Severity, TargetType
 
 STRICT = ConfigDict(extra="forbid")
@@ -70,7 +70,9 @@ class RouteIn(BaseModel):
     policy_id: str
     severities: list[Severity] = Field(default_factory=list)
     categories: list[Category] = Field(default_factory=list)
-    labels: Labels = Field(default_factory=dict)
+    labels: LabelMatchers = Field(
+        default_factory=dict, description='Equality matchers; `"env": ""` matches alerts without `env`'
+    )
 
 
 class RoutingIn(BaseModel):

@@ -168,8 +168,8 @@ async def test_bad_channel_config_names_the_field(stack: Stack, config: dict[str
         ({"title": "x", "channels": ["not-a-uuid"]}, "events.0.channels.0"),
         ({"title": ""}, "events.0.title"),
         ({"title": "disk\u0000full"}, "events.0.title"),
-        ({"title": "x", "labels": {"host": "db\u00001"}}, "events.0.labels"),
-        ({"title": "x", "annotations": {"runbook": "\u0000"}}, "events.0.annotations"),
+        ({"title": "x", "labels": {"host": "db\u00001"}}, "events.0.labels.host"),
+        ({"title": "x", "annotations": {"runbook": "\u0000"}}, "events.0.annotations.runbook"),
     ],
 )
 async def test_bad_events_name_the_field(stack: Stack, event: dict[str, object], field: str) -> None:

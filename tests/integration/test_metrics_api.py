@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -36,7 +36,7 @@ async def test_json_batch_is_stored_and_read_back_per_series(api: Stack) -> None
     ]
     answer = await api.http.post("/api/v1/metrics", json={"samples": samples}, headers=api.responder)
     assert answer.status_code == 200, answer.text
-    assert answer.json() == {"accepted": 3, "skipped": 0, "skipped_reasons": []}
+    assert answer.json() == {"accepted": 3, "repeated": 0, "skipped": 0, "skipped_reasons": []}
 
     read = await api.http.get(
         "/api/v1/metrics/query",
@@ -177,3 +177,142 @@ async def _race(api: Stack) -> None:
         "/api/v1/metrics/query", params={"query": "race_metric", "max_series": 5000}, headers=api.viewer
     )
     assert sorted(len(s["points"]) for s in read.json()["series"]) == [4] * 2000
+
+
+TEXT = {"Content-Type": "text/plain; version=0.0.4"}
+
+
+async def _rate(api: Stack, name: str) -> float:
+    """What a `rate` rule over the last 5 minutes of `name` computes (the rule dry run)."""
+    rule = {
+        "name": "rate",
+        "query": name,
+        "aggregation": "rate",
+        "window_seconds": 300,
+        "comparator": ">",
+        "threshold": 1000,
+        "summary": "x",
+        "group_by": [],
+    }
+    tried = await api.http.post("/api/v1/alerts/rules/test", json=rule, headers=api.admin)
+    assert tried.status_code == 200, tried.text
+    [instance] = tried.json()["instances"]
+    return float(instance["value"])
+
+
+async def test_two_samples_of_one_series_and_instant_in_a_text_push_are_a_422_naming_the_second(api: Stack) -> None:
+    t = int(datetime.now(UTC).timestamp()) * 1000 - 1000
+    body = f'c{{job="x"}} 100 {t - 60_000}\nc{{job="x"}} 160 {t}\nc{{job="x"}} 100 {t}\n'
+    answer = await api.http.post("/api/v1/metrics", content=body, headers={**api.responder, **TEXT})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"] == [
+        {
+            "field": "body.line 3",
+            "message": f"duplicate sample for timestamp {datetime.fromtimestamp(t / 1000, UTC).isoformat()}: "
+            "body.line 2 is the same series at the same time",
+        }
+    ]
+    read = await api.http.get("/api/v1/metrics/query", params={"query": "c"}, headers=api.viewer)
+    assert read.json()["series"] == []  # refused whole
+    fixed = body.rsplit("c{", 1)[0]
+    assert (await api.http.post("/api/v1/metrics", content=fixed, headers={**api.responder, **TEXT})).status_code == 200
+    assert await _rate(api, "c") == 1.0  # 100 → 160 in 60 s; the refused 100 would have read as a reset: 2.67/s
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ('d{a="1",b="2"} 1 {t}', 'd{b="2",a="1"} 2 {t}'),  # label order is not identity
+        ('d{a="1"} 1 {t}', 'd{a="1"} 1 {t}'),  # even the same value, within one batch
+        ('d{a="1"} 1', 'd{a="1"} 2'),  # no timestamps: both at the time of the push
+    ],
+)
+async def test_text_duplicates_within_a_batch_are_refused(api: Stack, first: str, second: str) -> None:
+    t = int(datetime.now(UTC).timestamp()) * 1000 - 1000
+    body = f"{first}\n{second}\n".replace("{t}", str(t))
+    answer = await api.http.post("/api/v1/metrics", content=body, headers={**api.responder, **TEXT})
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["field"] == "body.line 2"
+    assert "duplicate sample" in answer.json()["detail"]
+
+
+async def test_json_duplicates_within_a_batch_are_refused_naming_the_sample(api: Stack) -> None:
+    now = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=5)
+    same_instant = now.astimezone(timezone(timedelta(hours=2))).isoformat()  # another spelling of the same time
+    samples = [
+        {"name": "e", "labels": {"job": "x"}, "value": 1, "timestamp": iso(now - timedelta(seconds=60))},
+        {"name": "e", "labels": {"job": "x"}, "value": 2, "timestamp": iso(now)},
+        {"name": "e", "labels": {"job": "x"}, "value": 3, "timestamp": same_instant},
+        {"name": "e", "labels": {"job": "y"}, "value": 4},
+        {"name": "e", "labels": {"job": "y"}, "value": 5},
+    ]
+    answer = await api.http.post("/api/v1/metrics", json={"samples": samples}, headers=api.responder)
+    assert answer.status_code == 422, answer.text
+    assert [e["field"] for e in answer.json()["errors"]] == ["samples.2", "samples.4"]
+    assert "samples.1 is the same series" in answer.json()["errors"][0]["message"]
+    assert "samples.3 is the same series" in answer.json()["errors"][1]["message"]
+
+
+async def test_across_pushes_the_same_value_is_a_repeat_and_another_value_is_refused(api: Stack) -> None:
+    now = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=5)
+    first = [
+        {"name": "f", "labels": {"job": "x"}, "value": 100, "timestamp": iso(now - timedelta(seconds=60))},
+        {"name": "f", "labels": {"job": "x"}, "value": 160, "timestamp": iso(now)},
+    ]
+    assert (await api.http.post("/api/v1/metrics", json={"samples": first}, headers=api.responder)).json()[
+        "repeated"
+    ] == 0
+    retried = await api.http.post("/api/v1/metrics", json={"samples": first}, headers=api.responder)
+    assert retried.status_code == 200, retried.text
+    assert (retried.json()["accepted"], retried.json()["repeated"]) == (2, 2)
+
+    new = {"name": "f", "labels": {"job": "x"}, "value": 200, "timestamp": iso(now - timedelta(seconds=1))}
+    clash = {"name": "f", "labels": {"job": "x"}, "value": 100, "timestamp": iso(now)}
+    refused = await api.http.post("/api/v1/metrics", json={"samples": [new, clash]}, headers=api.responder)
+    assert refused.status_code == 422, refused.text
+    [error] = refused.json()["errors"]
+    assert error["field"] == "samples.1" and "already holds 160.0" in error["message"]
+    read = await api.http.get("/api/v1/metrics/query", params={"query": "f"}, headers=api.viewer)
+    assert [v for _, v in read.json()["series"][0]["points"]] == [100.0, 160.0]  # nothing of it stored
+    assert await _rate(api, "f") == 1.0
+
+    text = f'f{{job="x"}} 160 {int(now.timestamp() * 1000)}\nf{{job="x"}} 7 {int(now.timestamp() * 1000) - 2000}\n'
+    mixed = await api.http.post("/api/v1/metrics", content=text, headers={**api.responder, **TEXT})
+    assert mixed.status_code == 200 and (mixed.json()["accepted"], mixed.json()["repeated"]) == (2, 1)
+    clash_text = f'f{{job="x"}} 1 {int(now.timestamp() * 1000)}\n'
+    refused_text = await api.http.post("/api/v1/metrics", content=clash_text, headers={**api.responder, **TEXT})
+    assert refused_text.status_code == 422 and refused_text.json()["errors"][0]["field"] == "body.line 1"
+
+
+async def test_an_empty_label_value_is_an_absent_label_one_series_one_instance(api: Stack) -> None:
+    t = int(datetime.now(UTC).timestamp()) * 1000 - 10_000
+    first = await api.http.post(
+        "/api/v1/metrics", content=f'm{{host="a",env=""}} 1 {t}\n', headers={**api.responder, **TEXT}
+    )
+    assert first.status_code == 200, first.text
+    second = await api.http.post(
+        "/api/v1/metrics", content=f'm{{host="a"}} 2 {t + 1000}\n', headers={**api.responder, **TEXT}
+    )
+    assert second.status_code == 200, second.text
+    sample = {"name": "m", "labels": {"host": "a", "env": "", "zone": ""}, "value": 3}
+    third = await api.http.post("/api/v1/metrics", json={"samples": [sample]}, headers=api.responder)
+    assert third.status_code == 200, third.text
+
+    read = await api.http.get("/api/v1/metrics/query", params={"query": "m"}, headers=api.viewer)
+    [series] = read.json()["series"]
+    assert series["labels"] == {"host": "a"}
+    assert [v for _, v in series["points"]] == [1.0, 2.0, 3.0]
+    absent = await api.http.get("/api/v1/metrics/query", params={"query": 'm{env=""}'}, headers=api.viewer)
+    assert len(absent.json()["series"]) == 1
+
+    rule = {"name": "m", "query": "m", "aggregation": "last", "window_seconds": 300, "comparator": ">", "threshold": 0}
+    tried = await api.http.post("/api/v1/alerts/rules/test", json=rule | {"summary": "x"}, headers=api.admin)
+    assert tried.status_code == 200, tried.text
+    assert [(i["labels"], i["value"]) for i in tried.json()["instances"]] == [({"host": "a"}, 3.0)]
+
+
+async def test_an_empty_value_and_an_absent_label_at_one_instant_are_a_duplicate(api: Stack) -> None:
+    t = int(datetime.now(UTC).timestamp()) * 1000 - 1000
+    body = f'n{{host="a",env=""}} 1 {t}\nn{{host="a"}} 2 {t}\n'
+    answer = await api.http.post("/api/v1/metrics", content=body, headers={**api.responder, **TEXT})
+    assert answer.status_code == 422 and answer.json()["errors"][0]["field"] == "body.line 2"

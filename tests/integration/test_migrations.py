@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from models.db import create_engine
 from models.migrate import upgrade
 from models.schema import metadata
 from tests.support.postgres import create_database, drop_database
+from workflows.ids import labels_key
 
 
 def _diff(connection: Connection) -> list[Any]:
@@ -48,5 +50,58 @@ async def test_upgrading_a_database_that_holds_such_a_tenant_names_it(maintenanc
             await engine.dispose()
         with pytest.raises(RuntimeError, match=r"tenant ids outside the alphabet .*\['acme/x'\]"):
             await asyncio.to_thread(upgrade, url)
+    finally:
+        await drop_database(url, maintenance_url)
+
+
+async def test_upgrading_merges_series_with_empty_label_values_and_duplicate_samples(maintenance_url: str) -> None:
+    """0007 keeps the first value of an instant; 0008 folds `m{host="a",env=""}` into `m{host="a"}`."""
+    url = await create_database(maintenance_url)
+    try:
+        await asyncio.to_thread(upgrade, url, "0006")
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as connection:
+                await connection.execute(text("INSERT INTO tenants (id, name) VALUES ('t', 't')"))
+                series = [
+                    (1, {"host": "a"}, labels_key("m", {"host": "a"})),
+                    (2, {"host": "a", "env": ""}, "old-key-with-empty-env"),
+                    (3, {"host": "b", "env": ""}, "old-key-of-b"),
+                ]
+                for series_id, labels, key in series:
+                    await connection.execute(
+                        text(
+                            "INSERT INTO metric_series (id, tenant_id, name, labels, labels_key) "
+                            "VALUES (:id, 't', 'm', CAST(:l AS jsonb), :k)"
+                        ),
+                        {"id": series_id, "l": json.dumps(labels), "k": key},
+                    )
+                samples = [(1, 0, 1.0), (1, 0, 9.0), (1, 1, 2.0), (2, 1, 7.0), (2, 2, 3.0), (3, 0, 5.0)]
+                for series_id, second, value in samples:  # in insertion order: the first value of 1@0 is 1.0
+                    await connection.execute(
+                        text(
+                            "INSERT INTO metric_samples (series_id, ts, value) "
+                            "VALUES (:s, TIMESTAMPTZ '2026-01-01 00:00:00+00' + make_interval(secs => :t), :v)"
+                        ),
+                        {"s": series_id, "t": second, "v": value},
+                    )
+        finally:
+            await engine.dispose()
+        await asyncio.to_thread(upgrade, url)
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as connection:
+                rows = await connection.execute(text("SELECT id, labels, labels_key FROM metric_series ORDER BY id"))
+                assert [tuple(row) for row in rows] == [
+                    (1, {"host": "a"}, labels_key("m", {"host": "a"})),
+                    (3, {"host": "b"}, labels_key("m", {"host": "b"})),
+                ]
+                points = await connection.execute(
+                    text("SELECT series_id, extract(epoch FROM ts)::int % 60, value FROM metric_samples ORDER BY 1, 2")
+                )
+                # 1@1 was held by both: the canonical series keeps its own value
+                assert [tuple(p) for p in points] == [(1, 0, 1.0), (1, 1, 2.0), (1, 2, 3.0), (3, 0, 5.0)]
+        finally:
+            await engine.dispose()
     finally:
         await drop_database(url, maintenance_url)
