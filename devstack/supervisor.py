@@ -23,6 +23,7 @@ import httpx
 from devstack.bootstrap import admin_key_for, bootstrap, secret_key_for
 from devstack.embedded_postgres import EmbeddedPostgres
 from devstack.ports import ensure_free, free_port
+from devstack.state import clear_state, write_state
 from gateway.connect import connect
 from gateway.namespace_setup import register_search_attributes
 from models.migrate import upgrade_async
@@ -203,6 +204,14 @@ class Supervisor:
         self.spawn("worker", [sys.executable, "-m", "cli", "worker"], env)
         self.spawn("api", [sys.executable, "-m", "cli", "api", "--host", "127.0.0.1", "--port", str(o.api_port)], env)
         await self.wait_for_api()
+        write_state(
+            o.data_dir,
+            database_url=database_url,
+            temporal_address=env["TEMPORAL_ADDRESS"],
+            api_url=public_url,
+            ui_url=ui_url,
+            tenant=o.tenant,
+        )
         print(
             "\n"
             f"  Herald API      {public_url}  (docs: {public_url}/docs)\n"
@@ -226,6 +235,7 @@ class Supervisor:
         return 0
 
     def shutdown(self) -> None:
+        clear_state(self.options.data_dir)
         for name, process in reversed(self.children):
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)
