@@ -26,7 +26,11 @@ def _dev(args: argparse.Namespace) -> int:
     from devstack.supervisor import DevOptions, StackFailed, Supervisor
 
     options = DevOptions(
-        data_dir=Path(args.data_dir), api_port=args.api_port, temporal_port=args.temporal_port, ui_port=args.ui_port
+        data_dir=Path(args.data_dir),
+        api_port=args.api_port,
+        temporal_port=args.temporal_port,
+        ui_port=args.ui_port,
+        inbox_port=args.inbox_port,
     )
     try:
         return asyncio.run(Supervisor(options).run())
@@ -197,6 +201,7 @@ def parser() -> argparse.ArgumentParser:
     dev.add_argument("--api-port", type=int, default=8000)
     dev.add_argument("--temporal-port", type=int, default=7233)
     dev.add_argument("--ui-port", type=int, default=8233)
+    dev.add_argument("--inbox-port", type=int, default=8001, help="the local webhook receiver (inbox)")
     dev.set_defaults(run=_dev)
 
     api = commands.add_parser("api", help="serve the REST API (configured by environment)")

@@ -22,6 +22,7 @@ class StackState(BaseModel):
     temporal_address: str
     api_url: str
     ui_url: str
+    inbox_url: str
     tenant: str
 
 
@@ -31,7 +32,7 @@ def dev_data_dir() -> Path:
 
 
 def write_state(
-    data_dir: Path, *, database_url: str, temporal_address: str, api_url: str, ui_url: str, tenant: str
+    data_dir: Path, *, database_url: str, temporal_address: str, api_url: str, ui_url: str, inbox_url: str, tenant: str
 ) -> None:
     """Record this process as the stack of `data_dir` (atomically: a reader never sees half a file)."""
     me = psutil.Process()
@@ -43,6 +44,7 @@ def write_state(
         temporal_address=temporal_address,
         api_url=api_url,
         ui_url=ui_url,
+        inbox_url=inbox_url,
         tenant=tenant,
     )
     path = data_dir / STATE_FILE

@@ -44,6 +44,7 @@ def dev_dir(tmp_path: Path, database_url: str) -> Iterator[Path]:
         temporal_address=f"127.0.0.1:{free_port()}",
         api_url="http://127.0.0.1:1",
         ui_url="http://127.0.0.1:1",
+        inbox_url="http://127.0.0.1:1",
         tenant="default",
     )
     yield tmp_path
@@ -127,7 +128,7 @@ def test_a_dev_stack_that_was_killed_is_not_mistaken_for_a_running_one(tmp_path:
     data_dir.mkdir()
     (data_dir / "stack.json").write_text(
         '{"pid": 999999999, "started": 1.0, "data_dir": "x", "database_url": "postgresql+asyncpg://postgres@/h?host=/x",'
-        ' "temporal_address": "x", "api_url": "x", "ui_url": "x", "tenant": "default"}'
+        ' "temporal_address": "x", "api_url": "x", "ui_url": "x", "inbox_url": "x", "tenant": "default"}'
     )
     line = _one_line(herald(tmp_path, *argv), argv)
     assert "no `herald dev` is running" in line
