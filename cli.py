@@ -44,7 +44,7 @@ def _api(args: argparse.Namespace) -> int:
 
     from api.app import create_app
 
-    uvicorn.run(create_app(get_settings()), host=args.host, port=args.port, log_level="info", access_log=False)
+    uvicorn.run(create_app(_settings()), host=args.host, port=args.port, log_level="info", access_log=False)
     return 0
 
 
@@ -59,12 +59,23 @@ class OperatorError(Exception):
     """An operator command could not do its work for a reason outside Herald: said in one line."""
 
 
+def _settings() -> Settings:
+    """The environment's settings; a value they refuse is an OperatorError naming it."""
+    from pydantic import ValidationError
+
+    try:
+        return get_settings()
+    except ValidationError as err:
+        wrong = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
+        raise OperatorError(f"bad configuration: {wrong}") from err
+
+
 def _operator_settings() -> Settings:
     """Settings for an operator command: the database named by the environment (or `.env`) if it
     names one; else that of the `herald dev` running in this directory's data dir; else the default."""
     from devstack.state import dev_data_dir, running_stack
 
-    settings = get_settings()
+    settings = _settings()
     if "database_url" in settings.model_fields_set:
         return settings
     stack = running_stack(dev_data_dir())

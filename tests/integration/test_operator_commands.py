@@ -140,3 +140,11 @@ def test_an_unreachable_database_url_is_one_line_without_its_password(tmp_path: 
     line = _one_line(herald(tmp_path, *argv, DATABASE_URL=url), argv)
     assert "hunter22" not in line and "postgres:***@127.0.0.1" in line
     assert "connect call failed" in line.lower() or "refused" in line.lower()
+
+
+@pytest.mark.parametrize("argv", OPERATOR_COMMANDS)
+def test_a_database_url_of_the_wrong_kind_is_one_line(tmp_path: Path, argv: list[str]) -> None:
+    done = herald(tmp_path, *argv, DATABASE_URL="postgres://db.internal/herald")
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    [line] = done.stderr.strip().splitlines()
+    assert "bad configuration: DATABASE_URL" in line and "postgresql+asyncpg://" in line
