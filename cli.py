@@ -1,4 +1,8 @@
-"""The `herald` command: dev, api, worker, db upgrade, init, api-key create."""
+"""The `herald` command: dev, api, worker, db upgrade, init, api-key create / rotate.
+
+The operator commands (db upgrade, init, api-key) use the database the environment names, else
+that of the `herald dev` running in this directory (`devstack.state`), and say in one line when
+they cannot reach it."""
 
 from __future__ import annotations
 
@@ -8,9 +12,13 @@ import logging
 import os
 import sys
 import warnings
+from collections.abc import Coroutine
 from pathlib import Path
+from typing import Any, TypeVar
 
-from settings import get_settings
+from settings import Settings, get_settings
+
+T = TypeVar("T")
 
 
 def _dev(args: argparse.Namespace) -> int:
@@ -18,7 +26,11 @@ def _dev(args: argparse.Namespace) -> int:
     from devstack.supervisor import DevOptions, StackFailed, Supervisor
 
     options = DevOptions(
-        data_dir=Path(args.data_dir), api_port=args.api_port, temporal_port=args.temporal_port, ui_port=args.ui_port
+        data_dir=Path(args.data_dir),
+        api_port=args.api_port,
+        temporal_port=args.temporal_port,
+        ui_port=args.ui_port,
+        inbox_port=args.inbox_port,
     )
     try:
         return asyncio.run(Supervisor(options).run())
@@ -32,7 +44,7 @@ def _api(args: argparse.Namespace) -> int:
 
     from api.app import create_app
 
-    uvicorn.run(create_app(get_settings()), host=args.host, port=args.port, log_level="info", access_log=False)
+    uvicorn.run(create_app(_settings()), host=args.host, port=args.port, log_level="info", access_log=False)
     return 0
 
 
@@ -43,10 +55,67 @@ def _worker(args: argparse.Namespace) -> int:
     return 0
 
 
-def _db_upgrade(args: argparse.Namespace) -> int:
-    from models.migrate import upgrade
+class OperatorError(Exception):
+    """An operator command could not do its work for a reason outside Herald: said in one line."""
 
-    upgrade(get_settings().database_url)
+
+def _settings() -> Settings:
+    """The environment's settings; a value they refuse is an OperatorError naming it."""
+    from pydantic import ValidationError
+
+    try:
+        return get_settings()
+    except ValidationError as err:
+        wrong = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in err.errors())
+        raise OperatorError(f"bad configuration: {wrong}") from err
+
+
+def _operator_settings() -> Settings:
+    """Settings for an operator command: the database named by the environment (or `.env`) if it
+    names one; else that of the `herald dev` running in this directory's data dir; else the default."""
+    from devstack.state import dev_data_dir, running_stack
+
+    settings = _settings()
+    if "database_url" in settings.model_fields_set:
+        return settings
+    stack = running_stack(dev_data_dir())
+    if stack is None:
+        return settings
+    return settings.model_copy(update={"database_url": stack.database_url})
+
+
+def _database_trouble(settings: Settings, err: Exception) -> OperatorError:
+    """One line saying which database could not be used, why, and how to point at the right one."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    from devstack.state import dev_data_dir, running_stack
+
+    url = make_url(settings.database_url).render_as_string(hide_password=True)
+    reason = str(err.orig if isinstance(err, DBAPIError) else err).strip().splitlines()[0]
+    if running_stack(dev_data_dir()) is None and "database_url" not in settings.model_fields_set:
+        hint = f"no `herald dev` is running in {dev_data_dir().resolve()}, and DATABASE_URL is not set"
+    else:
+        hint = "is it running, and migrated with `herald db upgrade`?"
+    return OperatorError(f"cannot use the database {url}: {reason}; {hint}")
+
+
+def _against_database(settings: Settings, work: Coroutine[Any, Any, T]) -> T:
+    """Run an operator command's database work; trouble reaching or using the database is an
+    OperatorError, not a traceback."""
+    from sqlalchemy.exc import DBAPIError
+
+    try:
+        return asyncio.run(work)
+    except (OSError, DBAPIError) as err:
+        raise _database_trouble(settings, err) from err
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from models.migrate import upgrade_async
+
+    settings = _operator_settings()
+    _against_database(settings, upgrade_async(settings.database_url))
     print("database is at the latest revision")
     return 0
 
@@ -54,9 +123,9 @@ def _db_upgrade(args: argparse.Namespace) -> int:
 def _init(args: argparse.Namespace) -> int:
     from devstack.bootstrap import bootstrap
 
-    settings = get_settings()
+    settings = _operator_settings()
     key = settings.admin_api_key.get_secret_value() if settings.admin_api_key else None
-    seeded = asyncio.run(bootstrap(settings.database_url, settings.default_tenant, key))
+    seeded = _against_database(settings, bootstrap(settings.database_url, settings.default_tenant, key))
     print(f"tenant {settings.default_tenant!r} ready" + ("; HERALD_ADMIN_API_KEY registered as admin" if key else ""))
     if seeded.policies:
         print(
@@ -77,15 +146,20 @@ def _secret_key(args: argparse.Namespace) -> int:
 
 
 def _create_key(args: argparse.Namespace) -> int:
-    from models.api_keys import Role, ensure_tenant, new_key, store_key
+    from devstack.bootstrap import seed_tenant
+    from models.api_keys import Role, new_key, store_key
     from models.db import create_engine, create_sessionmaker
+    from models.tables import Tenant
     from workflows.ids import check_tenant_id
 
+    settings = _operator_settings()
+
     async def create() -> str:
-        engine = create_engine(get_settings().database_url, pool_size=1)
+        engine = create_engine(settings.database_url, pool_size=1)
         try:
             async with create_sessionmaker(engine).begin() as session:
-                await ensure_tenant(session=session, tenant_id=args.tenant)
+                if await session.get(Tenant, args.tenant) is None:  # a new tenant starts as the first one did
+                    await seed_tenant(session, args.tenant)
                 key = new_key()
                 await store_key(session=session, tenant_id=args.tenant, name=args.name, role=Role(args.role), key=key)
                 return key
@@ -97,7 +171,7 @@ def _create_key(args: argparse.Namespace) -> int:
     except ValueError as err:
         print(f"herald api-key create: {err}", file=sys.stderr)
         return 2
-    print(asyncio.run(create()))
+    print(_against_database(settings, create()))
     return 0
 
 
@@ -107,8 +181,10 @@ def _rotate_key(args: argparse.Namespace) -> int:
     from models.api_keys import rotate_key
     from models.db import create_engine, create_sessionmaker
 
+    settings = _operator_settings()
+
     async def rotate() -> str | None:
-        engine = create_engine(get_settings().database_url, pool_size=1)
+        engine = create_engine(settings.database_url, pool_size=1)
         try:
             async with create_sessionmaker(engine).begin() as session:
                 grace = timedelta(hours=args.grace_hours)
@@ -117,7 +193,7 @@ def _rotate_key(args: argparse.Namespace) -> int:
         finally:
             await engine.dispose()
 
-    key = asyncio.run(rotate())
+    key = _against_database(settings, rotate())
     if key is None:
         print(f"herald api-key rotate: no active API key with id {args.id}", file=sys.stderr)
         return 2
@@ -136,6 +212,7 @@ def parser() -> argparse.ArgumentParser:
     dev.add_argument("--api-port", type=int, default=8000)
     dev.add_argument("--temporal-port", type=int, default=7233)
     dev.add_argument("--ui-port", type=int, default=8233)
+    dev.add_argument("--inbox-port", type=int, default=8001, help="the local webhook receiver (inbox)")
     dev.set_defaults(run=_dev)
 
     api = commands.add_parser("api", help="serve the REST API (configured by environment)")
@@ -186,9 +263,14 @@ def main(argv: list[str] | None = None) -> None:
 
     try:
         sys.exit(args.run(args))
-    except SecretKeyError as err:  # a configuration mistake, not a crash: say so in one line
-        print(f"herald {args.command}: {err}", file=sys.stderr)
+    except (SecretKeyError, OperatorError) as err:  # a configuration mistake, not a crash: say so in one line
+        print(f"herald {_command_name(args)}: {err}", file=sys.stderr)
         sys.exit(2)
+
+
+def _command_name(args: argparse.Namespace) -> str:
+    sub = getattr(args, "key_command", None) or getattr(args, "db_command", None)
+    return f"{args.command} {sub}" if sub else str(args.command)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from temporalio.exceptions import ApplicationError
 from gateway.client import AlertingClient, IngestItem
 from gateway.options import alert_options
 from models.rule_tables import Heartbeat
+from models.timestamps import utc_text
 from settings import Settings
 from workflows import activity_refs as refs
 from workflows.ids import canonical_labels, heartbeat_alert_key
@@ -17,7 +18,7 @@ from workflows.rule_payloads import HeartbeatAlert
 
 
 def describe_silence(row: Heartbeat, request: HeartbeatAlert) -> str:
-    last = request.last_ping_at.isoformat() if request.last_ping_at else "never"
+    last = utc_text(request.last_ping_at) if request.last_ping_at else "never"
     return (
         f"No ping from {row.name!r} within {row.interval_seconds} s + {row.grace_seconds} s grace. "
         f"Last ping: {last}. Ping it with POST /api/v1/heartbeats/{row.name}/ping."

@@ -9,11 +9,12 @@ provider accepted but the worker died before the commit — is covered by the
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
-from temporalio.exceptions import ApplicationError
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from channels.base import (
     ChannelTarget,
@@ -39,6 +40,30 @@ from workflows.ids import alert_api_link, alert_dashboard_link, temporal_ui_link
 from workflows.payloads import AbandonInput, DeliveryResult, NotifyInput, TimelineEntry
 
 EDITS_IN_PLACE = {"slack"}  # channel types whose sender edits the alert's previous message
+log = logging.getLogger("herald.notify")
+
+
+def delivery_failure(reason: str, *, permanent: bool, retry_after: timedelta | None = None) -> ApplicationError:
+    """A delivery that failed as a provider answered (or could not be reached) is an expected
+    outcome, not a fault of the worker: Temporal's BENIGN category keeps the SDK from logging a
+    traceback per attempt (it logs at DEBUG); `log_failed_attempt` says it in one line instead."""
+    return ApplicationError(
+        reason,
+        type="PermanentDeliveryError" if permanent else "RetryableDeliveryError",
+        non_retryable=permanent,
+        next_retry_delay=retry_after,
+        category=ApplicationErrorCategory.BENIGN,
+    )
+
+
+def log_failed_attempt(request: NotifyInput, to: str, attempt: int, reason: str, *, permanent: bool) -> None:
+    """One line per failed attempt: what, to whom, which attempt, why, and what happens next."""
+    what = (
+        f"{request.event.value} page of user {request.user_id}" if request.user_id else f"{request.event.value} notice"
+    )
+    outcome = "failed permanently" if permanent else "failed, will retry"
+    why = " ".join(reason.split())  # one line, whatever the provider answered
+    log.warning("%s for alert %s to %s: attempt %d %s: %s", what, request.alert.alert_id, to, attempt, outcome, why)
 
 
 class NotifyActivities:
@@ -73,7 +98,8 @@ class NotifyActivities:
             target, missing = await self._target(session, request)
             if target is None:
                 await self._record_missing_target(session, request, missing)
-                raise ApplicationError(missing, type="PermanentDeliveryError", non_retryable=True)
+                log_failed_attempt(request, f"{request.channel_id}", activity.info().attempt, missing, permanent=True)
+                raise delivery_failure(missing, permanent=True)
             row = await begin_attempt(
                 session=session,
                 idempotency_key=request.idempotency_key,
@@ -99,13 +125,12 @@ class NotifyActivities:
             await self._record(
                 request, target, attempt, "failed" if permanent else "retrying", err.provider_status, str(err), None
             )
+            log_failed_attempt(request, f"{target.type} {target.name!r}", attempt, str(err), permanent=permanent)
             if permanent:
-                raise ApplicationError(str(err), type="PermanentDeliveryError", non_retryable=True) from err
+                raise delivery_failure(str(err), permanent=True) from err
             retry_after = err.retry_after if isinstance(err, RetryableDeliveryError) else None
-            raise ApplicationError(
-                str(err),
-                type="RetryableDeliveryError",
-                next_retry_delay=timedelta(seconds=retry_after) if retry_after else None,
+            raise delivery_failure(
+                str(err), permanent=False, retry_after=timedelta(seconds=retry_after) if retry_after else None
             ) from err
         except Exception as err:  # a bug or an unforeseen library error: on record, then retried
             await self._record(request, target, attempt, "retrying", None, f"{type(err).__name__}: {err}", None)

@@ -123,6 +123,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         api_keys.router,
         users.users,
         schedules.user_calendar,
+        schedules.secret_calendar,
         users.teams,
         policies.router,
         schedules.router,

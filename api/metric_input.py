@@ -18,6 +18,7 @@ from api.exposition import ExpositionError, parse_exposition
 from api.schemas.metrics import MetricBatch
 from models.metric_store import DuplicateSamples, Sample
 from models.selectors import MAX_METRIC_NAME, labels_problem, value_problem
+from models.timestamps import utc_text
 from workflows.ids import canonical_labels
 
 FUTURE_SLACK = timedelta(minutes=5)
@@ -61,9 +62,9 @@ class Accepted:
 
     def problem(self, ts: datetime) -> str | None:
         if ts > self.latest:
-            return f"{ts.isoformat()} is in the future"
+            return f"{utc_text(ts)} is in the future"
         if ts < self.earliest:
-            return f"{ts.isoformat()} is older than the retention period ({self.retention})"
+            return f"{utc_text(ts)} is older than the retention period ({self.retention})"
         return None
 
 

@@ -29,12 +29,15 @@ DESCRIPTIONS = {
     "503": "Overloaded, or Temporal or its workers unavailable: retry after `Retry-After` seconds",
 }
 PUBLIC = {"/healthz"}  # no authentication
+SECRET_URLS = {"/api/v1/calendar/{token}.ics"}  # no API key: the secret in the path is the credential
 
 
 def _statuses(path: str, method: str, operation: dict[str, Any]) -> set[str]:
     found = {"422"}
     if path not in PUBLIC:  # liveness is never shed nor rate-limited, and needs no key
-        found |= {"401", "403", "429", "503"}
+        found |= {"429", "503"}
+    if path not in PUBLIC | SECRET_URLS:
+        found |= {"401", "403"}
     if "{" in path:
         found.add("404")
     if "requestBody" in operation:

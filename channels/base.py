@@ -25,6 +25,7 @@ from typing import Any, Protocol
 import httpx
 
 from egress.policy import EgressDenied
+from models.timestamps import utc_text
 from workflows.payloads import AlertView, NotifyEvent
 
 
@@ -181,11 +182,11 @@ def alert_fields(alert: AlertView) -> dict[str, Any]:
         "labels": dict(content.labels),
         "annotations": dict(content.annotations),
         "event_count": alert.event_count,
-        "first_seen": alert.first_seen.isoformat(),
-        "last_seen": alert.last_seen.isoformat(),
-        "acknowledged_at": alert.acknowledged_at.isoformat() if alert.acknowledged_at else None,
+        "first_seen": utc_text(alert.first_seen),
+        "last_seen": utc_text(alert.last_seen),
+        "acknowledged_at": utc_text(alert.acknowledged_at) if alert.acknowledged_at else None,
         "acknowledged_by": alert.acknowledged_by,
-        "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else None,
+        "resolved_at": utc_text(alert.resolved_at) if alert.resolved_at else None,
         "resolved_by": alert.resolved_by,
     }
 

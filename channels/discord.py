@@ -25,6 +25,7 @@ from channels.base import (
 )
 from channels.config import ChannelConfig, SendableUrl
 from channels.style import colour_int, facts, state_line
+from models.timestamps import utc_text
 
 
 class DiscordConfig(ChannelConfig):
@@ -44,7 +45,7 @@ def build_payload(message: Message, username: str | None) -> dict[str, Any]:
             {"name": name[:256], "value": value[:1024] or "-", "inline": True} for name, value in facts(alert)[:25]
         ],
         "footer": {"text": f"{state_line(alert, message.event)} · Herald"},
-        "timestamp": alert.last_seen.isoformat(),
+        "timestamp": utc_text(alert.last_seen),
     }
     payload: dict[str, Any] = {"embeds": [embed], "allowed_mentions": {"parse": []}}
     if username:

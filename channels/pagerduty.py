@@ -21,6 +21,7 @@ from channels.base import (
     post,
 )
 from channels.config import ChannelConfig, SendableUrl, https_base
+from models.timestamps import utc_text
 from workflows.ids import pagerduty_dedup_key
 from workflows.payloads import NotifyEvent, Severity
 
@@ -58,7 +59,7 @@ def build_event(message: Message, routing_key: str) -> dict[str, Any]:
             "summary": message.rendered.subject[:1024],
             "source": content.labels.get("host") or content.source,
             "severity": PD_SEVERITY[content.severity],
-            "timestamp": alert.first_seen.isoformat(),
+            "timestamp": utc_text(alert.first_seen),
             "class": content.category.value,
             "custom_details": {
                 "description": message.rendered.text,

@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from models.api_keys import Role, ensure_tenant, new_key, store_key
 from models.db import create_engine, create_sessionmaker
 from models.default_rules import seed_rules
@@ -38,19 +40,26 @@ class Seeded:
     rules: bool  # the six default alert rules
 
 
+async def seed_tenant(session: AsyncSession, tenant_id: str) -> Seeded:
+    """Create the tenant if new and give it the defaults: each part goes only into a tenant that
+    has none of it (idempotent). Every way of making a tenant goes through here, so every tenant
+    starts alike."""
+    await ensure_tenant(session=session, tenant_id=tenant_id)
+    policies = await seed_defaults(session, tenant_id)
+    await session.flush()  # the rules name the policies
+    return Seeded(
+        policies=policies,
+        templates=await seed_templates(session, tenant_id),
+        rules=await seed_rules(session, tenant_id),
+    )
+
+
 async def bootstrap(database_url: str, tenant_id: str, admin_key: str | None) -> Seeded:
     """Idempotent: each part of the defaults goes only into a tenant that has none of it."""
     engine = create_engine(database_url, pool_size=1)
     try:
         async with create_sessionmaker(engine).begin() as session:
-            await ensure_tenant(session=session, tenant_id=tenant_id)
-            policies = await seed_defaults(session, tenant_id)
-            await session.flush()  # the rules name the policies
-            seeded = Seeded(
-                policies=policies,
-                templates=await seed_templates(session, tenant_id),
-                rules=await seed_rules(session, tenant_id),
-            )
+            seeded = await seed_tenant(session, tenant_id)
             if admin_key:
                 await store_key(
                     session=session, tenant_id=tenant_id, name="bootstrap-admin", role=Role.ADMIN, key=admin_key

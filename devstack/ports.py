@@ -1,4 +1,9 @@
-"""Port checks: a port already in use gets a one-line error naming it."""
+"""Port checks: a port already in use gets a one-line error naming it.
+
+The probe binds as the servers it stands in for will (uvicorn, the Temporal dev server): with
+`SO_REUSEADDR`, so a port whose only sockets are closed connections in TIME_WAIT (a stack
+stopped a moment ago) counts as free, and only a socket that still listens on it counts as in use.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ class PortInUse(Exception):
 def ensure_free(ports: dict[str, int], host: str = "127.0.0.1") -> None:
     for name, port in ports.items():
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             try:
                 sock.bind((host, port))
             except OSError as err:

@@ -23,6 +23,7 @@ import httpx
 from devstack.bootstrap import admin_key_for, bootstrap, secret_key_for
 from devstack.embedded_postgres import EmbeddedPostgres
 from devstack.ports import ensure_free, free_port
+from devstack.state import clear_state, write_state
 from gateway.connect import connect
 from gateway.namespace_setup import register_search_attributes
 from models.migrate import upgrade_async
@@ -47,6 +48,7 @@ class DevOptions:
     api_port: int = 8000
     temporal_port: int = 7233
     ui_port: int = 8233
+    inbox_port: int = 8001
     tenant: str = "default"
 
 
@@ -80,12 +82,13 @@ class Supervisor:
         finally:
             await conn.close()
 
-    def spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None) -> None:
+    def spawn(self, name: str, argv: list[str], env: dict[str, str] | None = None, *, terminal: bool = False) -> None:
+        """Start a child; its output goes to `logs/<name>.log`, its stdout to our terminal if `terminal`."""
         log = open(self.logs / f"{name}.log", "ab")  # stays open for the child's life
         process = subprocess.Popen(
             argv,
-            stdout=log,
-            stderr=subprocess.STDOUT,
+            stdout=None if terminal else log,
+            stderr=log,
             env={**os.environ, **(env or {})},
             start_new_session=True,  # Ctrl-C reaches us only; we stop children in order
             preexec_fn=_die_with_parent,
@@ -162,7 +165,9 @@ class Supervisor:
 
     async def run(self) -> int:
         o = self.options
-        ensure_free({"api-port": o.api_port, "temporal-port": o.temporal_port, "ui-port": o.ui_port})
+        ensure_free(
+            {"api-port": o.api_port, "temporal-port": o.temporal_port, "ui-port": o.ui_port, "inbox-port": o.inbox_port}
+        )
         o.data_dir.mkdir(parents=True, exist_ok=True)
         self.logs.mkdir(exist_ok=True)
         loop = asyncio.get_running_loop()
@@ -200,13 +205,29 @@ class Supervisor:
         await upgrade_async(database_url)
         admin_key, origin = admin_key_for(o.data_dir)
         await bootstrap(database_url, o.tenant, admin_key)
+        inbox_url = f"http://127.0.0.1:{o.inbox_port}"
+        self.spawn(
+            "inbox",
+            [sys.executable, "-m", "devstack.inbox", "--port", str(o.inbox_port), "--data-dir", str(o.data_dir)],
+            terminal=True,
+        )
         self.spawn("worker", [sys.executable, "-m", "cli", "worker"], env)
         self.spawn("api", [sys.executable, "-m", "cli", "api", "--host", "127.0.0.1", "--port", str(o.api_port)], env)
         await self.wait_for_api()
+        write_state(
+            o.data_dir,
+            database_url=database_url,
+            temporal_address=env["TEMPORAL_ADDRESS"],
+            api_url=public_url,
+            ui_url=ui_url,
+            inbox_url=inbox_url,
+            tenant=o.tenant,
+        )
         print(
             "\n"
             f"  Herald API      {public_url}  (docs: {public_url}/docs)\n"
             f"  Temporal UI     {ui_url}\n"
+            f"  Inbox           {inbox_url}/hook  (a webhook receiver: what it gets shows here; list: {inbox_url}/)\n"
             f"  Admin API key   {admin_key}  ({origin})\n"
             f"  Logs            {self.logs}\n\n"
             "  Press Ctrl-C to stop.\n",
@@ -226,6 +247,7 @@ class Supervisor:
         return 0
 
     def shutdown(self) -> None:
+        clear_state(self.options.data_dir)
         for name, process in reversed(self.children):
             if process.poll() is None:
                 process.send_signal(signal.SIGTERM)

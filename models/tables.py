@@ -215,6 +215,22 @@ class Schedule(Base):
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 
+class CalendarFeed(Base):
+    """A secret calendar URL (`/api/v1/calendar/<token>.ics`) of one schedule or one person's shifts:
+    exactly one of the two, one feed each; only the token's SHA-256 digest is stored. Revoked by deleting it."""
+
+    __tablename__ = "calendar_feeds"
+    __table_args__ = (CheckConstraint("(schedule_id IS NULL) <> (user_id IS NULL)", name="one_subject"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    schedule_id: Mapped[str | None] = mapped_column(
+        ForeignKey("schedules.id", ondelete="CASCADE"), unique=True, default=None
+    )
+    user_id: Mapped[str | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), unique=True, default=None)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
 class ScheduleOverride(Base):
     __tablename__ = "schedule_overrides"
     __table_args__ = (Index("ix_schedule_overrides_schedule_end", "schedule_id", "ends_at"),)

@@ -22,6 +22,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
+from models.timestamps import utc_text
+
 State = Literal["inactive", "pending", "firing"]
 Transition = Literal["fire", "resolve"]
 NoData = Literal["ok", "alerting", "keep_last"]
@@ -177,5 +179,5 @@ def reported_health(
     running never shows the `ok` of its last pass. Otherwise the stored health, no extra reason."""
     overdue = max(timedelta(seconds=2 * interval_seconds), STALE_AFTER_MIN)
     if enabled and next_evaluation_at is not None and now - next_evaluation_at > overdue:
-        return "stale", f"due since {next_evaluation_at.isoformat()} and not evaluated; is rule evaluation running?"
+        return "stale", f"due since {utc_text(next_evaluation_at)} and not evaluated; is rule evaluation running?"
     return health, None

@@ -63,6 +63,8 @@ IN_FLIGHT_PATCH = "tell-in-flight-channels"
 # Escalate and reassign answer once the level they asked for has run (before: as soon as it was
 # asked for, so the answer showed the level before the escalation).
 LEVEL_ANSWER_PATCH = "answer-after-the-level-ran"
+# Times in timeline messages are written as the API writes them (`...Z`, not `+00:00`); runs recorded before keep theirs.
+Z_TIMES_PATCH = "timeline-times-in-z"
 
 FIRST_EVENT_TIMEOUT = timedelta(minutes=10)
 REARM = timedelta(milliseconds=1)
@@ -447,7 +449,10 @@ class AlertWorkflow:
         view.snoozed_until = workflow.now() + request.duration
         if view.escalation is not None:
             view.escalation.ack_timeout_at = None  # the snooze is the new deadline
-        message = f"snoozed until {view.snoozed_until.isoformat()}"
+        until = view.snoozed_until.isoformat()
+        if workflow.patched(Z_TIMES_PATCH):
+            until = until.replace("+00:00", "Z")
+        message = f"snoozed until {until}"
         self._projection.mark(TimelineEntry(kind="snoozed", at=workflow.now(), actor=request.actor, message=message))
         return await self._projection.projected_view()
 

@@ -1,4 +1,5 @@
-"""`/api/v1/schedules`: rotations, layers, restrictions, overrides; who is on call; calendar feeds."""
+"""`/api/v1/schedules`: rotations, layers, restrictions, overrides; who is on call; calendar feeds,
+with an API key or by a revocable secret URL (`/api/v1/calendar/<token>.ics`) for calendar applications."""
 
 from __future__ import annotations
 
@@ -6,22 +7,25 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import AwareDatetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import Admin, SessionDep, Viewer
+from api.deps import Admin, ResourcesDep, SessionDep, SettingsDep, Viewer
 from api.errors import FieldErrors, InUse, check
-from api.schemas.schedules import OnCallOut, OverrideIn, OverrideOut, ScheduleIn, ScheduleOut, ShiftOut
+from api.schemas.schedules import CalendarFeedOut, OnCallOut, OverrideIn, OverrideOut, ScheduleIn, ScheduleOut, ShiftOut
 from models import oncall
+from models.calendar_feeds import find_feed, issue_feed, revoke_feed
 from models.crud import check_name, get_row, list_rows, require_row, rows_by_id, save_row
 from models.errors import Conflict, NotFound
 from models.references import references
 from models.schedules import get_override, overrides_for, schedule_overrides, spec_of
-from models.tables import Schedule, ScheduleOverride, User
+from models.tables import CalendarFeed, Schedule, ScheduleOverride, User
+from settings import Settings
 
 router = APIRouter(prefix="/api/v1/schedules", tags=["schedules"])
 user_calendar = APIRouter(prefix="/api/v1/users", tags=["users"])
+secret_calendar = APIRouter(prefix="/api/v1/calendar", tags=["schedules"])
 ICS: dict[int | str, dict[str, Any]] = {200: {"content": {"text/calendar": {}}, "description": "iCalendar (RFC 5545)"}}
 FEED_PAST = timedelta(days=7)
 FEED_AHEAD = timedelta(days=90)
@@ -173,29 +177,125 @@ async def list_shifts(
     ]
 
 
-@router.get("/{schedule_id}/calendar.ics", responses=ICS, summary="iCalendar feed of the schedule's shifts")
-async def schedule_calendar(schedule_id: str, principal: Viewer, session: SessionDep) -> Response:
-    row = await _schedule(session, principal.tenant_id, schedule_id)
+async def _schedule_ics(session: AsyncSession, row: Schedule) -> Response:
     now = datetime.now(UTC)
     start, end = now - FEED_PAST, now + FEED_AHEAD
     pieces = oncall.shifts(spec_of(row), await overrides_for(session, row.id, start, end), start, end)
-    names = await _names(session, principal.tenant_id, {p.user_id for p in pieces if p.user_id})
+    names = await _names(session, row.tenant_id, {p.user_id for p in pieces if p.user_id})
     body = oncall.to_ical(f"On call: {row.name}", pieces, names, uid_prefix=row.id)
     return Response(body, media_type="text/calendar")
 
 
-@user_calendar.get("/{user_id}/calendar.ics", responses=ICS, summary="iCalendar feed of one person's shifts")
-async def user_shifts_calendar(user_id: str, principal: Viewer, session: SessionDep) -> Response:
-    user = await require_row(session, User, principal.tenant_id, user_id, "user")
+async def _user_ics(session: AsyncSession, user: User) -> Response:
     now = datetime.now(UTC)
     start, end = now - FEED_PAST, now + FEED_AHEAD
     mine: list[oncall.Shift] = []
-    for row in await list_rows(session, Schedule, principal.tenant_id):
+    for row in await list_rows(session, Schedule, user.tenant_id):
         pieces = oncall.shifts(spec_of(row), await overrides_for(session, row.id, start, end), start, end)
         mine += [p for p in pieces if p.user_id == user.id]
     mine.sort(key=lambda p: p.start)
     body = oncall.to_ical(f"On call: {user.name}", mine, {user.id: user.name}, uid_prefix=user.id)
     return Response(body, media_type="text/calendar")
+
+
+@router.get("/{schedule_id}/calendar.ics", responses=ICS, summary="iCalendar feed of the schedule's shifts")
+async def schedule_calendar(schedule_id: str, principal: Viewer, session: SessionDep) -> Response:
+    return await _schedule_ics(session, await _schedule(session, principal.tenant_id, schedule_id))
+
+
+@user_calendar.get("/{user_id}/calendar.ics", responses=ICS, summary="iCalendar feed of one person's shifts")
+async def user_shifts_calendar(user_id: str, principal: Viewer, session: SessionDep) -> Response:
+    return await _user_ics(session, await require_row(session, User, principal.tenant_id, user_id, "user"))
+
+
+def _feed_out(settings: Settings, feed: CalendarFeed, token: str) -> CalendarFeedOut:
+    return CalendarFeedOut(
+        url=f"{settings.public_url.rstrip('/')}/api/v1/calendar/{token}.ics", created_at=feed.created_at
+    )
+
+
+FEED_ISSUED = (
+    "A secret URL of this calendar for calendar applications, which cannot send an API key: whoever "
+    "has the URL reads the feed. Issuing again replaces the URL (the old one stops working at once); "
+    "DELETE revokes it. Only its digest is stored: the URL is shown once."
+)
+
+
+@router.post(
+    "/{schedule_id}/calendar-feed",
+    response_model=CalendarFeedOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Issue (or replace) the schedule's secret calendar URL",
+    description=FEED_ISSUED,
+)
+async def issue_schedule_feed(
+    schedule_id: str, principal: Admin, session: SessionDep, settings: SettingsDep
+) -> CalendarFeedOut:
+    row = await _schedule(session, principal.tenant_id, schedule_id)
+    feed, token = await issue_feed(session=session, tenant_id=principal.tenant_id, schedule_id=row.id)
+    return _feed_out(settings, feed, token)
+
+
+@router.delete(
+    "/{schedule_id}/calendar-feed",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke the schedule's secret calendar URL",
+    responses={404: {"description": "No such schedule, or it has no secret calendar URL"}},
+)
+async def revoke_schedule_feed(schedule_id: str, principal: Admin, session: SessionDep) -> Response:
+    row = await _schedule(session, principal.tenant_id, schedule_id)
+    if not await revoke_feed(session=session, tenant_id=principal.tenant_id, schedule_id=row.id):
+        raise NotFound(f"schedule '{row.name}' has no secret calendar URL")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@user_calendar.post(
+    "/{user_id}/calendar-feed",
+    response_model=CalendarFeedOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Issue (or replace) the secret calendar URL of one person's shifts",
+    description=FEED_ISSUED,
+)
+async def issue_user_feed(
+    user_id: str, principal: Admin, session: SessionDep, settings: SettingsDep
+) -> CalendarFeedOut:
+    user = await require_row(session, User, principal.tenant_id, user_id, "user")
+    feed, token = await issue_feed(session=session, tenant_id=principal.tenant_id, user_id=user.id)
+    return _feed_out(settings, feed, token)
+
+
+@user_calendar.delete(
+    "/{user_id}/calendar-feed",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Revoke the secret calendar URL of one person's shifts",
+    responses={404: {"description": "No such user, or they have no secret calendar URL"}},
+)
+async def revoke_user_feed(user_id: str, principal: Admin, session: SessionDep) -> Response:
+    user = await require_row(session, User, principal.tenant_id, user_id, "user")
+    if not await revoke_feed(session=session, tenant_id=principal.tenant_id, user_id=user.id):
+        raise NotFound(f"user '{user.name}' has no secret calendar URL")
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@secret_calendar.get(
+    "/{token}.ics",
+    responses={**ICS, 404: {"description": "No such calendar URL: never issued, replaced or revoked"}},
+    summary="A calendar feed by its secret URL (no API key)",
+    description="What `calendar.ics` of the schedule or user serves, for calendar applications, which "
+    "cannot send an `Authorization` header. The token in the path is the credential: an unknown one "
+    "counts as a failed authentication of the caller's address.",
+)
+async def calendar_by_secret_url(
+    token: str, request: Request, session: SessionDep, resources: ResourcesDep
+) -> Response:
+    feed = await find_feed(session=session, token=token)
+    if feed is None:
+        resources.guard.failed_authentication(request.scope)
+        raise NotFound("no such calendar URL (never issued, replaced or revoked)")
+    if feed.schedule_id is not None:
+        return await _schedule_ics(session, await _schedule(session, feed.tenant_id, feed.schedule_id))
+    assert feed.user_id is not None  # the table's check: exactly one subject
+    return await _user_ics(session, await require_row(session, User, feed.tenant_id, feed.user_id, "user"))
 
 
 # ---------------------------------------------------------------------- overrides

@@ -62,3 +62,11 @@ class ShiftOut(BaseModel):
     user_id: str | None
     user_name: str | None
     source: str | None
+
+
+class CalendarFeedOut(BaseModel):
+    url: str = Field(
+        description="The secret URL a calendar application subscribes to (no API key needed); shown only now. "
+        "Issuing again replaces it; DELETE revokes it."
+    )
+    created_at: datetime

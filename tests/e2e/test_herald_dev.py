@@ -25,9 +25,13 @@ HERALD = str(Path(sys.executable).parent / "herald")
 
 
 class DevStack:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, *, cwd: Path | None = None) -> None:
+        """With `cwd`, run as a newcomer does: in that directory, with the default data dir (`data_dir`
+        must then be `cwd / ".herald"`)."""
         self.data_dir = data_dir
+        self.cwd = cwd
         self.api_port, self.temporal_port, self.ui_port = free_port(), free_port(), free_port()
+        self.inbox_port = free_port()
         self.admin_key = new_key()
         self.process: subprocess.Popen[str] | None = None
 
@@ -36,16 +40,34 @@ class DevStack:
         return f"http://127.0.0.1:{self.api_port}"
 
     def argv(self) -> list[str]:
+        data_dir = [] if self.cwd is not None else ["--data-dir", str(self.data_dir)]
         return [
-            HERALD, "dev", "--data-dir", str(self.data_dir), "--api-port", str(self.api_port),
+            HERALD, "dev", *data_dir, "--api-port", str(self.api_port),
             "--temporal-port", str(self.temporal_port), "--ui-port", str(self.ui_port),
+            "--inbox-port", str(self.inbox_port),
         ]  # fmt: skip
 
     def start(self) -> None:
-        env = {**os.environ, "HERALD_ADMIN_API_KEY": self.admin_key}
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "HERALD_DATA_DIR")}
+        env["HERALD_ADMIN_API_KEY"] = self.admin_key
         self.process = subprocess.Popen(
-            self.argv(), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            self.argv(), cwd=self.cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
+
+    async def line_with(self, text: str, within: float = 60) -> str:
+        """Read herald dev's output until a line holds `text`; return that line."""
+        assert self.process is not None and self.process.stdout is not None
+        stdout = self.process.stdout
+
+        async def read() -> str:
+            while True:
+                line = await asyncio.to_thread(stdout.readline)
+                if not line:
+                    raise AssertionError(f"herald dev ended before printing {text!r}")
+                if text in line:
+                    return line
+
+        return await asyncio.wait_for(read(), within)
 
     async def ready(self) -> str:
         """Wait until the banner is printed; return the output so far."""
@@ -138,3 +160,51 @@ async def test_killing_herald_dev_leaves_no_orphans(dev_stack: DevStack) -> None
         p for p in psutil.process_iter(["cmdline"]) if str(dev_stack.data_dir) in " ".join(p.info["cmdline"] or [])
     ]
     assert not leftovers, f"still running for this data dir: {[p.info['cmdline'][:3] for p in leftovers]}"
+
+
+async def test_a_newcomer_follows_the_readme(tmp_path: Path) -> None:
+    """In a fresh directory: `herald dev`, the README's channel (the local inbox), an event, and the
+    first notification arrives on this machine; `herald api-key create` there makes a second tenant
+    with no setup; stopped while a client keeps a connection open (the port is left in TIME_WAIT)
+    it runs again at once on the same ports."""
+    stack = DevStack(tmp_path / ".herald", cwd=tmp_path)
+    stack.start()
+    try:
+        banner = await stack.ready()
+        inbox = f"http://127.0.0.1:{stack.inbox_port}/hook"
+        assert inbox in banner
+        auth = {"Authorization": f"Bearer {stack.admin_key}"}
+        async with httpx.AsyncClient(base_url=stack.url, headers=auth, timeout=30) as http:
+            channel = await http.post(
+                "/api/v1/channels",
+                json={"name": "ops", "type": "webhook", "config": {"url": inbox, "secret": "change-me-please"},
+                      "is_default": True},
+            )  # fmt: skip
+            assert channel.status_code == 201, channel.text
+            event = {"title": "Disk 95% full", "severity": "critical", "labels": {"host": "db1", "check": "disk"}}
+            assert (await http.post("/api/v1/events", json={"events": [event]})).status_code == 202
+            arrived = await stack.line_with("inbox ←")
+            assert "triggered [critical] 'Disk 95% full'" in arrived
+            received = (await http.get(f"http://127.0.0.1:{stack.inbox_port}/")).json()
+            assert received[0]["body"]["alert"]["title"] == "Disk 95% full"
+
+            made = await asyncio.to_thread(
+                subprocess.run,
+                [HERALD, "api-key", "create", "--tenant", "acme", "--name", "ops", "--role", "admin"],
+                cwd=tmp_path, env={k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+                capture_output=True, text=True, timeout=60,
+            )  # fmt: skip
+            assert made.returncode == 0, made.stderr
+            acme = {"Authorization": f"Bearer {made.stdout.strip()}"}
+            policies = await http.get("/api/v1/escalation-policies", headers=acme)
+            assert policies.status_code == 200 and len(policies.json()) == 2
+            assert len((await http.get("/api/v1/alerts/rules/", headers=acme)).json()) == 6
+
+            # A connection still open when the stack stops: the API closes it, leaving its port in TIME_WAIT.
+            assert (await http.get("/healthz")).status_code == 200
+            assert stack.stop() == 0
+        stack.start()
+        await stack.ready()
+    finally:
+        if stack.process is not None and stack.process.poll() is None:
+            assert stack.stop() == 0

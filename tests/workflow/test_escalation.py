@@ -3,6 +3,7 @@ real webhook receiver standing in for each person's phone (`/hook/<name>`)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -208,6 +209,9 @@ async def test_snooze_escalate_reassign_and_notes(
     assert by_kind["note"].actor == "carol" and by_kind["note"].message == "rebooting db1"
     assert by_kind["escalate_requested"].actor == "alice"
     assert by_kind["snoozed"].actor == "bob" and by_kind["reassigned"].actor == "bob"
+    assert re.fullmatch(
+        r"snoozed until \d{4}-\d\d-\d\dT[\d:.]+Z", by_kind["snoozed"].message
+    )  # as the API writes times
 
     await settled(time_env, wf_id)
     await alerting.resolve(wf_id, ResolveRequest(alert_id=row.id, actor="carol"))
