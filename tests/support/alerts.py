@@ -44,13 +44,14 @@ def trigger(
     repeat: timedelta = timedelta(minutes=30),
     max_events_per_run: int = 0,
     policy_id: str | None = None,
+    attempt_timeout: timedelta = timedelta(seconds=5),
 ) -> FireEvent:
     return FireEvent(
         action="trigger",
         content=AlertContent(title=title, severity=Severity.HIGH, labels=labels or {"host": "db1"}),
         options=AlertOptions(
             repeat_interval=repeat,
-            notify_attempt_timeout=timedelta(seconds=5),
+            notify_attempt_timeout=attempt_timeout,
             max_events_per_run=max_events_per_run,
             policy_id=policy_id,
         ),
