@@ -23,6 +23,7 @@ async def add_webhook(
     name: str = "ops-hook",
     secret: str | None = "s3cret",
     is_default: bool = True,
+    timeout_seconds: float | None = None,
 ) -> str:
     async with sessions.begin() as session:
         channel = await create_channel(
@@ -30,7 +31,7 @@ async def add_webhook(
             tenant_id=tenant_id,
             name=name,
             type="webhook",
-            config={"url": url},
+            config={"url": url} if timeout_seconds is None else {"url": url, "timeout_seconds": timeout_seconds},
             secret=secret,
             is_default=is_default,
         )
