@@ -16,7 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from gateway.client import AlertingClient, IngestItem
-from gateway.errors import TransitionRejected
+from gateway.errors import AlertNotFound, TransitionRejected
 from models.tables import Alert
 from tests.support.alerts import add_webhook, eventually, resolve_event, trigger
 from tests.support.opened import idle, quiet
@@ -125,8 +125,8 @@ class Model:
 
 
 SLOW = timedelta(minutes=5)  # a held notification is slow, not timed out
-OPERATIONS = ["trigger", "resolve", "click acknowledge", "click resolve", "receiver answers"]
-WEIGHTS = [5, 4, 2, 2, 2]
+OPERATIONS = ["trigger", "resolve", "click acknowledge", "click resolve", "api acknowledge", "api resolve", "answer"]
+WEIGHTS = [5, 4, 2, 2, 1, 1, 2]
 
 
 async def answer(fast: FastAlerts, wf_id: str) -> None:
@@ -142,8 +142,9 @@ async def answer(fast: FastAlerts, wf_id: str) -> None:
 
 
 async def play(fast: FastAlerts, seed: int) -> None:
-    """One seeded sequence of events for one key, sent one after another as fast as Temporal takes
-    them, against a receiver that holds every notification until it answers them all at once."""
+    """One seeded sequence of events for one key (from its source, from chat buttons, from the API),
+    sent one after another as fast as Temporal takes them, against a receiver that holds every
+    notification until it answers them all at once."""
     rng = random.Random(seed)
     key = f"flap-{seed}"
     wf_id = alert_workflow_id(fast.tenant, key)
@@ -176,7 +177,19 @@ async def play(fast: FastAlerts, seed: int) -> None:
                 await fast.alerting.signal_transition(wf_id, request)
             except TransitionRejected:
                 assert not model.open() or incident != len(model.incidents) - 1, (seed, steps)
-        elif step == "receiver answers" and model.incidents:
+        elif step.startswith("api") and opened_order(fast, wf_id):
+            alert_id = opened_order(fast, wf_id)[-1]  # the newest incident, as GET /alerts shows it
+            incident = len(opened_order(fast, wf_id)) - 1
+            try:
+                if step == "api acknowledge":
+                    model.acknowledge(incident)
+                    await fast.alerting.acknowledge(wf_id, AcknowledgeRequest(alert_id=alert_id, actor="bob"))
+                else:
+                    model.resolve(incident)
+                    await fast.alerting.resolve(wf_id, ResolveRequest(alert_id=alert_id, actor="bob"))
+            except (TransitionRejected, AlertNotFound):
+                pass  # a 409 or 404: the workflow had moved on (the model agrees once it catches up)
+        elif step == "answer" and model.incidents:
             await answer(fast, wf_id)
         await asyncio.sleep(rng.choice([0, 0, 0.05, 0.3]))  # let the workflow take some of it in, or not
     if model.incidents:
