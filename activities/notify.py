@@ -30,14 +30,20 @@ from channels.render import TemplateText, context, in_render_thread, render_or_b
 from models.channels import get_channel, provider_channel
 from models.contacts import contact_config
 from models.crud import get_row
-from models.deliveries import begin_attempt, finish_attempt, get_delivery, previous_message_id
+from models.deliveries import (
+    begin_attempt,
+    finish_attempt,
+    fire_may_have_reached,
+    get_delivery,
+    previous_message_id,
+)
 from models.projection import add_timeline_entry
 from models.secrets import SecretBox
 from models.tables import User
 from models.templates import template_for
 from workflows import activity_refs as refs
 from workflows.ids import alert_api_link, alert_dashboard_link, temporal_ui_link
-from workflows.payloads import AbandonInput, DeliveryResult, NotifyInput, TimelineEntry
+from workflows.payloads import AbandonInput, DeliveryResult, NotifyEvent, NotifyInput, TimelineEntry
 
 EDITS_IN_PLACE = {"slack"}  # channel types whose sender edits the alert's previous message
 log = logging.getLogger("herald.notify")
@@ -64,6 +70,11 @@ def log_failed_attempt(request: NotifyInput, to: str, attempt: int, reason: str,
     outcome = "failed permanently" if permanent else "failed, will retry"
     why = " ".join(reason.split())  # one line, whatever the provider answered
     log.warning("%s for alert %s to %s: attempt %d %s: %s", what, request.alert.alert_id, to, attempt, outcome, why)
+
+
+# Notices about an alert the recipient was told fired: sent only where a fire notice may have
+# arrived (models.deliveries.fire_may_have_reached), never to one that answered it with an error.
+FOLLOW_UPS = {NotifyEvent.ACKNOWLEDGED, NotifyEvent.RESOLVED}
 
 
 class NotifyActivities:
@@ -100,6 +111,11 @@ class NotifyActivities:
                 await self._record_missing_target(session, request, missing)
                 log_failed_attempt(request, f"{request.channel_id}", activity.info().attempt, missing, permanent=True)
                 raise delivery_failure(missing, permanent=True)
+            if request.event in FOLLOW_UPS and not await fire_may_have_reached(
+                session=session, alert_id=alert.alert_id, channel_id=target.id, user_id=request.user_id
+            ):
+                await self._record_not_sent(session, request, target)
+                return DeliveryResult(status="skipped", attempts=0)
             row = await begin_attempt(
                 session=session,
                 idempotency_key=request.idempotency_key,
@@ -212,6 +228,26 @@ class NotifyActivities:
                 at=datetime.now(UTC),
                 actor="herald",
                 message=f"{request.event.value}: {reason}",
+            ),
+        )
+
+    async def _record_not_sent(self, session: AsyncSession, request: NotifyInput, target: ChannelTarget) -> None:
+        """A follow-up to a recipient that never accepted the alert's fire notice: on the timeline, not sent."""
+        alert = request.alert
+        await add_timeline_entry(
+            session=session,
+            tenant_id=alert.tenant_id,
+            alert_id=alert.alert_id,
+            dedup=f"delivery:{request.idempotency_key}:not-sent",
+            entry=TimelineEntry(
+                kind="notification_not_sent",
+                at=datetime.now(UTC),
+                actor="herald",
+                message=(
+                    f"{request.event.value} → {target.type} '{target.name}': not sent, "
+                    "it never accepted a notice that the alert fired"
+                ),
+                details={"channel_id": target.id, "idempotency_key": request.idempotency_key},
             ),
         )
 

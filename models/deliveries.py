@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, case, func, literal, select, tuple_
+from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -53,6 +53,7 @@ async def begin_attempt(
     if row.status != "delivered":
         row.attempts += 1
         row.status = "sending"
+        row.provider_status = None  # this attempt has no answer yet (fire_may_have_reached reads it)
     return row
 
 
@@ -84,6 +85,33 @@ def finish_attempt(
     if status == "delivered":
         row.delivered_at = at
         row.latency_ms = int((at - row.created_at).total_seconds() * 1000)
+
+
+FIRE_EVENTS = ("triggered", "renotified", "escalated")  # a notice that the alert fired (the others follow one)
+
+
+async def fire_may_have_reached(*, session: AsyncSession, alert_id: str, channel_id: str, user_id: str | None) -> bool:
+    """Whether a fire notice of this alert (triggered, re-notified or escalated) was accepted by this
+    channel (or person's contact method), or may have reached it: its last attempt got no answer
+    (it is in progress, it timed out, the connection failed or dropped, or Herald stopped waiting
+    for it), so the receiver may have it. Not reached: the last attempt of every fire notice was
+    answered with an error status, or no fire notice was attempted at all."""
+    return bool(
+        await session.scalar(
+            select(
+                exists().where(
+                    Notification.alert_id == alert_id,
+                    Notification.channel_id == channel_id,
+                    Notification.user_id.is_(None) if user_id is None else Notification.user_id == user_id,
+                    Notification.event.in_(FIRE_EVENTS),
+                    or_(
+                        Notification.status.in_(("delivered", "sending")),
+                        and_(Notification.status.in_(("retrying", "failed")), Notification.provider_status.is_(None)),
+                    ),
+                )
+            )
+        )
+    )
 
 
 async def previous_message_id(

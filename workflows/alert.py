@@ -65,6 +65,10 @@ IN_FLIGHT_PATCH = "tell-in-flight-channels"
 LEVEL_ANSWER_PATCH = "answer-after-the-level-ran"
 # Times in timeline messages are written as the API writes them (`...Z`, not `+00:00`); runs recorded before keep theirs.
 Z_TIMES_PATCH = "timeline-times-in-z"
+# Events between one incident and the next are kept in order (`AlertState.backlog`): a resolve
+# that arrives while this incident closes (or before the next one opened) resolves the next one,
+# and a trigger after it opens another. Histories recorded before dropped such a resolve.
+KEEP_EVENTS_PATCH = "keep-events-between-incidents"
 
 FIRST_EVENT_TIMEOUT = timedelta(minutes=10)
 REARM = timedelta(milliseconds=1)
@@ -123,17 +127,19 @@ class AlertWorkflow:
                     workflow.continue_as_new(AlertStart(tenant_id=self._tenant_id, key=self._key, carried=state))
 
         await self._finish_resolution()
-        if state.reopen_with is not None:
-            # A trigger arrived while we were resolving: it opens a new incident (new id).
-            await workflow.wait_condition(workflow.all_handlers_finished)
+        reopening = state.reopen_with is not None
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        # A trigger that arrived while we were resolving, or while the last handlers finished,
+        # opens a new incident (new id) with what followed it.
+        if state.reopen_with is not None and (reopening or workflow.patched(KEEP_EVENTS_PATCH)):
             carried = AlertState(
                 view=view,
                 options=state.options,
                 reopen_with=state.reopen_with,
                 reopen_extra_events=state.reopen_extra_events,
+                backlog=state.backlog,
             )
             workflow.continue_as_new(AlertStart(tenant_id=self._tenant_id, key=self._key, carried=carried))
-        await workflow.wait_condition(workflow.all_handlers_finished)
         return view
 
     async def _open(self, first: FireEvent) -> None:
@@ -182,9 +188,9 @@ class AlertWorkflow:
         for channel in channels:
             self._deliveries.notify(view, channel, NotifyEvent.TRIGGERED)
         state.opened = True
-        if state.early_resolve is not None:
-            self._resolve(state.early_resolve.actor, "resolved by its source")
-            state.early_resolve = None
+        backlog, state.backlog = state.backlog, []
+        for event in backlog:  # what arrived after a resolve while this incident opened, in order
+            self._accept(event)
 
     async def _wait_for_work_or_deadline(self) -> None:
         if self._has_work():
@@ -284,21 +290,35 @@ class AlertWorkflow:
             self._deliveries.notify(view, channel, NotifyEvent.RENOTIFIED)
 
     def _accept(self, event: FireEvent) -> None:
+        """Take in one event of the alert's source, in the order Temporal delivered it.
+
+        Between incidents (`_between_incidents`) events wait for the next incident: the trigger
+        that opens it (`pending_first` or `reopen_with`), triggers counted into its opening, and
+        from the first resolve on, everything in order (`backlog`), applied once it is open."""
         state = self._state
         view = state.view
-        if event.action == "resolve":
-            if view is None and state.pending_first is not None:
-                state.early_resolve = event  # applied right after the open
-            elif view is not None and view.status != AlertStatus.RESOLVED:
-                self._resolve(event.actor, "resolved by its source")
-            return  # a resolve for an alert that is not open is a no-op
-        if event.content is None:
-            return
-        if view is None:
-            if state.pending_first is None:
+        if view is None and state.pending_first is None:
+            if event.action == "trigger" and event.content is not None:
                 state.pending_first = event
-            else:
+            return  # a resolve with nothing open or opening is a no-op
+        if self._between_incidents():
+            # Histories recorded before kept only a resolve that came before the very first open,
+            # and counted every trigger into the opening.
+            if event.action == "resolve" and (view is None or workflow.patched(KEEP_EVENTS_PATCH)):
+                state.backlog.append(event)
+                return
+            if event.action == "trigger" and state.backlog and workflow.patched(KEEP_EVENTS_PATCH):
+                state.backlog.append(event)  # after a resolve: it opens the incident after the next
+                return
+            if event.action == "trigger" and (view is None or view.status == AlertStatus.RESOLVED):
                 state.reopen_extra_events += 1
+                return
+        assert view is not None
+        if event.action == "resolve":
+            if view.status != AlertStatus.RESOLVED:
+                self._resolve(event.actor, "resolved by its source")
+            return  # a resolve for an alert that is closed is a no-op
+        if event.content is None:
             return
         if view.status == AlertStatus.RESOLVED:
             # This incident is over: the trigger opens the next one (carried across continue-as-new).
@@ -312,6 +332,17 @@ class AlertWorkflow:
         if event.received_at > view.last_seen:
             view.last_seen = event.received_at
         self._projection.mark()
+
+    def _between_incidents(self) -> bool:
+        """No incident takes events right now: none is open yet, or this one is over and the next
+        one's trigger is in, or events that came before this one opened are still to be applied."""
+        state = self._state
+        view = state.view
+        return (
+            view is None
+            or (view.status == AlertStatus.RESOLVED and state.reopen_with is not None)
+            or bool(state.backlog)
+        )
 
     def _acknowledge(self, actor: str, note: str) -> None:
         view = self._view()
@@ -392,6 +423,10 @@ class AlertWorkflow:
         if self._state.view is not None and self._state.view.status == AlertStatus.RESOLVED:
             # This run is sending its resolution notices; the caller retries and opens a new alert.
             raise rejected("alert is closing after resolution; retry to open a new one", CLOSING)
+        if self._state.backlog:
+            # Events that came first are still to be applied (a resolve among them): the trigger
+            # must follow them, so the caller retries once they are.
+            raise rejected("the alert is taking in earlier events; retry", CLOSING)
 
     @workflow.update
     async def acknowledge(self, request: AcknowledgeRequest) -> AlertView:

@@ -236,9 +236,12 @@ class AlertState(BaseModel):
     next_seq: int = 0  # timeline sequence, unique per alert across runs
     reopen_with: FireEvent | None = None  # a trigger that arrived while resolving: the next incident
     reopen_extra_events: int = 0  # triggers that arrived before the open finished (or after `reopen_with`)
+    # Events that arrived, in order, after a resolve that the next incident has yet to take in (a
+    # resolve and what followed it, while this incident closes or before the next one opens): the
+    # next incident applies them as soon as it is open, so a flapping key never loses its last word.
+    backlog: list[FireEvent] = Field(default_factory=list)
     # This run only:
     pending_first: FireEvent | None = Field(default=None, exclude=True)  # the first trigger, until opened
-    early_resolve: FireEvent | None = Field(default=None, exclude=True)  # a resolve that came before the open
     opened: bool = Field(default=False, exclude=True)  # opened, channels told, policy chosen
     events_this_run: int = Field(default=0, exclude=True)
 

@@ -23,6 +23,7 @@ async def add_webhook(
     name: str = "ops-hook",
     secret: str | None = "s3cret",
     is_default: bool = True,
+    timeout_seconds: float | None = None,
 ) -> str:
     async with sessions.begin() as session:
         channel = await create_channel(
@@ -30,7 +31,7 @@ async def add_webhook(
             tenant_id=tenant_id,
             name=name,
             type="webhook",
-            config={"url": url},
+            config={"url": url} if timeout_seconds is None else {"url": url, "timeout_seconds": timeout_seconds},
             secret=secret,
             is_default=is_default,
         )
@@ -45,13 +46,14 @@ def trigger(
     max_events_per_run: int = 0,
     policy_id: str | None = None,
     channel_ids: list[str] | None = None,
+    attempt_timeout: timedelta = timedelta(seconds=5),
 ) -> FireEvent:
     return FireEvent(
         action="trigger",
         content=AlertContent(title=title, severity=Severity.HIGH, labels=labels or {"host": "db1"}),
         options=AlertOptions(
             repeat_interval=repeat,
-            notify_attempt_timeout=timedelta(seconds=5),
+            notify_attempt_timeout=attempt_timeout,
             max_events_per_run=max_events_per_run,
             policy_id=policy_id,
             channel_ids=channel_ids,

@@ -56,6 +56,11 @@ async def quiet(time_env: WorkflowEnvironment, wf_id: str) -> None:
     ends while the workflow still handles the last completion, and the time-skipping server
     wedges (every later sleep times out) when a workflow is terminated in the middle of its task."""
     await settled(time_env, wf_id)
+    await idle(time_env, wf_id)
+
+
+async def idle(time_env: WorkflowEnvironment, wf_id: str) -> None:
+    """Wait until no workflow task is in flight: the workflow has taken in every signal sent so far."""
     handle = time_env.client.get_workflow_handle(wf_id)
 
     async def last_task_event() -> EventType.ValueType | None:

@@ -70,11 +70,14 @@ class FakeActivities:
     levels: dict[str, ResolvedLevel] = field(default_factory=dict)  # by target id; unknown: nobody
     refusing: set[str] = field(default_factory=set)  # channel ids whose provider refuses for good
     fallback: list[ChannelRef] = field(default_factory=list)  # the tenant's default channels
+    # A slow receiver: while set to an unset event, every notification waits for it before it is taken.
+    hold: asyncio.Event | None = None
 
     opened: list[OpenAlertInput] = field(default_factory=list)
     records: list[RecordInput] = field(default_factory=list)
     lookups: list[ResolveLevelInput] = field(default_factory=list)
     choices: list[ChoosePolicyInput] = field(default_factory=list)
+    reached: list[NotifyInput] = field(default_factory=list)  # every attempt, as it reached the receiver
     delivered: list[NotifyInput] = field(default_factory=list)
     refused: list[NotifyInput] = field(default_factory=list)
     abandoned: list[AbandonInput] = field(default_factory=list)
@@ -114,6 +117,9 @@ class FakeActivities:
 
     @activity.defn(name=refs.NOTIFY_SEND.name)
     async def send(self, request: NotifyInput) -> DeliveryResult:
+        self.reached.append(request)
+        if self.hold is not None:
+            await self.hold.wait()
         async with self._arrived:
             if request.channel_id in self.refusing:
                 self.refused.append(request)

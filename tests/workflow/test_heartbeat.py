@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import random
 import uuid
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
@@ -14,7 +18,7 @@ from gateway.client import AlertingClient
 from models.rule_tables import Heartbeat
 from models.tables import Alert
 from tests.support.alerts import eventually
-from tests.support.opened import alert_row
+from tests.support.opened import alert_row, settled
 from workflows.ids import alert_workflow_id as workflow_id
 from workflows.ids import heartbeat_alert_key as heartbeat_key
 from workflows.ids import heartbeat_workflow_id
@@ -106,3 +110,88 @@ async def test_a_longer_interval_takes_effect_at_once(
     # fires while it skips, and a long skip can outlast the sleep call's own deadline).
     await time_env.sleep(timedelta(minutes=5))
     assert await alert_row(sessions, tenant, heartbeat_key(monitor)) is None
+
+
+@dataclass
+class MonitorModel:
+    """A monitor as its signals and the passing time mean it, one at a time: the statuses of its
+    alert's incidents in the order they opened (deadline 300 s after the last ping)."""
+
+    quiet_for: float = 0.0  # seconds since the last ping (or since watching began)
+    enabled: bool = True
+    incidents: list[str] = field(default_factory=list)
+
+    def alerting(self) -> bool:
+        return bool(self.incidents) and self.incidents[-1] == "triggered"
+
+    def ping(self) -> None:
+        self.quiet_for = 0.0
+        if self.alerting():
+            self.incidents[-1] = "resolved"
+
+    def configure(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.check()
+
+    def wait(self, seconds: float) -> None:
+        self.quiet_for += seconds
+        self.check()
+
+    def stop(self) -> None:
+        if self.alerting():
+            self.incidents[-1] = "resolved"
+
+    def check(self) -> None:
+        if self.enabled and not self.alerting() and self.quiet_for > 300:
+            self.incidents.append("triggered")
+
+
+@pytest.mark.parametrize("seed", range(1, 9))
+async def test_random_pings_reconfigurations_silences_and_a_stop_end_as_the_model_says(
+    alerting: AlertingClient,
+    time_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: str,
+    opened: set[str],
+    seed: int,
+) -> None:
+    """Pings, reconfigurations (on and off) and silences in a seeded order, sent as fast as Temporal
+    takes them; the monitor's alert ends as a model of what they mean says. Silences are 70 s or
+    400 s, so a deadline is never crossed by a rounding error of the time between two steps."""
+    rng = random.Random(seed)
+    start = await watch(alerting, opened, sessions, tenant, f"job-{seed}", 240, 60, severity="high")
+    key = heartbeat_key(start.heartbeat_id)
+    model = MonitorModel()
+    steps = rng.choices(["ping", "enable", "disable", "short silence", "long silence"], [3, 1, 1, 3, 2], k=10)
+    steps.append(rng.choice(["stop", "short silence", "ping"]))
+    for step in steps:
+        if step == "ping":
+            await alerting.heartbeat_signal(start, "ping", HeartbeatPing(at=await time_env.get_current_time()))
+            model.ping()
+        elif step in ("enable", "disable"):
+            timing = HeartbeatTiming(interval=start.interval, grace=start.grace, enabled=step == "enable")
+            await alerting.heartbeat_signal(start, "configure", timing)
+            model.configure(step == "enable")
+        elif step == "stop":
+            await alerting.stop_heartbeat(tenant, start.heartbeat_id)
+            model.stop()
+        else:
+            seconds = 70 if step == "short silence" else 400
+            await time_env.sleep(timedelta(seconds=seconds))
+            model.wait(seconds)
+        if rng.random() < 0.5:
+            await settled(time_env, heartbeat_workflow_id(tenant, start.heartbeat_id))  # or not: keep it coming
+
+    async def statuses() -> list[str]:
+        async with sessions() as session:
+            rows = await session.scalars(
+                select(Alert.status).where(Alert.tenant_id == tenant, Alert.dedup_key == key).order_by(Alert.created_at)
+            )
+            return list(rows.all())
+
+    try:
+        await eventually(statuses, lambda found: found == model.incidents, within=20)
+    except AssertionError as err:
+        raise AssertionError(f"seed {seed}: {steps} → expected {model.incidents}") from err
+    if steps[-1] == "stop":
+        await time_env.client.get_workflow_handle(heartbeat_workflow_id(tenant, start.heartbeat_id)).result()
