@@ -252,13 +252,12 @@ class ProviderPeer(HttpPeer):
         if scripted:
             return scripted
         event = call.json
-        if event.get("routing_key") != PD_ROUTING_KEY or event.get("event_action") not in (
-            "trigger",
-            "acknowledge",
-            "resolve",
-        ):
+        problems = pagerduty_problems(event, len(call.body))
+        if event.get("routing_key") != PD_ROUTING_KEY:
+            problems.append("routing_key is not valid")
+        if problems:
             return JSONResponse(
-                {"status": "invalid event", "message": "Event object is invalid", "errors": ["bad"]}, status_code=400
+                {"status": "invalid event", "message": "Event object is invalid", "errors": problems}, status_code=400
             )
         key = event["dedup_key"]
         state = {"trigger": "triggered", "acknowledge": "acknowledged", "resolve": "resolved"}[event["event_action"]]
@@ -267,6 +266,31 @@ class ProviderPeer(HttpPeer):
         elif key in self.pd_incidents or state == "triggered":
             self.pd_incidents[key] = state
         return JSONResponse({"status": "success", "message": "Event processed", "dedup_key": key}, status_code=202)
+
+
+def pagerduty_problems(event: dict[str, Any], size: int) -> list[str]:
+    """What PagerDuty's Events API v2 would refuse in an event (its "Send an Alert Event" reference):
+    an `event_action` of trigger / acknowledge / resolve; a `dedup_key` of at most 255 characters;
+    for a trigger a `payload` with a `summary` of at most 1024 characters, a `source` and a known
+    `severity`; and at most 512 KB in all."""
+    problems = []
+    if event.get("event_action") not in ("trigger", "acknowledge", "resolve"):
+        problems.append("event_action is not valid")
+    key = event.get("dedup_key")
+    if not isinstance(key, str) or not 0 < len(key) <= 255:
+        problems.append("dedup_key must be 1 to 255 characters")
+    if event.get("event_action") == "trigger":
+        payload = event.get("payload") or {}
+        summary = payload.get("summary")
+        if not isinstance(summary, str) or not 0 < len(summary) <= 1024:
+            problems.append("payload.summary must be 1 to 1024 characters")
+        if not payload.get("source"):
+            problems.append("payload.source is required")
+        if payload.get("severity") not in ("critical", "error", "warning", "info"):
+            problems.append("payload.severity is not valid")
+    if size > 512 * 1024:
+        problems.append("the event is larger than 512 KB")
+    return problems
 
 
 def self_signed(directory: Path) -> tuple[Path, Path]:
