@@ -21,6 +21,7 @@ from channels.base import (
     post,
 )
 from channels.config import ChannelConfig, SendableUrl, https_base
+from channels.fit import cut
 from workflows.ids import pagerduty_dedup_key
 from workflows.payloads import NotifyEvent, Severity
 
@@ -34,6 +35,7 @@ class PagerDutyConfig(ChannelConfig):
     api_base_url: SendableUrl = https_base("https://events.pagerduty.com")
 
 
+SUMMARY = 1024  # Events API v2: payload.summary, at most 1024 characters
 ACTION = {NotifyEvent.ACKNOWLEDGED: "acknowledge", NotifyEvent.RESOLVED: "resolve"}
 PD_SEVERITY = {
     Severity.CRITICAL: "critical",
@@ -55,7 +57,7 @@ def build_event(message: Message, routing_key: str) -> dict[str, Any]:
     if action == "trigger":
         content = alert.content
         event["payload"] = {
-            "summary": message.rendered.subject[:1024],
+            "summary": cut(message.rendered.subject, SUMMARY) or "-",
             "source": content.labels.get("host") or content.source,
             "severity": PD_SEVERITY[content.severity],
             "timestamp": alert.first_seen.isoformat(),

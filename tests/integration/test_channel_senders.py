@@ -258,6 +258,38 @@ async def test_fcm_exchanges_a_signed_jwt_once_and_sends(peer: ProviderPeer, htt
     await sender.aclose()
 
 
+async def test_a_multi_byte_push_fits_4096_bytes_at_fcm_and_apns(
+    peer: ProviderPeer, http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    """Before: 200 + 1000 characters of CJK and emoji came to about 4,700 bytes, and both refused it."""
+    long = replace(message(), rendered=Rendered(subject="漢字👍🏽" * 50, text="磁盘已满" + "👍🏽🇺🇦" * 300))
+    sender = PushSender(http, LOOPBACK)
+    assert (await sender.send(fcm(peer, ["device-a"]), long)).provider_id
+    body = peer.of("fcm")[0].json["message"]["notification"]["body"]
+    assert body.startswith("磁盘已满") and body.endswith("more characters not shown)")
+    apns = ApnsPeer(tmp_path)
+    await apns.start()
+    try:
+        channel = target(
+            "push",
+            {
+                "provider": "apns",
+                "device_tokens": ["a1b2c3"],
+                "apns_team_id": ApnsPeer.TEAM,
+                "apns_key_id": ApnsPeer.KEY_ID,
+                "apns_topic": ApnsPeer.TOPIC,
+                "apns_private_key": apns.private_key,
+                "apns_base_url": apns.base,
+                "verify_tls": False,
+            },
+        )
+        await sender.send(channel, long)
+        assert len(apns.calls[0].body) <= 4096
+    finally:
+        await sender.aclose()
+        await apns.stop()
+
+
 async def test_apns_over_http2_with_a_provider_token(http: httpx.AsyncClient, tmp_path: Path) -> None:
     apns = ApnsPeer(tmp_path)
     await apns.start()
