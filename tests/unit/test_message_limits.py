@@ -11,8 +11,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from channels.base import Message, Rendered
+from channels.base import ChannelTarget, Message, Rendered
 from channels.discord import build_payload as discord_payload
+from channels.email import build_email
 from channels.markup import escape_for
 from channels.pagerduty import build_event
 from channels.push import apns_payload, fcm_payload
@@ -159,3 +160,13 @@ def test_push_payloads_fit(message: Message) -> None:
     for title, data in ((fcm["notification"]["title"], fcm["data"]), (apns["aps"]["alert"]["title"], apns)):
         assert title == message.rendered.subject or title.endswith("…")
         assert data["url"] == message.links.dashboard
+
+
+@LIMITS
+@given(messages("email"))
+def test_email_lines_fit(message: Message) -> None:
+    """RFC 5322 2.1.1: a line is at most 998 characters (bytes, as sent) before its CRLF."""
+    target = ChannelTarget("c1", "mail", "email", {"from_address": "herald@example.com", "to": ["a@example.com"]})
+    email = build_email(target, message)
+    assert all(len(line) <= 998 for line in email.as_bytes().split(b"\n"))
+    assert message.links.dashboard in email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
