@@ -39,6 +39,11 @@ def _joined(text: str, at: int) -> bool:
     if at <= 0 or at >= len(text):
         return False
     char, before = text[at], text[at - 1]
+    if _regional(char) and _regional(before):  # a flag is a pair: inside one after an odd run
+        run = 0
+        while at - run > 0 and _regional(text[at - run - 1]):
+            run += 1
+        return run % 2 == 1
     return (
         unicodedata.combining(char) != 0
         or unicodedata.category(char) in ("Mn", "Me", "Mc")
@@ -48,6 +53,10 @@ def _joined(text: str, at: int) -> bool:
         or 0x1F3FB <= ord(char) <= 0x1F3FF  # skin tone modifiers
         or 0xE0020 <= ord(char) <= 0xE007F  # tag characters (flag sequences)
     )
+
+
+def _regional(char: str) -> bool:
+    return 0x1F1E6 <= ord(char) <= 0x1F1FF
 
 
 def note(left_out: int) -> str:
@@ -76,14 +85,19 @@ def _prefix(text: str, limit: int, measure: Measure, tail: Callable[[int], str])
             low = middle
         else:
             high = middle - 1
-    while low > 0 and _joined(text, low):
-        low -= 1
-    kept = text[:low]
-    trailing = TRAILING_ESCAPE.search(kept)
-    if trailing and trailing.group(0) and not trailing.group(0).endswith(";"):
-        kept = kept[: trailing.start()]
-    kept = kept.rstrip()
-    return kept + tail(len(kept))
+    while low >= 0:  # back off past joined characters and cut escapes; the note may grow a digit
+        while low > 0 and _joined(text, low):
+            low -= 1
+        kept = text[:low]
+        trailing = TRAILING_ESCAPE.search(kept)
+        if trailing and trailing.group(0):
+            kept = kept[: trailing.start()]
+        kept = kept.rstrip()
+        fitted = kept + tail(len(kept))
+        if measure(fitted) <= limit:
+            return fitted
+        low = len(kept) - 1
+    return None
 
 
 def share(lengths: Sequence[int], budget: int) -> int:

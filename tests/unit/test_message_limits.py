@@ -5,15 +5,18 @@ of markup. A cut keeps the title, the severity and the link, and says what it le
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from dataclasses import replace
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from channels.base import ChannelTarget, Message, Rendered
 from channels.discord import build_payload as discord_payload
 from channels.email import build_email
+from channels.fit import cut, json_bytes, utf16
 from channels.markup import escape_for
 from channels.pagerduty import build_event
 from channels.push import apns_payload, fcm_payload
@@ -170,3 +173,21 @@ def test_email_lines_fit(message: Message) -> None:
     email = build_email(target, message)
     assert all(len(line) <= 998 for line in email.as_bytes().split(b"\n"))
     assert message.links.dashboard in email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+@settings(max_examples=300, deadline=None)
+@example("a🇺🇦", 4, False)  # before: "a🇺…", half a flag
+@example("a👩‍👩‍👧", 5, False)
+@example("ae\u0301e\u0301", 3, False)
+@example("a &amp; b", 7, False)
+@given(st.lists(st.sampled_from(ATOMS), max_size=200).map("".join), st.integers(0, 400), st.booleans())
+def test_a_cut_fits_keeps_a_clean_start_and_is_marked(text: str, limit: int, say: bool) -> None:
+    for measure in (utf16, json_bytes):
+        out = cut(text, limit, measure, say=say)
+        assert measure(out) <= limit
+        if out != text and out:
+            kept = out[: out.index("…")]
+            assert text.startswith(kept) and (out == kept + "…" or out.endswith("more characters not shown)"))
+            after = text[len(kept)]
+            assert not unicodedata.combining(after) and after not in "\u200d\U0001f3fd\U0001f1e6"  # never split
+            assert not kept.endswith("\u200d") and not re.search(r"&[a-z]{1,8}$", kept)  # nor an escape
