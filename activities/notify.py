@@ -169,7 +169,9 @@ class NotifyActivities:
             category=alert.content.category.value,
         )
         text = TemplateText(row.subject, row.body, row.body_html) if row is not None else None
-        rendered, problem = await in_render_thread(render_or_built_in, text, context(alert, request.event, links))
+        rendered, problem = await in_render_thread(
+            render_or_built_in, text, context(alert, request.event, links), target.type
+        )
         if problem and row is not None:
             problem = f"'{row.name}' failed ({problem}); sent the built-in text"
         previous = None

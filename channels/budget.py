@@ -37,6 +37,9 @@ from jinja2.utils import generate_lorem_ipsum
 
 RENDER_SECONDS = 0.2  # CPU time of one render (subject, body and HTML part together)
 MAX_OUTPUT = 20_000  # characters of one rendered part
+# The built-in template's output is bounded by what the API accepts (a 20,000-character
+# description, 64 labels of 1,024), twice over for escaping: it must never be over budget.
+BUILT_IN_OUTPUT = 400_000
 MAX_VALUE = 100_000  # characters (or items) of any one value a template makes
 MAX_ALLOCATED = 2_000_000  # characters made by the checked operations over one render
 MAX_INT_BITS = 65_536  # integers beyond that make multiplication and printing slow
@@ -55,8 +58,9 @@ class RenderBudget:
 
     current: ContextVar[RenderBudget | None] = ContextVar("render_budget", default=None)
 
-    def __init__(self, seconds: float = RENDER_SECONDS) -> None:
+    def __init__(self, seconds: float = RENDER_SECONDS, max_output: int = MAX_OUTPUT) -> None:
         self.seconds = seconds
+        self.max_output = max_output
         self.deadline = time.thread_time() + seconds
         self.allocated = 0
         self._steps = 0

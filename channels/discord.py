@@ -2,6 +2,13 @@
 
 `?wait=true` makes Discord answer with the created message, whose id is recorded. A 429
 carries `retry_after` (seconds) in its JSON body as well as the `Retry-After` header.
+
+The embed always fits Discord's published limits ("Embed Limits" in its developer docs):
+title 256 characters, description 4096, at most 25 fields of name 256 and value 1024, footer
+2048, and 6000 characters over all of them together (Discord answers 400 otherwise, which is
+permanent). The title, the severity, status and source fields, the footer and the link (the
+embed's `url`) are kept; the description and the labels share what is left, the longest cut
+first, and a cut says how much it left out. Alert data is escaped (`channels/markup.py`).
 """
 
 from __future__ import annotations
@@ -24,8 +31,12 @@ from channels.base import (
     provider_ref,
 )
 from channels.config import ChannelConfig, SendableUrl
-from channels.style import colour_int, facts, state_line
+from channels.fit import cut, share, utf16
+from channels.markup import discord as escape
+from channels.style import FIXED_FACTS, colour_int, facts, state_line
 from models.timestamps import utc_text
+
+TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER, TOTAL = 256, 4096, 25, 256, 1024, 2048, 6000
 
 
 class DiscordConfig(ChannelConfig):
@@ -36,15 +47,26 @@ class DiscordConfig(ChannelConfig):
 
 def build_payload(message: Message, username: str | None) -> dict[str, Any]:
     alert = message.alert
+    title = cut(message.rendered.subject, TITLE)
+    footer = cut(f"{state_line(alert, message.event)} · Herald", FOOTER)  # the footer shows no markdown
+    rows = [(cut(escape(name), FIELD_NAME), escape(value) or "-") for name, value in facts(alert)[:FIELDS]]
+    fixed, labels = rows[:FIXED_FACTS], rows[FIXED_FACTS:]
+    fixed = [(name, cut(value, FIELD_VALUE)) for name, value in fixed]
+    kept = utf16(title) + utf16(footer) + sum(utf16(name) + utf16(value) for name, value in fixed)
+    # The description, the labels' names and their values share what the kept parts leave.
+    parts = [message.rendered.text] + [text for row in labels for text in row]
+    limits = [DESCRIPTION] + [FIELD_NAME, FIELD_VALUE] * len(labels)
+    cap = share([min(utf16(text), limit) for text, limit in zip(parts, limits, strict=True)], TOTAL - kept)
+    fitted = [cut(text, min(cap, limit), say=True) for text, limit in zip(parts, limits, strict=True)]
+    description, rest = fitted[0], fitted[1:]
+    fields = fixed + list(zip(rest[0::2], rest[1::2], strict=True))
     embed = {
-        "title": message.rendered.subject[:256],
-        "description": message.rendered.text[:4096],
+        "title": title,
+        "description": description,
         "url": message.links.dashboard,
         "color": colour_int(alert),
-        "fields": [
-            {"name": name[:256], "value": value[:1024] or "-", "inline": True} for name, value in facts(alert)[:25]
-        ],
-        "footer": {"text": f"{state_line(alert, message.event)} · Herald"},
+        "fields": [{"name": name, "value": value, "inline": True} for name, value in fields],
+        "footer": {"text": footer},
         "timestamp": utc_text(alert.last_seen),
     }
     payload: dict[str, Any] = {"embeds": [embed], "allowed_mentions": {"parse": []}}

@@ -30,6 +30,7 @@ from channels.base import (
     recipients,
 )
 from channels.config import ChannelConfig, EmailAddress, Secret
+from channels.fit import cut
 from egress.policy import EgressDenied, EgressPolicy
 from workflows.ids import email_message_id
 
@@ -48,6 +49,7 @@ class EmailConfig(ChannelConfig):
     verify_tls: bool = Field(True, description="Check the server's certificate (turn off only for a test relay)")
 
 
+SUBJECT = 900  # characters; folded into lines of at most 998 bytes (RFC 5322 2.1.1) when sent
 ENHANCED_STATUS = re.compile(r"^([245]\.\d{1,3}\.\d{1,3})\b")
 
 
@@ -63,7 +65,7 @@ def message_id(message: Message) -> str:
 
 def build_email(target: ChannelTarget, message: Message) -> EmailMessage:
     email = EmailMessage()
-    email["Subject"] = " ".join(message.rendered.subject.split())[:900]
+    email["Subject"] = cut(" ".join(message.rendered.subject.split()), SUBJECT)
     email["From"] = target.config["from_address"]
     email["To"] = ", ".join(recipients(target))
     email["Date"] = formatdate(localtime=False)

@@ -21,6 +21,7 @@ from channels.base import (
     post,
 )
 from channels.config import ChannelConfig, SendableUrl, https_base
+from channels.fit import cut
 from models.timestamps import utc_text
 from workflows.ids import pagerduty_dedup_key
 from workflows.payloads import NotifyEvent, Severity
@@ -35,6 +36,7 @@ class PagerDutyConfig(ChannelConfig):
     api_base_url: SendableUrl = https_base("https://events.pagerduty.com")
 
 
+SUMMARY = 1024  # Events API v2: payload.summary, at most 1024 characters
 ACTION = {NotifyEvent.ACKNOWLEDGED: "acknowledge", NotifyEvent.RESOLVED: "resolve"}
 PD_SEVERITY = {
     Severity.CRITICAL: "critical",
@@ -56,7 +58,7 @@ def build_event(message: Message, routing_key: str) -> dict[str, Any]:
     if action == "trigger":
         content = alert.content
         event["payload"] = {
-            "summary": message.rendered.subject[:1024],
+            "summary": cut(message.rendered.subject, SUMMARY) or "-",
             "source": content.labels.get("host") or content.source,
             "severity": PD_SEVERITY[content.severity],
             "timestamp": utc_text(alert.first_seen),

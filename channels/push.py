@@ -9,12 +9,17 @@ notification carries the same id.
 
 One request per device token; as with SMS, a channel with several tokens that fails on a
 later one re-sends to the earlier ones on retry.
+
+Both providers allow 4096 bytes of payload (FCM: the `notification` and `data` of a message;
+APNs: the JSON body): the title (at most 200 characters) and the data (alert id, event, link)
+are kept, and the body is cut, in bytes of any script, to what is left, saying how much it left out.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import httpx
@@ -34,6 +39,7 @@ from channels.base import (
     recipients,
 )
 from channels.config import ChannelConfig, Secret, SendableUrl, Token, https_base
+from channels.fit import cut, json_bytes
 from egress.http import http_client
 from egress.policy import EgressPolicy
 from workflows import ids
@@ -60,6 +66,8 @@ class PushConfig(ChannelConfig):
     verify_tls: bool = True
 
 
+PAYLOAD_BYTES = 4096
+TITLE, BODY = 200, 1000
 FCM_SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
 APNS_TOKEN_LIFETIME = 50 * 60
 
@@ -67,7 +75,56 @@ APNS_TOKEN_LIFETIME = 50 * 60
 def notification(message: Message) -> tuple[str, str, dict[str, str]]:
     alert = message.alert
     data = {"alert_id": alert.alert_id, "event": message.event.value, "url": message.links.dashboard}
-    return message.rendered.subject[:200], message.rendered.text[:1000], data
+    return cut(message.rendered.subject, TITLE), cut(message.rendered.text, BODY, say=True), data
+
+
+def payload_size(payload: dict[str, Any]) -> int:
+    return len(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode())
+
+
+def fitted(
+    build: Callable[[str], dict[str, Any]], body: str, counted: Callable[[dict[str, Any]], Any]
+) -> dict[str, Any]:
+    """`build(body)` with the body cut so that the part the provider counts is within its 4096 bytes."""
+    room = PAYLOAD_BYTES - payload_size(counted(build("")))
+    return build(cut(body, max(0, room), json_bytes, say=True))
+
+
+def fcm_payload(message: Message, device: str) -> dict[str, Any]:
+    """The FCM HTTP v1 request body for one device token."""
+    title, body, data = notification(message)
+    priority = "high" if message.alert.content.severity in (Severity.CRITICAL, Severity.HIGH) else "normal"
+    collapse = ids.push_collapse_id(message.alert.alert_id)
+    return fitted(
+        lambda text: {
+            "message": {
+                "token": device,
+                "notification": {"title": title, "body": text},
+                "data": data,
+                "android": {"priority": priority, "collapse_key": collapse},
+            }
+        },
+        body,
+        lambda built: {key: built["message"][key] for key in ("notification", "data")},
+    )
+
+
+def apns_payload(message: Message) -> dict[str, Any]:
+    """The APNs request body (the same for every device token)."""
+    title, body, data = notification(message)
+    critical = message.alert.content.severity is Severity.CRITICAL
+    return fitted(
+        lambda text: {
+            "aps": {
+                "alert": {"title": title, "body": text},
+                "sound": "default",
+                "interruption-level": "time-sensitive" if critical else "active",
+            },
+            **data,
+        },
+        body,
+        lambda built: built,
+    )
 
 
 def fcm_error_code(body: dict[str, Any]) -> object:
@@ -140,16 +197,7 @@ class PushSender:
         if not account.get("client_email"):
             raise PermanentDeliveryError("fcm: the channel has no service account")
         access = await self._fcm_access_token(target, account)
-        title, body, data = notification(message)
-        priority = "high" if message.alert.content.severity in (Severity.CRITICAL, Severity.HIGH) else "normal"
-        payload = {
-            "message": {
-                "token": device,
-                "notification": {"title": title, "body": body},
-                "data": data,
-                "android": {"priority": priority, "collapse_key": ids.push_collapse_id(message.alert.alert_id)},
-            }
-        }
+        payload = fcm_payload(message, device)
         base = str(target.config.get("fcm_base_url", "https://fcm.googleapis.com")).rstrip("/")
         url = f"{base}/v1/projects/{account['project_id']}/messages:send"
         response = await post(self._http, target, url, json=payload, headers={"Authorization": f"Bearer {access}"})
@@ -188,16 +236,7 @@ class PushSender:
         return self._http2[verify]
 
     async def _apns(self, target: ChannelTarget, message: Message, device: str) -> str:
-        title, body, data = notification(message)
-        critical = message.alert.content.severity is Severity.CRITICAL
-        payload = {
-            "aps": {
-                "alert": {"title": title, "body": body},
-                "sound": "default",
-                "interruption-level": "time-sensitive" if critical else "active",
-            },
-            **data,
-        }
+        payload = apns_payload(message)
         apns_id = ids.apns_id(message.idempotency_key, device)
         headers = {
             "authorization": f"bearer {self._apns_jwt(target)}",

@@ -7,9 +7,13 @@ error, found at save time by rendering against a sample alert (422 with the line
 send time answered by the built-in template so that a broken template never loses a page.
 
 Every render also has a budget (`channels/budget.py`): `RENDER_SECONDS` of the rendering
-thread's CPU time and `MAX_OUTPUT` characters, enforced while it runs. A template over its
+thread's CPU time and `MAX_OUTPUT` characters (the built-in template: `BUILT_IN_OUTPUT`), enforced while it runs. A template over its
 budget is a `TemplateProblem` like any other failure, so the built-in text goes instead and
 the reason is recorded. Async callers render through `in_render_thread`, never on the loop.
+
+Rendered for a channel type with a markup (Slack, Discord, Teams), every `{{ value }}` is
+escaped for that markup (`channels/markup.py`) while the template's own text stays markup:
+alert data reads as written, Herald's links (`links.*`) stay links.
 """
 
 from __future__ import annotations
@@ -28,7 +32,8 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from channels.base import Links, Rendered, alert_fields
-from channels.budget import MAX_OUTPUT, BudgetedSandbox, RenderBudget, RenderBudgetExceeded
+from channels.budget import BUILT_IN_OUTPUT, BudgetedSandbox, RenderBudget, RenderBudgetExceeded
+from channels.markup import Trusted, escape_for, finalizer, plain
 from workflows.payloads import AlertContent, AlertStatus, AlertView, Category, NotifyEvent, Severity
 
 TEXT = BudgetedSandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False)
@@ -77,6 +82,17 @@ class OpenLabels(dict[str, str]):
         return Undefined(name=key)
 
 
+@functools.cache
+def text_environment(channel_type: str | None = None) -> ImmutableSandboxedEnvironment:
+    """The plain-text sandbox, escaping each expression for the markup of `channel_type`."""
+    escape = escape_for(channel_type)
+    if escape is plain:
+        return TEXT
+    return BudgetedSandbox(
+        undefined=StrictUndefined, autoescape=False, keep_trailing_newline=False, finalize=finalizer(escape)
+    )
+
+
 def context(alert: AlertView, event: NotifyEvent, links: Links) -> dict[str, Any]:
     fields = alert_fields(alert)
     fields["labels"] = OpenLabels(fields["labels"])
@@ -84,7 +100,11 @@ def context(alert: AlertView, event: NotifyEvent, links: Links) -> dict[str, Any
     return {
         "alert": fields,
         "event": event.value,
-        "links": {"dashboard": links.dashboard, "api": links.api, "temporal_ui": links.temporal_ui},
+        "links": {
+            "dashboard": Trusted(links.dashboard),
+            "api": Trusted(links.api),
+            "temporal_ui": Trusted(links.temporal_ui),
+        },
     }
 
 
@@ -123,8 +143,8 @@ def _generate(template: Template, values: dict[str, Any], budget: RenderBudget) 
         for chunk in template.generate(values):
             chunks.append(chunk)
             size += len(chunk)
-            if size > MAX_OUTPUT:
-                raise RenderBudgetExceeded(f"size: output over {MAX_OUTPUT:,} characters")
+            if size > budget.max_output:
+                raise RenderBudgetExceeded(f"size: output over {budget.max_output:,} characters")
             budget.step()
     finally:
         RenderBudget.current.reset(token)
@@ -150,23 +170,35 @@ def _render_part(
     return output
 
 
-def render(text: TemplateText, values: dict[str, Any]) -> Rendered:
-    """All parts of a template, within one render budget (TemplateProblem when over it)."""
-    budget = RenderBudget()
-    subject = " ".join(_render_part(TEXT, "subject", text.subject, values, budget).split())
-    body = _render_part(TEXT, "body", text.body, values, budget).strip()
+def render(
+    text: TemplateText, values: dict[str, Any], channel_type: str | None = None, budget: RenderBudget | None = None
+) -> Rendered:
+    """All parts of a template, within one render budget (TemplateProblem when over it); the
+    text parts in the markup of `channel_type` (see `text_environment`)."""
+    budget = budget or RenderBudget()
+    env = text_environment(channel_type)
+    subject = " ".join(_render_part(env, "subject", text.subject, values, budget).split())
+    body = _render_part(env, "body", text.body, values, budget).strip()
     html = _render_part(HTML, "body_html", text.body_html, values, budget) if text.body_html else None
     return Rendered(subject=subject, text=body, html=html)
 
 
-def render_or_built_in(text: TemplateText | None, values: dict[str, Any]) -> tuple[Rendered, str | None]:
+def render_or_built_in(
+    text: TemplateText | None, values: dict[str, Any], channel_type: str | None = None
+) -> tuple[Rendered, str | None]:
     """The template's output, else the built-in one's and why the template failed."""
     if text is not None:
         try:
-            return render(text, values), None
+            return render(text, values, channel_type), None
         except TemplateProblem as err:
-            return render(BUILT_IN, values), f"template {err.part}: {err}"
-    return render(BUILT_IN, values), None
+            return render_built_in(values, channel_type), f"template {err.part}: {err}"
+    return render_built_in(values, channel_type), None
+
+
+def render_built_in(values: dict[str, Any], channel_type: str | None = None) -> Rendered:
+    """The built-in text: Herald's own template, whose output grows only with the alert (which the
+    API bounds), so its size budget is that bound, and no alert is left without a message."""
+    return render(BUILT_IN, values, channel_type, RenderBudget(max_output=BUILT_IN_OUTPUT))
 
 
 def check(text: TemplateText) -> None:

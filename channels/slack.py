@@ -9,6 +9,13 @@ re-notification posts anew: it is meant to be seen.
 
 Slack answers HTTP 200 with `{"ok": false, "error": ...}` for most failures; the error
 code decides: `ratelimited` and Slack-side errors retry, the rest are permanent.
+
+The message always fits Block Kit's published limits: a section's text 3000 characters, at
+most 10 fields of 2000 each (so the facts take one section per ten), a context element's text
+3000, a button's text 75 and value 2000, at most 50 blocks, and the fallback `text` (Slack
+truncates it past 40,000) within 3000. A cut keeps the start, says how much it left out, and
+never splits an escape. Alert data is escaped for `mrkdwn` (`&`, `<`, `>`: `channels/markup.py`),
+so `<!channel>` in a title is text, not a ping; the buttons, Herald's links, are not.
 """
 
 from __future__ import annotations
@@ -32,6 +39,8 @@ from channels.base import (
     provider_ref,
 )
 from channels.config import ChannelConfig, SendableUrl, Token, https_base
+from channels.fit import cut, utf16
+from channels.markup import slack as escape
 from channels.style import colour, facts, state_line
 from workflows.payloads import AlertStatus, NotifyEvent
 
@@ -58,6 +67,7 @@ class SlackConfig(ChannelConfig):
 
 ACK_ACTION = "herald_acknowledge"
 RESOLVE_ACTION = "herald_resolve"
+SECTION_TEXT, FIELD_TEXT, FIELDS_PER_SECTION, CONTEXT_TEXT, BUTTON_VALUE = 3000, 2000, 10, 3000, 2000
 RETRYABLE_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 
 
@@ -78,30 +88,32 @@ def _button(text: str, action_id: str, value: str, *, style: str) -> dict[str, A
         "type": "button",
         "text": {"type": "plain_text", "text": text},
         "action_id": action_id,
-        "value": value[:2000],  # Slack's limit for a button value
+        "value": cut(value, BUTTON_VALUE),
         "style": style,
     }
 
 
+def field(name: str, value: str) -> dict[str, str]:
+    head = f"*{cut(escape(name), 200)}*\n"
+    return {"type": "mrkdwn", "text": head + cut(escape(value), FIELD_TEXT - utf16(head), say=True)}
+
+
 def build_message(message: Message) -> dict[str, Any]:
+    """The rendered subject and text are already in `mrkdwn` (alert data escaped by the renderer)."""
     alert = message.alert
-    blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": {"type": "mrkdwn", "text": f"*{message.rendered.subject}*"[:3000]}},
-    ]
+    subject = cut(message.rendered.subject, SECTION_TEXT - 2)
+    blocks: list[dict[str, Any]] = [{"type": "section", "text": {"type": "mrkdwn", "text": f"*{subject}*"}}]
     if message.rendered.text:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": message.rendered.text[:3000]}})
-    blocks.append(
-        {
-            "type": "section",
-            "fields": [{"type": "mrkdwn", "text": f"*{name}*\n{value}"[:2000]} for name, value in facts(alert)[:10]],
-        }
-    )
-    blocks.append(
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": f"{state_line(alert, message.event)} · Herald"}]}
-    )
+        text = cut(message.rendered.text, SECTION_TEXT, say=True)
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text}})
+    rows = [field(name, value) for name, value in facts(alert)]
+    for start in range(0, len(rows), FIELDS_PER_SECTION):
+        blocks.append({"type": "section", "fields": rows[start : start + FIELDS_PER_SECTION]})
+    state = cut(escape(f"{state_line(alert, message.event)} · Herald"), CONTEXT_TEXT)
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": state}]})
     blocks += buttons(message)
     return {
-        "text": message.rendered.subject[:3000],  # the notification's fallback text
+        "text": subject,  # the notification's fallback text
         "attachments": [{"color": colour(alert), "blocks": blocks}],
     }
 

@@ -1,7 +1,9 @@
 """SMS through Twilio's Messages API (`POST /2010-04-01/Accounts/{sid}/Messages.json`).
 
 The text is the rendered subject cut so that, with the alert's link, it fits `SMS_LIMIT`
-characters (two concatenated GSM-7 segments). One message per recipient; Twilio's `sid`s
+characters (counted as UTF-16 code units, as Twilio counts them), a fifth of Twilio's
+published 1,600-character limit for a message body: the start of the subject (its severity
+and title) and the link are kept, and `…` marks the cut. One message per recipient; Twilio's `sid`s
 are the provider id. Twilio errors are JSON `{code, message}`: 429 (and 5xx) retry, other
 4xx (a bad number, an unverified sender) are permanent.
 
@@ -29,6 +31,7 @@ from channels.base import (
     recipients,
 )
 from channels.config import E164, ChannelConfig, Secret, SendableUrl, https_base
+from channels.fit import cut, utf16
 
 
 class SmsConfig(ChannelConfig):
@@ -47,10 +50,8 @@ SMS_LIMIT = 320
 def sms_text(message: Message) -> str:
     link = message.links.dashboard
     text = " ".join(message.rendered.subject.split())
-    room = SMS_LIMIT - len(link) - 1
-    if len(text) > room:
-        text = text[: max(0, room - 1)].rstrip() + "…"
-    return f"{text} {link}" if room > 0 else link[:SMS_LIMIT]
+    room = SMS_LIMIT - utf16(link) - 1
+    return f"{cut(text, room)} {link}" if room > 1 else cut(link, SMS_LIMIT)
 
 
 class SmsSender:

@@ -31,8 +31,16 @@ def state_line(alert: AlertView, event: NotifyEvent) -> str:
     return {NotifyEvent.ESCALATED: "Escalated", NotifyEvent.RENOTIFIED: "Still firing"}.get(event, "Firing")
 
 
+FIXED_FACTS = 3  # severity, status, source: always first, always kept
+SHOWN_LABELS = 10
+
+
 def facts(alert: AlertView) -> list[tuple[str, str]]:
+    """Severity, status, source, then the first labels by name, and how many more there are."""
     content = alert.content
     rows = [("Severity", content.severity.value), ("Status", alert.status.value), ("Source", content.source)]
-    rows += [(name, value) for name, value in sorted(content.labels.items())[:10]]
+    labels = sorted(content.labels.items())
+    rows += labels[:SHOWN_LABELS]
+    if len(labels) > SHOWN_LABELS:
+        rows.append(("More labels", f"{len(labels) - SHOWN_LABELS} not shown"))
     return rows

@@ -3,10 +3,17 @@
 Both accept `{"type": "message", "attachments": [{contentType: adaptive card, content}]}`;
 the classic connector answers 200 with the text `1`, Workflows answer 202. Neither returns
 a message id.
+
+The card always fits Teams' published message size limit, 28 KB (counted here as 28,672
+bytes of the JSON sent): the title (at most 1,000 characters), the severity, status and
+source facts, the state line and the **Open in Herald** action are kept; the description and
+the labels share what is left, and a cut says how much it left out. Alert data is escaped
+for the card's markdown (`channels/markup.py`), so `[text](url)` in a title is text.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -14,7 +21,9 @@ from pydantic import Field
 
 from channels.base import ChannelTarget, Message, PermanentDeliveryError, Sent, classify_response, post
 from channels.config import ChannelConfig, SendableUrl
-from channels.style import facts, state_line
+from channels.fit import cut, json_bytes, share
+from channels.markup import teams as escape
+from channels.style import FIXED_FACTS, facts, state_line
 from workflows.payloads import AlertStatus, Severity
 
 
@@ -25,24 +34,42 @@ class TeamsConfig(ChannelConfig):
     )
 
 
+MESSAGE_BYTES = 28 * 1024
+TITLE = 1000
 CARD_COLOUR = {Severity.CRITICAL: "Attention", Severity.HIGH: "Warning", Severity.MEDIUM: "Warning"}
 
 
+def size(card: dict[str, Any]) -> int:
+    """Bytes of the card as httpx sends it (compact JSON, UTF-8)."""
+    return len(json.dumps(card, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode())
+
+
 def build_card(message: Message) -> dict[str, Any]:
+    """The rendered subject and text are already in the card's markdown (alert data escaped by the renderer)."""
+    rows = [(escape(name), escape(value)) for name, value in facts(message.alert)]
+    fixed, labels = rows[:FIXED_FACTS], rows[FIXED_FACTS:]
+    parts = [message.rendered.text] + [text for row in labels for text in row]
+    bare = _card(message, "", fixed + [("", "")] * len(labels))
+    cap = share([json_bytes(text) for text in parts], MESSAGE_BYTES - size(bare))
+    fitted = [cut(text, cap, json_bytes, say=True) for text in parts]
+    return _card(message, fitted[0], fixed + list(zip(fitted[1::2], fitted[2::2], strict=True)))
+
+
+def _card(message: Message, text: str, facts: list[tuple[str, str]]) -> dict[str, Any]:
     alert = message.alert
     colour = "Good" if alert.status is AlertStatus.RESOLVED else CARD_COLOUR.get(alert.content.severity, "Accent")
     body: list[dict[str, Any]] = [
         {
             "type": "TextBlock",
-            "text": message.rendered.subject,
+            "text": cut(message.rendered.subject, TITLE),
             "weight": "Bolder",
             "size": "Medium",
             "color": colour,
             "wrap": True,
         },
-        {"type": "TextBlock", "text": message.rendered.text, "wrap": True},
-        {"type": "FactSet", "facts": [{"title": name, "value": value} for name, value in facts(alert)]},
-        {"type": "TextBlock", "text": state_line(alert, message.event), "isSubtle": True, "size": "Small"},
+        {"type": "TextBlock", "text": text, "wrap": True},
+        {"type": "FactSet", "facts": [{"title": name, "value": value} for name, value in facts]},
+        {"type": "TextBlock", "text": escape(state_line(alert, message.event)), "isSubtle": True, "size": "Small"},
     ]
     return {
         "type": "message",

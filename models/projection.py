@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.tables import Alert, AlertEvent
+from workflows.ids import bounded
 from workflows.payloads import AlertView, TimelineEntry
 
 
@@ -68,13 +69,18 @@ async def upsert_alert(*, session: AsyncSession, view: AlertView) -> None:
     await session.execute(statement)
 
 
+TIMELINE_DEDUP_MAX = 400  # alert_events.dedup
+
+
 async def add_timeline_entry(
     *, session: AsyncSession, tenant_id: str, alert_id: str, dedup: str, entry: TimelineEntry
 ) -> None:
+    """`dedup` makes retries write one entry; a long one (a page's idempotency key under a 255-character
+    dedup key) is `bounded` to the column, so it still fits and stays distinct."""
     statement = insert(AlertEvent).values(
         tenant_id=tenant_id,
         alert_id=alert_id,
-        dedup=dedup,
+        dedup=bounded(dedup, TIMELINE_DEDUP_MAX),
         at=entry.at,
         kind=entry.kind,
         actor=entry.actor,

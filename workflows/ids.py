@@ -23,10 +23,22 @@ channel test idempotency    `channel-test:<channel id>:<unique>`
 Temporal UI link            `<ui>/namespaces/<namespace>/workflows/<workflow id, percent-encoded>`
 API and dashboard links     `<public url>/api/v1/alerts/<alert id>`, `<public url>/dashboard/alerts/<alert id>`
 e-mail Message-ID           `<` + first 32 hex digits of SHA-256(idempotency key) + `@herald>`
-PagerDuty dedup_key         the alert workflow id, cut to PagerDuty's 255 characters
+PagerDuty dedup_key         the alert workflow id, `bounded` to PagerDuty's 255 characters
 APNs apns-id                UUID5(URL namespace, `<idempotency key>:<device token>`)
-push collapse id            the alert id, cut to 64 characters (APNs `apns-collapse-id`, FCM `collapse_key`)
+push collapse id            the alert id, `bounded` to 64 bytes (APNs `apns-collapse-id`, FCM `collapse_key`)
+timeline entry dedup        `bounded` to its column's 400 characters (models/projection.py)
 ==========================  =====================================================================
+
+Lengths: an alert workflow id is at most 6 + 63 + 1 + 255 = 325 characters (a dedup key is at
+most 255), well inside Temporal's 1,000-byte id limit, so workflow ids are never shortened; a
+notification or page idempotency key is at most about 460 (the deliveries column holds 1,200).
+
+**Nothing is ever cut to fit a limit**: a cut makes two ids that differ only past the limit one
+id (two alerts closing one PagerDuty incident). Where a provider or a column has a limit, the
+id goes through `bounded`: unchanged when it fits (ids already in use never move), else a
+prefix, a space and a SHA-256 digest of the whole. Every id Herald derives is printable ASCII
+without spaces (dedup keys, tenant ids, UUIDs, hex digits), so a shortened id never equals
+one that was kept, and two shortened ids are equal only if SHA-256 collides.
 """
 
 from __future__ import annotations
@@ -124,8 +136,26 @@ def email_message_id(idempotency_key: str) -> str:
     return f"<{hashlib.sha256(idempotency_key.encode()).hexdigest()[:32]}@herald>"
 
 
+def bounded(value: str, limit: int) -> str:
+    """`value` if it fits `limit` UTF-8 bytes; else its first bytes, a space and as many hex digits
+    of SHA-256 over all of it as fit (at most 64), `limit` bytes in all. Never a cut: see above."""
+    raw = value.encode()
+    if len(raw) <= limit:
+        return value
+    if limit < 18:
+        raise ValueError(f"an id bounded to {limit} bytes could not stay unique")
+    digest = hashlib.sha256(raw).hexdigest()[: min(64, limit - 2)]
+    prefix = raw[: limit - 1 - len(digest)].decode(errors="ignore")  # never half a character
+    return f"{prefix} {digest}"
+
+
+PAGERDUTY_DEDUP_KEY_MAX = 255  # Events API v2: "dedup_key ... maximum permitted length ... 255 characters"
+PUSH_COLLAPSE_ID_MAX = 64  # APNs: "apns-collapse-id ... must not exceed 64 bytes"
+
+
 def pagerduty_dedup_key(workflow_id: str) -> str:
-    return workflow_id[:255]  # tenant + key: one PagerDuty incident per Herald incident stream
+    """One PagerDuty incident per Herald incident stream (tenant + key), distinct for distinct keys."""
+    return bounded(workflow_id, PAGERDUTY_DEDUP_KEY_MAX)
 
 
 def apns_id(idempotency_key: str, device_token: str) -> str:
@@ -133,4 +163,4 @@ def apns_id(idempotency_key: str, device_token: str) -> str:
 
 
 def push_collapse_id(alert_id: str) -> str:
-    return alert_id[:64]
+    return bounded(alert_id, PUSH_COLLAPSE_ID_MAX)

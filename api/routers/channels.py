@@ -146,7 +146,9 @@ async def test_channel(
         category=alert.content.category.value,
     )
     text = TemplateText(template.subject, template.body, template.body_html) if template else None
-    rendered, _ = await in_render_thread(render_or_built_in, text, context(alert, NotifyEvent.TRIGGERED, SAMPLE_LINKS))
+    rendered, _ = await in_render_thread(
+        render_or_built_in, text, context(alert, NotifyEvent.TRIGGERED, SAMPLE_LINKS), row.type
+    )
     rendered = replace(rendered, subject=f"[Herald test] {rendered.subject}")
     target = ChannelTarget(row.id, row.name, row.type, dict(row.config), resources.secrets.open(row.secret))
     message = Message(

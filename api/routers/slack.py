@@ -25,6 +25,7 @@ from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, Response
 
 from api.deps import Resources, ResourcesDep
 from api.errors import FieldErrors
+from channels.markup import slack as escape_mrkdwn
 from channels.slack import ACK_ACTION, RESOLVE_ACTION
 from channels.style import RESOLVED_COLOUR
 from gateway.errors import AlertNotFound, EngineUnavailable, TransitionRejected
@@ -103,11 +104,12 @@ async def _respond(resources: Resources, url: str | None, body: dict[str, Any]) 
         log.warning("slack response_url failed: %r", err)
 
 
-def _already(alert: Alert, verb: str) -> str | None:
+def already_done(alert: Alert, verb: str) -> str | None:
+    """What to tell a late click (in mrkdwn: the actor's name is escaped, as all alert data is)."""
     if alert.status == "resolved":
-        return f"This alert was already resolved by {alert.resolved_by or 'Herald'}."
+        return f"This alert was already resolved by {escape_mrkdwn(alert.resolved_by or 'Herald')}."
     if verb == "acknowledge" and alert.status == "acknowledged":
-        return f"This alert was already acknowledged by {alert.acknowledged_by or 'someone'}."
+        return f"This alert was already acknowledged by {escape_mrkdwn(alert.acknowledged_by or 'someone')}."
     return None
 
 
@@ -176,7 +178,7 @@ async def slack_actions(request: Request, resources: ResourcesDep, background: B
         background.add_task(_respond, resources, response_url, _ephemeral(text))
         return Response(status_code=status.HTTP_200_OK)
     verb = VERBS[action["action_id"]]
-    already = _already(alert, verb)
+    already = already_done(alert, verb)
     if already:  # someone was quicker: say so instead of claiming this click did it
         background.add_task(_respond, resources, response_url, _ephemeral(already))
         return Response(status_code=status.HTTP_200_OK)

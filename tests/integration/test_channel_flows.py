@@ -395,3 +395,74 @@ async def test_a_person_is_paged_by_email_and_slack_dm_through_the_tenants_chann
         assert dm.json["channel"] == "U0ANN"  # a direct message, not the channel's C0123
     finally:
         smtp.stop()
+
+
+async def chat_channels(stack: Stack, peer: ProviderPeer) -> None:
+    slack_api = f"{peer.base}/slack/api"
+    await channel(stack, "slack", "slack", {"bot_token": SLACK_TOKEN, "channel": "C0123", "api_base_url": slack_api})
+    await channel(stack, "discord", "discord", {"webhook_url": f"{peer.base}/discord/webhooks/1/discord-token"})
+    await channel(stack, "teams", "teams", {"webhook_url": f"{peer.base}/teams/workflows/1"})
+    await channel(stack, "pd", "pagerduty", {"routing_key": PD_ROUTING_KEY, "api_base_url": f"{peer.base}/pagerduty"})
+
+
+async def delivered_once_everywhere(stack: Stack, alert_id: str) -> None:
+    kinds = ("slack", "discord", "teams", "pagerduty")
+    rows = await eventually(
+        lambda: deliveries(stack, alert_id),
+        lambda r: all(delivered(r, "triggered", kind) for kind in kinds) or any(x["status"] == "failed" for x in r),
+        within=60,
+    )
+    assert {r["channel_type"]: (r["status"], r["attempts"]) for r in rows} == {k: ("delivered", 1) for k in kinds}
+
+
+async def test_an_alert_over_every_chat_limit_is_delivered_at_the_first_attempt(
+    stack: Stack, peer: ProviderPeer
+) -> None:
+    """The issue's alert: a 300-character title, a 5,000-character description and two labels of 1,000.
+    Before, Discord's embed came to 6,424 characters, Discord answered 400 and the page was recorded
+    as permanently failed after one attempt. The peers refuse what their providers refuse."""
+    await chat_channels(stack, peer)
+    title = "Disk full on the primary database volume — " + "é漢👍🏽" * 86
+    labels = {"host": "db1-" + "x" * 996, "volume": "data-" + "ü" * 995}
+    alert = await fire(stack, "limits", title=title[:300], description="line of the log\n" * 312, labels=labels)
+    await delivered_once_everywhere(stack, alert["id"])
+    [discord] = peer.of("discord")
+    embed = discord.json["embeds"][0]
+    assert embed["title"].startswith("[CRITICAL] Disk full") and embed["url"].endswith(
+        f"/dashboard/alerts/{alert['id']}"
+    )
+    assert embed["fields"][0] == {"name": "Severity", "value": "critical", "inline": True}
+    assert "more characters not shown)" in embed["description"]
+
+
+async def test_markup_in_alert_data_reaches_no_chat_as_markup(stack: Stack, peer: ProviderPeer) -> None:
+    """The issue's alert: Slack received `<!channel>` and a disguised `<url|text>` link verbatim."""
+    await chat_channels(stack, peer)
+    alert = await fire(
+        stack,
+        "markup",
+        title="Disk full <!channel> & <http://example.invalid|click to fix>",
+        description="see <!here> and [the fix](http://example.invalid) @everyone",
+        labels={"owner": "<!channel>"},
+    )
+    await delivered_once_everywhere(stack, alert["id"])
+    link = f"/dashboard/alerts/{alert['id']}"
+
+    [posted] = peer.slack_messages.values()
+    sent = json.dumps(posted)
+    assert "<!channel>" not in sent and "<!here>" not in sent and "<http://example.invalid" not in sent
+    blocks = posted["attachments"][0]["blocks"]
+    title = "[CRITICAL] Disk full &lt;!channel&gt; &amp; &lt;http://example.invalid|click to fix&gt;"
+    assert blocks[0]["text"]["text"] == f"*{title}*" and posted["text"] == title
+    assert "see &lt;!here&gt;" in blocks[1]["text"]["text"]
+    assert {"type": "mrkdwn", "text": "*owner*\n&lt;!channel&gt;"} in blocks[2]["fields"]
+    assert blocks[-1]["elements"][-1]["url"].endswith(link)  # Herald's own link stays a link
+
+    embed = peer.of("discord")[0].json["embeds"][0]
+    assert embed["title"] == r"[CRITICAL] Disk full \<!channel> & \<http://example.invalid\|click to fix>"
+    assert r"\[the fix\]\(http://example.invalid\) \@everyone" in embed["description"]
+    assert peer.of("discord")[0].json["allowed_mentions"] == {"parse": []} and embed["url"].endswith(link)
+
+    card = peer.of("teams")[0].json["attachments"][0]["content"]
+    assert r"\[the fix\]\(http://example.invalid\)" in card["body"][1]["text"]
+    assert card["actions"][0]["url"].endswith(link)

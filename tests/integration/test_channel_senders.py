@@ -18,6 +18,7 @@ from channels.discord import DiscordSender
 from channels.email import EmailSender
 from channels.pagerduty import PagerDutySender
 from channels.push import PushSender
+from channels.render import sample_alert
 from channels.slack import ACK_ACTION, RESOLVE_ACTION, SlackSender
 from channels.sms import SMS_LIMIT, SmsSender
 from channels.teams import TeamsSender
@@ -35,7 +36,7 @@ from tests.support.providers import (
     Scripted,
 )
 from tests.support.smtp import PASSWORD, USER, SmtpServer
-from workflows.payloads import AlertStatus, NotifyEvent
+from workflows.payloads import AlertStatus, AlertView, NotifyEvent
 
 
 def target(kind: str, config: dict[str, Any], *, to: str | None = None) -> ChannelTarget:
@@ -257,6 +258,38 @@ async def test_fcm_exchanges_a_signed_jwt_once_and_sends(peer: ProviderPeer, htt
     await sender.aclose()
 
 
+async def test_a_multi_byte_push_fits_4096_bytes_at_fcm_and_apns(
+    peer: ProviderPeer, http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    """Before: 200 + 1000 characters of CJK and emoji came to about 4,700 bytes, and both refused it."""
+    long = replace(message(), rendered=Rendered(subject="漢字👍🏽" * 50, text="磁盘已满" + "👍🏽🇺🇦" * 300))
+    sender = PushSender(http, LOOPBACK)
+    assert (await sender.send(fcm(peer, ["device-a"]), long)).provider_id
+    body = peer.of("fcm")[0].json["message"]["notification"]["body"]
+    assert body.startswith("磁盘已满") and body.endswith("more characters not shown)")
+    apns = ApnsPeer(tmp_path)
+    await apns.start()
+    try:
+        channel = target(
+            "push",
+            {
+                "provider": "apns",
+                "device_tokens": ["a1b2c3"],
+                "apns_team_id": ApnsPeer.TEAM,
+                "apns_key_id": ApnsPeer.KEY_ID,
+                "apns_topic": ApnsPeer.TOPIC,
+                "apns_private_key": apns.private_key,
+                "apns_base_url": apns.base,
+                "verify_tls": False,
+            },
+        )
+        await sender.send(channel, long)
+        assert len(apns.calls[0].body) <= 4096
+    finally:
+        await sender.aclose()
+        await apns.stop()
+
+
 async def test_apns_over_http2_with_a_provider_token(http: httpx.AsyncClient, tmp_path: Path) -> None:
     apns = ApnsPeer(tmp_path)
     await apns.start()
@@ -312,6 +345,24 @@ async def test_pagerduty_mirrors_the_lifecycle_on_one_dedup_key(peer: ProviderPe
     with pytest.raises(PermanentDeliveryError, match=r"rejected \(400 Bad Request\)") as refused:
         await sender.send(wrong, message())
     assert "invalid" not in str(refused.value)  # PagerDuty's words are not repeated
+
+
+async def test_pagerduty_keeps_two_long_keyed_alerts_apart(peer: ProviderPeer, http: httpx.AsyncClient) -> None:
+    """The issue's case: dedup keys of 249 characters that differ only at the end, then a resolve of
+    the first. Before, all three events carried one cut key, and the resolve closed both incidents."""
+    channel = target("pagerduty", {"routing_key": PD_ROUTING_KEY, "api_base_url": f"{peer.base}/pagerduty"})
+    sender = PagerDutySender(http)
+
+    def alert(key: str, status: AlertStatus = AlertStatus.TRIGGERED) -> AlertView:
+        return sample_alert(status=status).model_copy(update={"key": key, "workflow_id": f"alert/default/{key}"})
+
+    first, second = "k" * 248 + "1", "k" * 248 + "2"
+    await sender.send(channel, message(alert=alert(first)))
+    await sender.send(channel, message(alert=alert(second)))
+    await sender.send(channel, message(NotifyEvent.RESOLVED, alert=alert(first, AlertStatus.RESOLVED)))
+    assert sorted(peer.pd_incidents.values()) == ["resolved", "triggered"]  # the second alert's stays open
+    keys = [call.json["dedup_key"] for call in peer.of("pagerduty")]
+    assert keys[0] != keys[1] and keys[0] == keys[2] and all(len(k) <= 255 for k in keys)
 
 
 # --- Email -----------------------------------------------------------------------------

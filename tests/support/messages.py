@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from channels.base import Links, Message
-from channels.render import BUILT_IN, SAMPLE_LINKS, context, render, sample_alert
+from channels.render import SAMPLE_LINKS, context, render_built_in, sample_alert
 from workflows.payloads import AlertStatus, AlertView, NotifyEvent, Severity
 
 
@@ -16,13 +16,15 @@ def message(
     links: Links = SAMPLE_LINKS,
     key: str = "idem-1",
     previous_id: str | None = None,
+    channel_type: str | None = None,
 ) -> Message:
+    """With `channel_type`, rendered in that channel's markup, as the notify activity renders it."""
     alert = alert or sample_alert(status=status, severity=severity)
     return Message(
         event=event,
         alert=alert,
         links=links,
         idempotency_key=key,
-        rendered=render(BUILT_IN, context(alert, event, links)),
+        rendered=render_built_in(context(alert, event, links), channel_type),
         previous_id=previous_id,
     )

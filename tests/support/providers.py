@@ -3,8 +3,9 @@
 `ProviderPeer` serves Slack (Web API and incoming webhooks), Discord, Microsoft Teams,
 Twilio, Google's OAuth2 token endpoint with FCM HTTP v1, and the PagerDuty Events API v2 over
 HTTP/1.1. `ApnsPeer` serves APNs over HTTP/2 with TLS (hypercorn, a self-signed certificate).
-Each checks credentials the way the provider does (bearer tokens, basic auth, signed JWTs)
-and can be scripted to fail: `peer.fail("slack", Scripted(500), Scripted(500))` answers the
+Each checks credentials the way the provider does (bearer tokens, basic auth, signed JWTs),
+refuses what breaks the provider's published limits as the provider answers it
+(tests/support/limits.py), and can be scripted to fail: `peer.fail("slack", Scripted(500), Scripted(500))` answers the
 next two Slack calls with 500 and then behaves.
 """
 
@@ -33,6 +34,15 @@ from starlette.routing import Route
 
 from devstack.ports import free_port
 from tests.support.http_peer import HttpPeer
+from tests.support.limits import (
+    apns_problems,
+    discord_problems,
+    fcm_problems,
+    pagerduty_problems,
+    slack_problems,
+    teams_problems,
+    twilio_problems,
+)
 
 SLACK_TOKEN = "xoxb-test-token"
 TWILIO_SID = "AC" + "0123456789abcdef" * 2
@@ -137,6 +147,8 @@ class ProviderPeer(HttpPeer):
             return JSONResponse({"ok": False, "error": "invalid_auth"})
         body = call.json
         method = request.path_params["method"]
+        if slack_problems(body):
+            return JSONResponse({"ok": False, "error": "invalid_blocks", "errors": slack_problems(body)})
         if method == "chat.postMessage":
             if not str(body.get("channel", "")).startswith(("C", "U", "D")):
                 return JSONResponse({"ok": False, "error": "channel_not_found"})
@@ -154,8 +166,12 @@ class ProviderPeer(HttpPeer):
         return JSONResponse({"ok": False, "error": "unknown_method"})
 
     async def _slack_hook(self, request: Request) -> Response:
-        _, scripted = await self._record("slack-hook", request)
-        return scripted or PlainTextResponse("ok")
+        call, scripted = await self._record("slack-hook", request)
+        if scripted:
+            return scripted
+        if slack_problems(call.json):
+            return PlainTextResponse("invalid_blocks", status_code=400)
+        return PlainTextResponse("ok")
 
     async def _slack_response(self, request: Request) -> Response:
         """A message's `response_url`: replace the original, or answer the clicking user alone."""
@@ -170,6 +186,11 @@ class ProviderPeer(HttpPeer):
             return scripted
         if request.path_params["token"] != "discord-token":
             return JSONResponse({"message": "Invalid Webhook Token", "code": 50027}, status_code=401)
+        problems = discord_problems(call.json)
+        if problems:
+            return JSONResponse(
+                {"code": 50035, "message": "Invalid Form Body", "errors": {"embeds": problems}}, status_code=400
+            )
         if request.query_params.get("wait") != "true":
             return Response(status_code=204)
         return JSONResponse({"id": str(1100000000000000000 + len(self.calls)), **call.json})
@@ -178,6 +199,8 @@ class ProviderPeer(HttpPeer):
         call, scripted = await self._record("teams", request)
         if scripted:
             return scripted
+        if teams_problems(call.body):
+            return PlainTextResponse("Message size too large", status_code=413)
         card = call.json["attachments"][0]
         if card["contentType"] != "application/vnd.microsoft.card.adaptive":
             return PlainTextResponse("Bad payload", status_code=400)
@@ -195,6 +218,11 @@ class ProviderPeer(HttpPeer):
         if call.headers.get("authorization") != expected or request.path_params["sid"] != TWILIO_SID:
             return JSONResponse({"code": 20003, "message": "Authenticate", "status": 401}, status_code=401)
         form = call.form
+        if twilio_problems(form):
+            return JSONResponse(
+                {"code": 21617, "message": "The concatenated message body exceeds the 1600 character limit"},
+                status_code=400,
+            )
         if not form.get("To", "").startswith("+1555"):
             return JSONResponse(
                 {
@@ -238,6 +266,17 @@ class ProviderPeer(HttpPeer):
         if not call.headers.get("authorization", "").startswith("Bearer ya29.token-"):
             return JSONResponse({"error": {"code": 401, "status": "UNAUTHENTICATED"}}, status_code=401)
         token = call.json["message"]["token"]
+        if fcm_problems(call.json["message"]):
+            return JSONResponse(
+                {
+                    "error": {
+                        "code": 400,
+                        "status": "INVALID_ARGUMENT",
+                        "message": "; ".join(fcm_problems(call.json["message"])),
+                    }
+                },
+                status_code=400,
+            )
         if token == "unregistered":
             return JSONResponse(
                 {"error": {"code": 404, "status": "NOT_FOUND", "details": [{"errorCode": "UNREGISTERED"}]}},
@@ -252,13 +291,12 @@ class ProviderPeer(HttpPeer):
         if scripted:
             return scripted
         event = call.json
-        if event.get("routing_key") != PD_ROUTING_KEY or event.get("event_action") not in (
-            "trigger",
-            "acknowledge",
-            "resolve",
-        ):
+        problems = pagerduty_problems(event, len(call.body))
+        if event.get("routing_key") != PD_ROUTING_KEY:
+            problems.append("routing_key is not valid")
+        if problems:
             return JSONResponse(
-                {"status": "invalid event", "message": "Event object is invalid", "errors": ["bad"]}, status_code=400
+                {"status": "invalid event", "message": "Event object is invalid", "errors": problems}, status_code=400
             )
         key = event["dedup_key"]
         state = {"trigger": "triggered", "acknowledge": "acknowledged", "resolve": "resolved"}[event["event_action"]]
@@ -336,6 +374,9 @@ class ApnsPeer:
             return JSONResponse({"reason": "InvalidProviderToken"}, status_code=403)
         if call.headers.get("apns-topic") != self.TOPIC:
             return JSONResponse({"reason": "TopicDisallowed"}, status_code=400)
+        reason = apns_problems(call.headers, call.body)
+        if reason:
+            return JSONResponse({"reason": reason}, status_code=413 if reason == "PayloadTooLarge" else 400)
         if request.path_params["token"] == "bad-device":
             return JSONResponse({"reason": "BadDeviceToken"}, status_code=400)
         return Response(status_code=200, headers={"apns-id": call.headers.get("apns-id", "generated")})

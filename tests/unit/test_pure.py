@@ -11,6 +11,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from api.routers.slack import already_done
 from channels.base import (
     Links,
     PermanentDeliveryError,
@@ -20,6 +21,7 @@ from channels.base import (
     provider_ref,
 )
 from channels.webhook import WebhookConfig, build_payload, sign
+from models.tables import Alert
 from tests.support.messages import message
 from workflows.ids import alert_workflow_id as workflow_id
 from workflows.ids import labels_key
@@ -134,3 +136,12 @@ def test_a_webhook_may_set_its_own_headers() -> None:
 )  # fmt: skip
 def test_only_an_id_shaped_provider_id_is_kept(value: object, kept: bool) -> None:
     assert (provider_ref(value) is not None) is kept
+
+
+def test_a_late_slack_click_is_told_who_acted_in_escaped_mrkdwn() -> None:
+    # Before: an actor named `<!channel>` reached Slack as a mention.
+    resolved = Alert(status="resolved", resolved_by="<!channel> & co")
+    assert already_done(resolved, "acknowledge") == "This alert was already resolved by &lt;!channel&gt; &amp; co."
+    acked = Alert(status="acknowledged", acknowledged_by="<@U1>")
+    assert already_done(acked, "acknowledge") == "This alert was already acknowledged by &lt;@U1&gt;."
+    assert already_done(acked, "resolve") is None

@@ -78,6 +78,32 @@ def test_html_part_escapes_alert_text_and_text_part_keeps_it() -> None:
     assert "<script>alert(1)</script>" in rendered.subject
 
 
+def test_chat_templates_escape_alert_data_and_keep_their_own_markup() -> None:
+    alert = sample_alert()
+    alert.content = alert.content.model_copy(update={"title": "Disk <!channel> & <http://e.invalid|fix>"})
+    rendered = render(text_of("System Alert – Slack"), context(alert, NotifyEvent.TRIGGERED, SAMPLE_LINKS), "slack")
+    assert rendered.subject == ":rotating_light: Disk &lt;!channel&gt; &amp; &lt;http://e.invalid|fix&gt;"
+    assert rendered.text.endswith("<https://runbooks.example/cpu|Runbook>")  # the template's own link stays
+    links = TemplateText("{{ alert.title }}", "[Open]({{ links.dashboard }}) {{ alert.title | upper }}")
+    discord = render(links, context(alert, NotifyEvent.TRIGGERED, SAMPLE_LINKS), "discord")
+    assert (
+        discord.text
+        == r"[Open](https://herald.example/dashboard/alerts/sample) DISK \<!CHANNEL> & \<HTTP://E.INVALID\|FIX>"
+    )
+    assert render(links, context(alert, NotifyEvent.TRIGGERED, SAMPLE_LINKS), "email").subject == alert.content.title
+
+
+def test_the_built_in_text_renders_the_largest_alert_the_api_accepts() -> None:
+    # Before: a 20,000-character description with its labels was over the output budget, and the
+    # built-in text (the fallback of every template) raised, so the alert reached nobody.
+    alert = sample_alert()
+    labels = {f"label_{n:02}": "<@U1> " * 170 for n in range(64)}
+    alert.content = alert.content.model_copy(update={"description": "*" * 20_000, "labels": labels})
+    for channel_type in (None, "slack", "discord", "teams"):
+        rendered, problem = render_or_built_in(None, context(alert, NotifyEvent.TRIGGERED, SAMPLE_LINKS), channel_type)
+        assert problem is None and len(rendered.text) > 20_000
+
+
 @pytest.mark.parametrize(
     ("text", "part", "line", "says"),
     [
