@@ -219,39 +219,16 @@ class NotifyActivities:
 
     async def _record_missing_target(self, session: AsyncSession, request: NotifyInput, reason: str) -> None:
         """A deleted channel or contact method ends the delivery; the timeline says why."""
-        alert = request.alert
-        await add_timeline_entry(
-            session=session,
-            tenant_id=alert.tenant_id,
-            alert_id=alert.alert_id,
-            dedup=f"delivery:{request.idempotency_key}:missing-channel",
-            entry=TimelineEntry(
-                kind="notification_failed",
-                at=datetime.now(UTC),
-                actor="herald",
-                message=f"{request.event.value}: {reason}",
-            ),
-        )
+        await _note(session, request, "missing-channel", "notification_failed", f"{request.event.value}: {reason}")
 
     async def _record_not_sent(self, session: AsyncSession, request: NotifyInput, target: ChannelTarget) -> None:
         """A follow-up to a recipient that never accepted the alert's fire notice: on the timeline, not sent."""
-        alert = request.alert
-        await add_timeline_entry(
-            session=session,
-            tenant_id=alert.tenant_id,
-            alert_id=alert.alert_id,
-            dedup=f"delivery:{request.idempotency_key}:not-sent",
-            entry=TimelineEntry(
-                kind="notification_not_sent",
-                at=datetime.now(UTC),
-                actor="herald",
-                message=(
-                    f"{request.event.value} → {target.type} '{target.name}': not sent, "
-                    "it never accepted a notice that the alert fired"
-                ),
-                details={"channel_id": target.id, "idempotency_key": request.idempotency_key},
-            ),
+        message = (
+            f"{request.event.value} → {target.type} '{target.name}': not sent, "
+            "it never accepted a notice that the alert fired"
         )
+        details = {"channel_id": target.id, "idempotency_key": request.idempotency_key}
+        await _note(session, request, "not-sent", "notification_not_sent", message, details)
 
     async def _record(
         self,
@@ -317,3 +294,23 @@ class NotifyActivities:
                     message=f"gave up on '{request.channel_name}': {request.reason}",
                 ),
             )
+
+
+async def _note(
+    session: AsyncSession,
+    request: NotifyInput,
+    suffix: str,
+    kind: str,
+    message: str,
+    details: dict[str, str] | None = None,
+) -> None:
+    """One timeline entry about this delivery, written once (its dedup names the delivery and `suffix`)."""
+    alert = request.alert
+    entry = TimelineEntry(kind=kind, at=datetime.now(UTC), actor="herald", message=message, details=details or {})
+    await add_timeline_entry(
+        session=session,
+        tenant_id=alert.tenant_id,
+        alert_id=alert.alert_id,
+        dedup=f"delivery:{request.idempotency_key}:{suffix}",
+        entry=entry,
+    )
