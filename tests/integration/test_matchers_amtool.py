@@ -10,12 +10,15 @@ Every such line is listed in `DIFFERS` with the reason, and the test checks that
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from noise.matchers import Matcher, MatcherError, format_matchers, parse_matchers
-from tests.support.alertmanager import amtool_version, check_route_matchers
+from noise.matchers import Matcher, MatcherError, format_matchers, matches, parse_matchers
+from tests.support.alertmanager import amtool_version, check_route_matchers, routes_to_matched
 
 SAME = [
     "",
@@ -117,3 +120,21 @@ def test_herald_decides_and_parses_as_amtool(tmp_path: Path, line: str) -> None:
 @pytest.mark.parametrize(("line", "why"), DIFFERS.items())
 def test_known_differences_from_the_classic_parser(tmp_path: Path, line: str, why: str) -> None:
     assert _herald(line) != _amtool(tmp_path, line), f"no longer differs ({why})"
+
+
+NAMES = st.sampled_from(["a", "b", "env"])
+PIECES = st.lists(st.sampled_from(["a", "b", ".", "x", "[ab]", "\\d", "é", "|", ".*"]), max_size=3).map("".join)
+MATCHERS = st.one_of(
+    st.builds(Matcher, NAMES, st.sampled_from(["=", "!="]), st.sampled_from(["", "a", "ab", "é"])),
+    st.builds(Matcher, NAMES, st.sampled_from(["=~", "!~"]), PIECES),
+)
+LABELS = st.dictionaries(NAMES, st.text(alphabet='abx1é.\n"\\', max_size=3), max_size=3)
+
+
+@settings(max_examples=60, deadline=None, database=None)
+@given(st.lists(MATCHERS, min_size=1, max_size=3), LABELS)
+def test_matching_agrees_with_amtool(found: list[Matcher], labels: dict[str, str]) -> None:
+    """Alertmanager routes a label set (an empty value is a present-but-empty label there) to the route
+    whose matchers are Herald's canonical text exactly when Herald's `matches` says so."""
+    with tempfile.TemporaryDirectory(prefix="herald-amtool-") as directory:
+        assert routes_to_matched(Path(directory), [str(m) for m in found], labels) == matches(found, labels)

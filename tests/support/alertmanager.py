@@ -70,3 +70,28 @@ def check_route_matchers(directory: Path, line: str) -> AmtoolVerdict:
     )
     [route] = [row for row in shown.stdout.splitlines() if "receiver: matched" in row]
     return AmtoolVerdict(True, "", route.split("── ", 1)[1].rsplit("  receiver: matched", 1)[0])
+
+
+def routes_to_matched(directory: Path, matchers: list[str], labels: dict[str, str]) -> bool:
+    """Whether Alertmanager routes `labels` to a route with these `matchers:` lines
+    (`amtool config routes test`, the labels given as `name="value"`)."""
+    config = directory / "routes.yml"
+    config.write_text(
+        "route:\n  receiver: default\n  routes:\n    - receiver: matched\n"
+        f"      matchers: [{', '.join(yaml_quoted(line) for line in matchers)}]\n"
+        "receivers:\n  - name: default\n  - name: matched\n"
+    )
+    escaped = {
+        name: value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"') for name, value in labels.items()
+    }
+    argv = [amtool_binary(), "config", "routes", "test", f"--config.file={config}"]
+    done = subprocess.run(
+        [*argv, *(f'{name}="{value}"' for name, value in escaped.items())],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    answer = done.stdout.strip()
+    assert answer in ("matched", "default"), done.stdout + done.stderr
+    return answer == "matched"
