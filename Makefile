@@ -20,10 +20,17 @@ $(PROMETHEUS):
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends prometheus \
 	  || { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends prometheus; }
 
+# The matcher tests compare Herald's parser with Alertmanager's `amtool` (Debian's package), installed the same way.
+AMTOOL := /usr/bin/amtool
+$(AMTOOL):
+	@command -v apt-get >/dev/null || { echo "the tests need amtool: install the 'prometheus-alertmanager' package"; exit 1; }
+	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends prometheus-alertmanager \
+	  || { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends prometheus-alertmanager; }
+
 dev: $(STAMP)
 	$(BIN)/herald dev
 
-test: $(STAMP) $(PROMETHEUS)
+test: $(STAMP) $(PROMETHEUS) $(AMTOOL)
 	$(BIN)/ruff check .
 	$(BIN)/mypy .
 	$(BIN)/pytest

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import ColumnElement, case, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Text, any_, bindparam, case, false, func, or_, select, tuple_
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.cursors import decode_cursor, encode_cursor
@@ -18,6 +19,15 @@ SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 SORTABLE = ("created_at", "last_seen", "severity", "event_count")
 
 
+class LabelTest(Protocol):
+    """A test of one label's value, `""` when the label is absent (`noise.matchers.Matcher` is one)."""
+
+    @property
+    def name(self) -> str: ...
+
+    def matches(self, value: str) -> bool: ...
+
+
 @dataclass
 class AlertFilter:
     status: list[str] = field(default_factory=list)
@@ -25,6 +35,7 @@ class AlertFilter:
     category: list[str] = field(default_factory=list)
     source: list[str] = field(default_factory=list)
     labels: dict[str, str] = field(default_factory=dict)
+    matchers: list[LabelTest] = field(default_factory=list)  # Alertmanager matchers, all must match
     since: datetime | None = None
     until: datetime | None = None
 
@@ -60,6 +71,24 @@ def _conditions(tenant_id: str, flt: AlertFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
+async def _matcher_conditions(
+    session: AsyncSession, tests: list[LabelTest], narrowed: list[ColumnElement[bool]]
+) -> list[ColumnElement[bool]]:
+    """Each test becomes `labels->>name = ANY(values it accepts)`: the test itself (an RE2 regex, not
+    PostgreSQL's) runs here over the distinct values the otherwise filtered alerts hold, in the
+    request's snapshot; an absent label (or a stored empty value) is kept if the test accepts `""`."""
+    conditions: list[ColumnElement[bool]] = []
+    for test in tests:
+        value = Alert.labels[test.name].astext
+        held = await session.scalars(select(value).distinct().where(*narrowed, Alert.labels.has_key(test.name)))
+        wanted = [v for v in held if v and test.matches(v)]
+        condition = value == any_(bindparam(None, wanted, type_=ARRAY(Text))) if wanted else false()
+        if test.matches(""):
+            condition = or_(condition, ~Alert.labels.has_key(test.name), value == "")
+        conditions.append(condition)
+    return conditions
+
+
 def _sort_column(name: str) -> ColumnElement[Any]:
     if name == "severity":
         return case(SEVERITY_RANK, value=Alert.severity, else_=9)
@@ -80,6 +109,7 @@ async def list_alerts(
     if sort_name not in SORTABLE:
         raise InvalidQuery("sort", f"sort must be one of {', '.join(SORTABLE)} (prefix - for descending)")
     conditions = _conditions(tenant_id, flt)
+    conditions += await _matcher_conditions(session, flt.matchers, list(conditions))
     total = await session.scalar(select(func.count()).select_from(Alert).where(*conditions)) or 0
 
     column = _sort_column(sort_name)

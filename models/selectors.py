@@ -3,6 +3,11 @@
 `cpu_usage_percent`, `cpu_usage_percent{host="db1"}`, `http_errors{service=~"api|web", env!="dev"}`:
 a metric name and label matchers (`=`, `!=`, `=~`, `!~`; regexes are RE2 and anchored, as in Prometheus).
 A missing label matches `=""` and `!~".+"`, as in Prometheus. Pure functions: no I/O.
+
+PromQL's selector syntax, not Alertmanager's matcher syntax (`noise.matchers`): a metric name first,
+values always quoted, label names never. What both share is the meaning of a matcher — the RE2
+regex wrapped and searched as Prometheus and Alertmanager do (`models.regex`), and an absent label
+read as `""`.
 """
 
 from __future__ import annotations
@@ -11,11 +16,9 @@ import math
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
-
-import re2  # type: ignore[import-untyped]
 
 from models.keys import LABEL_NAME
+from models.regex import RegexError, compile_anchored
 from models.text import unstorable
 
 METRIC_NAME = re.compile(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$")
@@ -30,20 +33,6 @@ class SelectorError(ValueError):
     """The selector text is not `name{label op "value", ...}`; the message says where."""
 
 
-_RE2_OPTIONS = re2.Options()
-_RE2_OPTIONS.log_errors = False
-
-
-@lru_cache(maxsize=4096)
-def compiled(pattern: str) -> Any:
-    """RE2, as in Prometheus: linear time whatever the pattern, so a user's regex cannot stall a worker."""
-    try:
-        return re2.compile(pattern, _RE2_OPTIONS)
-    except re2.error as err:
-        message = err.args[0].decode() if err.args and isinstance(err.args[0], bytes) else str(err)
-        raise SelectorError(f"invalid regular expression {pattern!r}: {message}") from err
-
-
 @dataclass(frozen=True)
 class Matcher:
     label: str
@@ -56,7 +45,7 @@ class Matcher:
             return actual == self.value
         if self.op == "!=":
             return actual != self.value
-        found = compiled(self.value).fullmatch(actual) is not None
+        found = compile_anchored(self.value).search(actual) is not None
         return found if self.op == "=~" else not found
 
 
@@ -87,9 +76,11 @@ def parse_selector(text: str) -> Selector:
         matcher = Matcher(step.group("label"), step.group("op"), _unescape(step.group("value")))
         if matcher.op in ("=~", "!~"):
             try:
-                compiled(matcher.value)
-            except SelectorError as err:
-                raise SelectorError(f"label {matcher.label}: {err}") from err
+                compile_anchored(matcher.value)
+            except RegexError as err:
+                raise SelectorError(
+                    f"label {matcher.label}: invalid regular expression {matcher.value!r}: {err}"
+                ) from err
         matchers.append(matcher)
         position = step.end()
     return Selector(found.group("name"), tuple(matchers))

@@ -38,6 +38,8 @@ from models.alert_queries import AlertFilter
 from models.deliveries import deliveries_of_alert, delivery_stats
 from models.errors import InvalidQuery, NotFound
 from models.tables import Alert
+from models.text import unstorable
+from noise.matchers import Matcher, MatcherError, parse_matchers
 from settings import Settings
 from workflows.payloads import (
     AcknowledgeRequest,
@@ -77,6 +79,22 @@ def parse_label_filters(values: list[str]) -> dict[str, str]:
     return labels
 
 
+def parse_matcher_filters(values: list[str]) -> list[Matcher]:
+    """Alertmanager matchers (docs/api.md, "Matchers"); each value may hold several."""
+    found: list[Matcher] = []
+    for value in values:
+        try:
+            parsed = parse_matchers(value)
+        except MatcherError as err:
+            raise InvalidQuery("matcher", f"matcher {value!r}: {err}") from err
+        for m in parsed:  # the name goes to PostgreSQL (labels->>name); an escape can spell what it refuses
+            problem = unstorable(m.name)
+            if problem:
+                raise InvalidQuery("matcher", f"matcher {value!r}: label name {problem}")
+        found += parsed
+    return found
+
+
 @router.post(
     "/",
     response_model=AlertOut,
@@ -108,6 +126,13 @@ async def list_alerts(
     label: Annotated[
         list[str], Query(description="key=value; repeat to require several; key= matches alerts without the label")
     ] = [],  # noqa: B006
+    matcher: Annotated[
+        list[str],
+        Query(
+            description='Alertmanager matchers, e.g. env=~"prod|stag" or {svc="api",env!="dev"}; repeat to require '
+            'several; a missing label matches as "" (docs/api.md, "Matchers")'
+        ),
+    ] = [],  # noqa: B006
     since: Annotated[datetime | None, Query(description="created at or after (ISO 8601)")] = None,
     until: Annotated[datetime | None, Query(description="created before (ISO 8601)")] = None,
     sort: Annotated[
@@ -123,6 +148,7 @@ async def list_alerts(
         category=[c.value for c in category],
         source=source,
         labels=parse_label_filters(label),
+        matchers=list(parse_matcher_filters(matcher)),
         since=since,
         until=until,
     )

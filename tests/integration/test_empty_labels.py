@@ -71,3 +71,36 @@ async def test_manual_alerts_share_the_key_and_filters_read_an_empty_value_as_ab
     assert [a["id"] for a in both] == [created.json()["id"]]
     prod = await alerts(stack, label=["env=prod"])
     assert [a["id"] for a in prod] == [other.json()["id"]]
+
+
+async def test_the_alert_list_takes_alertmanager_matchers(stack: Stack) -> None:
+    batch = [
+        {"title": "p", "labels": {"svc": "api", "env": "prod"}},
+        {"title": "s", "labels": {"svc": "api", "env": "staging"}},
+        {"title": "q", "labels": {"svc": "db", "env": "stag"}},
+        {"title": "n", "labels": {"svc": "api"}},
+    ]
+    await events(stack, *batch)
+    await eventually(lambda: alerts(stack), lambda found: len(found) == 4)
+
+    async def titles(*matchers: str, **params: Any) -> list[str]:
+        return sorted(a["title"] for a in await alerts(stack, matcher=list(matchers), **params))
+
+    assert await titles('env=~"prod|stag"') == ["p", "q"]  # anchored: not "staging"
+    assert await titles('env!~"prod|stag"') == ["n", "s"]  # an absent label matches as ""
+    assert await titles('env=""') == ["n"]
+    assert await titles('env!=""', 'svc="api"') == ["p", "s"]
+    assert await titles('{svc="api", env=~"stag.*"}') == ["s"]
+    assert await titles('env=~".+"', label=["svc=db"]) == ["q"]  # with the old form too
+    assert await titles('"env"!="prod"', "svc=api") == ["n", "s"]
+    assert await titles('env=~"nothing"') == []
+
+    for bad, named in (
+        ('env=~"[a"', "invalid regular expression for label 'env'"),
+        ("env", "expected an operator"),
+        ('"e\\x00nv"="x"', "label name contains a NUL character"),  # an escape the body check cannot see
+    ):
+        answer = await stack.http.get("/api/v1/alerts/", headers=stack.viewer, params={"matcher": bad})
+        assert answer.status_code == 422, answer.text
+        [error] = answer.json()["errors"]
+        assert error["field"] == "matcher" and named in error["message"] and repr(bad) in error["message"]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 FIRST_PARTY = {
-    "workflows", "models", "egress", "channels", "rules", "gateway", "activities", "api", "devstack",
+    "workflows", "models", "egress", "channels", "rules", "noise", "gateway", "activities", "api", "devstack",
     "settings", "worker", "cli",
 }  # fmt: skip
 
@@ -19,10 +19,11 @@ FIRST_PARTY = {
 ALLOWED: dict[str, set[str]] = {
     "cli": FIRST_PARTY,
     "devstack": {"gateway", "models", "workflows", "settings"},
-    "worker": {"activities", "gateway", "channels", "rules", "egress", "models", "workflows", "settings"},
-    "api": {"gateway", "channels", "rules", "egress", "models", "workflows", "settings"},
-    "activities": {"gateway", "channels", "rules", "egress", "models", "workflows", "settings"},
+    "worker": {"activities", "gateway", "noise", "channels", "rules", "egress", "models", "workflows", "settings"},
+    "api": {"gateway", "noise", "channels", "rules", "egress", "models", "workflows", "settings"},
+    "activities": {"gateway", "noise", "channels", "rules", "egress", "models", "workflows", "settings"},
     "gateway": {"workflows", "settings"},
+    "noise": {"models", "workflows"},  # matchers, routes, silences: pure decisions over label sets
     "rules": {"channels", "egress", "models", "workflows"},
     "channels": {"egress", "models", "workflows"},
     "egress": set(),  # a leaf: the entry points build its policy from settings

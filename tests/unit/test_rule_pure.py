@@ -31,6 +31,13 @@ def test_selectors_match_like_prometheus() -> None:
     assert parse_selector("m").matches({"any": "thing"})
 
 
+def test_selector_regexes_are_wrapped_as_prometheus_wraps_them() -> None:
+    # Prometheus compiles "^(?:" + pattern + ")$" and searches it (models/regex.py), so this pattern is valid
+    # and means "starts with x, or ends with y"; a fullmatch of the bare pattern refused it.
+    selector = parse_selector('m{a=~"x)|(y"}')
+    assert selector.matches({"a": "xzz"}) and selector.matches({"a": "zzy"}) and not selector.matches({"a": "zxz"})
+
+
 @pytest.mark.parametrize("text", ["", "9metric", "m{host=db1}", 'm{host="a"', 'm{host=~"("}', "rate(m[5m])"])
 def test_bad_selectors_are_refused(text: str) -> None:
     with pytest.raises(SelectorError):
