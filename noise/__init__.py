@@ -1,0 +1,1 @@
+"""Noise control: matchers, time intervals, silences, inhibition."""
