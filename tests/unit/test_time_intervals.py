@@ -218,6 +218,15 @@ def test_alertmanager_intervener_cases() -> None:
         assert {ti.name for ti in (evenings, weekends) if contains(ti, at)} == muted_by, at
 
 
+def test_json_schema_describes_the_written_shapes() -> None:
+    """The OpenAPI document will show ranges as the strings (or numbers) Alertmanager's YAML holds."""
+    spec = TimeInterval.model_json_schema()["$defs"]["TimeIntervalSpec"]["properties"]
+    assert spec["weekdays"]["anyOf"][0]["items"]["type"] == "string"
+    for field in ("days_of_month", "months", "years"):
+        assert spec[field]["anyOf"][0]["items"]["anyOf"] == [{"type": "string"}, {"type": "integer"}], field
+    assert TimeInterval.model_json_schema()["$defs"]["TimeRange"]["required"] == ["start_time", "end_time"]
+
+
 # --- Validation: every error names its field and what is wrong. ---
 
 
