@@ -1,1 +1,1 @@
-"""Noise control: matchers, and (to come) the routing tree, silences, inhibition and time intervals."""
+"""Noise control: matchers and time intervals, and (to come) the routing tree, silences and inhibition."""
