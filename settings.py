@@ -67,6 +67,13 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(4 * 1024 * 1024, validation_alias="HERALD_MAX_BODY_BYTES")
     # 64: what the gateway sends to Temporal at once (HERALD_INGEST_CONCURRENCY); a request beyond it
     # only waits, and the wait is latency. Measured in performance.md, "Load shedding".
+    max_silence_days: int = Field(
+        90,
+        ge=1,
+        le=3650,
+        validation_alias="HERALD_MAX_SILENCE_DAYS",
+        description="The longest a silence may last (a forgotten silence mutes for no longer than this)",
+    )
     max_in_flight: int = Field(
         64,
         ge=1,

@@ -27,6 +27,7 @@ from api.routers import (
     policies,
     rules,
     schedules,
+    silences,
     slack,
     templates,
     users,
@@ -128,6 +129,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         policies.router,
         schedules.router,
         slack.router,
+        silences.router,
     ):
         app.include_router(router, responses=OPENAPI_RESPONSES)
     return app

@@ -290,3 +290,24 @@ class Template(Base):
     body_html: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class Silence(Base):
+    """Mutes the fire notices of alerts whose labels its matchers all match, from `starts_at` to
+    `ends_at` (Alertmanager's silence). `matchers` holds each matcher's canonical text
+    (noise.matchers); an expired silence is kept (its `ends_at` is when it stopped)."""
+
+    __tablename__ = "silences"
+    __table_args__ = (
+        Index("ix_silences_tenant_ends", "tenant_id", "ends_at"),
+        CheckConstraint("ends_at >= starts_at", name="ends_after_start"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    matchers: Mapped[list[str]] = mapped_column(JSONB)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    created_by: Mapped[str] = mapped_column(String(200))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

@@ -10,6 +10,7 @@ seen once the request is over — on every write endpoint this walks, determinis
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -138,6 +139,10 @@ async def test_every_write_is_committed_before_its_answer(api: Stack, probe: Com
     await write("POST", f"/api/v1/api-keys/{key['id']}/rotate", {"grace_seconds": 60}, 201)
     samples = {"samples": [{"name": "cpu", "labels": {"host": "a"}, "value": 1}]}
     await write("POST", "/api/v1/metrics", samples)
+    ends = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    silenced = await write("POST", "/api/v1/silences", {"matchers": 'env="prod"', "ends_at": ends}, 201)
+    edited = await write("PUT", f"/api/v1/silences/{silenced['id']}", {"matchers": 'env="qa"', "ends_at": ends})
+    await write("DELETE", f"/api/v1/silences/{edited['id']}")
     await write("DELETE", f"/api/v1/alerts/rules/{rule['id']}", expect=204)
     await write("DELETE", "/api/v1/heartbeats/backup-2", expect=204)
     await write("DELETE", f"/api/v1/datasources/{source['id']}", expect=204)
@@ -148,4 +153,4 @@ async def test_every_write_is_committed_before_its_answer(api: Stack, probe: Com
     await write("DELETE", f"/api/v1/teams/{team['id']}", expect=204)
     await write("DELETE", f"/api/v1/users/{user['id']}", expect=204)
     await write("DELETE", f"/api/v1/api-keys/{key['id']}", expect=204)
-    assert len(write.checked) == 34
+    assert len(write.checked) == 37
