@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from api.deps import Principal, Responder, SessionDep, SettingsDep, Viewer
 from api.errors import check
@@ -26,7 +26,8 @@ EXPIRED: dict[int | str, dict[str, Any]] = {409: {"description": "The silence ha
 INVALID: dict[int | str, dict[str, Any]] = {
     422: {"description": "A malformed matcher, no matcher that needs a value, or times out of order or too long"}
 }
-PREVIEW_LIMIT = 100
+PREVIEW_LIMIT = 100  # alerts named in a preview
+PREVIEW_SCAN = 10_000  # open alerts a preview reads (newest first): one request stays bounded
 
 
 def _out(row: Silence, now: datetime, replaces: str | None = None) -> SilenceOut:
@@ -83,13 +84,21 @@ async def list_silences(
     principal: Viewer,
     session: SessionDep,
     state: Annotated[list[SilenceState] | None, Query(description="pending, active, expired (repeatable)")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000, description="At most this many, latest `ends_at` first")] = 500,
 ) -> list[SilenceOut]:
     now = datetime.now(UTC)
-    rows = await session.scalars(
-        select(Silence).where(Silence.tenant_id == principal.tenant_id).order_by(Silence.ends_at.desc(), Silence.id)
-    )
-    found = [_out(row, now) for row in rows]
-    return [silence for silence in found if not state or silence.state in state]
+    query = select(Silence).where(Silence.tenant_id == principal.tenant_id)
+    if state:
+        wanted = []
+        if "pending" in state:
+            wanted.append(Silence.starts_at > now)
+        if "active" in state:
+            wanted.append((Silence.starts_at <= now) & (Silence.ends_at > now))
+        if "expired" in state:
+            wanted.append(Silence.ends_at <= now)
+        query = query.where(or_(*wanted))
+    rows = await session.scalars(query.order_by(Silence.ends_at.desc(), Silence.id).limit(limit))
+    return [_out(row, now) for row in rows]
 
 
 @router.post(
@@ -118,6 +127,7 @@ async def preview_silence(body: SilencePreviewIn, principal: Viewer, session: Se
         select(Alert)
         .where(Alert.tenant_id == principal.tenant_id, Alert.status != "resolved")
         .order_by(Alert.created_at.desc(), Alert.id)
+        .limit(PREVIEW_SCAN)
     )
     matched = [row for row in rows if matches(body.matchers, row.labels)]
     alerts = [

@@ -66,4 +66,4 @@ class MatchedAlert(BaseModel):
 
 class SilencePreviewOut(BaseModel):
     alerts: list[MatchedAlert] = Field(description="Open alerts the matchers match, newest first (at most 100)")
-    total: int
+    total: int = Field(description="How many matched, among the 10,000 newest open alerts")
