@@ -25,7 +25,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
 from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, Undefined, UndefinedError, meta
 from jinja2.exceptions import SecurityError
@@ -73,13 +73,33 @@ BUILT_IN = TemplateText(
 )
 
 
+class AbsentLabel(Undefined):
+    """A label (or annotation) the alert does not carry. An empty value is an absent label, so it
+    reads as an empty value would — `| int` is 0, `| float` 0.0, `+` and `~` join it as "" — while
+    `| default("x")` and `is defined` still tell it apart."""
+
+    __slots__ = ()
+
+    def __int__(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise ValueError("an absent label")  # `| int` answers its default, as for ""
+
+    def __float__(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise ValueError("an absent label")  # `| float` answers its default, as for ""
+
+    def __add__(self, other: Any) -> Any:
+        return "" + other
+
+    def __radd__(self, other: Any) -> Any:
+        return other + ""
+
+
 class OpenLabels(dict[str, str]):
     """Labels (or annotations) as templates see them: which names an alert carries is open-ended,
     so a name it lacks reads as a lenient undefined — it renders empty, and `| default("x")`
     replaces it — while a misspelt fixed field (`alert.titel`, `alrt.title`) is still an error."""
 
     def __missing__(self, key: str) -> Any:  # a subclass may answer placeholders instead
-        return Undefined(name=key)
+        return AbsentLabel(name=key)
 
 
 @functools.cache

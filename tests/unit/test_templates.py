@@ -304,6 +304,33 @@ def test_a_template_may_read_any_label_and_an_absent_one_renders_empty(mapping: 
 
 
 @pytest.mark.parametrize(
+    "expression",
+    [
+        "alert.labels.priority | int",
+        "(alert.labels.priority | int) >= 3",
+        "alert.labels.ratio | float",
+        "alert.labels.team + '!'",
+        "'team ' + alert.annotations.team",
+        "alert.labels.team ~ '!'",
+        "alert.annotations.x | upper",
+        "alert.labels.team | length",
+    ],
+)
+def test_an_absent_label_reads_as_an_empty_value_in_any_expression(expression: str) -> None:
+    """An empty value is an absent label: whatever a template does with a label (convert it, add
+    to it), an alert without it saves and renders as one with the empty value would (`| int`,
+    `| float` and `+` were a 422 "unknown variable" at save time)."""
+    text = TemplateText("subject", f"[{{{{ {expression} }}}}]", None)
+    check(text)
+    plain = sample_alert()
+    absent = render(text, context(plain, NotifyEvent.TRIGGERED, SAMPLE_LINKS)).text
+    empty = {"priority": "", "ratio": "", "team": "", "x": ""}
+    content = plain.content.model_copy(update={"labels": empty, "annotations": empty})
+    as_empty = render(text, context(plain.model_copy(update={"content": content}), NotifyEvent.TRIGGERED, SAMPLE_LINKS))
+    assert absent == as_empty.text
+
+
+@pytest.mark.parametrize(
     ("source", "words"),
     [
         ("{{ alrt.title }}", "unknown variable 'alrt'"),
