@@ -21,7 +21,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -221,8 +221,9 @@ def render_built_in(values: dict[str, Any], channel_type: str | None = None) -> 
     return render(BUILT_IN, values, channel_type, RenderBudget(max_output=BUILT_IN_OUTPUT))
 
 
-def check(text: TemplateText) -> None:
-    """Raise TemplateProblem for a syntax error, a top-level name the context lacks, or a render failure."""
+def check(text: TemplateText, events: Collection[NotifyEvent] = ()) -> None:
+    """Raise TemplateProblem for a syntax error, a top-level name the context lacks, or a render failure
+    for any of `events` (none: every event) with an alert as that event finds it (see `event_samples`)."""
     for part, env, source in (
         ("subject", TEXT, text.subject),
         ("body", TEXT, text.body),
@@ -231,8 +232,22 @@ def check(text: TemplateText) -> None:
         if source is None:
             continue
         check_names(part, env, source, VARIABLES)
-    for event in NotifyEvent:
-        render(text, context(sample_alert(), event, SAMPLE_LINKS))
+    for event in events or NotifyEvent:
+        for alert in event_samples(event):
+            render(text, context(alert, event, SAMPLE_LINKS))
+
+
+def event_samples(event: NotifyEvent) -> list[AlertView]:
+    """Sample alerts as a notice of `event` finds them: an acknowledged notice's alert is
+    acknowledged, a resolved notice's resolved (acknowledged first or not), the others' triggered —
+    so a template for resolved notices may read `alert.resolved_at` (a 422 before: every event was
+    checked with a triggered alert, whose `resolved_at` is none)."""
+    if event is NotifyEvent.ACKNOWLEDGED:
+        return [sample_alert(status=AlertStatus.ACKNOWLEDGED)]
+    if event is NotifyEvent.RESOLVED:
+        resolved = sample_alert(status=AlertStatus.RESOLVED)
+        return [resolved, resolved.model_copy(update={"acknowledged_by": None, "acknowledged_at": None})]
+    return [sample_alert()]
 
 
 def check_names(part: str, env: ImmutableSandboxedEnvironment, source: str, known: set[str]) -> None:
