@@ -39,9 +39,7 @@ class Parsed:
         instant = (sample.name, tuple(sorted(sample.labels.items())), sample.ts)
         first = self._instants.setdefault(instant, where)
         if first != where:
-            return (
-                f"duplicate sample for timestamp {sample.ts.isoformat()}: {first} is the same series at the same time"
-            )
+            return f"duplicate sample for timestamp {utc_text(sample.ts)}: {first} is the same series at the same time"
         self.samples.append(sample)
         self.where.append(where)
         return None
@@ -139,7 +137,7 @@ def duplicate_errors(parsed: Parsed, error: DuplicateSamples) -> FieldErrors:
         [
             (
                 parsed.where[index],
-                f"duplicate sample for timestamp {parsed.samples[index].ts.isoformat()}: the series already "
+                f"duplicate sample for timestamp {utc_text(parsed.samples[index].ts)}: the series already "
                 f"holds {stored!r} there (a stored instant keeps its value; the same value again is ignored)",
             )
             for index, stored in error.clashes[:50]

@@ -70,9 +70,12 @@ def json_problem(body: bytes) -> tuple[str, str] | None:
             not_utf8 = err
     try:
         document = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # malformed, or nested past the parser's depth: the route's 400
         return ("body", f"not valid UTF-8 (byte {not_utf8.start})") if not_utf8 else None
-    found = first_unstorable(document)
+    try:
+        found = first_unstorable(document)
+    except RecursionError:  # a 500 before: parsed, but nested too deeply to walk
+        return ("body", "is nested too deeply to be checked")
     if found and not_utf8 is not None:
         field, why = found
         if _ESCAPED_BYTE.search(why):

@@ -21,11 +21,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, NoReturn, ParamSpec, TypeVar
 
 from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, Undefined, UndefinedError, meta
 from jinja2.exceptions import SecurityError
@@ -73,13 +73,33 @@ BUILT_IN = TemplateText(
 )
 
 
+class AbsentLabel(Undefined):
+    """A label (or annotation) the alert does not carry. An empty value is an absent label, so it
+    reads as an empty value would — `| int` is 0, `| float` 0.0, `+` and `~` join it as "" — while
+    `| default("x")` and `is defined` still tell it apart."""
+
+    __slots__ = ()
+
+    def __int__(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise ValueError("an absent label")  # `| int` answers its default, as for ""
+
+    def __float__(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise ValueError("an absent label")  # `| float` answers its default, as for ""
+
+    def __add__(self, other: Any) -> Any:
+        return "" + other
+
+    def __radd__(self, other: Any) -> Any:
+        return other + ""
+
+
 class OpenLabels(dict[str, str]):
     """Labels (or annotations) as templates see them: which names an alert carries is open-ended,
     so a name it lacks reads as a lenient undefined — it renders empty, and `| default("x")`
     replaces it — while a misspelt fixed field (`alert.titel`, `alrt.title`) is still an error."""
 
     def __missing__(self, key: str) -> Any:  # a subclass may answer placeholders instead
-        return Undefined(name=key)
+        return AbsentLabel(name=key)
 
 
 @functools.cache
@@ -201,8 +221,9 @@ def render_built_in(values: dict[str, Any], channel_type: str | None = None) -> 
     return render(BUILT_IN, values, channel_type, RenderBudget(max_output=BUILT_IN_OUTPUT))
 
 
-def check(text: TemplateText) -> None:
-    """Raise TemplateProblem for a syntax error, a top-level name the context lacks, or a render failure."""
+def check(text: TemplateText, events: Collection[NotifyEvent] = ()) -> None:
+    """Raise TemplateProblem for a syntax error, a top-level name the context lacks, or a render failure
+    for any of `events` (none: every event) with an alert as that event finds it (see `event_samples`)."""
     for part, env, source in (
         ("subject", TEXT, text.subject),
         ("body", TEXT, text.body),
@@ -211,8 +232,22 @@ def check(text: TemplateText) -> None:
         if source is None:
             continue
         check_names(part, env, source, VARIABLES)
-    for event in NotifyEvent:
-        render(text, context(sample_alert(), event, SAMPLE_LINKS))
+    for event in events or NotifyEvent:
+        for alert in event_samples(event):
+            render(text, context(alert, event, SAMPLE_LINKS))
+
+
+def event_samples(event: NotifyEvent) -> list[AlertView]:
+    """Sample alerts as a notice of `event` finds them: an acknowledged notice's alert is
+    acknowledged, a resolved notice's resolved (acknowledged first or not), the others' triggered —
+    so a template for resolved notices may read `alert.resolved_at` (a 422 before: every event was
+    checked with a triggered alert, whose `resolved_at` is none)."""
+    if event is NotifyEvent.ACKNOWLEDGED:
+        return [sample_alert(status=AlertStatus.ACKNOWLEDGED)]
+    if event is NotifyEvent.RESOLVED:
+        resolved = sample_alert(status=AlertStatus.RESOLVED)
+        return [resolved, resolved.model_copy(update={"acknowledged_by": None, "acknowledged_at": None})]
+    return [sample_alert()]
 
 
 def check_names(part: str, env: ImmutableSandboxedEnvironment, source: str, known: set[str]) -> None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import secrets
 import uuid
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.api_keys import hash_key
@@ -44,20 +45,26 @@ async def revoke_feed(
 async def issue_feed(
     *, session: AsyncSession, tenant_id: str, schedule_id: str | None = None, user_id: str | None = None
 ) -> tuple[CalendarFeed, str]:
-    """A new secret URL token for the schedule or user; the previous one (if any) stops working."""
-    await revoke_feed(session=session, tenant_id=tenant_id, schedule_id=schedule_id, user_id=user_id)
-    await session.flush()
+    """A new secret URL token for the schedule or user; the previous one (if any) stops working.
+
+    One upsert, so two issues at once (a double click) both succeed and the later one's token is
+    the feed's (a delete then an insert made the second a unique violation: a 500)."""
+    _of(schedule_id, user_id)  # exactly one subject
     token = new_feed_token()
-    feed = CalendarFeed(
+    subject = CalendarFeed.schedule_id if schedule_id is not None else CalendarFeed.user_id
+    statement = insert(CalendarFeed).values(
         id=str(uuid.uuid4()),
         tenant_id=tenant_id,
         schedule_id=schedule_id,
         user_id=user_id,
         token_hash=hash_key(token),
     )
-    session.add(feed)
-    await session.flush()
-    await session.refresh(feed)
+    statement = statement.on_conflict_do_update(
+        index_elements=[subject],
+        set_={"id": statement.excluded.id, "token_hash": statement.excluded.token_hash, "created_at": func.now()},
+    )
+    feed = await session.scalar(statement.returning(CalendarFeed), execution_options={"populate_existing": True})
+    assert feed is not None
     return feed, token
 
 

@@ -20,6 +20,7 @@ from models.crud import list_rows
 from models.policies import list_routes, policies_using
 from models.rule_tables import rules_using_source, sources_using
 from models.tables import Alert, Schedule, ScheduleOverride, Team, Tenant, User
+from models.timestamps import utc_text
 
 Referenced = Literal["user", "team", "schedule", "channel", "policy", "data_source"]
 ALERTS_NAMED = 10  # open alerts named in a 409; the rest are counted
@@ -70,7 +71,7 @@ async def _user_pointers(session: AsyncSession, tenant_id: str, user_id: str) ->
         )
         .order_by(ScheduleOverride.starts_at)
     )
-    found += [f"an override of schedule '{name}' from {start.isoformat()}" for name, start in overrides]
+    found += [f"an override of schedule '{name}' from {utc_text(start)}" for name, start in overrides]
     reports = await session.scalars(
         select(User.name).where(User.tenant_id == tenant_id, User.manager_id == user_id).order_by(User.name)
     )

@@ -21,6 +21,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     select,
+    update,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -191,3 +192,16 @@ async def rules_using_source(*, session: AsyncSession, tenant_id: str, source_id
 
 async def heartbeat_by_name(*, session: AsyncSession, tenant_id: str, name: str) -> Heartbeat | None:
     return await session.scalar(select(Heartbeat).where(Heartbeat.tenant_id == tenant_id, Heartbeat.name == name))
+
+
+async def record_ping(*, session: AsyncSession, heartbeat_id: str, at: datetime) -> None:
+    """Count a ping in one statement: pings of one monitor at once all count (a read-then-write lost
+    some), and the last ping never moves back."""
+    await session.execute(
+        update(Heartbeat)
+        .where(Heartbeat.id == heartbeat_id)
+        .values(
+            ping_count=Heartbeat.ping_count + 1,
+            last_ping_at=func.greatest(func.coalesce(Heartbeat.last_ping_at, at), at),
+        )
+    )

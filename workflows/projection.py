@@ -7,6 +7,8 @@ A collaborator of AlertWorkflow: the workflow marks changes (`mark`), its loop w
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -87,6 +89,11 @@ class Projection:
         return self._state.view
 
 
+def _utc(at: datetime | None) -> str:
+    """An instant as the API writes it (RFC 3339, UTC, `Z`); workflows cannot import models.timestamps."""
+    return at.astimezone(UTC).isoformat().replace("+00:00", "Z") if at is not None else "?"
+
+
 def details(view: AlertView) -> str:
     """The alert in a few Markdown lines, for the Temporal UI's current details."""
     lines = [
@@ -95,15 +102,15 @@ def details(view: AlertView) -> str:
         f"alert id: {view.alert_id}",
     ]
     if view.acknowledged_by:
-        lines.append(f"acknowledged by {view.acknowledged_by} at {view.acknowledged_at}")
+        lines.append(f"acknowledged by {view.acknowledged_by} at {_utc(view.acknowledged_at)}")
     if view.resolved_by:
-        lines.append(f"resolved by {view.resolved_by} at {view.resolved_at}")
+        lines.append(f"resolved by {view.resolved_by} at {_utc(view.resolved_at)}")
     if view.status == AlertStatus.TRIGGERED and view.next_notification_at:
-        lines.append(f"next notification: {view.next_notification_at.isoformat()}")
+        lines.append(f"next notification: {_utc(view.next_notification_at)}")
     escalation = view.escalation
     if escalation is not None:
         levels = len(escalation.policy.levels)
         lines.append(f"policy: {escalation.policy.name} · level {escalation.level + 1}/{levels}")
         if escalation.next_escalation_at and view.status == AlertStatus.TRIGGERED:
-            lines.append(f"next escalation: {escalation.next_escalation_at.isoformat()}")
+            lines.append(f"next escalation: {_utc(escalation.next_escalation_at)}")
     return "\n".join(lines)

@@ -39,6 +39,7 @@ from models.deliveries import deliveries_of_alert, delivery_stats
 from models.errors import InvalidQuery, NotFound
 from models.tables import Alert
 from models.text import unstorable
+from models.timestamps import utc_text
 from noise.matchers import Matcher, MatcherError, parse_matchers
 from settings import Settings
 from workflows.payloads import (
@@ -215,7 +216,8 @@ async def get_alert(alert_id: str, principal: Viewer, session: SessionDep, setti
 def ensure_open(row: Alert, verb: str) -> None:
     if row.status == AlertStatus.RESOLVED:
         by = f" by {row.resolved_by}" if row.resolved_by else ""
-        raise TransitionRejected(f"alert {row.id} was resolved{by} at {row.resolved_at} and cannot be {verb}")
+        at = f" at {utc_text(row.resolved_at)}" if row.resolved_at else ""
+        raise TransitionRejected(f"alert {row.id} was resolved{by}{at} and cannot be {verb}")
 
 
 @dataclass(frozen=True)

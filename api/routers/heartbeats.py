@@ -8,12 +8,12 @@ from typing import Any
 from fastapi import APIRouter, Response, status
 
 from api.columns import from_columns, to_columns
-from api.deps import Admin, AlertingDep, Responder, SessionDep, Viewer
+from api.deps import Admin, AlertingDep, ResourcesDep, Responder, SessionDep, Viewer
 from api.ingest import check_references
 from api.schemas.heartbeats import HeartbeatIn, HeartbeatOut, PingOut
 from models.crud import list_rows, save_row
 from models.errors import Conflict, NotFound
-from models.rule_tables import Heartbeat, heartbeat_by_name
+from models.rule_tables import Heartbeat, heartbeat_by_name, record_ping
 from workflows.ids import heartbeat_alert_key
 from workflows.rule_payloads import HeartbeatPing, HeartbeatStart, HeartbeatTiming
 
@@ -135,16 +135,21 @@ async def delete_heartbeat(name: str, principal: Admin, session: SessionDep, ale
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-async def _ping(name: str, principal: Responder, session: SessionDep, alerting: AlertingDep) -> PingOut:
-    row = await _get(session, principal.tenant_id, name)
-    now = datetime.now(UTC)
-    row.last_ping_at = now
-    row.ping_count += 1
-    await session.flush()
-    await alerting.heartbeat_signal(_start(row), "ping", HeartbeatPing(at=now))
-    return PingOut(
-        name=row.name, received_at=now, next_deadline=now + timedelta(seconds=row.interval_seconds + row.grace_seconds)
-    )
+async def _ping(name: str, principal: Responder, resources: ResourcesDep, alerting: AlertingDep) -> PingOut:
+    # A ping writes, also by GET: its own session at READ COMMITTED (not the snapshot of reads, where
+    # two pings at once made the second a serialization failure), committed before the answer.
+    async with resources.sessions.begin() as session:
+        row = await _get(session, principal.tenant_id, name)
+        now = datetime.now(UTC)
+        start = _start(row).model_copy(update={"last_ping_at": now})
+        answer = PingOut(
+            name=row.name,
+            received_at=now,
+            next_deadline=now + timedelta(seconds=row.interval_seconds + row.grace_seconds),
+        )
+        await record_ping(session=session, heartbeat_id=row.id, at=now)
+        await alerting.heartbeat_signal(start, "ping", HeartbeatPing(at=now))
+    return answer
 
 
 PING_DOC = "Needs a responder key: `curl -fsS -X POST -H 'Authorization: Bearer hk_...' <url>`. A late ping resolves the alert."

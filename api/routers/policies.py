@@ -124,6 +124,10 @@ async def get_routing(principal: Viewer, session: SessionDep) -> RoutingOut:
 )
 async def put_routing(body: RoutingIn, principal: Admin, session: SessionDep) -> RoutingOut:
     tenant_id = principal.tenant_id
+    # Replacements one at a time: without the tenant's lock, the deletes of two at once each missed
+    # the other's new routes, and the routing held both bodies.
+    tenant = await session.get(Tenant, tenant_id, with_for_update=True)
+    assert tenant is not None  # the API key belongs to it
     wanted = {r.policy_id for r in body.routes} | ({body.default_policy_id} if body.default_policy_id else set())
     found = await rows_by_id(session, EscalationPolicy, tenant_id, wanted)
     errors = [
@@ -147,7 +151,7 @@ async def put_routing(body: RoutingIn, principal: Admin, session: SessionDep) ->
                 labels=route.labels,
             )
         )
-    (await _tenant(session, tenant_id)).default_policy_id = body.default_policy_id
+    tenant.default_policy_id = body.default_policy_id
     await session.flush()
     return RoutingOut.model_validate(body.model_dump())
 

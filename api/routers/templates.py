@@ -26,6 +26,7 @@ from channels.render import (
 from models.crud import check_name, list_rows, require_row, save_row
 from models.errors import Conflict
 from models.tables import Template
+from workflows.payloads import NotifyEvent
 
 router = APIRouter(prefix="/api/v1/templates", tags=["templates"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such template in your tenant"}}
@@ -42,9 +43,9 @@ def _out(row: Template) -> TemplateOut:
     return TemplateOut.model_validate(row, from_attributes=True)
 
 
-async def _checked(text: TemplateText) -> None:
+async def _checked(text: TemplateText, events: list[NotifyEvent]) -> None:
     try:
-        await in_render_thread(check, text)
+        await in_render_thread(check, text, events)
     except TemplateProblem as err:
         raise FieldErrors([(err.part, str(err))]) from err
 
@@ -53,7 +54,7 @@ async def _store(session: SessionDep, tenant_id: str, body: TemplateIn, row: Tem
     await check_name(session, Template, tenant_id, body.name, row.id if row else None, "template")
     if body.body_html is not None and body.channel_type != "email":
         raise FieldErrors([("body_html", "only email templates have an HTML part")])
-    await _checked(TemplateText(body.subject, body.body, body.body_html))
+    await _checked(TemplateText(body.subject, body.body, body.body_html), body.events)
     values = body.model_dump(mode="json")
     return await save_row(session, Template, tenant_id, values, row, duplicate=Conflict.named("template", body.name))
 

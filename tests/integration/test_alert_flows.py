@@ -113,6 +113,8 @@ async def test_acknowledge_is_idempotent_and_a_resolved_alert_refuses_it(
     late_ack = await stack.http.post(f"/api/v1/alerts/{alert_id}/acknowledge", headers=stack.responder)
     assert late_ack.status_code == 409
     assert "resolved" in late_ack.json()["detail"]
+    # when, written as the API writes instants (it was str(datetime): a space and +00:00)
+    assert f"at {resolved.json()['resolved_at']} and cannot be acknowledged" in late_ack.json()["detail"]
     await receiver.wait_for(3)
     assert receiver.events() == ["triggered", "acknowledged", "resolved"]
 

@@ -5,6 +5,7 @@ and a URL never crosses tenants."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -140,3 +141,14 @@ async def test_the_openapi_document_says_the_secret_url_needs_no_key(api: Stack)
     assert "404" in operation["responses"] and "401" not in operation["responses"]
     for path in ("/api/v1/schedules/{schedule_id}/calendar-feed", "/api/v1/users/{user_id}/calendar-feed"):
         assert set(document["paths"][path]) == {"post", "delete"}
+
+
+@pytest.mark.parametrize("kind", ["schedule", "user"])
+async def test_issuing_a_feed_twice_at_once_leaves_one_working_url(api: Stack, kind: str) -> None:
+    """Two issues at once (a double click): both answer 201 and the later one's URL is the feed —
+    the second insert met the first's unique row and was a 500."""
+    subject = (await _subjects(api))[kind]
+    answers = await asyncio.gather(*(api.http.post(f"{subject}/calendar-feed", headers=api.admin) for _ in range(4)))
+    assert [a.status_code for a in answers] == [201] * 4, [a.text for a in answers if a.status_code != 201]
+    served = [(await api.http.get(urlsplit(a.json()["url"]).path)).status_code for a in answers]
+    assert served.count(200) == 1 and served.count(404) == 3

@@ -367,3 +367,12 @@ async def test_a_template_that_reads_any_label_saves(api: Stack) -> None:
     assert created.status_code == 201, created.text  # was 422 "unknown variable": the sample alert has no `team`
     typo = await api.http.post("/api/v1/templates", headers=api.admin, json=body | {"name": "t", "body": "{{ alrt }}"})
     assert typo.status_code == 422 and "alrt" in typo.text
+
+
+async def test_a_template_for_resolved_notices_is_checked_with_a_resolved_alert(api: Stack) -> None:
+    subject = "Resolved at {{ alert.resolved_at[11:16] }}"
+    body = template(name="On resolve", channel_type="slack", events=["resolved"], subject=subject)
+    created = await api.http.post("/api/v1/templates", headers=api.admin, json=body)
+    assert created.status_code == 201, created.text  # was 422: checked with a triggered alert (no resolved_at)
+    every = await api.http.post("/api/v1/templates", headers=api.admin, json=body | {"name": "all", "events": []})
+    assert every.status_code == 422 and "subscriptable" in every.text  # a triggered notice would fail

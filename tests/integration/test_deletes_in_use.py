@@ -110,4 +110,4 @@ async def test_a_user_with_an_override_to_come_or_reports_cannot_be_deleted(stac
     schedule = await create(stack, "/api/v1/schedules", {"name": "primary", "time_zone": "UTC", "layers": [layer]})
     window = {"start": "2030-01-01T00:00:00Z", "end": "2030-01-02T00:00:00Z"}
     await create(stack, f"/api/v1/schedules/{schedule['id']}/overrides", {"user_id": cat["id"], **window})
-    await refused(stack, f"/api/v1/users/{cat['id']}", "an override of schedule 'primary' from 2030-01-01")
+    await refused(stack, f"/api/v1/users/{cat['id']}", "an override of schedule 'primary' from 2030-01-01T00:00:00Z")

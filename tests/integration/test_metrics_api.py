@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from models.timestamps import utc_text
 from settings import Settings
 from tests.integration.conftest import Stack, api_stack
 
@@ -208,7 +209,7 @@ async def test_two_samples_of_one_series_and_instant_in_a_text_push_are_a_422_na
     assert answer.json()["errors"] == [
         {
             "field": "body.line 3",
-            "message": f"duplicate sample for timestamp {datetime.fromtimestamp(t / 1000, UTC).isoformat()}: "
+            "message": f"duplicate sample for timestamp {utc_text(datetime.fromtimestamp(t / 1000, UTC))}: "
             "body.line 2 is the same series at the same time",
         }
     ]
@@ -272,6 +273,7 @@ async def test_across_pushes_the_same_value_is_a_repeat_and_another_value_is_ref
     assert refused.status_code == 422, refused.text
     [error] = refused.json()["errors"]
     assert error["field"] == "samples.1" and "already holds 160.0" in error["message"]
+    assert error["message"].startswith(f"duplicate sample for timestamp {utc_text(now)}:")  # the API's format
     read = await api.http.get("/api/v1/metrics/query", params={"query": "f"}, headers=api.viewer)
     assert [v for _, v in read.json()["series"][0]["points"]] == [100.0, 160.0]  # nothing of it stored
     assert await _rate(api, "f") == 1.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -373,3 +374,22 @@ async def test_default_policies_are_seeded_once_and_never_overwritten(
         assert not await seed_defaults(session, api.tenant)
     names = {p["name"] for p in (await api.http.get("/api/v1/escalation-policies", headers=api.viewer)).json()}
     assert names == {"Critical Alert Escalation", "Ours now"}
+
+
+async def test_routing_replaced_at_once_by_two_admins_is_one_of_them(api: Stack) -> None:
+    """PUT routing is a full replacement: several at once leave one of the bodies — the deletes
+    of two requests each missed the other's new rows, so the routes of both were kept, their
+    positions doubled."""
+    ann = await user(api, "ann")
+    level = {"targets": [{"type": "user", "id": ann}], "delay_minutes": 5}
+    policy = await create(api, "/api/v1/escalation-policies", {"name": "p", "levels": [level]})
+    bodies = [
+        {"default_policy_id": None, "routes": [{"policy_id": policy["id"], "labels": {"n": str(i)}}] * i}
+        for i in range(1, 7)
+    ]
+    path = "/api/v1/escalation-policies/routing"
+    answers = await asyncio.gather(*(api.http.put(path, headers=api.admin, json=body) for body in bodies))
+    assert [a.status_code for a in answers] == [200] * 6
+    routes = (await api.http.get(path, headers=api.viewer)).json()["routes"]
+    [(only, count)] = {(tuple(r["labels"].items()), len(routes)) for r in routes}  # one body's routes ...
+    assert count == int(only[0][1])  # ... all of them, once

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -296,3 +297,21 @@ async def test_a_channel_or_policy_named_by_a_rule_or_heartbeat_cannot_be_delete
     assert channel_delete.status_code == 409 and "rule 'High CPU'" in channel_delete.text
     policy_delete = await stack.http.delete(f"/api/v1/escalation-policies/{policy}", headers=stack.admin)
     assert policy_delete.status_code == 409 and "heartbeat 'cron'" in policy_delete.text
+
+
+async def test_concurrent_pings_by_get_are_all_counted(stack: Stack) -> None:
+    """A GET ping writes: run at the snapshot isolation of reads, two pings at once made the second
+    a serialization failure (a 500) instead of a counted ping."""
+    created = await stack.http.post(
+        "/api/v1/heartbeats", json={"name": "cron", "interval_seconds": 3_600}, headers=stack.admin
+    )
+    assert created.status_code == 201, created.text
+    pings = [
+        stack.http.request(method, "/api/v1/heartbeats/cron/ping", headers=stack.responder)
+        for method in ["GET", "POST"] * 6  # within the 16 requests of one key at once
+    ]
+    answers = await asyncio.gather(*pings)
+    assert [a.status_code for a in answers] == [200] * 12, [a.text for a in answers if a.status_code != 200]
+    read = (await stack.http.get("/api/v1/heartbeats/cron", headers=stack.viewer)).json()
+    assert read["ping_count"] == 12
+    assert (await stack.http.delete("/api/v1/heartbeats/cron", headers=stack.admin)).status_code == 204

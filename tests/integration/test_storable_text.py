@@ -132,3 +132,13 @@ async def test_text_exposition_that_is_not_utf8_names_its_line(api: Stack) -> No
     )
     assert answer.status_code == 422, answer.text
     assert answer.json()["errors"][0]["field"] == "body.line 2"
+
+
+@pytest.mark.parametrize("depth", [900, 990, 100_000])
+async def test_a_deeply_nested_body_with_unstorable_text_is_a_4xx(api: Stack, depth: int) -> None:
+    """The check parsed and walked the body itself: nested past Python's recursion limit it was a
+    500 (RecursionError), while the same body without the escape was the route's 400."""
+    for inner in (rb'"\u0000"', b"1"):
+        body = b'{"events":' + b"[" * depth + inner + b"]" * depth + b"}"
+        answer = await api.http.post("/api/v1/events", content=body, headers={**api.responder, **JSON})
+        assert 400 <= answer.status_code < 500, (depth, inner, answer.status_code, answer.text[:200])

@@ -304,6 +304,33 @@ def test_a_template_may_read_any_label_and_an_absent_one_renders_empty(mapping: 
 
 
 @pytest.mark.parametrize(
+    "expression",
+    [
+        "alert.labels.priority | int",
+        "(alert.labels.priority | int) >= 3",
+        "alert.labels.ratio | float",
+        "alert.labels.team + '!'",
+        "'team ' + alert.annotations.team",
+        "alert.labels.team ~ '!'",
+        "alert.annotations.x | upper",
+        "alert.labels.team | length",
+    ],
+)
+def test_an_absent_label_reads_as_an_empty_value_in_any_expression(expression: str) -> None:
+    """An empty value is an absent label: whatever a template does with a label (convert it, add
+    to it), an alert without it saves and renders as one with the empty value would (`| int`,
+    `| float` and `+` were a 422 "unknown variable" at save time)."""
+    text = TemplateText("subject", f"[{{{{ {expression} }}}}]", None)
+    check(text)
+    plain = sample_alert()
+    absent = render(text, context(plain, NotifyEvent.TRIGGERED, SAMPLE_LINKS)).text
+    empty = {"priority": "", "ratio": "", "team": "", "x": ""}
+    content = plain.content.model_copy(update={"labels": empty, "annotations": empty})
+    as_empty = render(text, context(plain.model_copy(update={"content": content}), NotifyEvent.TRIGGERED, SAMPLE_LINKS))
+    assert absent == as_empty.text
+
+
+@pytest.mark.parametrize(
     ("source", "words"),
     [
         ("{{ alrt.title }}", "unknown variable 'alrt'"),
@@ -315,3 +342,17 @@ def test_a_template_may_read_any_label_and_an_absent_one_renders_empty(mapping: 
 def test_a_typo_in_a_fixed_field_is_still_refused(source: str, words: str) -> None:
     with pytest.raises(TemplateProblem, match=words):
         check(TemplateText("subject", source, None))
+
+
+def test_a_template_for_resolved_notices_may_read_what_a_resolved_alert_has() -> None:
+    """Each event is checked with an alert as its notice finds it: a resolved notice's alert has
+    `resolved_at` (every event was checked with a triggered alert, so this was a 422), and it may
+    or may not have been acknowledged."""
+    text = TemplateText("Resolved at {{ alert.resolved_at[11:16] }}", "by {{ alert.resolved_by | upper }}", None)
+    check(text, [NotifyEvent.RESOLVED])
+    with pytest.raises(TemplateProblem, match="not subscriptable"):
+        check(text)  # for every event: a triggered alert has no resolved_at, so it would fail when sent
+    acknowledged = TemplateText("Acknowledged at {{ alert.acknowledged_at[11:16] }}", "-", None)
+    check(acknowledged, [NotifyEvent.ACKNOWLEDGED])
+    with pytest.raises(TemplateProblem, match="not subscriptable"):
+        check(acknowledged, [NotifyEvent.RESOLVED])  # a resolved alert need not have been acknowledged

@@ -15,11 +15,13 @@ from activities.heartbeats import describe_silence
 from api.metric_input import Accepted
 from channels import discord, pagerduty, webhook
 from channels.base import alert_fields
+from channels.render import sample_alert
 from models.rule_tables import Heartbeat
 from models.timestamps import utc_text
 from rules.semantics import reported_health
 from tests.support.messages import message
 from workflows.payloads import AlertStatus
+from workflows.projection import details
 from workflows.rule_payloads import HeartbeatAlert
 
 API_FORMAT = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")
@@ -86,3 +88,14 @@ def test_messages_that_quote_a_time_use_the_apis_format() -> None:
         assert text is not None
         [quoted] = _quoted(text)
         assert API_FORMAT.match(quoted), text
+
+
+@pytest.mark.parametrize("status", [AlertStatus.TRIGGERED, AlertStatus.ACKNOWLEDGED, AlertStatus.RESOLVED])
+def test_the_temporal_ui_details_quote_times_in_the_apis_format(status: AlertStatus) -> None:
+    """The alert's current details in the Temporal UI wrote str(datetime) ('2026-01-01 12:00:00+00:00')
+    and isoformat's +00:00."""
+    view = sample_alert(status=status).model_copy(update={"next_notification_at": AT})
+    text = details(view)
+    quoted = re.findall(r"\d{4}-\d\d-\d\d[T ][\d:.]+(?:Z|[+-]\d\d:\d\d)?", text)
+    assert quoted, text
+    assert all(API_FORMAT.match(q) for q in quoted), text
