@@ -41,6 +41,7 @@ from models.projection import add_timeline_entry
 from models.secrets import SecretBox
 from models.tables import User
 from models.templates import template_for
+from noise.inhibition import Inhibitor, inhibiting
 from noise.silences import silencing
 from workflows import activity_refs as refs
 from workflows.ids import alert_api_link, alert_dashboard_link, temporal_ui_link
@@ -118,6 +119,12 @@ class NotifyActivities:
                 )
                 if muted_by:
                     await self._record_silenced(session, request, target, muted_by)
+                    return DeliveryResult(status="skipped", attempts=0)
+                inhibitors = await inhibiting(
+                    session=session, tenant_id=alert.tenant_id, alert_id=alert.alert_id, labels=alert.content.labels
+                )
+                if inhibitors:
+                    await self._record_inhibited(session, request, target, inhibitors)
                     return DeliveryResult(status="skipped", attempts=0)
             if request.event in FOLLOW_UPS and not await fire_may_have_reached(
                 session=session, alert_id=alert.alert_id, channel_id=target.id, user_id=request.user_id
@@ -236,6 +243,19 @@ class NotifyActivities:
         message = f"{request.event.value} → {target.type} '{target.name}': silenced by {', '.join(muted_by)}"
         details = {"channel_id": target.id, "silence_ids": ",".join(muted_by)}
         await _note(session, request, "silenced", "notification_silenced", message, details)
+
+    async def _record_inhibited(
+        self, session: AsyncSession, request: NotifyInput, target: ChannelTarget, inhibitors: list[Inhibitor]
+    ) -> None:
+        """A fire notice an open source alert inhibits: not sent, and the timeline names the source."""
+        names = ", ".join(f"alert '{i.title}' ({i.alert_id})" for i in inhibitors)
+        message = f"{request.event.value} → {target.type} '{target.name}': inhibited by {names}"
+        details = {
+            "channel_id": target.id,
+            "inhibited_by": ",".join(i.alert_id for i in inhibitors),
+            "inhibit_rule_ids": ",".join(i.rule_id for i in inhibitors),
+        }
+        await _note(session, request, "inhibited", "notification_inhibited", message, details)
 
     async def _record_not_sent(self, session: AsyncSession, request: NotifyInput, target: ChannelTarget) -> None:
         """A follow-up to a recipient that never accepted the alert's fire notice: on the timeline, not sent."""

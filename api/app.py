@@ -22,6 +22,7 @@ from api.routers import (
     events,
     health,
     heartbeats,
+    inhibit_rules,
     metrics,
     notifications,
     policies,
@@ -130,6 +131,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         schedules.router,
         slack.router,
         silences.router,
+        inhibit_rules.router,
     ):
         app.include_router(router, responses=OPENAPI_RESPONSES)
     return app

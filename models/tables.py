@@ -311,3 +311,19 @@ class Silence(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class InhibitRule(Base):
+    """While an alert matching `source_matchers` fires, the alerts matching `target_matchers` that
+    share its values of the `equal` labels send no fire notices (Alertmanager's inhibit rule).
+    Matchers are stored as canonical text (noise.matchers)."""
+
+    __tablename__ = "inhibit_rules"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    source_matchers: Mapped[list[str]] = mapped_column(JSONB)
+    target_matchers: Mapped[list[str]] = mapped_column(JSONB)
+    equal: Mapped[list[str]] = mapped_column(JSONB, default=list)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

@@ -143,6 +143,10 @@ async def test_every_write_is_committed_before_its_answer(api: Stack, probe: Com
     silenced = await write("POST", "/api/v1/silences", {"matchers": 'env="prod"', "ends_at": ends}, 201)
     edited = await write("PUT", f"/api/v1/silences/{silenced['id']}", {"matchers": 'env="qa"', "ends_at": ends})
     await write("DELETE", f"/api/v1/silences/{edited['id']}")
+    inhibit = {"source_matchers": 'a="1"', "target_matchers": 'b="2"', "equal": ["c"]}
+    inhibit_rule = await write("POST", "/api/v1/inhibit-rules", inhibit, 201)
+    await write("PUT", f"/api/v1/inhibit-rules/{inhibit_rule['id']}", inhibit | {"equal": []})
+    await write("DELETE", f"/api/v1/inhibit-rules/{inhibit_rule['id']}", expect=204)
     await write("DELETE", f"/api/v1/alerts/rules/{rule['id']}", expect=204)
     await write("DELETE", "/api/v1/heartbeats/backup-2", expect=204)
     await write("DELETE", f"/api/v1/datasources/{source['id']}", expect=204)
@@ -153,4 +157,4 @@ async def test_every_write_is_committed_before_its_answer(api: Stack, probe: Com
     await write("DELETE", f"/api/v1/teams/{team['id']}", expect=204)
     await write("DELETE", f"/api/v1/users/{user['id']}", expect=204)
     await write("DELETE", f"/api/v1/api-keys/{key['id']}", expect=204)
-    assert len(write.checked) == 37
+    assert len(write.checked) == 40
