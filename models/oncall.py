@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from icalendar import Calendar, Event
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from models.zones import offset_changes
+
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 # Position i is the day that date.weekday() numbers i.
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -35,7 +37,6 @@ _UNITS: Mapping[str, timedelta] = {"hours": timedelta(hours=1), "days": timedelt
 # historical day-skip is 24 h), so scanning local times this far beyond a UTC range finds every point in it.
 _MARGIN = timedelta(days=2)
 # No zone changes its UTC offset twice within this step, so sampling at it finds every transition.
-_TRANSITION_STEP = timedelta(hours=6)
 
 
 def zone(name: str) -> ZoneInfo:
@@ -310,30 +311,6 @@ def _window_points(
         day += timedelta(days=1)
 
 
-def _transitions(start: datetime, end: datetime, tz: ZoneInfo) -> Iterator[datetime]:
-    """The instants in (start, end] where the zone's UTC offset changes, i.e. where the wall clock jumps.
-
-    zoneinfo has no public list of transitions, so sample the offset and bisect to the microsecond where it changes.
-    """
-
-    def offset(at: datetime) -> timedelta | None:
-        return at.astimezone(tz).utcoffset()
-
-    low = start
-    while low < end:
-        high = min(low + _TRANSITION_STEP, end)
-        if offset(low) != offset(high):
-            before, after = low, high
-            while after - before > timedelta(microseconds=1):
-                middle = before + (after - before) // 2
-                if offset(middle) == offset(before):
-                    before = middle
-                else:
-                    after = middle
-            yield after
-        low = high
-
-
 def shifts(spec: ScheduleSpec, overrides: Sequence[Override], start: datetime, end: datetime) -> list[Shift]:
     """The timeline over [start, end): contiguous, in order, neighbours differing in (user_id, source), gaps as None.
 
@@ -353,7 +330,7 @@ def shifts(spec: ScheduleSpec, overrides: Sequence[Override], start: datetime, e
     restrictions = [r for layer in spec.layers for r in layer.restrictions]
     if restrictions:
         points.update(_window_points(restrictions, start, end, tz))
-        points.update(_transitions(start, end, tz))
+        points.update(offset_changes(start, end, tz))
     for override in overrides:
         points.update((override.start, override.end))
 

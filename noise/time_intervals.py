@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -45,6 +45,8 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+
+from models.zones import offset_changes
 
 # Alertmanager's numbering: 0 is Sunday.
 WEEKDAYS: tuple[str, ...] = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
@@ -75,7 +77,6 @@ _DAY = timedelta(days=1)
 # next_change examines the range in chunks of this length, so an early change is found without scanning the horizon.
 _CHUNK = timedelta(days=7)
 # No zone changes its UTC offset twice within this step, so sampling at it finds every transition (as models/oncall).
-_TRANSITION_STEP = timedelta(hours=6)
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,30 +375,6 @@ def contains(interval: TimeInterval, instant: datetime) -> bool:
 # --- When that answer next changes. ---
 
 
-def _transitions(zone: ZoneInfo, low: datetime, high: datetime) -> Iterator[datetime]:
-    """The instants in (low, high] at which the zone's UTC offset changes, i.e. its wall clock jumps.
-
-    zoneinfo has no public list of transitions: sample the offset and bisect to the microsecond where it changes.
-    """
-
-    def offset(at: datetime) -> timedelta | None:
-        return at.astimezone(zone).utcoffset()
-
-    start = low
-    while start < high:
-        stop = min(start + _TRANSITION_STEP, high)
-        if offset(start) != offset(stop):
-            before, after = start, stop
-            while after - before > timedelta(microseconds=1):
-                middle = before + (after - before) // 2
-                if offset(middle) == offset(before):
-                    before = middle
-                else:
-                    after = middle
-            yield after
-        start = stop
-
-
 def _candidates(specs: Sequence[TimeIntervalSpec], low: datetime, high: datetime) -> set[datetime]:
     """Every instant in (low, high] at which some spec's answer can change.
 
@@ -412,7 +389,7 @@ def _candidates(specs: Sequence[TimeIntervalSpec], low: datetime, high: datetime
             readings.update(time(m // 60, m % 60) for m in (r.start_minute, r.end_minute) if m < 24 * 60)
     found: set[datetime] = set()
     for zone, readings in clocks.items():
-        found.update(_transitions(zone, low, high))
+        found.update(offset_changes(low, high, zone))
         day, last = low.astimezone(zone).date() - _DAY, high.astimezone(zone).date() + _DAY
         while day <= last:
             for reading in readings:
