@@ -13,13 +13,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.crud import list_rows
 from models.policies import list_routes, policies_using
 from models.rule_tables import rules_using_source, sources_using
-from models.tables import Alert, Schedule, ScheduleOverride, Team, Tenant, User
+from models.tables import Alert, Channel, Notification, Schedule, ScheduleOverride, Team, Tenant, User
 from models.timestamps import utc_text
 
 Referenced = Literal["user", "team", "schedule", "channel", "policy", "data_source"]
@@ -79,6 +79,21 @@ async def _user_pointers(session: AsyncSession, tenant_id: str, user_id: str) ->
     return found
 
 
+async def _sole_carrier_of(session: AsyncSession, tenant_id: str, channel_id: str) -> str | None:
+    """The contact-method type (sms, email, push...) this channel alone carries pages of: people's
+    contact methods of a type go through the tenant's channel of that type, so deleting the only
+    one leaves their pages nowhere to go (webhook contact methods need no channel)."""
+    channel = await session.get(Channel, channel_id)
+    if channel is None or channel.tenant_id != tenant_id or channel.type == "webhook":
+        return None
+    others = await session.scalar(
+        select(func.count()).where(
+            Channel.tenant_id == tenant_id, Channel.type == channel.type, Channel.id != channel_id
+        )
+    )
+    return None if others else channel.type
+
+
 def _targeted_by_snapshot(kind: str, target_id: str) -> ColumnElement[bool]:
     """The alert's policy snapshot has a level with this target (JSONB containment)."""
     pattern: dict[str, Any] = {"policy": {"levels": [{"targets": [{"type": kind, "id": target_id}]}]}}
@@ -89,6 +104,14 @@ async def _open_alerts_using(session: AsyncSession, tenant_id: str, kind: Refere
     used = _targeted_by_snapshot(kind, target_id)
     if kind == "channel":
         used = or_(used, Alert.channel_ids.contains([target_id]))
+        carrier = await _sole_carrier_of(session, tenant_id, target_id)
+        if carrier is not None:  # people's contact methods of its type are paged through it
+            paged = exists().where(
+                Notification.alert_id == Alert.id,
+                Notification.user_id.is_not(None),
+                Notification.channel_type == carrier,
+            )
+            used = or_(used, paged)
     where = (Alert.tenant_id == tenant_id, Alert.status != "resolved", used)
     rows = await session.execute(
         select(Alert.id, Alert.title).where(*where).order_by(Alert.created_at).limit(ALERTS_NAMED)

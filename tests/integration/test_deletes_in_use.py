@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.integration.conftest import Stack
+from tests.support.alerts import eventually
 from tests.support.receiver import WebhookReceiver
 
 
@@ -111,3 +112,34 @@ async def test_a_user_with_an_override_to_come_or_reports_cannot_be_deleted(stac
     window = {"start": "2030-01-01T00:00:00Z", "end": "2030-01-02T00:00:00Z"}
     await create(stack, f"/api/v1/schedules/{schedule['id']}/overrides", {"user_id": cat["id"], **window})
     await refused(stack, f"/api/v1/users/{cat['id']}", "an override of schedule 'primary' from 2030-01-01T00:00:00Z")
+
+
+async def test_the_only_channel_that_carries_peoples_pages_cannot_go_while_an_alert_pages_through_it(
+    stack: Stack,
+) -> None:
+    """E-mail contact methods are paged through the tenant's e-mail channel: deleting the only one
+    while an open alert pages someone by e-mail would leave the next pages nowhere to go."""
+    smtp = {"host": "127.0.0.1", "port": 9, "security": "none", "from_address": "herald@example.com"}
+    mail = await create(stack, "/api/v1/channels", {"name": "mail", "type": "email", "config": smtp})
+    ann = await create(
+        stack,
+        "/api/v1/users",
+        {
+            "name": "ann",
+            "email": "ann@example.com",
+            "contact_methods": [{"type": "email", "address": "ann@example.com"}],
+        },
+    )
+    level = {"targets": [{"type": "user", "id": ann["id"]}], "delay_minutes": 60}
+    policy = await create(stack, "/api/v1/escalation-policies", {"name": "p", "levels": [level]})
+    alert = await create(stack, "/api/v1/alerts/", {"title": "Mail paged", "escalation_policy_id": policy["id"]})
+
+    async def refused_now() -> int:
+        return (await stack.http.delete(f"/api/v1/channels/{mail['id']}", headers=stack.admin)).status_code
+
+    await eventually(refused_now, lambda code: code == 409)  # once the page to ann's e-mail has begun
+    await refused(stack, f"/api/v1/channels/{mail['id']}", f"open alert 'Mail paged' ({alert['id']})")
+    spare = await create(stack, "/api/v1/channels", {"name": "mail-2", "type": "email", "config": smtp})
+    assert (await stack.http.delete(f"/api/v1/channels/{mail['id']}", headers=stack.admin)).status_code == 204
+    await refused(stack, f"/api/v1/channels/{spare['id']}", f"open alert 'Mail paged' ({alert['id']})")
+    await resolved(stack, alert["id"])
