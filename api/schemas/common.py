@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, StringConstraints
 
 from models.keys import DEDUP_KEY
-from models.selectors import MAX_LABEL_NAME, MAX_LABELS, labels_problem
+from models.selectors import MAX_LABEL_NAME, MAX_LABELS, label_name_problem, labels_problem
 from workflows.ids import canonical_labels
 
 
@@ -56,3 +56,17 @@ Description = Annotated[str, StringConstraints(max_length=20_000), AfterValidato
 Source = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(_no_nul)]
 Note = Annotated[str, StringConstraints(max_length=5_000), AfterValidator(_no_nul)]
 RepeatSeconds = Annotated[int, Field(ge=10, le=7 * 24 * 3600, description="Renotify interval (10 s to 7 days).")]
+
+
+def _label_names(names: list[str]) -> list[str]:
+    for name in names:
+        problem = label_name_problem(name)
+        if problem:
+            raise ValueError(problem)
+    if len(set(names)) != len(names):
+        raise ValueError("a label is named twice")
+    return names
+
+
+LabelNames = Annotated[list[str], AfterValidator(_label_names)]
+"""Label names (group_by, equal): each a valid label name, none twice."""

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from models.selectors import label_name_problem
+from api.schemas.common import LabelNames
 from noise.matchers import MatcherList
 
 STRICT = ConfigDict(extra="forbid")
@@ -19,16 +19,6 @@ def _some(matchers: MatcherList) -> MatcherList:
     return matchers
 
 
-def _label_names(names: list[str]) -> list[str]:
-    for name in names:
-        problem = label_name_problem(name)
-        if problem:
-            raise ValueError(problem)
-    if len(set(names)) != len(names):
-        raise ValueError("a label is named twice")
-    return names
-
-
 class InhibitRuleIn(BaseModel):
     model_config = STRICT
     source_matchers: Annotated[MatcherList, AfterValidator(_some)] = Field(
@@ -37,7 +27,7 @@ class InhibitRuleIn(BaseModel):
     target_matchers: Annotated[MatcherList, AfterValidator(_some)] = Field(
         description='The alerts it inhibits (e.g. `alertname="InstanceDown"`)'
     )
-    equal: Annotated[list[str], Field(max_length=32), AfterValidator(_label_names)] = Field(
+    equal: Annotated[LabelNames, Field(max_length=32)] = Field(
         default_factory=list, description="Labels whose values source and target must share (absent in both: equal)"
     )
     comment: Annotated[str, StringConstraints(max_length=1_000)] = ""

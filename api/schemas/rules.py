@@ -8,8 +8,9 @@ from typing import Annotated, Literal
 import httpx
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
+from api.schemas.common import LabelNames
 from api.schemas.metrics import MetricLabels
-from models.selectors import label_name_problem, value_problem
+from models.selectors import value_problem
 from rules.aggregate import Aggregation
 from workflows.payloads import Category, Severity
 
@@ -31,18 +32,7 @@ def _finite(value: float) -> float:
     return value
 
 
-def _label_names(names: list[str]) -> list[str]:
-    for name in names:
-        problem = label_name_problem(name)
-        if problem:
-            raise ValueError(problem)
-    if len(set(names)) != len(names):
-        raise ValueError("a label is named twice")
-    return names
-
-
 Threshold = Annotated[float, Field(strict=True), AfterValidator(_finite)]
-LabelNames = Annotated[list[str], AfterValidator(_label_names)]
 
 
 class RuleIn(BaseModel):
