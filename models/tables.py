@@ -327,3 +327,16 @@ class InhibitRule(Base):
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class TimeInterval(Base):
+    """A named Alertmanager `time_interval` (noise.time_intervals): routes mute or activate by name."""
+
+    __tablename__ = "time_intervals"
+    __table_args__ = (UniqueConstraint("tenant_id", "name", name="uq_time_intervals_tenant_name"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    time_intervals: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)  # Alertmanager's list of TimeInterval
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())

@@ -54,6 +54,22 @@ class AlertContent(BaseModel):
     annotations: dict[str, str] = Field(default_factory=dict)
 
 
+class Grouping(BaseModel):
+    """Where the routing tree put an event (noise/routing.py): its route and its group (incident).
+
+    Absent (`AlertOptions.grouping is None`) in events recorded before routing trees: those alerts
+    are one label set each and notify at once."""
+
+    route_key: str = "{}"  # Alertmanager's route key: `{}` the root, `{}/{team="db"}` a child
+    group_labels: dict[str, str] = Field(default_factory=dict)  # the values of the route's group_by
+    group_wait: timedelta = timedelta(0)  # first notification of a new incident waits this long
+    group_interval: timedelta = timedelta(minutes=5)  # at most one update of changed members per interval
+    policy_id: str | None = None  # the route's escalation policy (None: the tenant default)
+    channel_ids: list[str] | None = None  # the route's channels (None: the tenant's default channels)
+    mute_time_intervals: list[str] = Field(default_factory=list)  # names (time_intervals table)
+    active_time_intervals: list[str] = Field(default_factory=list)
+
+
 class AlertOptions(BaseModel):
     """How the alert behaves; fixed when it opens."""
 
@@ -65,6 +81,7 @@ class AlertOptions(BaseModel):
     # in one run (keeps flapping alerts' histories short, and lets tests force it).
     max_events_per_run: int = 0
     policy_id: str | None = None  # None: the tenant's routing, else its default policy
+    grouping: Grouping | None = None  # None: recorded before routing trees (one label set, at once)
 
 
 class FireEvent(BaseModel):
@@ -75,6 +92,9 @@ class FireEvent(BaseModel):
     options: AlertOptions = Field(default_factory=AlertOptions)
     received_at: datetime
     actor: str = "api"
+    # The member of the incident this event is about: `labels_key` of its labels. None: the whole
+    # incident (a dedup_key-only resolve) or an event recorded before incidents had members.
+    member_key: str | None = None
 
 
 class TimelineEntry(BaseModel):
