@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,7 +18,7 @@ from models.crud import check_name, list_rows, require_row, save_row
 from models.errors import Conflict
 from models.references import references
 from models.tables import TimeInterval as TimeIntervalRow
-from noise.time_intervals import TimeInterval, contains, next_change
+from noise.time_intervals import TimeInterval, contains, daily_cost, next_change
 
 router = APIRouter(prefix="/api/v1/time-intervals", tags=["time intervals"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such time interval in your tenant"}}
@@ -27,21 +30,44 @@ INVALID: dict[int | str, dict[str, Any]] = {
 }
 DUPLICATE: dict[int | str, dict[str, Any]] = {409: {"description": "Another time interval has this name"}}
 IN_USE: dict[int | str, dict[str, Any]] = {409: {"description": "A route names it (`used_by` lists them)"}}
-HORIZON = timedelta(days=366)  # how far ahead an answer looks for `next_change`
+HORIZON_DAYS = 366  # how far ahead an answer looks for `next_change`, at most
+# noise.time_intervals.daily_cost x days that one interval's `next_change` may scan (about 0.1 s): a business-hours
+# interval is scanned for the whole horizon, one with many times and zones for fewer days (at least one).
+BUDGET = 200_000
 WHAT = "time interval"
 
 
-def _out(row: TimeIntervalRow, now: datetime) -> TimeIntervalOut:
-    interval = TimeInterval(name=row.name, time_intervals=row.time_intervals)
+@dataclass(frozen=True)
+class _Stored:
+    """A row's columns, read on the event loop (an ORM row must not be touched from another thread)."""
+
+    id: str
+    name: str
+    specs: list[dict[str, Any]]
+    created_at: datetime
+    updated_at: datetime
+
+
+def _out(row: _Stored, now: datetime) -> TimeIntervalOut:
+    interval = TimeInterval(name=row.name, time_intervals=row.specs)
+    days = max(1, min(HORIZON_DAYS, BUDGET // max(1, daily_cost(interval))))
     return TimeIntervalOut(
         id=row.id,
         name=row.name,
         time_intervals=interval.time_intervals,
         contains_now=contains(interval, now),
-        next_change=next_change(interval, now, HORIZON),
+        next_change=next_change(interval, now, timedelta(days=days)),
+        horizon_days=days,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
+
+
+async def _outs(rows: Sequence[TimeIntervalRow]) -> list[TimeIntervalOut]:
+    """The answers, computed off the event loop (`next_change` is CPU work: up to ~0.1 s an interval)."""
+    now = datetime.now(UTC)
+    stored = [_Stored(row.id, row.name, row.time_intervals, row.created_at, row.updated_at) for row in rows]
+    return await asyncio.to_thread(lambda: [_out(item, now) for item in stored])
 
 
 def _values(body: TimeIntervalIn) -> dict[str, Any]:
@@ -51,8 +77,7 @@ def _values(body: TimeIntervalIn) -> dict[str, Any]:
 
 @router.get("", response_model=list[TimeIntervalOut], summary="List time intervals (by name)")
 async def list_time_intervals(principal: Viewer, session: SessionDep) -> list[TimeIntervalOut]:
-    now = datetime.now(UTC)
-    return [_out(row, now) for row in await list_rows(session, TimeIntervalRow, principal.tenant_id)]
+    return await _outs(await list_rows(session, TimeIntervalRow, principal.tenant_id))
 
 
 @router.post(
@@ -67,13 +92,15 @@ async def create_time_interval(body: TimeIntervalIn, principal: Admin, session: 
     row = await save_row(
         session, TimeIntervalRow, principal.tenant_id, _values(body), duplicate=Conflict.named(WHAT, body.name)
     )
-    return _out(row, datetime.now(UTC))
+    [answer] = await _outs([row])
+    return answer
 
 
 @router.get("/{interval_id}", response_model=TimeIntervalOut, responses=NOT_FOUND, summary="Read a time interval")
 async def get_time_interval(interval_id: str, principal: Viewer, session: SessionDep) -> TimeIntervalOut:
     row = await require_row(session, TimeIntervalRow, principal.tenant_id, interval_id, WHAT)
-    return _out(row, datetime.now(UTC))
+    [answer] = await _outs([row])
+    return answer
 
 
 @router.put(
@@ -99,7 +126,8 @@ async def replace_time_interval(
     row = await save_row(
         session, TimeIntervalRow, principal.tenant_id, _values(body), row, duplicate=Conflict.named(WHAT, body.name)
     )
-    return _out(row, datetime.now(UTC))
+    [answer] = await _outs([row])
+    return answer
 
 
 @router.delete(

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from noise.time_intervals import MAX_NAME_LENGTH, TimeIntervalSpec
+from noise.time_intervals import MAX_NAME_LENGTH, TimeInterval, TimeIntervalSpec, daily_cost
 
 STRICT = ConfigDict(extra="forbid")
-MAX_SPECS = 100  # specs per interval: what `contains` and `next_change` walk on every notice and read
+MAX_SPECS = 100  # specs per interval: what `contains` walks on every notice
+# noise.time_intervals.daily_cost of one interval: a day of `next_change` takes about 0.03 s at this cost (a
+# business-hours interval costs 78, one with a dozen ranges in each of three zones about 10,000).
+MAX_DAILY_COST = 50_000
 
 
 class TimeIntervalIn(BaseModel):
@@ -25,6 +28,17 @@ class TimeIntervalIn(BaseModel):
         description="Alertmanager's specs: the interval contains an instant when any of them does (none: never)"
     )
 
+    @field_validator("time_intervals")
+    @classmethod
+    def _bounded(cls, specs: list[TimeIntervalSpec]) -> list[TimeIntervalSpec]:
+        cost = daily_cost(TimeInterval(name="draft", time_intervals=specs))
+        if cost > MAX_DAILY_COST:
+            raise ValueError(
+                f"too many distinct times across time zones to evaluate ({cost:,} checks a day, at most "
+                f"{MAX_DAILY_COST:,}): use fewer ranges or zones, or split it into several intervals"
+            )
+        return specs
+
 
 class TimeIntervalOut(BaseModel):
     id: str
@@ -32,7 +46,10 @@ class TimeIntervalOut(BaseModel):
     time_intervals: list[TimeIntervalSpec]
     contains_now: bool = Field(description="Whether the interval contains the moment of the answer")
     next_change: datetime | None = Field(
-        description="When `contains_now` next flips (UTC); null if not within a year (366 days)"
+        description="When `contains_now` next flips (UTC); null if not within `horizon_days`"
+    )
+    horizon_days: int = Field(
+        description="How far ahead `next_change` looked: 366 days, fewer for an interval with many times and zones"
     )
     created_at: datetime
     updated_at: datetime

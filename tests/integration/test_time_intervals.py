@@ -55,13 +55,17 @@ async def test_time_intervals_crud_with_whether_they_contain_now(stack: Stack) -
     this_month = await interval(stack, "this-month", [{"months": [str(now.month)]}])
     assert this_month["contains_now"] is True
     assert datetime.fromisoformat(this_month["next_change"]) == next_month(now)
+    assert (business["horizon_days"], this_month["horizon_days"]) == (366, 366)
     never = await interval(stack, "never", NEVER)
     assert never["contains_now"] is False and never["next_change"] is None  # not within a year
+    many = [{"start_time": f"{h:02d}:00", "end_time": f"{h:02d}:30"} for h in range(24)]
+    busy = await interval(stack, "busy", [{"times": many, "location": zone} for zone in ("UTC", "Asia/Tokyo")])
+    assert 1 <= busy["horizon_days"] < 366  # many times in several zones: looks less far ahead, as fast
 
     read = await stack.http.get(f"{URL}/{this_month['id']}", headers=stack.viewer)
     assert read.status_code == 200 and read.json()["contains_now"] is True
     listed = await stack.http.get(URL, headers=stack.viewer)
-    assert [i["name"] for i in listed.json()] == ["business-hours", "never", "this-month"]
+    assert [i["name"] for i in listed.json()] == ["business-hours", "busy", "never", "this-month"]
 
     body = {"name": "always", "time_intervals": ALWAYS}
     replaced = await stack.http.put(f"{URL}/{never['id']}", headers=stack.admin, json=body)
@@ -118,6 +122,11 @@ async def test_names_are_unique_per_tenant_and_writes_are_for_admins(
         ({"months": ["smarch"]}, "time_intervals.0.months.0", "smarch"),
         ({"years": ["2030:2026"]}, "time_intervals.0.years.0", ""),
         ({"hours": ["1"]}, "time_intervals.0.hours", "Extra inputs"),
+        (
+            {"times": [{"start_time": f"{m // 60:02d}:{m % 60:02d}", "end_time": "24:00"} for m in range(0, 1200, 6)]},
+            "time_intervals",
+            "too many distinct times",
+        ),
     ],
 )
 async def test_a_spec_alertmanager_refuses_is_a_422_naming_its_field(
