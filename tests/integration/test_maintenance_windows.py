@@ -183,3 +183,15 @@ async def test_another_tenants_window_is_not_found(stack: Stack, sessions: async
         assert answer.status_code == 404, answer.text
     listed = await stack.http.get(URL, headers=other[Role.VIEWER])
     assert listed.json() == []
+
+
+async def test_a_pending_or_ended_window_holds_nothing_back(stack: Stack, receiver: WebhookReceiver) -> None:
+    await add_channel(stack, receiver.url)
+    await window(stack, {"matchers": 'service="db"', "starts_at": later(hours=1), "ends_at": later(hours=2)})
+    ended = await window(stack, {"matchers": 'service="db"', "ends_at": later(hours=2)})
+    assert (await stack.http.delete(f"{URL}/{ended['id']}", headers=stack.responder)).status_code == 200
+    paged = await alert(stack, "db slow", {"service": "db"})
+    [hook] = await receiver.wait_for(1)
+    assert hook.json["alert"]["id"] == paged["id"]
+    timeline = (await get_alert(stack, paged["id"]))["timeline"]
+    assert not [e for e in timeline if e["kind"] == "notification_suppressed"]
