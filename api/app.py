@@ -26,6 +26,7 @@ from api.routers import (
     metrics,
     notifications,
     policies,
+    routes,
     rules,
     schedules,
     silences,
@@ -132,6 +133,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         slack.router,
         silences.router,
         inhibit_rules.router,
+        routes.router,
     ):
         app.include_router(router, responses=OPENAPI_RESPONSES)
     return app
