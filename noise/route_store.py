@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.crud import rows_by_id
 from models.routing_trees import default_tree, nodes, tree_row
-from models.tables import Channel, EscalationPolicy, Tenant, TimeInterval
+from models.tables import Channel, EscalationPolicy, TimeInterval
 from noise.routing import Route, RouteSpec, compile_route, route_labels
 from workflows.ids import canonical_labels, labels_key, route_group_key
 from workflows.payloads import AlertContent, FireEvent, Grouping
@@ -56,12 +56,11 @@ class Routed:
 
 async def stored_tree(session: AsyncSession, tenant_id: str) -> tuple[int, dict[str, Any]]:
     """(version, tree JSON): a tenant that never saved a tree has version 0 and the default tree
-    (group by every label, notify at once, its default policy)."""
+    (group by every label, notify at once; no policy: the tenant default policy is followed)."""
     row = await tree_row(session, tenant_id)
     if row is not None:
         return row.version, row.tree
-    tenant = await session.get(Tenant, tenant_id)
-    return 0, default_tree(tenant.default_policy_id if tenant is not None else None)
+    return 0, default_tree(None)
 
 
 async def load_tree(session: AsyncSession, tenant_id: str) -> Route:
