@@ -32,6 +32,7 @@ from api.routers import (
     silences,
     slack,
     templates,
+    time_intervals,
     users,
 )
 from api.storable_text import StorableTextMiddleware
@@ -134,6 +135,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         silences.router,
         inhibit_rules.router,
         routes.router,
+        time_intervals.router,
     ):
         app.include_router(router, responses=OPENAPI_RESPONSES)
     return app

@@ -285,3 +285,32 @@ async def test_a_rule_alert_follows_its_route(stack: Stack, receiver: WebhookRec
     assert alert["dedup_key"].startswith(f"rule/{rule['id']}/")  # a rule instance keeps its own key
     detail = await eventually(lambda: get_alert(stack, alert["id"]), lambda a: a["escalation"] is not None)
     assert detail["escalation"]["reason"] == 'route {}/{team="db"}'
+
+
+async def test_time_intervals_named_by_routes_cannot_be_renamed_or_deleted(stack: Stack) -> None:
+    nights = {"name": "nights", "time_intervals": [{"times": [{"start_time": "22:00", "end_time": "24:00"}]}]}
+    created = await stack.http.post("/api/v1/time-intervals", headers=stack.admin, json=nights)
+    assert created.status_code == 201, created.text
+    interval = created.json()
+    assert interval["name"] == "nights"
+    assert interval["time_intervals"][0]["times"] == [{"start_time": "22:00", "end_time": "24:00"}]
+    twice = await stack.http.post("/api/v1/time-intervals", headers=stack.admin, json=nights)
+    assert twice.status_code == 409
+    bad = nights | {"name": "x", "time_intervals": [{"weekdays": ["funday"]}]}
+    assert (await stack.http.post("/api/v1/time-intervals", headers=stack.admin, json=bad)).status_code == 422
+    responder = await stack.http.post("/api/v1/time-intervals", headers=stack.responder, json=nights)
+    assert responder.status_code == 403
+
+    await put_tree(stack, {"routes": [{"matchers": ['team="db"'], "mute_time_intervals": ["nights"]}]}, "0")
+    path = f"/api/v1/time-intervals/{interval['id']}"
+    refused = await stack.http.delete(path, headers=stack.admin)
+    assert refused.status_code == 409 and refused.json()["used_by"] == ["route 0"]
+    renamed = await stack.http.put(path, headers=stack.admin, json=nights | {"name": "late"})
+    assert renamed.status_code == 409 and renamed.json()["used_by"] == ["route 0"]
+    same_name = await stack.http.put(path, headers=stack.admin, json=nights | {"time_intervals": []})
+    assert same_name.status_code == 200 and same_name.json()["time_intervals"] == []
+
+    await put_tree(stack, {"routes": []}, "1")
+    assert (await stack.http.delete(path, headers=stack.admin)).status_code == 204
+    assert (await stack.http.get(path, headers=stack.viewer)).status_code == 404
+    assert (await stack.http.get("/api/v1/time-intervals", headers=stack.viewer)).json() == []
