@@ -1,20 +1,26 @@
 """The routing tree through the API (`/api/v1/routes`): versions and If-Match, edits by path, 422s naming the
-field, `/routes/test`, deletes in use; and events, manual alerts and rule alerts following a child route's
-escalation policy and channels on the dev server."""
+field, `/routes/test`, deletes in use, time intervals; and events, manual alerts, rule and heartbeat alerts
+following a child route's escalation policy and channels on the dev server."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.testing import WorkflowEnvironment
 
+from activities.heartbeats import HeartbeatActivities
+from gateway.client import AlertingClient
 from tests.integration.conftest import Stack
 from tests.integration.test_alert_flows import add_channel, get_alert
 from tests.integration.test_escalation_flows import person
 from tests.integration.test_rules_api import create_rule, push
 from tests.support.alerts import eventually
 from tests.support.receiver import WebhookReceiver
-from workflows.ids import labels_key, route_group_key
+from workflows.ids import heartbeat_alert_key, labels_key, route_group_key
+from workflows.rule_payloads import HeartbeatAlert
 
 
 async def policy(stack: Stack, name: str, target: dict[str, Any] | None = None) -> str:
@@ -314,3 +320,28 @@ async def test_time_intervals_named_by_routes_cannot_be_renamed_or_deleted(stack
     assert (await stack.http.delete(path, headers=stack.admin)).status_code == 204
     assert (await stack.http.get(path, headers=stack.viewer)).status_code == 404
     assert (await stack.http.get("/api/v1/time-intervals", headers=stack.viewer)).json() == []
+
+
+async def test_a_heartbeat_alert_follows_its_route(
+    stack: Stack, receiver: WebhookReceiver, dev_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """The heartbeat activity (as the worker runs it when a monitor misses its ping) routes the alert."""
+    await routed_stack(stack, receiver)
+    body = {"name": "db-backup", "interval_seconds": 3_600, "labels": {"team": "db"}, "severity": "low"}
+    monitor = await stack.http.post("/api/v1/heartbeats", json=body, headers=stack.admin)
+    assert monitor.status_code == 201, monitor.text
+    alerting = AlertingClient(
+        dev_env.client, task_queue=stack.settings.temporal_task_queue, update_timeout=30, ingest_concurrency=1
+    )
+    activities = HeartbeatActivities(sessions, alerting, stack.settings)
+    missed = HeartbeatAlert(
+        tenant_id=stack.tenant, heartbeat_id=monitor.json()["id"], action="trigger", at=datetime.now(UTC)
+    )
+    assert await activities.alert(missed) == "accepted"
+    await receiver.wait_for(2)
+    assert sorted(r.who for r in receiver.received) == ["ann", "db-room"]
+    alerts = (await stack.http.get("/api/v1/alerts/", params={"source": "heartbeat"}, headers=stack.viewer)).json()
+    [alert] = alerts["items"]
+    assert alert["dedup_key"] == heartbeat_alert_key(monitor.json()["id"])
+    detail = await eventually(lambda: get_alert(stack, alert["id"]), lambda a: a["escalation"] is not None)
+    assert detail["escalation"]["reason"] == 'route {}/{team="db"}'
