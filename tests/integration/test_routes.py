@@ -44,6 +44,12 @@ async def put_tree(stack: Stack, tree: dict[str, Any], version: str) -> dict[str
     return dict(answer.json())
 
 
+def renotifies_after(alert: dict[str, Any]) -> float:
+    """Seconds from the alert's opening to its next notification (its repeat interval)."""
+    opened = datetime.fromisoformat(alert["created_at"])
+    return (datetime.fromisoformat(alert["next_notification_at"]) - opened).total_seconds()
+
+
 def fields(answer: Any) -> list[str]:
     assert answer.status_code == 422, answer.text
     return [error["field"] for error in answer.json()["errors"]]
@@ -216,8 +222,8 @@ async def test_deleting_what_a_route_uses_is_409_naming_the_route(stack: Stack, 
 
 
 async def routed_stack(stack: Stack, receiver: WebhookReceiver) -> tuple[str, str]:
-    """A default channel (/hook) and a tree whose `team="db"` route pages ann and tells the db channel
-    (/hook/db-room): returns (policy id, channel id)."""
+    """A default channel (/hook) and a tree whose `team="db"` route pages ann, tells the db channel
+    (/hook/db-room) and renotifies every 2 hours: returns (policy id, channel id)."""
     await add_channel(stack, receiver.url, name="everyone")
     room = await stack.http.post(
         "/api/v1/channels",
@@ -227,7 +233,12 @@ async def routed_stack(stack: Stack, receiver: WebhookReceiver) -> tuple[str, st
     assert room.status_code == 201, room.text
     ann = await person(stack, "ann", receiver.url)
     db = await policy(stack, "DB on call", {"type": "user", "id": ann})
-    route = {"matchers": ['team="db"'], "escalation_policy_id": db, "channels": [room.json()["id"]]}
+    route = {
+        "matchers": ['team="db"'],
+        "escalation_policy_id": db,
+        "channels": [room.json()["id"]],
+        "repeat_interval": "2h",
+    }
     await put_tree(stack, {"group_by": ["..."], "group_wait": "0s", "routes": [route]}, "0")
     return db, str(room.json()["id"])
 
@@ -247,6 +258,7 @@ async def test_an_event_follows_its_child_routes_policy_and_channels(stack: Stac
     detail = await eventually(lambda: get_alert(stack, alerts[0]["id"]), lambda a: a["escalation"] is not None)
     assert detail["escalation"]["policy_name"] == "DB on call"
     assert detail["escalation"]["reason"] == 'route {}/{team="db"}'
+    assert abs(renotifies_after(detail) - 7200) < 60  # the route's repeat_interval
 
     other = {"title": "web slow", "labels": {"team": "web"}}
     assert (await stack.http.post("/api/v1/alerts/", headers=stack.responder, json=other)).status_code == 201
@@ -291,6 +303,7 @@ async def test_a_rule_alert_follows_its_route(stack: Stack, receiver: WebhookRec
     assert alert["dedup_key"].startswith(f"rule/{rule['id']}/")  # a rule instance keeps its own key
     detail = await eventually(lambda: get_alert(stack, alert["id"]), lambda a: a["escalation"] is not None)
     assert detail["escalation"]["reason"] == 'route {}/{team="db"}'
+    assert abs(renotifies_after(detail) - 7200) < 60
 
 
 async def test_time_intervals_named_by_routes_cannot_be_renamed_or_deleted(stack: Stack) -> None:
@@ -345,3 +358,4 @@ async def test_a_heartbeat_alert_follows_its_route(
     assert alert["dedup_key"] == heartbeat_alert_key(monitor.json()["id"])
     detail = await eventually(lambda: get_alert(stack, alert["id"]), lambda a: a["escalation"] is not None)
     assert detail["escalation"]["reason"] == 'route {}/{team="db"}'
+    assert abs(renotifies_after(detail) - 7200) < 60
