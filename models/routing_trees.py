@@ -107,11 +107,17 @@ class StaleVersion(Exception):
         self.current = current
 
 
+async def lock_trees(session: AsyncSession, tenant_id: str) -> None:
+    """Serialise the tenant's tree writes (its tenant row, as a tenant without a tree has no tree row):
+    an edit by path reads the tree after this, so it edits the version it checks."""
+    await session.get(Tenant, tenant_id, with_for_update=True)
+
+
 async def write_tree(session: AsyncSession, tenant_id: str, tree: dict[str, Any], if_version: int | None) -> int:
     """Replace the tenant's tree; the new version. Writes apply one after the other (the tenant row is
     locked first, as a tenant without a tree has no row to lock); `if_version` other than the current
     one raises `StaleVersion` (None: no check, for the deprecated flat view)."""
-    await session.get(Tenant, tenant_id, with_for_update=True)
+    await lock_trees(session, tenant_id)
     row = await tree_row(session, tenant_id, for_update=True)
     current = row.version if row is not None else 0
     if if_version is not None and if_version != current:

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Header, HTTPException, Response, status
 from api.deps import Admin, SessionDep, Viewer
 from api.errors import FieldErrors, check
 from api.schemas.routes import RouteAt, RouteBody, RouteMatch, RouteTestIn, RouteTestOut, TreeIn, TreeOut
-from models.routing_trees import StaleVersion, write_tree
+from models.routing_trees import StaleVersion, lock_trees, write_tree
 from noise.durations import format_duration
 from noise.route_store import group_key, group_labels, load_tree, reference_problems, stored_tree
 from noise.routing import GROUP_BY_ALL, RouteSpec, compile_route, effective_problems, route_labels, tree_problems
@@ -167,6 +167,7 @@ async def put_route(
     path: str, body: RouteBody, principal: Admin, session: SessionDep, response: Response, if_match: IfMatch = None
 ) -> RouteAt:
     where = _path(path)
+    await lock_trees(session, principal.tenant_id)  # the tree read below is the one the version check sees
     _, tree = await stored_tree(session, principal.tenant_id)
     parent = _node(tree, where[:-1], path)
     children = list(parent.get("routes") or [])
@@ -192,6 +193,7 @@ async def put_route(
 )
 async def delete_route(path: str, principal: Admin, session: SessionDep, if_match: IfMatch = None) -> Response:
     where = _path(path)
+    await lock_trees(session, principal.tenant_id)  # the tree read below is the one the version check sees
     _, tree = await stored_tree(session, principal.tenant_id)
     parent = _node(tree, where[:-1], path)
     children = list(parent.get("routes") or [])

@@ -4,6 +4,7 @@ following a child route's escalation policy and channels on the dev server."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -359,3 +360,22 @@ async def test_a_heartbeat_alert_follows_its_route(
     detail = await eventually(lambda: get_alert(stack, alert["id"]), lambda a: a["escalation"] is not None)
     assert detail["escalation"]["reason"] == 'route {}/{team="db"}'
     assert abs(renotifies_after(detail) - 7200) < 60
+
+
+async def test_writes_at_once_with_one_version_leave_exactly_one(stack: Stack) -> None:
+    """Six admins replace (or edit) the tree read at one version at once: one wins, the others are told
+    the version moved (412), and the tree is the winner's (six 200s without the version check)."""
+    await put_tree(stack, {"routes": [{"matchers": ['n="0"']}]}, "0")
+    headers = stack.admin | {"If-Match": '"1"'}
+    trees = [{"tree": {"routes": [{"matchers": [f'n="{i}"']}] * i}} for i in range(1, 4)]
+    edits = [{"route": {"matchers": [f'n="{i}"']}} for i in range(4, 7)]
+    answers = await asyncio.gather(
+        *(stack.http.put("/api/v1/routes", headers=headers, json=body) for body in trees),
+        *(stack.http.put("/api/v1/routes/0", headers=headers, json=body) for body in edits),
+    )
+    assert sorted(a.status_code for a in answers) == [200] + [412] * 5
+    [winner] = [a for a in answers if a.status_code == 200]
+    now = (await stack.http.get("/api/v1/routes", headers=stack.viewer)).json()
+    assert now["version"] == 2
+    expected = winner.json()["tree"]["routes"] if "tree" in winner.json() else [winner.json()["route"]]
+    assert now["tree"]["routes"] == expected
