@@ -379,3 +379,28 @@ async def test_writes_at_once_with_one_version_leave_exactly_one(stack: Stack) -
     assert now["version"] == 2
     expected = winner.json()["tree"]["routes"] if "tree" in winner.json() else [winner.json()["route"]]
     assert now["tree"]["routes"] == expected
+
+
+async def test_the_deprecated_flat_routing_is_a_view_of_the_tree(stack: Stack) -> None:
+    calm, rapid = await policy(stack, "Calm"), await policy(stack, "Rapid")
+    flat = {
+        "default_policy_id": calm,
+        "routes": [{"policy_id": rapid, "severities": ["critical", "high"], "labels": {"env": "prod"}}],
+    }
+    path = "/api/v1/escalation-policies/routing"
+    assert (await stack.http.put(path, headers=stack.admin, json=flat)).status_code == 200
+    tree = (await stack.http.get("/api/v1/routes", headers=stack.viewer)).json()
+    assert tree["version"] == 1 and tree["tree"]["escalation_policy_id"] == calm
+    assert tree["tree"]["group_wait"] == "0s"  # the root's grouping and timings stay
+    [child] = tree["tree"]["routes"]
+    assert child["matchers"] == ['severity=~"critical|high"', '"env"="prod"'] and child["escalation_policy_id"] == rapid
+    read = (await stack.http.get(path, headers=stack.viewer)).json()
+    assert read == {
+        "default_policy_id": calm,
+        "routes": [
+            {"policy_id": rapid, "severities": ["critical", "high"], "categories": [], "labels": {"env": "prod"}}
+        ],
+    }
+    await put_tree(stack, tree["tree"] | {"routes": [child | {"routes": [{"matchers": ['a="b"']}]}]}, "1")
+    refused = await stack.http.get(path, headers=stack.viewer)
+    assert refused.status_code == 409 and "/api/v1/routes" in refused.json()["detail"]
