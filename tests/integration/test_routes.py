@@ -270,11 +270,17 @@ async def test_an_event_follows_its_child_routes_policy_and_channels(stack: Stac
 async def test_a_manual_alert_on_continue_routes_opens_one_incident_per_route(
     stack: Stack, receiver: WebhookReceiver
 ) -> None:
+    """Two routes with the same matchers (the first with continue): one incident on each, each following its
+    own route's policy (the open activity tells the routes apart by the incident's key)."""
     await add_channel(stack, receiver.url, name="everyone")
+    first, second = await policy(stack, "First"), await policy(stack, "Second")
     tree = {
         "group_by": ["..."],
         "group_wait": "0s",
-        "routes": [{"matchers": ['team="db"'], "continue": True}, {"matchers": ['team="db"'], "group_by": ["team"]}],
+        "routes": [
+            {"matchers": ['team="db"'], "continue": True, "escalation_policy_id": first},
+            {"matchers": ['team="db"'], "group_by": ["team"], "escalation_policy_id": second},
+        ],
     }
     await put_tree(stack, tree, "0")
     labels = {"team": "db", "host": "a"}
@@ -283,12 +289,21 @@ async def test_a_manual_alert_on_continue_routes_opens_one_incident_per_route(
     assert created.status_code == 201, created.text
     assert created.json()["dedup_key"] == labels_key(stack.tenant, labels)
 
-    async def keys() -> set[str]:
+    async def opened() -> dict[str, str]:
         items = (await stack.http.get("/api/v1/alerts/", headers=stack.viewer)).json()["items"]
-        return {item["dedup_key"] for item in items}
+        return {item["dedup_key"]: item["id"] for item in items}
 
     grouped = route_group_key(stack.tenant, '{}/{team="db"}/1', {"team": "db"})
-    assert await eventually(keys, lambda found: len(found) == 2) == {labels_key(stack.tenant, labels), grouped}
+    found = await eventually(opened, lambda found: len(found) == 2)
+    assert set(found) == {labels_key(stack.tenant, labels), grouped}
+    for key, name in ((labels_key(stack.tenant, labels), "First"), (grouped, "Second")):
+        alert_id = found[key]
+
+        async def read(alert_id: str = alert_id) -> dict[str, Any]:
+            return await get_alert(stack, alert_id)
+
+        detail = await eventually(read, lambda a: a["escalation"] is not None)
+        assert (detail["escalation"]["policy_name"], detail["escalation"]["reason"]) == (name, 'route {}/{team="db"}')
 
 
 async def test_a_rule_alert_follows_its_route(stack: Stack, receiver: WebhookReceiver) -> None:
