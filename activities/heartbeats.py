@@ -10,6 +10,7 @@ from gateway.client import AlertingClient, IngestItem
 from gateway.options import alert_options
 from models.rule_tables import Heartbeat
 from models.timestamps import utc_text
+from noise.route_store import Routable, route_events
 from settings import Settings
 from workflows import activity_refs as refs
 from workflows.ids import canonical_labels, heartbeat_alert_key
@@ -25,6 +26,10 @@ def describe_silence(row: Heartbeat, request: HeartbeatAlert) -> str:
     )
 
 
+def heartbeat_labels(row: Heartbeat) -> dict[str, str]:
+    return canonical_labels({**row.labels, "heartbeat": row.name})
+
+
 class HeartbeatActivities:
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], alerting: AlertingClient, settings: Settings
@@ -36,28 +41,41 @@ class HeartbeatActivities:
     @activity.defn(name=refs.HEARTBEAT_ALERT.name)
     async def alert(self, request: HeartbeatAlert) -> str:
         key = heartbeat_alert_key(request.heartbeat_id)
-        if request.action == "resolve":
-            event = FireEvent(action="resolve", received_at=request.at, actor="heartbeat: ping received")
-        else:
-            async with self._sessions() as session:
-                row = await session.get(Heartbeat, request.heartbeat_id)
-            if row is None:
+        async with self._sessions() as session:
+            row = await session.get(Heartbeat, request.heartbeat_id)
+            if request.action == "resolve":
+                event = FireEvent(action="resolve", received_at=request.at, actor="heartbeat: ping received")
+            elif row is None:
                 return "deleted"  # the monitor is gone: nothing to alert about
-            event = FireEvent(
-                action="trigger",
-                content=AlertContent(
-                    title=f"Heartbeat {row.name!r} missed",
-                    description=row.description or describe_silence(row, request),
-                    severity=Severity(row.severity),
-                    category=Category(row.category),
-                    source="heartbeat",
-                    labels=canonical_labels({**row.labels, "heartbeat": row.name}),
-                    annotations={"detail": describe_silence(row, request)},
-                ),
-                options=alert_options(self._settings, channel_ids=row.channel_ids, policy_id=row.escalation_policy_id),
-                received_at=request.at,
-                actor="heartbeat",
+            else:
+                event = FireEvent(
+                    action="trigger",
+                    content=AlertContent(
+                        title=f"Heartbeat {row.name!r} missed",
+                        description=row.description or describe_silence(row, request),
+                        severity=Severity(row.severity),
+                        category=Category(row.category),
+                        source="heartbeat",
+                        labels=heartbeat_labels(row),
+                        annotations={"detail": describe_silence(row, request)},
+                    ),
+                    options=alert_options(
+                        self._settings, channel_ids=row.channel_ids, policy_id=row.escalation_policy_id
+                    ),
+                    received_at=request.at,
+                    actor="heartbeat",
+                )
+            # The monitor's own key is the dedup key (one incident per monitor); the route the alert
+            # takes gives its grouping, policy, channels and repeat interval.
+            item = Routable(
+                event=event,
+                labels=heartbeat_labels(row) if row is not None else {},
+                severity=row.severity if row is not None else Severity.MEDIUM.value,
+                category=row.category if row is not None else Category.SYSTEM.value,
+                dedup_key=key,
             )
+            [[routed]] = await route_events(session, request.tenant_id, [item])
+        event = routed.event
         [outcome] = await self._alerting.ingest([IngestItem(request.tenant_id, key, event)])
         if outcome.status == "failed":
             raise ApplicationError(outcome.message)  # retried: the alert must get through

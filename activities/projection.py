@@ -12,6 +12,7 @@ from temporalio import activity
 from models.channels import channels_for_alert
 from models.policies import choose_policy
 from models.projection import add_timeline_entry, upsert_alert
+from noise.route_store import opening_grouping
 from workflows import activity_refs as refs
 from workflows.payloads import ChannelRef, ChoosePolicyInput, OpenAlertInput, OpenedAlert, RecordInput, TimelineEntry
 
@@ -24,16 +25,32 @@ class ProjectionActivities:
     async def open_alert(self, request: OpenAlertInput) -> list[ChannelRef]:
         """Project a new alert and resolve the channels it will notify."""
         async with self._sessions.begin() as session:
-            return await self._open(session, request)
+            return await self._open(session, await self._routed(session, request))
+
+    @staticmethod
+    async def _routed(session: AsyncSession, request: OpenAlertInput) -> OpenAlertInput:
+        """The request with its route's grouping (walking the tree when the workflow did not pass one)."""
+        if request.grouping is not None:
+            return request
+        view = request.view
+        found = await opening_grouping(session, view.tenant_id, view.key, view.content)
+        return request.model_copy(update={"grouping": found})
 
     @activity.defn(name=refs.ALERT_OPEN_ESCALATING.name)
     async def open_escalating(self, request: OpenAlertInput) -> OpenedAlert:
         """`alert.open`, and choose the escalation policy (timeline entry 2 says which and why)."""
         view = request.view
         async with self._sessions.begin() as session:
+            request = await self._routed(session, request)
             channels = await self._open(session, request)
             choice = await choose_policy(
-                session, ChoosePolicyInput(tenant_id=view.tenant_id, policy_id=request.policy_id, content=view.content)
+                session,
+                ChoosePolicyInput(
+                    tenant_id=view.tenant_id,
+                    policy_id=request.policy_id,
+                    content=view.content,
+                    grouping=request.grouping,
+                ),
             )
             if choice.policy is not None:
                 message = f"escalation policy '{choice.policy.name}' ({choice.reason})"
@@ -50,14 +67,18 @@ class ProjectionActivities:
 
     async def _open(self, session: AsyncSession, request: OpenAlertInput) -> list[ChannelRef]:
         view = request.view
-        channels = await channels_for_alert(session=session, tenant_id=view.tenant_id, channel_ids=request.channel_ids)
+        # The alert's own channels, else its route's, else the tenant's default channels.
+        wanted = request.channel_ids
+        if wanted is None and request.grouping is not None:
+            wanted = request.grouping.channel_ids
+        channels = await channels_for_alert(session=session, tenant_id=view.tenant_id, channel_ids=wanted)
         opened_channels = [ChannelRef(id=c.id, name=c.name, type=c.type) for c in channels]
         # The row names its channels from the start: a delete of one of them is refused while it is open.
         await upsert_alert(session=session, view=view.model_copy(update={"channels": opened_channels}))
         await add_timeline_entry(
             session=session, tenant_id=view.tenant_id, alert_id=view.alert_id, dedup="seq:1", entry=request.entry
         )
-        missing = sorted(set(request.channel_ids or []) - {c.id for c in channels})
+        missing = sorted(set(wanted or []) - {c.id for c in channels})
         if missing:
             # Deleted between ingest (which checked them) and now: say so, never drop silently.
             await add_timeline_entry(

@@ -28,8 +28,10 @@ from gateway.options import alert_options
 from models.metric_store import SeriesLabels, prune_samples
 from models.rule_tables import Rule, RuleState
 from models.secrets import SecretBox
+from noise.route_store import Routable, load_tree, route_one
+from noise.routing import Route
 from rules.engine import describe, instance_of, observe_batch, outcome
-from rules.semantics import Step
+from rules.semantics import Instance, Step
 from rules.sources import QueryFailed
 from settings import Settings
 from workflows import activity_refs as refs
@@ -58,6 +60,25 @@ async def heartbeating() -> AsyncIterator[None]:
         task.cancel()
 
 
+def rule_labels(rule: Rule, instance_labels: dict[str, str]) -> dict[str, str]:
+    """The labels of a rule's alert: the rule's, the instance's, `alertname` and `herald_rule`."""
+    return canonical_labels({**rule.labels, **instance_labels, "alertname": rule.name, "herald_rule": rule.id})
+
+
+def routed_event(tree: Route, rule: Rule, instance: Instance, event: dict[str, Any]) -> dict[str, Any]:
+    """The outbox event through the tenant's routing tree: the rule's own key is its dedup key (one
+    incident per instance, the first matched route's), the route gives grouping, policy, channels, repeat."""
+    item = Routable(
+        event=FireEvent.model_validate(event),
+        labels=rule_labels(rule, instance.labels),
+        severity=rule.severity,
+        category=rule.category,
+        dedup_key=rule_alert_key(rule.id, instance.instance),
+    )
+    [routed] = route_one(tree, rule.tenant_id, item)
+    return routed.event.model_dump(mode="json")
+
+
 def fire_event(rule: Rule, step: Step, error: str | None, settings: Settings, at: datetime) -> dict[str, Any]:
     """The outbox event for a transition (JSON), for the instance's alert workflow."""
     after = step.after
@@ -80,9 +101,7 @@ def fire_event(rule: Rule, step: Step, error: str | None, settings: Settings, at
                 severity=Severity(rule.severity),
                 category=Category(rule.category),
                 source="rule",
-                labels=canonical_labels(
-                    {**rule.labels, **after.labels, "alertname": rule.name, "herald_rule": rule.id}
-                ),
+                labels=rule_labels(rule, after.labels),
                 annotations=annotations,
             ),
             options=alert_options(settings, channel_ids=rule.channel_ids, policy_id=rule.escalation_policy_id),
@@ -158,6 +177,7 @@ class RuleActivities:
                 for row in rows:
                     states.setdefault(row.rule_id, {})[row.instance] = row
                 bookkeeping = []
+                trees: dict[str, Route] = {}  # each tenant's routing tree, read once per batch
                 for rule in todo:
                     mine = states.get(rule.id, {})
                     previous = [instance_of(row) for row in mine.values()]
@@ -167,7 +187,7 @@ class RuleActivities:
                         activity.logger.warning("rule %s could not be evaluated", rule.id, exc_info=True)
                         failed = QueryFailed(f"evaluation failed: {type(err).__name__}: {err}")
                         done = outcome(rule, previous, failed, request.at)
-                    await self._write(session, rule, mine, done.steps, done.error, request.at, result)
+                    await self._write(session, rule, mine, done.steps, done.error, request.at, result, trees)
                     bookkeeping.append(
                         {
                             "id": rule.id,
@@ -193,6 +213,7 @@ class RuleActivities:
         error: str | None,
         at: datetime,
         result: BatchResult,
+        trees: dict[str, Route],
     ) -> None:
         for step in steps:
             after = step.after
@@ -218,6 +239,9 @@ class RuleActivities:
                 # Appended, never replaced: a fire not yet sent still goes out before its resolve.
                 unsent = row.outbox_event["events"] if row.outbox_event else []
                 event = await in_render_thread(fire_event, rule, step, error, self._settings, at)  # renders templates
+                if rule.tenant_id not in trees:
+                    trees[rule.tenant_id] = await load_tree(session, rule.tenant_id)
+                event = routed_event(trees[rule.tenant_id], rule, after, event)
                 row.outbox = step.transition
                 row.outbox_event = {"key": rule_alert_key(rule.id, after.instance), "events": [*unsent, event]}
                 result.transitions += 1

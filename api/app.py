@@ -27,6 +27,7 @@ from api.routers import (
     metrics,
     notifications,
     policies,
+    routes,
     rules,
     schedules,
     silences,
@@ -134,6 +135,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         slack.router,
         silences.router,
         inhibit_rules.router,
+        routes.router,
         time_intervals.router,
         maintenance_windows.router,
     ):

@@ -1,4 +1,4 @@
-"""Turning API bodies into workflow events: group keys, options, channel checks."""
+"""Turning API bodies into workflow events: options, routing (group keys), channel checks."""
 
 from __future__ import annotations
 
@@ -14,13 +14,9 @@ from gateway.options import alert_options
 from models.channels import missing_channel_ids
 from models.crud import rows_by_id
 from models.tables import EscalationPolicy
+from noise.route_store import Routable, Routed, route_events
 from settings import Settings
-from workflows.ids import labels_key
 from workflows.payloads import AlertContent, FireEvent
-
-
-def group_key(tenant_id: str, body: AlertBody | EventIn) -> str:
-    return body.dedup_key or labels_key(tenant_id, body.labels)
 
 
 def to_event(
@@ -52,6 +48,25 @@ def to_event(
         received_at=received_at or datetime.now(UTC),
         actor=actor,
     )
+
+
+def routable(body: AlertBody | EventIn, event: FireEvent) -> Routable:
+    """What the routing tree needs of a body: its labels, severity, category, dedup key."""
+    return Routable(
+        event=event,
+        labels=body.labels,
+        severity=body.severity.value,
+        category=body.category.value,
+        dedup_key=body.dedup_key,
+        repeat_from_body=body.repeat_interval_seconds is not None,
+    )
+
+
+async def route_bodies(
+    session: AsyncSession, tenant_id: str, bodies: Sequence[AlertBody | EventIn], events: list[FireEvent]
+) -> list[list[Routed]]:
+    """Each body's (key, event) pairs through the tenant's routing tree: one per matched route."""
+    return await route_events(session, tenant_id, [routable(b, e) for b, e in zip(bodies, events, strict=True)])
 
 
 class References(Protocol):

@@ -1,7 +1,8 @@
 """The configuration a new tenant starts with (`herald init`, and `herald dev` on a new data dir).
 
-Two escalation policies over one team, routed by severity: add people to the "Operations"
-team and alerts reach them. Seeded only into a tenant that has no escalation policy yet, so
+Two escalation policies over one team, and a routing tree that sends `severity="critical"` to the
+rapid one and everything else to the standard one (one incident per label set, notified at once):
+add people to the "Operations" team and alerts reach them. Seeded only into a tenant that has no escalation policy yet, so
 running it again never overwrites (or resurrects) what a user changed or removed.
 """
 
@@ -13,7 +14,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.tables import EscalationPolicy, PolicyRoute, Team, Tenant
+from models.routing_trees import default_tree, flat_route, tree_row
+from models.tables import EscalationPolicy, RoutingTree, Team, Tenant
 
 TEAM = "Operations"
 STANDARD = "Standard Escalation"
@@ -64,13 +66,11 @@ async def seed_defaults(session: AsyncSession, tenant_id: str) -> bool:
     )
     session.add_all([standard, critical])
     await session.flush()
-    session.add(
-        PolicyRoute(
-            id=str(uuid.uuid4()), tenant_id=tenant_id, position=1, policy_id=critical.id, severities=["critical"]
-        )
-    )
     tenant = await session.get(Tenant, tenant_id)
     assert tenant is not None
     if tenant.default_policy_id is None:
         tenant.default_policy_id = standard.id
+    if await tree_row(session, tenant_id) is None:
+        critical_route = flat_route(critical.id, ["critical"], [], {})
+        session.add(RoutingTree(tenant_id=tenant_id, tree=default_tree(standard.id, [critical_route]), version=1))
     return True

@@ -1,17 +1,15 @@
-"""Escalation policies as the workflow sees them: snapshots, routing, and who uses what."""
+"""Escalation policies as the workflow sees them: snapshots, the choice of one, and who uses what."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.crud import get_row, list_rows
-from models.tables import EscalationPolicy, PolicyRoute, Tenant, User
+from models.tables import EscalationPolicy, Tenant, User
 from workflows.payloads import (
-    AlertContent,
     ChoosePolicyInput,
     EscalationLevel,
     EscalationTarget,
@@ -49,34 +47,9 @@ def direct_policy(user: User) -> PolicySnapshot:
     )
 
 
-def route_matches(route: PolicyRoute, content: AlertContent) -> bool:
-    if route.severities and content.severity.value not in route.severities:
-        return False
-    if route.categories and content.category.value not in route.categories:
-        return False
-    # An empty value is an absent label (as in Prometheus): `env: ""` matches an alert without `env`.
-    return all(content.labels.get(name, "") == value for name, value in route.labels.items())
-
-
-def describe_route(route: PolicyRoute) -> str:
-    parts = []
-    if route.severities:
-        parts.append("severity in " + ",".join(route.severities))
-    if route.categories:
-        parts.append("category in " + ",".join(route.categories))
-    parts += [f"{name}={value}" for name, value in route.labels.items()]
-    return f"route {route.position} ({'; '.join(parts) or 'any alert'})"
-
-
-async def list_routes(session: AsyncSession, tenant_id: str) -> list[PolicyRoute]:
-    result = await session.scalars(
-        select(PolicyRoute).where(PolicyRoute.tenant_id == tenant_id).order_by(PolicyRoute.position)
-    )
-    return list(result.all())
-
-
 async def choose_policy(session: AsyncSession, request: ChoosePolicyInput) -> PolicyChoice:
-    """Named user or policy first; then the tenant's routes; then its default policy."""
+    """Named user or policy first; then the route the alert took (`request.grouping`, noise/route_store.py
+    `opening_grouping` fills it for events queued before routing trees); then the tenant's default policy."""
     tenant_id = request.tenant_id
     if request.user_id is not None:
         user = await get_row(session, User, tenant_id, request.user_id)
@@ -91,12 +64,12 @@ async def choose_policy(session: AsyncSession, request: ChoosePolicyInput) -> Po
         if request.content is None:
             return PolicyChoice(policy=None, reason=f"escalation policy {request.policy_id} does not exist")
         prefix = f"named policy {request.policy_id} no longer exists; "
-    if request.content is not None:
-        for route in await list_routes(session, tenant_id):
-            if route_matches(route, request.content):
-                row = await get_row(session, EscalationPolicy, tenant_id, route.policy_id)
-                if row is not None:
-                    return PolicyChoice(policy=snapshot(row), reason=prefix + describe_route(route))
+    grouping = request.grouping
+    if grouping is not None and grouping.policy_id is not None:
+        row = await get_row(session, EscalationPolicy, tenant_id, grouping.policy_id)
+        if row is not None:
+            return PolicyChoice(policy=snapshot(row), reason=f"{prefix}route {grouping.route_key}")
+        prefix += f"route {grouping.route_key}'s policy {grouping.policy_id} no longer exists; "
     tenant = await session.get(Tenant, tenant_id)
     if tenant is not None and tenant.default_policy_id:
         row = await get_row(session, EscalationPolicy, tenant_id, tenant.default_policy_id)

@@ -2,7 +2,8 @@
 `used_by` of a refused delete (409).
 
 One function for every delete, so each kind of pointer is checked wherever it matters:
-policy levels, schedule layers and overrides still to come, team members, managers, routes, the
+policy levels, schedule layers and overrides still to come, team members, managers, routes of the
+routing tree (policies, channels, time intervals by name), the
 tenant default, rules (their channels, policy, data source) and heartbeats, and open alerts (their channels, and the targets of the
 policy snapshot they escalate by: an alert keeps the policy it started with, so deleting a user
 its snapshot pages would leave a level with nobody to page).
@@ -17,9 +18,10 @@ from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.crud import list_rows
-from models.policies import list_routes, policies_using
+from models.policies import policies_using
+from models.routing_trees import routes_using, tree_row
 from models.rule_tables import rules_using_source, sources_using
-from models.tables import Alert, Channel, Notification, Schedule, ScheduleOverride, Team, Tenant, User
+from models.tables import Alert, Channel, Notification, Schedule, ScheduleOverride, Team, Tenant, TimeInterval, User
 from models.timestamps import utc_text
 
 Referenced = Literal["user", "team", "schedule", "channel", "policy", "data_source", "time_interval"]
@@ -29,21 +31,21 @@ ALERTS_NAMED = 10  # open alerts named in a 409; the rest are counted
 async def references(session: AsyncSession, tenant_id: str, kind: Referenced, target_id: str) -> list[str]:
     """Names of what points at this `kind` of object (`policy 'Std'`, `open alert 'Disk full' (id)`);
     empty when it can go."""
+    if kind == "time_interval":
+        return await _routes_using(session, tenant_id, kind, target_id)
     if kind == "data_source":
         return [
             f"rule '{name}'"
             for name in await rules_using_source(session=session, tenant_id=tenant_id, source_id=target_id)
         ]
-    if kind == "time_interval":
-        return await _routes_naming_interval(session, tenant_id, target_id)
     found: list[str] = []
     if kind != "policy":
         found += [f"policy '{name}'" for name in await policies_using(session, tenant_id, kind, target_id)]
     if kind == "user":
         found += await _user_pointers(session, tenant_id, target_id)
+    if kind in ("policy", "channel"):
+        found += await _routes_using(session, tenant_id, kind, target_id)
     if kind == "policy":
-        routes = await list_routes(session, tenant_id)
-        found += [f"route {route.position}" for route in routes if route.policy_id == target_id]
         tenant = await session.get(Tenant, tenant_id)
         if tenant is not None and tenant.default_policy_id == target_id:
             found.append("the tenant default")
@@ -56,13 +58,19 @@ async def references(session: AsyncSession, tenant_id: str, kind: Referenced, ta
     return found
 
 
-async def _routes_naming_interval(session: AsyncSession, tenant_id: str, interval_id: str) -> list[str]:
-    """The routes whose `mute_time_intervals` or `active_time_intervals` name this interval (by name: deleting or
-    renaming it would leave them naming nothing, which mutes nothing and activates nothing).
-
-    None yet: routes do not name time intervals until the routing tree stores them; its routes are checked here.
-    """
-    return []
+async def _routes_using(session: AsyncSession, tenant_id: str, kind: Referenced, target_id: str) -> list[str]:
+    """The routes of the tenant's tree that name it (a time interval by its name, as routes do)."""
+    row = await tree_row(session, tenant_id)
+    if row is None:
+        return []
+    if kind == "policy":
+        return routes_using(row.tree, policy_id=target_id)
+    if kind == "channel":
+        return routes_using(row.tree, channel_id=target_id)
+    interval = await session.get(TimeInterval, target_id)
+    if interval is None or interval.tenant_id != tenant_id:
+        return []
+    return routes_using(row.tree, interval=interval.name)
 
 
 async def _user_pointers(session: AsyncSession, tenant_id: str, user_id: str) -> list[str]:

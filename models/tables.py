@@ -259,17 +259,14 @@ class EscalationPolicy(Base):
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 
-class PolicyRoute(Base):
-    """Tenant routing: the first route (by position) whose matchers all hold picks the policy."""
+class RoutingTree(Base):
+    """A tenant's routing tree (noise/routing.py `RouteSpec` as JSON); `version` grows by one per write."""
 
-    __tablename__ = "policy_routes"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
-    policy_id: Mapped[str] = mapped_column(ForeignKey("escalation_policies.id", ondelete="CASCADE"))
-    severities: Mapped[list[str]] = mapped_column(JSONB, default=list)  # empty: any
-    categories: Mapped[list[str]] = mapped_column(JSONB, default=list)  # empty: any
-    labels: Mapped[dict[str, Any]] = mapped_column(default=dict)  # all must equal
+    __tablename__ = "routing_trees"
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
+    tree: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 
 class Template(Base):

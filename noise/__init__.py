@@ -1,1 +1,1 @@
-"""Noise control: matchers and time intervals, and (to come) the routing tree, silences and inhibition."""
+"""Noise control: matchers, time intervals, the routing tree (routes, group keys, durations), silences and inhibition."""

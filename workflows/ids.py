@@ -11,6 +11,10 @@ distinct (tenant, key) pairs never share a workflow id.
 
 ==========================  =====================================================================
 group key (no dedup key)    first 32 hex digits of SHA-256 over canonical JSON `[scope, sorted non-empty labels]`
+                            (`labels_key`: the incident key of an alert whose first matched route groups by `...`,
+                            and every event's member key)
+route group key             `group/` + first 32 hex digits of SHA-256 over canonical JSON
+                            `[tenant, route id, sorted group labels]` (noise/route_store.py: any other route)
 alert workflow              `alert/<tenant>/<key>`
 heartbeat workflow          `heartbeat/<tenant>/<heartbeat id>`
 heartbeat alert key         `heartbeat/<heartbeat id>`
@@ -75,6 +79,15 @@ def labels_key(scope: str, labels: dict[str, str]) -> str:
     canonical = json.dumps([scope, sorted(canonical_labels(labels).items())], separators=(",", ":"), ensure_ascii=False)
     # surrogatepass: a lone surrogate (refused at every door, models/text.py) must not crash a key
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+
+
+def route_group_key(tenant_id: str, route_id: str, group_labels: dict[str, str]) -> str:
+    """The incident key of a route's group: Alertmanager's route id (`{}/{team="db"}/0`) and the values of
+    its group_by, within the tenant. Never equal to a `labels_key` (those have no `/`)."""
+    canonical = json.dumps(
+        [tenant_id, route_id, sorted(group_labels.items())], separators=(",", ":"), ensure_ascii=False
+    )
+    return "group/" + hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
 def alert_workflow_id(tenant_id: str, key: str) -> str:

@@ -174,6 +174,7 @@ class ChoosePolicyInput(BaseModel):
     policy_id: str | None = None
     user_id: str | None = None  # reassignment to one person: a one-level policy paging them
     content: AlertContent | None = None  # for routing when no policy is named
+    grouping: Grouping | None = None  # the route the alert took (its policy when none is named)
 
 
 class LevelPage(BaseModel):
@@ -323,6 +324,9 @@ class OpenAlertInput(BaseModel):
     channel_ids: list[str] | None
     entry: TimelineEntry
     policy_id: str | None = None  # named by the alert; else routing, else the tenant default
+    # AlertOptions.grouping: the route's policy and channels. None (workflows that do not pass it yet,
+    # events queued before routing trees): the open activity walks the tree for the alert's key.
+    grouping: Grouping | None = None
 
 
 class OpenedAlert(BaseModel):

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.alert_output import alert_out, view_out
 from api.deps import AlertingDep, Principal, ResourcesDep, Responder, SessionDep, SettingsDep, Viewer
-from api.ingest import check_references, group_key, to_event
+from api.ingest import check_references, route_bodies, to_event
 from api.schemas.alerts import (
     ActionBody,
     AlertCreate,
@@ -31,7 +31,7 @@ from api.schemas.alerts import (
     StatisticsOut,
     TimelineOut,
 )
-from gateway.client import AlertingClient
+from gateway.client import AlertingClient, IngestItem
 from gateway.errors import AlertingError, AlertNotFound, EngineUnavailable, TransitionRejected
 from models import alert_queries
 from models.alert_queries import AlertFilter
@@ -106,10 +106,16 @@ def parse_matcher_filters(values: list[str]) -> list[Matcher]:
 async def create_alert(
     body: AlertCreate, principal: Responder, alerting: AlertingDep, resources: ResourcesDep, response: Response
 ) -> AlertOut:
+    event = to_event(body, resources.settings, actor=principal.actor)
     async with resources.sessions() as session:
         await check_references(session, principal.tenant_id, [body])
-    event = to_event(body, resources.settings, actor=principal.actor)
-    view = await alerting.create(principal.tenant_id, group_key(principal.tenant_id, body), event)
+        [first, *others] = (await route_bodies(session, principal.tenant_id, [body], [event]))[0]
+    view = await alerting.create(principal.tenant_id, first.key, first.event)
+    if others:  # routes matched with `continue`: their incidents start as any event's would
+        outcomes = await alerting.ingest([IngestItem(principal.tenant_id, o.key, o.event) for o in others])
+        failed = [o for o in outcomes if o.status == "failed"]
+        if failed:
+            raise EngineUnavailable(failed[0].message)
     if view.event_count > 1:
         response.status_code = status.HTTP_200_OK
     return view_out(view, resources.settings)

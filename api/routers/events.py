@@ -8,7 +8,7 @@ from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
 
 from api.deps import AlertingDep, ResourcesDep, Responder
-from api.ingest import check_references, group_key, to_event
+from api.ingest import check_references, route_bodies, to_event
 from api.schemas.alerts import EventBatch, EventBatchOut, EventResult
 from gateway.client import IngestItem
 
@@ -24,25 +24,30 @@ router = APIRouter(prefix="/api/v1", tags=["events"])
     description=(
         "Each event is handed to its alert's workflow (signal-with-start for triggers, a signal for "
         "resolves). 202 means every event with status `accepted` is durably in Temporal. A resolve for "
-        "a key with no open alert is `ignored`. Without `dedup_key` the key is a hash of tenant and labels."
+        "a key with no open alert is `ignored`. Each event goes through the tenant's routing tree "
+        "(`/api/v1/routes`): one result per matched route (`index` names the event), keyed by the route's group "
+        '(docs/api.md, "Routing tree"); with a `dedup_key`, one result under that key.'
     ),
 )
 async def ingest_events(
     batch: EventBatch, principal: Responder, alerting: AlertingDep, resources: ResourcesDep
 ) -> EventBatchOut | JSONResponse:
+    now = datetime.now(UTC)
+    events = [to_event(event, resources.settings, actor=event.source, received_at=now) for event in batch.events]
     async with resources.sessions() as session:
         await check_references(session, principal.tenant_id, batch.events)
-    now = datetime.now(UTC)
-    items = [
-        IngestItem(
-            principal.tenant_id,
-            group_key(principal.tenant_id, event),
-            to_event(event, resources.settings, actor=event.source, received_at=now),
-        )
-        for event in batch.events
-    ]
+        routed = await route_bodies(session, principal.tenant_id, batch.events, events)
+    items: list[IngestItem] = []
+    indexes: list[int] = []
+    for index, pairs in enumerate(routed):
+        for pair in pairs:
+            items.append(IngestItem(principal.tenant_id, pair.key, pair.event))
+            indexes.append(index)
     outcomes = await alerting.ingest(items)
-    results = [EventResult(index=i, key=o.key, status=o.status, message=o.message) for i, o in enumerate(outcomes)]
+    results = [
+        EventResult(index=i, key=o.key, status=o.status, message=o.message)
+        for i, o in zip(indexes, outcomes, strict=True)
+    ]
     out = EventBatchOut(
         accepted=sum(r.status == "accepted" for r in results),
         ignored=sum(r.status == "ignored" for r in results),

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from fastapi import APIRouter, Response, status
-from sqlalchemy import delete
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import Admin, SessionDep, Viewer
@@ -14,9 +13,11 @@ from api.errors import InUse, check
 from api.schemas.policies import EDIT_NOTE, PolicyIn, PolicyOut, RouteIn, RoutingIn, RoutingOut
 from models.crud import check_name, list_rows, require_row, rows_by_id, save_row
 from models.errors import Conflict
-from models.policies import list_routes
 from models.references import references
-from models.tables import Channel, EscalationPolicy, PolicyRoute, Schedule, Team, Tenant, User
+from models.routing_trees import flat_route, write_tree
+from models.tables import Channel, EscalationPolicy, Schedule, Team, Tenant, User
+from noise.matchers import parse_matchers
+from noise.route_store import stored_tree
 
 router = APIRouter(prefix="/api/v1/escalation-policies", tags=["escalation policies"])
 TARGET_TABLES: dict[str, Any] = {"user": User, "team": Team, "schedule": Schedule, "channel": Channel}
@@ -99,33 +100,62 @@ async def create_policy(body: PolicyIn, principal: Admin, session: SessionDep) -
     return await _store(session, principal.tenant_id, body, None)
 
 
+def _flat(node: dict[str, Any]) -> RouteIn | None:
+    """A child of the root as a flat route, when it is one (severity / category / label equality
+    matchers, a policy, nothing else); None otherwise."""
+    plain = {"matchers", "continue", "escalation_policy_id", "mute_time_intervals", "active_time_intervals", "routes"}
+    if set(node) - plain or node.get("routes") or node.get("continue") or not node.get("escalation_policy_id"):
+        return None
+    if node.get("mute_time_intervals") or node.get("active_time_intervals"):
+        return None
+    found: dict[str, Any] = {"policy_id": node["escalation_policy_id"], "labels": {}}
+    for matcher in [m for line in node.get("matchers", []) for m in parse_matchers(line)]:
+        plural = {"severity": "severities", "category": "categories"}.get(matcher.name)
+        if plural is not None and plural not in found:
+            if matcher.op not in ("=", "=~"):
+                return None
+            found[plural] = [matcher.value] if matcher.op == "=" else matcher.value.split("|")
+        elif matcher.op == "=" and matcher.name not in found["labels"]:
+            found["labels"][matcher.name] = matcher.value
+        else:
+            return None
+    try:
+        return RouteIn.model_validate(found)
+    except ValidationError:
+        return None
+
+
 # Declared before /{policy_id} so that "routing" is not taken for an id.
-@router.get("/routing", response_model=RoutingOut, summary="Which alerts follow which policy")
+@router.get(
+    "/routing",
+    response_model=RoutingOut,
+    deprecated=True,
+    responses={409: {"description": "The routing tree holds routes this flat view cannot show"}},
+    summary="Which alerts follow which policy (deprecated: /api/v1/routes)",
+    description="The root route's children as flat routes, and the tenant default policy. A tree with nested "
+    "routes, continue, timings, channels, time intervals or other matchers is a 409: read /api/v1/routes.",
+)
 async def get_routing(principal: Viewer, session: SessionDep) -> RoutingOut:
     tenant = await _tenant(session, principal.tenant_id)
-    routes = await list_routes(session, principal.tenant_id)
-    return RoutingOut(
-        default_policy_id=tenant.default_policy_id,
-        routes=[
-            RouteIn.model_validate(
-                {"policy_id": r.policy_id, "severities": r.severities, "categories": r.categories, "labels": r.labels}
-            )
-            for r in routes
-        ],
-    )
+    _, tree = await stored_tree(session, principal.tenant_id)
+    flat = [_flat(child) for child in tree.get("routes") or []]
+    if any(route is None for route in flat):
+        raise Conflict("the routing tree has routes the flat view cannot show: read /api/v1/routes")
+    return RoutingOut(default_policy_id=tenant.default_policy_id, routes=[r for r in flat if r is not None])
 
 
 @router.put(
     "/routing",
     response_model=RoutingOut,
-    summary="Replace the routing",
-    description="An alert that names no policy follows the first route whose matchers all hold, "
-    "else the default policy. " + EDIT_NOTE,
+    deprecated=True,
+    summary="Replace the routing (deprecated: /api/v1/routes)",
+    description="Replaces the root route's children by one child per route (its matchers and policy, first match "
+    "wins) and sets the tenant default policy as the root's; the root's grouping and timings stay. An alert that "
+    "names no policy follows the first route whose matchers all hold, else the default policy. " + EDIT_NOTE,
 )
 async def put_routing(body: RoutingIn, principal: Admin, session: SessionDep) -> RoutingOut:
     tenant_id = principal.tenant_id
-    # Replacements one at a time: without the tenant's lock, the deletes of two at once each missed
-    # the other's new routes, and the routing held both bodies.
+    # Replacements one at a time: write_tree locks the tenant row before it reads the version.
     tenant = await session.get(Tenant, tenant_id, with_for_update=True)
     assert tenant is not None  # the API key belongs to it
     wanted = {r.policy_id for r in body.routes} | ({body.default_policy_id} if body.default_policy_id else set())
@@ -138,19 +168,18 @@ async def put_routing(body: RoutingIn, principal: Admin, session: SessionDep) ->
     if body.default_policy_id and body.default_policy_id not in found:
         errors.append(("default_policy_id", f"unknown escalation policy {body.default_policy_id}"))
     check(errors)
-    await session.execute(delete(PolicyRoute).where(PolicyRoute.tenant_id == tenant_id))
-    for position, route in enumerate(body.routes, start=1):
-        session.add(
-            PolicyRoute(
-                id=str(uuid.uuid4()),
-                tenant_id=tenant_id,
-                position=position,
-                policy_id=route.policy_id,
-                severities=[s.value for s in route.severities],
-                categories=[c.value for c in route.categories],
-                labels=route.labels,
-            )
-        )
+    _, tree = await stored_tree(session, tenant_id)
+    tree = {
+        **tree,
+        "routes": [
+            flat_route(r.policy_id, [s.value for s in r.severities], [c.value for c in r.categories], r.labels)
+            for r in body.routes
+        ],
+    }
+    tree.pop("escalation_policy_id", None)
+    if body.default_policy_id:
+        tree["escalation_policy_id"] = body.default_policy_id
+    await write_tree(session, tenant_id, tree, None)
     tenant.default_policy_id = body.default_policy_id
     await session.flush()
     return RoutingOut.model_validate(body.model_dump())

@@ -83,9 +83,12 @@ class Writes:
         self.api, self.probe = api, probe
         self.checked: list[str] = []
 
-    async def __call__(self, method: str, path: str, body: Any = None, expect: int = 200) -> Any:
+    async def __call__(
+        self, method: str, path: str, body: Any = None, expect: int = 200, if_match: str | None = None
+    ) -> Any:
         self.probe.seen_at_answer = {}
-        answer = await self.api.http.request(method, path, json=body, headers=self.api.admin)
+        headers = self.api.admin | ({"If-Match": if_match} if if_match else {})
+        answer = await self.api.http.request(method, path, json=body, headers=headers)
         assert answer.status_code == expect, (method, path, answer.text)
         after = await self.probe.rows()
         changed = [t for t in TENANT_TABLES if self.probe.seen_at_answer.get(t) != after[t]]
@@ -154,6 +157,14 @@ async def test_every_write_is_committed_before_its_answer(api: Stack, probe: Com
     held = await write("POST", "/api/v1/maintenance-windows", {"matchers": 'env="prod"', "ends_at": ends}, 201)
     moved = await write("PUT", f"/api/v1/maintenance-windows/{held['id']}", {"matchers": [], "ends_at": ends})
     await write("DELETE", f"/api/v1/maintenance-windows/{moved['id']}")
+    weekends = {"name": "weekends", "time_intervals": [{"weekdays": ["saturday"]}]}
+    weekend = await write("POST", "/api/v1/time-intervals", weekends, 201)
+    await write("PUT", f"/api/v1/time-intervals/{weekend['id']}", weekends | {"time_intervals": []})
+    tree = {"routes": [{"matchers": ['team="db"'], "mute_time_intervals": ["weekends"]}]}
+    await write("PUT", "/api/v1/routes", {"tree": tree}, if_match='"0"')
+    await write("PUT", "/api/v1/routes/0", {"route": {"matchers": ['team="web"']}}, if_match='"1"')
+    await write("DELETE", "/api/v1/routes/0", expect=204, if_match='"2"')
+    await write("DELETE", f"/api/v1/time-intervals/{weekend['id']}", expect=204)
     await write("DELETE", f"/api/v1/alerts/rules/{rule['id']}", expect=204)
     await write("DELETE", "/api/v1/heartbeats/backup-2", expect=204)
     await write("DELETE", f"/api/v1/datasources/{source['id']}", expect=204)
@@ -164,4 +175,4 @@ async def test_every_write_is_committed_before_its_answer(api: Stack, probe: Com
     await write("DELETE", f"/api/v1/teams/{team['id']}", expect=204)
     await write("DELETE", f"/api/v1/users/{user['id']}", expect=204)
     await write("DELETE", f"/api/v1/api-keys/{key['id']}", expect=204)
-    assert len(write.checked) == 46
+    assert len(write.checked) == 52

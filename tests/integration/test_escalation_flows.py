@@ -63,7 +63,7 @@ async def test_routing_levels_and_actions_through_the_api(
     [page] = await receiver.wait_for(1)
     assert page.who == "ann" and page.json["event"] == "triggered"
     escalation = alert["escalation"]
-    assert escalation["policy_name"] == "Critical" and escalation["reason"].startswith("route 1")
+    assert escalation["policy_name"] == "Critical" and escalation["reason"] == 'route {}/{severity="critical"}'
 
     def paged(a: dict[str, Any]) -> bool:
         return a["escalation"] is not None and len(a["escalation"]["pages"]) >= 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from models.db import create_engine
 from models.migrate import upgrade
 from models.schema import metadata
+from noise.routing import RouteSpec, compile_route, route_labels
 from tests.support.postgres import create_database, drop_database
 from workflows.ids import labels_key
 
@@ -103,5 +105,97 @@ async def test_upgrading_merges_series_with_empty_label_values_and_duplicate_sam
                 assert [tuple(p) for p in points] == [(1, 0, 1.0), (1, 1, 2.0), (1, 2, 3.0), (3, 0, 5.0)]
         finally:
             await engine.dispose()
+    finally:
+        await drop_database(url, maintenance_url)
+
+
+async def test_upgrading_turns_the_flat_routing_into_an_equivalent_tree(maintenance_url: str) -> None:
+    """0014: each tenant's policy_routes (in position order) become children of a root that groups by every
+    label, notifies at once and follows the tenant default; routing then picks the same policy as before."""
+    url = await create_database(maintenance_url)
+    try:
+        await asyncio.to_thread(upgrade, url, "0013")
+        engine = create_engine(url)
+        try:
+            async with engine.begin() as connection:
+                for tenant in ("t", "bare"):
+                    await connection.execute(text("INSERT INTO tenants (id, name) VALUES (:t, :t)"), {"t": tenant})
+                for policy in ("std", "crit", "sec"):
+                    await connection.execute(
+                        text("INSERT INTO escalation_policies (id, tenant_id, name, description, levels, repeat) "
+                             "VALUES (:p, 't', :p, '', '[]', 0)"),
+                        {"p": policy},
+                    )  # fmt: skip
+                await connection.execute(text("UPDATE tenants SET default_policy_id = 'std' WHERE id = 't'"))
+                routes = [  # (position, policy, severities, categories, labels): stored out of order
+                    (2, "sec", [], ["security"], {"env": "prod", "odd name": 'say "hi"', "gone": ""}),
+                    (1, "crit", ["critical", "high"], [], {}),
+                    (3, "crit", ["critical"], ["system", "business"], {}),
+                ]
+                for position, policy, severities, categories, labels in routes:
+                    await connection.execute(
+                        text(
+                            "INSERT INTO policy_routes (id, tenant_id, position, policy_id, severities, categories, "
+                            "labels) VALUES (:id, 't', :pos, :p, CAST(:s AS jsonb), CAST(:c AS jsonb), "
+                            "CAST(:l AS jsonb))"
+                        ),
+                        {
+                            "id": f"r{position}",
+                            "pos": position,
+                            "p": policy,
+                            "s": json.dumps(severities),
+                            "c": json.dumps(categories),
+                            "l": json.dumps(labels),
+                        },
+                    )
+        finally:
+            await engine.dispose()
+        await asyncio.to_thread(upgrade, url)
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as connection:
+                rows = await connection.execute(text("SELECT tenant_id, tree FROM routing_trees"))
+                trees: dict[str, Any] = {tenant: tree for tenant, tree in rows}
+                versions = (await connection.execute(text("SELECT DISTINCT version FROM routing_trees"))).all()
+                gone = await connection.scalar(text("SELECT to_regclass('policy_routes') IS NULL"))
+        finally:
+            await engine.dispose()
+        assert gone and [tuple(v) for v in versions] == [(1,)]
+        root = {
+            "matchers": [], "continue": False, "group_by": ["..."], "group_wait": "0s", "group_interval": "5m",
+            "repeat_interval": "30m", "mute_time_intervals": [], "active_time_intervals": [],
+        }  # fmt: skip
+        assert trees["bare"] == root | {"routes": []}
+        children = [
+            ['severity=~"critical|high"'],
+            ['category="security"', '"env"="prod"', '"gone"=""', '"odd name"="say \\"hi\\""'],  # JSONB's key order
+            ['severity="critical"', 'category=~"system|business"'],
+        ]
+        assert trees["t"] == root | {
+            "escalation_policy_id": "std",
+            "routes": [
+                {
+                    "matchers": matchers,
+                    "continue": False,
+                    "escalation_policy_id": policy,
+                    "mute_time_intervals": [],
+                    "active_time_intervals": [],
+                    "routes": [],
+                }
+                for matchers, policy in zip(children, ["crit", "sec", "crit"], strict=True)
+            ],
+        }
+        tree = compile_route(RouteSpec.model_validate(trees["t"]))
+        cases = [  # (severity, category, labels) → the policy the flat routing chose
+            ("high", "system", {}, "crit"),
+            ("medium", "security", {"env": "prod", "odd name": 'say "hi"'}, "sec"),
+            ("medium", "security", {"env": "prod", "odd name": 'say "hi"', "gone": "back"}, "std"),
+            ("critical", "business", {}, "crit"),
+            ("low", "application", {"env": "prod"}, "std"),
+        ]
+        for severity, category, labels, chosen in cases:
+            [route] = tree.match(route_labels(labels, severity, category))
+            assert route.opts.policy_id == chosen, (severity, category, labels)
+            assert route.opts.group_by_all and route.opts.group_wait == timedelta(0)
     finally:
         await drop_database(url, maintenance_url)

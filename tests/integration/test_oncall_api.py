@@ -207,7 +207,11 @@ async def test_policies_validate_targets_and_deletes_in_use_are_refused(api: Sta
     assert refused.status_code == 409 and refused.json()["used_by"] == ["policy 'Via channel'"]
     assert (await api.http.delete(f"/api/v1/escalation-policies/{paging['id']}", headers=api.admin)).status_code == 204
     refused = await api.http.delete(f"/api/v1/escalation-policies/{policy['id']}", headers=api.admin)
-    assert refused.status_code == 409 and refused.json()["used_by"] == ["route 1", "the tenant default"]
+    assert refused.status_code == 409 and refused.json()["used_by"] == [
+        "the root route",
+        "route 0",
+        "the tenant default",
+    ]
     listed = await api.http.get("/api/v1/escalation-policies", headers=api.viewer)
     assert [p["is_default"] for p in listed.json()] == [True]
 

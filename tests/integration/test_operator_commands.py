@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from devstack.bootstrap import seed_tenant
@@ -21,7 +21,7 @@ from devstack.ports import free_port
 from devstack.state import clear_state, write_state
 from models.api_keys import hash_key
 from models.rule_tables import Rule
-from models.tables import ApiKey, EscalationPolicy, PolicyRoute, Team, Template
+from models.tables import ApiKey, EscalationPolicy, RoutingTree, Team, Template
 
 HERALD = str(Path(sys.executable).parent / "herald")
 NAMING_THE_DATABASE = ("DATABASE_URL", "HERALD_DATABASE_URL", "HERALD_DATA_DIR")
@@ -57,8 +57,8 @@ async def _defaults(sessions: async_sessionmaker[AsyncSession], tenant: str) -> 
         for table in (Team, EscalationPolicy, Template, Rule):
             names = await session.scalars(select(table.name).where(table.tenant_id == tenant))
             found[table.__name__] = sorted(names)
-        routes = select(func.count()).select_from(PolicyRoute).where(PolicyRoute.tenant_id == tenant)
-        found["routes"] = [str(await session.scalar(routes))]
+        tree = await session.scalar(select(RoutingTree.tree).where(RoutingTree.tenant_id == tenant))
+        found["routes"] = [str(len(tree["routes"]) if tree else 0)]
         return found
 
 
