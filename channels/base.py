@@ -188,6 +188,9 @@ def alert_fields(alert: AlertView) -> dict[str, Any]:
         "acknowledged_by": alert.acknowledged_by,
         "resolved_at": utc_text(alert.resolved_at) if alert.resolved_at else None,
         "resolved_by": alert.resolved_by,
+        # An incident's members (distinct label sets) firing and resolved; both 0 for an ungrouped alert.
+        "firing_members": alert.firing_members,
+        "resolved_members": alert.resolved_members,
     }
 
 

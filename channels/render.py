@@ -66,6 +66,8 @@ BUILT_IN = TemplateText(
         "{{ alert.description or alert.title }}\n"
         "Status: {{ alert.status }} · severity {{ alert.severity }} · {{ alert.event_count }} event(s) since "
         "{{ alert.first_seen }}"
+        "{% if alert.firing_members or alert.resolved_members %}\n"
+        "{{ alert.firing_members }} firing, {{ alert.resolved_members }} resolved{% endif %}"
         "{% if alert.acknowledged_by %}\nAcknowledged by {{ alert.acknowledged_by }}{% endif %}"
         "{% if alert.resolved_by %}\nResolved by {{ alert.resolved_by }}{% endif %}"
         "{% for name, value in alert.labels | dictsort %}\n{{ name }}={{ value }}{% endfor %}"

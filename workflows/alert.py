@@ -45,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
         EscalateRequest,
         Escalation,
         FireEvent,
+        MemberRecord,
         NoteRequest,
         NotifyEvent,
         OpenAlertInput,
@@ -119,7 +120,10 @@ class AlertWorkflow:
             await self._projection.flush()
             await self._escalate()
             if view.status == AlertStatus.TRIGGERED and self._due():
-                self._renotify()
+                if state.group_wait_policy is not None:
+                    self._first_notice()
+                else:
+                    self._renotify()
                 await self._projection.flush()
             if not self._resolved() and self._should_continue_as_new() and not self._busy():
                 await workflow.wait_condition(workflow.all_handlers_finished)
@@ -148,6 +152,11 @@ class AlertWorkflow:
         info = workflow.info()
         state.options = first.options
         state.notified_channel_ids.clear()
+        state.members.clear()
+        state.member_changes.clear()
+        state.member_events.clear()
+        state.group_notified_at = None
+        state.group_wait_policy = None
         self._projection.begin()
         view = AlertView(
             alert_id=info.run_id,
@@ -166,10 +175,18 @@ class AlertWorkflow:
         state.reopen_with = None
         state.events_this_run += 1 + state.reopen_extra_events
         state.reopen_extra_events = 0
+        grouped = first.member_key is not None  # events recorded before incidents had members carry none
+        if grouped:
+            self._member_fired(first)
         entry = TimelineEntry(kind="triggered", at=first.received_at, actor=first.actor, message=first.content.title)
         request = OpenAlertInput(
-            view=view, channel_ids=state.options.channel_ids, entry=entry, policy_id=state.options.policy_id
+            view=view,
+            channel_ids=state.options.channel_ids,
+            entry=entry,
+            policy_id=state.options.policy_id,
+            members=list(state.member_changes.values()),
         )
+        state.member_changes.clear()
         if workflow.patched(ESCALATION_PATCH):
             # One local activity projects the alert, resolves its channels and chooses its policy.
             opened = await refs.run_local(
@@ -178,15 +195,24 @@ class AlertWorkflow:
                 summary="project new alert, resolve channels, choose escalation policy",
             )
             channels = opened.channels
-            view.escalation = ladder.begin(opened.policy)
             written = 2  # the activity wrote the trigger and the policy choice
+            group_wait = self._group_wait() if grouped else timedelta(0)
+            if group_wait > timedelta(0):
+                # The first notice and the ladder wait for the rest of the group to arrive.
+                state.group_wait_policy = opened.policy
+                view.next_notification_at = workflow.now() + group_wait
+            else:
+                view.escalation = ladder.begin(opened.policy)
         else:
             channels = await refs.run_local(refs.ALERT_OPEN, request, summary="project new alert, resolve channels")
             written = 1
         view.channels = channels
         self._projection.opened(written)
-        for channel in channels:
-            self._deliveries.notify(view, channel, NotifyEvent.TRIGGERED)
+        if state.group_wait_policy is None:
+            if grouped:
+                state.group_notified_at = workflow.now()
+            for channel in channels:
+                self._deliveries.notify(view, channel, NotifyEvent.TRIGGERED)
         state.opened = True
         backlog, state.backlog = state.backlog, []
         for event in backlog:  # what arrived after a resolve while this incident opened, in order
@@ -275,8 +301,100 @@ class AlertWorkflow:
 
     # ------------------------------------------------------------------ transitions
 
+    def _group_wait(self) -> timedelta:
+        grouping = self._state.options.grouping
+        return grouping.group_wait if grouping is not None else timedelta(0)
+
+    def _first_notice(self) -> None:
+        """`group_wait` is over: tell the channels and start the ladder, with every member that came."""
+        state = self._state
+        view = self._view()
+        choice, state.group_wait_policy = state.group_wait_policy, None
+        assert choice is not None
+        now = workflow.now()
+        state.group_notified_at = now
+        view.escalation = ladder.begin(choice)
+        view.next_notification_at = now + state.options.repeat_interval
+        self._projection.mark()
+        for channel in view.channels:
+            self._deliveries.notify(view, channel, NotifyEvent.TRIGGERED)
+
+    def _member_fired(self, event: FireEvent) -> None:
+        """A member's trigger: a new or resolved member fires (an incident change); a firing one is seen again."""
+        assert event.member_key is not None and event.content is not None
+        state = self._state
+        view = self._view()
+        key = event.member_key
+        transitions = state.members.get(key, 0)
+        events = state.member_events.get(key, 0) + 1
+        state.member_events[key] = events
+        changed = transitions % 2 == 0
+        if changed:
+            transitions += 1
+            state.members[key] = transitions
+            view.firing_members += 1
+            if transitions > 1:
+                view.resolved_members -= 1
+        state.member_changes[key] = MemberRecord(
+            key=key,
+            labels=event.content.labels,
+            title=event.content.title,
+            firing=True,
+            transitions=transitions,
+            at=event.received_at,
+            events=events,
+        )
+        if changed:
+            self._group_changed()
+
+    def _member_resolved(self, event: FireEvent) -> None:
+        """A member's resolve: it stops firing; the incident resolves with its last firing member."""
+        assert event.member_key is not None
+        state = self._state
+        view = self._view()
+        key = event.member_key
+        transitions = state.members.get(key)
+        if transitions is None or transitions % 2 == 0:
+            return  # not a member, or resolved already
+        transitions += 1
+        state.members[key] = transitions
+        view.firing_members -= 1
+        view.resolved_members += 1
+        state.member_changes[key] = MemberRecord(
+            key=key,
+            firing=False,
+            transitions=transitions,
+            at=event.received_at,
+            events=state.member_events.get(key, 0),
+        )
+        self._projection.mark()
+        if view.firing_members == 0:
+            self._resolve(event.actor, f"resolved by its source: all {len(state.members)} member(s) resolved")
+        else:
+            self._group_changed()
+
+    def _group_changed(self) -> None:
+        """Members changed: once the first notice is out, the channels hear of it after
+        `group_interval` since the last notice (never more often), while the incident is triggered."""
+        state = self._state
+        view = self._view()
+        grouping = state.options.grouping
+        if (
+            grouping is None
+            or view.status != AlertStatus.TRIGGERED
+            or state.group_wait_policy is not None
+            or state.group_notified_at is None
+        ):
+            return
+        update_at = max(state.group_notified_at + grouping.group_interval, workflow.now())
+        if view.next_notification_at is None or update_at < view.next_notification_at:
+            view.next_notification_at = update_at
+            self._projection.mark()
+
     def _renotify(self) -> None:
         view = self._view()
+        if self._state.members:
+            self._state.group_notified_at = workflow.now()
         view.notify_cycle += 1
         assert view.next_notification_at is not None
         # Advance from the deadline, not from now, so a late timer does not drift the cadence;
@@ -311,13 +429,21 @@ class AlertWorkflow:
                 state.backlog.append(event)  # after a resolve: it opens the incident after the next
                 return
             if event.action == "trigger" and (view is None or view.status == AlertStatus.RESOLVED):
-                state.reopen_extra_events += 1
+                if event.member_key is not None:
+                    state.backlog.append(event)  # a member of the next incident: counting it would lose it
+                else:
+                    state.reopen_extra_events += 1
                 return
         assert view is not None
+        grouped = bool(state.members) and event.member_key is not None
         if event.action == "resolve":
-            if view.status != AlertStatus.RESOLVED:
+            if view.status == AlertStatus.RESOLVED:
+                return  # a resolve for an alert that is closed is a no-op
+            if grouped:
+                self._member_resolved(event)
+            else:
                 self._resolve(event.actor, "resolved by its source")
-            return  # a resolve for an alert that is closed is a no-op
+            return
         if event.content is None:
             return
         if view.status == AlertStatus.RESOLVED:
@@ -331,6 +457,8 @@ class AlertWorkflow:
         view.event_count += 1
         if event.received_at > view.last_seen:
             view.last_seen = event.received_at
+        if grouped:
+            self._member_fired(event)
         self._projection.mark()
 
     def _between_incidents(self) -> bool:
@@ -379,6 +507,9 @@ class AlertWorkflow:
         view.acknowledged_by = None
         view.snoozed_until = None
         view.notify_cycle += 1
+        if self._state.group_wait_policy is not None:
+            view.next_notification_at = workflow.now()  # nobody was told yet: the first notice goes now
+            return
         view.next_notification_at = workflow.now() + self._state.options.repeat_interval
         for channel in view.channels:
             self._deliveries.notify(view, channel, NotifyEvent.RENOTIFIED)
@@ -519,6 +650,8 @@ class AlertWorkflow:
     def _validate_escalate(self, request: EscalateRequest) -> None:
         self._validate_open(request.alert_id, "escalated")
         escalation = self._view().escalation
+        if escalation is None and self._state.group_wait_policy is not None:
+            raise rejected("the incident is still gathering its members (group_wait): nobody was paged yet")
         if escalation is None:
             raise rejected("the alert has no escalation policy; reassign it to a user or a policy")
         levels = len(escalation.policy.levels)
@@ -541,11 +674,14 @@ class AlertWorkflow:
             raise rejected("the alert was resolved meanwhile")
         if view.status == AlertStatus.ACKNOWLEDGED:
             self._reopen()
-        if view.escalation is None:
-            view.escalation = ladder.begin(choice)
+        if self._state.group_wait_policy is not None:
+            self._state.group_wait_policy = choice  # the ladder starts with it when group_wait ends
         else:
-            ladder.restart(view.escalation, choice.policy)
-            view.escalation.reason = choice.reason
+            if view.escalation is None:
+                view.escalation = ladder.begin(choice)
+            else:
+                ladder.restart(view.escalation, choice.policy)
+                view.escalation.reason = choice.reason
         message = f"reassigned to {choice.policy.name}"
         self._projection.mark(TimelineEntry(kind="reassigned", at=workflow.now(), actor=request.actor, message=message))
         if view.escalation is not None:

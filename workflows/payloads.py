@@ -239,6 +239,24 @@ class AlertView(BaseModel):
     channels: list[ChannelRef] = Field(default_factory=list)
     escalation: Escalation | None = None
     snoozed_until: datetime | None = None  # an acknowledged alert re-triggers then
+    # An incident's members (distinct label sets) by state; both 0 for alerts opened before incidents.
+    firing_members: int = 0
+    resolved_members: int = 0
+
+
+class MemberRecord(BaseModel):
+    """One member of an incident as the projection stores it (table `alert_members`).
+
+    `transitions` counts its fire/resolve changes in this incident (odd: firing), so a retried
+    write and its timeline entry are written once."""
+
+    key: str  # labels_key of its labels (FireEvent.member_key)
+    labels: dict[str, str] = Field(default_factory=dict)
+    title: str = ""
+    firing: bool
+    transitions: int
+    at: datetime  # when this change happened (first seen for the first fire)
+    events: int = 1  # events of this member so far in this incident
 
 
 class AlertState(BaseModel):
@@ -260,6 +278,13 @@ class AlertState(BaseModel):
     # resolve and what followed it, while this incident closes or before the next one opens): the
     # next incident applies them as soon as it is open, so a flapping key never loses its last word.
     backlog: list[FireEvent] = Field(default_factory=list)
+    # The incident's members: member key → fire/resolve changes so far (odd: firing), and the
+    # members changed since the projection last wrote them (grouped alerts only).
+    members: dict[str, int] = Field(default_factory=dict)
+    member_changes: dict[str, MemberRecord] = Field(default_factory=dict)
+    member_events: dict[str, int] = Field(default_factory=dict)  # events per member this incident
+    group_notified_at: datetime | None = None  # the last notice to the incident's channels (group_interval)
+    group_wait_policy: PolicyChoice | None = None  # chosen at open, the ladder starts after group_wait
     # This run only:
     pending_first: FireEvent | None = Field(default=None, exclude=True)  # the first trigger, until opened
     opened: bool = Field(default=False, exclude=True)  # opened, channels told, policy chosen
@@ -323,6 +348,7 @@ class OpenAlertInput(BaseModel):
     channel_ids: list[str] | None
     entry: TimelineEntry
     policy_id: str | None = None  # named by the alert; else routing, else the tenant default
+    members: list[MemberRecord] = Field(default_factory=list)  # the first member of a grouped incident
 
 
 class OpenedAlert(BaseModel):
@@ -331,11 +357,13 @@ class OpenedAlert(BaseModel):
 
 
 class RecordInput(BaseModel):
-    """A projection write: the alert row as of `view.version`, plus an optional timeline entry."""
+    """A projection write: the alert row as of `view.version`, plus an optional timeline entry,
+    plus the members that changed (each with its own timeline entry)."""
 
     view: AlertView
     seq: int | None = None
     entry: TimelineEntry | None = None
+    members: list[MemberRecord] = Field(default_factory=list)
 
 
 class NotifyInput(BaseModel):
