@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.cursors import decode_cursor, encode_cursor
 from models.errors import InvalidQuery
-from models.tables import Alert, AlertEvent
+from models.tables import Alert, AlertEvent, AlertMember
 
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 SORTABLE = ("created_at", "last_seen", "severity", "event_count")
@@ -139,6 +139,19 @@ async def timeline(*, session: AsyncSession, alert_id: str) -> Sequence[AlertEve
     rows = await session.scalars(
         select(AlertEvent).where(AlertEvent.alert_id == alert_id).order_by(AlertEvent.at, AlertEvent.id)
     )
+    return rows.all()
+
+
+async def members(
+    *, session: AsyncSession, alert_id: str, status: str | None = None, after: str | None = None, limit: int = 100
+) -> Sequence[AlertMember]:
+    """An incident's members ordered by key, from just after `after` (keyset pagination)."""
+    query = select(AlertMember).where(AlertMember.alert_id == alert_id)
+    if status is not None:
+        query = query.where(AlertMember.status == status)
+    if after is not None:
+        query = query.where(AlertMember.key > after)
+    rows = await session.scalars(query.order_by(AlertMember.key).limit(limit))
     return rows.all()
 
 
