@@ -17,9 +17,11 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from channels.base import (
+    MEMBERS_LISTED,
     ChannelTarget,
     DeliveryError,
     Links,
+    Members,
     Message,
     PermanentDeliveryError,
     RetryableDeliveryError,
@@ -27,6 +29,7 @@ from channels.base import (
     Sent,
 )
 from channels.render import TemplateText, context, in_render_thread, render_or_built_in
+from models.alert_queries import notice_members
 from models.channels import get_channel, provider_channel
 from models.contacts import contact_config
 from models.crud import get_row
@@ -41,11 +44,12 @@ from models.projection import add_timeline_entry
 from models.secrets import SecretBox
 from models.tables import User
 from models.templates import template_for
+from models.timestamps import utc_text
 from noise.inhibition import Inhibitor, inhibiting
 from noise.silences import silencing
 from workflows import activity_refs as refs
 from workflows.ids import alert_api_link, alert_dashboard_link, temporal_ui_link
-from workflows.payloads import AbandonInput, DeliveryResult, NotifyEvent, NotifyInput, TimelineEntry
+from workflows.payloads import AbandonInput, AlertView, DeliveryResult, NotifyEvent, NotifyInput, TimelineEntry
 
 EDITS_IN_PLACE = {"slack"}  # channel types whose sender edits the alert's previous message
 log = logging.getLogger("herald.notify")
@@ -175,6 +179,7 @@ class NotifyActivities:
         """The rendered message; and, when the tenant's template failed, why (the built-in text went instead)."""
         alert = request.alert
         links = self.links(alert.alert_id, alert.workflow_id)
+        members = await incident_members(session, alert)
         row = await template_for(
             session,
             tenant_id=alert.tenant_id,
@@ -185,7 +190,7 @@ class NotifyActivities:
         )
         text = TemplateText(row.subject, row.body, row.body_html) if row is not None else None
         rendered, problem = await in_render_thread(
-            render_or_built_in, text, context(alert, request.event, links), target.type
+            render_or_built_in, text, context(alert, request.event, links, members), target.type
         )
         if problem and row is not None:
             problem = f"'{row.name}' failed ({problem}); sent the built-in text"
@@ -201,6 +206,7 @@ class NotifyActivities:
             idempotency_key=request.idempotency_key,
             rendered=rendered,
             previous_id=previous,
+            members=members,
         )
         return message, problem
 
@@ -350,3 +356,23 @@ async def _note(
         dedup=f"delivery:{request.idempotency_key}:{suffix}",
         entry=entry,
     )
+
+
+async def incident_members(session: AsyncSession, alert: AlertView) -> Members | None:
+    """What a notice of an incident lists of its members (None for an ungrouped alert)."""
+    total = alert.firing_members + alert.resolved_members
+    if total == 0:
+        return None
+    rows, common = await notice_members(session=session, alert_id=alert.alert_id, listed=MEMBERS_LISTED)
+    listed = [
+        {
+            "key": row.key,
+            "labels": dict(row.labels),
+            "title": row.title,
+            "status": row.status,
+            "first_seen": utc_text(row.first_seen),
+            "last_seen": utc_text(row.last_seen),
+        }
+        for row in rows
+    ]
+    return Members(listed=listed, left_out=max(0, total - len(listed)), common_labels=common)

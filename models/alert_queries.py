@@ -155,6 +155,33 @@ async def members(
     return rows.all()
 
 
+COMMON_LABELS_SCAN = 1000  # firing members whose labels decide an incident's common labels
+
+
+async def notice_members(
+    *, session: AsyncSession, alert_id: str, listed: int
+) -> tuple[Sequence[AlertMember], dict[str, str]]:
+    """The members a notice lists (firing first, then resolved, each by first seen; at most
+    `listed`) and the labels shared by the first `COMMON_LABELS_SCAN` firing members (by key)."""
+    shown = await session.scalars(
+        select(AlertMember)
+        .where(AlertMember.alert_id == alert_id)
+        .order_by(AlertMember.status, AlertMember.first_seen, AlertMember.key)
+        .limit(listed)
+    )
+    scanned = await session.scalars(
+        select(AlertMember.labels)
+        .where(AlertMember.alert_id == alert_id, AlertMember.status == "firing")
+        .order_by(AlertMember.key)
+        .limit(COMMON_LABELS_SCAN)
+    )
+    common: dict[str, str] | None = None
+    for labels in scanned:
+        pairs = {str(name): str(value) for name, value in labels.items()}
+        common = pairs if common is None else {k: v for k, v in common.items() if pairs.get(k) == v}
+    return shown.all(), common or {}
+
+
 @dataclass
 class Durations:
     count: int

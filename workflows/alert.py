@@ -177,6 +177,8 @@ class AlertWorkflow:
         state.reopen_extra_events = 0
         grouped = first.member_key is not None  # events recorded before incidents had members carry none
         if grouped:
+            if state.options.grouping is not None:
+                view.group_labels = dict(state.options.grouping.group_labels)
             self._member_fired(first)
         entry = TimelineEntry(kind="triggered", at=first.received_at, actor=first.actor, message=first.content.title)
         request = OpenAlertInput(

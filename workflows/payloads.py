@@ -242,6 +242,7 @@ class AlertView(BaseModel):
     # An incident's members (distinct label sets) by state; both 0 for alerts opened before incidents.
     firing_members: int = 0
     resolved_members: int = 0
+    group_labels: dict[str, str] = Field(default_factory=dict)  # the values of its route's group_by
 
 
 class MemberRecord(BaseModel):

@@ -70,6 +70,11 @@ async def test_members_share_one_incident_whose_first_notice_waits_group_wait(
     assert first.json["event"] == "triggered"
     assert first.json["alert"]["firing_members"] == 3 and first.json["alert"]["resolved_members"] == 0
     assert first.json["alert"]["event_count"] == 4
+    listed = first.json["alert"]["members"]
+    assert sorted(m["labels"]["host"] for m in listed) == ["a", "b", "c"]
+    assert {m["status"] for m in listed} == {"firing"} and first.json["alert"]["members_left_out"] == 0
+    assert first.json["alert"]["common_labels"] == {"alertname": "NodeDown"}
+    assert first.json["alert"]["group_labels"] == {"alertname": "NodeDown"}
 
     row = await eventually(lambda: alert_row(sessions, tenant, "nodedown"), lambda r: r is not None)
     assert row is not None and row.firing_members == 3
