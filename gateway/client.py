@@ -66,6 +66,8 @@ from workflows.search_attributes import LEVEL, RULE, search_attributes
 T = TypeVar("T")
 AlertAction = Literal["snooze", "escalate", "reassign", "add_note"]
 FIRE = "fire"  # AlertWorkflow.fire: start_signal takes the signal's name
+FIRE_BATCH = "fire_batch"  # AlertWorkflow.fire_batch
+BATCH_MAX = 500  # events of one key per signal (a signal's payload stays far below Temporal's 2 MB)
 ACTIONS = {
     "snooze": AlertWorkflow.snooze,
     "escalate": AlertWorkflow.escalate,
@@ -138,9 +140,15 @@ class AlertingClient:
             by_key.setdefault(alert_workflow_id(item.tenant_id, item.key), []).append(index)
 
         async def send_key(indexes: list[int]) -> None:
-            for index in indexes:
+            if len(indexes) == 1:
                 async with self._ingest_slots:
-                    outcomes[index] = await self._ingest_one(items[index])
+                    outcomes[indexes[0]] = await self._ingest_one(items[indexes[0]])
+                return
+            for start in range(0, len(indexes), BATCH_MAX):
+                chunk = indexes[start : start + BATCH_MAX]
+                async with self._ingest_slots:
+                    for index, outcome in zip(chunk, await self._ingest_many([items[i] for i in chunk]), strict=True):
+                        outcomes[index] = outcome
 
         await asyncio.gather(*(send_key(indexes) for indexes in by_key.values()))
         return [outcome for outcome in outcomes if outcome is not None]
@@ -164,6 +172,40 @@ class AlertingClient:
             return IngestOutcome(
                 item.key, wf_id, "failed", f"Temporal is unreachable; the event was not accepted ({err})"
             )
+
+    async def _ingest_many(self, items: list[IngestItem]) -> list[IngestOutcome]:
+        """Events of one key, in order, as one signal (with start when one of them triggers). A
+        resolve among them is `accepted`: whether it found the alert open is the workflow's to say."""
+        first = items[0]
+        wf_id = alert_workflow_id(first.tenant_id, first.key)
+        events = [item.event for item in items]
+        opener = next((event for event in events if event.action == "trigger"), None)
+        try:
+            if opener is None:
+                handle = self._client.get_workflow_handle_for(AlertWorkflow.run, wf_id)
+                try:
+                    await handle.signal(AlertWorkflow.fire_batch, events)
+                except RPCError as err:
+                    if err.status != RPCStatusCode.NOT_FOUND:
+                        raise
+                    return [IngestOutcome(first.key, wf_id, "ignored", "no open alert with this key") for _ in items]
+            else:
+                await self._client.start_workflow(
+                    AlertWorkflow.run,
+                    AlertStart(tenant_id=first.tenant_id, key=first.key),
+                    id=wf_id,
+                    task_queue=self._task_queue,
+                    start_signal=FIRE_BATCH,
+                    start_signal_args=[events],
+                    **_start_metadata(first.tenant_id, first.key, opener),
+                )
+        except RPCError as err:
+            message = f"Temporal did not accept the event: {err.message}"
+            return [IngestOutcome(first.key, wf_id, "failed", message) for _ in items]
+        except RuntimeError as err:
+            message = f"Temporal is unreachable; the event was not accepted ({err})"
+            return [IngestOutcome(first.key, wf_id, "failed", message) for _ in items]
+        return [IngestOutcome(first.key, wf_id, "accepted") for _ in items]
 
     async def _signal_with_start(self, tenant_id: str, key: str, wf_id: str, event: FireEvent) -> None:
         await self._client.start_workflow(

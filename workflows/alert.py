@@ -543,6 +543,12 @@ class AlertWorkflow:
     def fire(self, event: FireEvent) -> None:
         self._accept(event)
 
+    @workflow.signal(name="fire_batch")
+    def fire_batch(self, events: list[FireEvent]) -> None:
+        """Several events of this key from one ingest batch, in order: one signal instead of one each."""
+        for event in events:
+            self._accept(event)
+
     @workflow.update(name="fire")
     async def fire_and_wait(self, event: FireEvent) -> AlertView:
         self._accept(event)

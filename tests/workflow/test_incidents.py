@@ -208,3 +208,28 @@ async def test_members_arriving_while_the_incident_closes_all_join_the_next_one(
     async with sessions() as session:
         hosts = (await session.scalars(select(AlertMember.labels).where(AlertMember.alert_id == second.id))).all()
     assert sorted(h["host"] for h in hosts) == ["b", "c", "d"]
+
+
+async def test_a_batch_of_one_key_is_one_signal_and_every_event_counts(
+    alerting: AlertingClient,
+    time_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: str,
+    receiver: WebhookReceiver,
+    opened: set[str],
+) -> None:
+    await add_webhook(sessions, tenant, receiver.url)
+    hosts = [f"n{i:03}" for i in range(120)]
+    await send(alerting, opened, tenant, "nodedown", *(member(tenant, host) for host in hosts))
+    await time_env.sleep(timedelta(seconds=31))
+    [first] = await receiver.wait_for(1)
+    assert first.json["alert"]["firing_members"] == 120 and first.json["alert"]["event_count"] == 120
+    assert len(first.json["alert"]["members"]) == 20 and first.json["alert"]["members_left_out"] == 100
+
+    wf_id = next(iter(opened))
+    history = await time_env.client.get_workflow_handle(wf_id).fetch_history()
+    signals = [e for e in history.events if e.HasField("workflow_execution_signaled_event_attributes")]
+    assert len(signals) == 1  # 120 events, one signal
+    assert signals[0].workflow_execution_signaled_event_attributes.signal_name == "fire_batch"
+    row = await alert_row(sessions, tenant, "nodedown")
+    assert row is not None and row.firing_members == 120
