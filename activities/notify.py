@@ -17,7 +17,6 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from channels.base import (
-    MEMBERS_LISTED,
     ChannelTarget,
     DeliveryError,
     Links,
@@ -27,6 +26,7 @@ from channels.base import (
     RetryableDeliveryError,
     Sender,
     Sent,
+    members_listed,
 )
 from channels.render import TemplateText, context, in_render_thread, render_or_built_in
 from models.alert_queries import notice_members
@@ -179,7 +179,7 @@ class NotifyActivities:
         """The rendered message; and, when the tenant's template failed, why (the built-in text went instead)."""
         alert = request.alert
         links = self.links(alert.alert_id, alert.workflow_id)
-        members = await incident_members(session, alert)
+        members = await incident_members(session, alert, members_listed(target.type))
         row = await template_for(
             session,
             tenant_id=alert.tenant_id,
@@ -358,12 +358,12 @@ async def _note(
     )
 
 
-async def incident_members(session: AsyncSession, alert: AlertView) -> Members | None:
+async def incident_members(session: AsyncSession, alert: AlertView, limit: int) -> Members | None:
     """What a notice of an incident lists of its members (None for an ungrouped alert)."""
     total = alert.firing_members + alert.resolved_members
     if total == 0:
         return None
-    rows, common = await notice_members(session=session, alert_id=alert.alert_id, listed=MEMBERS_LISTED)
+    rows, common = await notice_members(session=session, alert_id=alert.alert_id, listed=limit)
     listed = [
         {
             "key": row.key,

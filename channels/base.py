@@ -169,11 +169,18 @@ async def post(http: httpx.AsyncClient, target: ChannelTarget, url: str, **kwarg
 
 
 MEMBERS_LISTED = 20  # members a notice lists; it says how many more there are
+# A webhook is read by programs (Alertmanager's webhook sends every alert of the group): it lists many more.
+MEMBERS_LISTED_BY_TYPE = {"webhook": 1000}
+
+
+def members_listed(channel_type: str) -> int:
+    """How many of an incident's members a notice to this channel type lists."""
+    return MEMBERS_LISTED_BY_TYPE.get(channel_type, MEMBERS_LISTED)
 
 
 @dataclass(frozen=True)
 class Members:
-    """An incident's members as a notice shows them: at most `MEMBERS_LISTED`, firing first
+    """An incident's members as a notice shows them: at most `members_listed(type)`, firing first
     (each `{key, labels, title, status, first_seen, last_seen}`), how many were left out, and the
     labels every firing member shares (over the first 1,000 firing members)."""
 
