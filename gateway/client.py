@@ -43,13 +43,15 @@ from temporalio.service import RPCError, RPCStatusCode
 from gateway.errors import AlertClosing, AlertNotFound, EngineUnavailable, TransitionRejected
 from workflows.alert import CLOSING, AlertWorkflow
 from workflows.heartbeat import HeartbeatWorkflow
-from workflows.ids import alert_workflow_id, heartbeat_workflow_id, manual_evaluation_id
+from workflows.ids import alert_workflow_id, heartbeat_workflow_id, inbox_drain_workflow_id, manual_evaluation_id
+from workflows.inbox import INBOX_DRAIN_WORKFLOW
 from workflows.payloads import (
     AcknowledgeRequest,
     AlertStart,
     AlertStatus,
     AlertView,
     EditRequest,
+    FireBatch,
     FireEvent,
     ResolveRequest,
 )
@@ -132,26 +134,48 @@ class AlertingClient:
 
     # ------------------------------------------------------------------ ingest
 
-    async def ingest(self, items: list[IngestItem]) -> list[IngestOutcome]:
-        """Send a batch: keys in parallel, events of one key in order. Never raises."""
+    async def ingest(self, items: list[IngestItem], *, cycle: int | None = None) -> list[IngestOutcome]:
+        """Send a batch: keys in parallel, events of one key in order (several as one signal). With
+        `cycle` (an ingest inbox drain cycle) every key's events go as batches naming it, so that
+        a retried cycle changes nothing twice. Never raises."""
         outcomes: list[IngestOutcome | None] = [None] * len(items)
         by_key: dict[str, list[int]] = {}
         for index, item in enumerate(items):
             by_key.setdefault(alert_workflow_id(item.tenant_id, item.key), []).append(index)
 
         async def send_key(indexes: list[int]) -> None:
-            if len(indexes) == 1:
+            if len(indexes) == 1 and cycle is None:
                 async with self._ingest_slots:
                     outcomes[indexes[0]] = await self._ingest_one(items[indexes[0]])
                 return
-            for start in range(0, len(indexes), BATCH_MAX):
+            for number, start in enumerate(range(0, len(indexes), BATCH_MAX)):
                 chunk = indexes[start : start + BATCH_MAX]
+                batch = FireBatch(events=[items[i].event for i in chunk], cycle=cycle, chunk=number)
                 async with self._ingest_slots:
-                    for index, outcome in zip(chunk, await self._ingest_many([items[i] for i in chunk]), strict=True):
-                        outcomes[index] = outcome
+                    answered = await self._ingest_many(items[chunk[0]], batch)
+                for index, outcome in zip(chunk, answered, strict=True):
+                    outcomes[index] = outcome
 
         await asyncio.gather(*(send_key(indexes) for indexes in by_key.values()))
         return [outcome for outcome in outcomes if outcome is not None]
+
+    async def wake_inbox(self) -> str | None:
+        """Wake the ingest inbox drain of this task queue, starting it if it is not running. Never
+        raises: None, or why Temporal could not be told (the events wait in the inbox for the
+        drain's own check, or the worker's start)."""
+        try:
+            await self._client.start_workflow(
+                INBOX_DRAIN_WORKFLOW,
+                id=inbox_drain_workflow_id(self._task_queue),
+                task_queue=self._task_queue,
+                start_signal="wake",
+                static_summary="hands the ingest inbox's events to their incidents",
+            )
+        except RPCError as err:
+            return err.message
+        except RuntimeError as err:
+            return str(err)
+        return None
 
     async def _ingest_one(self, item: IngestItem) -> IngestOutcome:
         wf_id = alert_workflow_id(item.tenant_id, item.key)
@@ -173,18 +197,17 @@ class AlertingClient:
                 item.key, wf_id, "failed", f"Temporal is unreachable; the event was not accepted ({err})"
             )
 
-    async def _ingest_many(self, items: list[IngestItem]) -> list[IngestOutcome]:
+    async def _ingest_many(self, first: IngestItem, batch: FireBatch) -> list[IngestOutcome]:
         """Events of one key, in order, as one signal (with start when one of them triggers). A
         resolve among them is `accepted`: whether it found the alert open is the workflow's to say."""
-        first = items[0]
         wf_id = alert_workflow_id(first.tenant_id, first.key)
-        events = [item.event for item in items]
-        opener = next((event for event in events if event.action == "trigger"), None)
+        items = batch.events
+        opener = next((event for event in batch.events if event.action == "trigger"), None)
         try:
             if opener is None:
                 handle = self._client.get_workflow_handle_for(AlertWorkflow.run, wf_id)
                 try:
-                    await handle.signal(AlertWorkflow.fire_batch, events)
+                    await handle.signal(AlertWorkflow.fire_batch, batch)
                 except RPCError as err:
                     if err.status != RPCStatusCode.NOT_FOUND:
                         raise
@@ -196,7 +219,7 @@ class AlertingClient:
                     id=wf_id,
                     task_queue=self._task_queue,
                     start_signal=FIRE_BATCH,
-                    start_signal_args=[events],
+                    start_signal_args=[batch],
                     **_start_metadata(first.tenant_id, first.key, opener),
                 )
         except RPCError as err:

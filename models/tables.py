@@ -359,3 +359,19 @@ class TimeInterval(Base):
     time_intervals: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)  # Alertmanager's list of TimeInterval
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class IngestInbox(Base):
+    """Events accepted by the API and not yet handed to their incidents' workflows (models/inbox.py).
+
+    A row is written in the request's transaction (so a 2xx means durable) and deleted once the
+    drain has signalled it; `cycle` marks the drain cycle that claimed it (null: not yet claimed)."""
+
+    __tablename__ = "ingest_inbox"
+    __table_args__ = (Index("ix_ingest_inbox_cycle_id", "cycle", "id"),)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))  # the incident's group key
+    event: Mapped[dict[str, Any]] = mapped_column(JSONB)  # a FireEvent, as JSON
+    cycle: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         ChannelRef,
         ChoosePolicyInput,
         DeliveryResult,
+        DrainResult,
         NotifyInput,
         OpenAlertInput,
         OpenedAlert,
@@ -67,6 +68,8 @@ RULES_EMIT: ActivityRef[NoInput, EmitResult] = ActivityRef("rules.emit", EmitRes
 METRICS_PRUNE: ActivityRef[datetime, int] = ActivityRef("metrics.prune", int)
 # HeartbeatWorkflow
 HEARTBEAT_ALERT: ActivityRef[HeartbeatAlert, str] = ActivityRef("heartbeats.alert", str)
+# InboxDrainWorkflow
+INBOX_DRAIN: ActivityRef[NoInput, DrainResult] = ActivityRef("inbox.drain", DrainResult)
 
 ALL: tuple[ActivityRef[Any, Any], ...] = (
     ALERT_OPEN,
@@ -81,6 +84,7 @@ ALL: tuple[ActivityRef[Any, Any], ...] = (
     RULES_EMIT,
     METRICS_PRUNE,
     HEARTBEAT_ALERT,
+    INBOX_DRAIN,
 )
 
 

@@ -44,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
         EditRequest,
         EscalateRequest,
         Escalation,
+        FireBatch,
         FireEvent,
         MemberRecord,
         NoteRequest,
@@ -142,6 +143,7 @@ class AlertWorkflow:
                 reopen_with=state.reopen_with,
                 reopen_extra_events=state.reopen_extra_events,
                 backlog=state.backlog,
+                inbox_seen=state.inbox_seen,
             )
             workflow.continue_as_new(AlertStart(tenant_id=self._tenant_id, key=self._key, carried=carried))
         return view
@@ -544,9 +546,15 @@ class AlertWorkflow:
         self._accept(event)
 
     @workflow.signal(name="fire_batch")
-    def fire_batch(self, events: list[FireEvent]) -> None:
-        """Several events of this key from one ingest batch, in order: one signal instead of one each."""
-        for event in events:
+    def fire_batch(self, batch: FireBatch) -> None:
+        """Several events of this key, in order: one signal instead of one each. A batch from the
+        ingest inbox that this key took already (a retried drain cycle sent it again) is skipped."""
+        if batch.cycle is not None:
+            mark = (batch.cycle, batch.chunk)
+            if self._state.inbox_seen is not None and mark <= self._state.inbox_seen:
+                return
+            self._state.inbox_seen = mark
+        for event in batch.events:
             self._accept(event)
 
     @workflow.update(name="fire")

@@ -97,6 +97,16 @@ class FireEvent(BaseModel):
     member_key: str | None = None
 
 
+class FireBatch(BaseModel):
+    """Events of one key, in order, as one signal (`fire_batch`). From the ingest inbox
+    (models/inbox.py) it names its drain cycle and its chunk within it: an incident that already
+    took (cycle, chunk) skips a copy re-sent by a retried cycle."""
+
+    events: list[FireEvent]
+    cycle: int | None = None
+    chunk: int = 0
+
+
 class TimelineEntry(BaseModel):
     kind: str
     at: datetime
@@ -286,6 +296,7 @@ class AlertState(BaseModel):
     member_events: dict[str, int] = Field(default_factory=dict)  # events per member this incident
     group_notified_at: datetime | None = None  # the last notice to the incident's channels (group_interval)
     group_wait_policy: PolicyChoice | None = None  # chosen at open, the ladder starts after group_wait
+    inbox_seen: tuple[int, int] | None = None  # the last (drain cycle, chunk) taken from the ingest inbox
     # This run only:
     pending_first: FireEvent | None = Field(default=None, exclude=True)  # the first trigger, until opened
     opened: bool = Field(default=False, exclude=True)  # opened, channels told, policy chosen
@@ -390,3 +401,12 @@ class AbandonInput(BaseModel):
     channel_name: str
     reason: str
     at: datetime
+
+
+class DrainResult(BaseModel):
+    """One ingest inbox drain cycle (activity `inbox.drain`)."""
+
+    cycle: int | None = None  # None: the inbox was empty
+    events: int = 0
+    incidents: int = 0  # distinct keys signalled
+    more: bool = False  # events were left for the next cycle

@@ -233,3 +233,26 @@ async def test_a_batch_of_one_key_is_one_signal_and_every_event_counts(
     assert signals[0].workflow_execution_signaled_event_attributes.signal_name == "fire_batch"
     row = await alert_row(sessions, tenant, "nodedown")
     assert row is not None and row.firing_members == 120
+
+
+async def test_a_drain_cycle_sent_twice_counts_once(
+    alerting: AlertingClient,
+    time_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: str,
+    receiver: WebhookReceiver,
+    opened: set[str],
+) -> None:
+    """A retried ingest inbox cycle (models/inbox.py) re-sends the same events under the same
+    number: the incident that took them skips the copy; the next cycle counts."""
+    await add_webhook(sessions, tenant, receiver.url)
+    cycle = [IngestItem(tenant, "nodedown", member(tenant, host)) for host in ("a", "b", "a")]
+    for _ in range(2):
+        outcomes = await alerting.ingest(cycle, cycle=41)
+        assert {o.status for o in outcomes} == {"accepted"}
+        opened.update(o.workflow_id for o in outcomes)
+    [outcome] = await alerting.ingest([IngestItem(tenant, "nodedown", member(tenant, "c"))], cycle=42)
+    assert outcome.status == "accepted"
+    await time_env.sleep(timedelta(seconds=31))
+    [first] = await receiver.wait_for(1)
+    assert first.json["alert"]["event_count"] == 4 and first.json["alert"]["firing_members"] == 3
