@@ -45,8 +45,7 @@ from models.secrets import SecretBox
 from models.tables import User
 from models.templates import template_for
 from models.timestamps import utc_text
-from noise.inhibition import Inhibitor, inhibiting
-from noise.silences import silencing
+from noise.muting import Muted, muting
 from workflows import activity_refs as refs
 from workflows.ids import alert_api_link, alert_dashboard_link, temporal_ui_link
 from workflows.payloads import AbandonInput, AlertView, DeliveryResult, NotifyEvent, NotifyInput, TimelineEntry
@@ -78,7 +77,7 @@ def log_failed_attempt(request: NotifyInput, to: str, attempt: int, reason: str,
     log.warning("%s for alert %s to %s: attempt %d %s: %s", what, request.alert.alert_id, to, attempt, outcome, why)
 
 
-# Notices about an alert the recipient was told fired (never muted by a silence): sent only where a fire notice may have
+# Notices about an alert the recipient was told fired (never muted: noise/muting.py): sent only where a fire notice may have
 # arrived (models.deliveries.fire_may_have_reached), never to one that answered it with an error.
 FOLLOW_UPS = {NotifyEvent.ACKNOWLEDGED, NotifyEvent.RESOLVED}
 
@@ -118,17 +117,16 @@ class NotifyActivities:
                 log_failed_attempt(request, f"{request.channel_id}", activity.info().attempt, missing, permanent=True)
                 raise delivery_failure(missing, permanent=True)
             if request.event not in FOLLOW_UPS:
-                muted_by = await silencing(
-                    session=session, tenant_id=alert.tenant_id, labels=alert.content.labels, at=datetime.now(UTC)
+                muted = await muting(
+                    session=session,
+                    tenant_id=alert.tenant_id,
+                    alert_id=alert.alert_id,
+                    labels=alert.content.labels,
+                    grouping=request.grouping,
+                    at=datetime.now(UTC),
                 )
-                if muted_by:
-                    await self._record_silenced(session, request, target, muted_by)
-                    return DeliveryResult(status="skipped", attempts=0)
-                inhibitors = await inhibiting(
-                    session=session, tenant_id=alert.tenant_id, alert_id=alert.alert_id, labels=alert.content.labels
-                )
-                if inhibitors:
-                    await self._record_inhibited(session, request, target, inhibitors)
+                if muted is not None:
+                    await self._record_muted(session, request, target, muted)
                     return DeliveryResult(status="skipped", attempts=0)
             if request.event in FOLLOW_UPS and not await fire_may_have_reached(
                 session=session, alert_id=alert.alert_id, channel_id=target.id, user_id=request.user_id
@@ -242,26 +240,14 @@ class NotifyActivities:
         """A deleted channel or contact method ends the delivery; the timeline says why."""
         await _note(session, request, "missing-channel", "notification_failed", f"{request.event.value}: {reason}")
 
-    async def _record_silenced(
-        self, session: AsyncSession, request: NotifyInput, target: ChannelTarget, muted_by: list[str]
+    async def _record_muted(
+        self, session: AsyncSession, request: NotifyInput, target: ChannelTarget, muted: Muted
     ) -> None:
-        """A fire notice an active silence mutes: not sent, and the timeline names the silences."""
-        message = f"{request.event.value} → {target.type} '{target.name}': silenced by {', '.join(muted_by)}"
-        details = {"channel_id": target.id, "silence_ids": ",".join(muted_by)}
-        await _note(session, request, "silenced", "notification_silenced", message, details)
-
-    async def _record_inhibited(
-        self, session: AsyncSession, request: NotifyInput, target: ChannelTarget, inhibitors: list[Inhibitor]
-    ) -> None:
-        """A fire notice an open source alert inhibits: not sent, and the timeline names the source."""
-        names = ", ".join(f"alert '{i.title}' ({i.alert_id})" for i in inhibitors)
-        message = f"{request.event.value} → {target.type} '{target.name}': inhibited by {names}"
-        details = {
-            "channel_id": target.id,
-            "inhibited_by": ",".join(i.alert_id for i in inhibitors),
-            "inhibit_rule_ids": ",".join(i.rule_id for i in inhibitors),
-        }
-        await _note(session, request, "inhibited", "notification_inhibited", message, details)
+        """A fire notice a silence, maintenance window, time interval or inhibition mutes: not sent, and the
+        timeline says which (noise/muting.py)."""
+        message = f"{request.event.value} → {target.type} '{target.name}': {muted.reason}"
+        details = {"channel_id": target.id, **muted.details}
+        await _note(session, request, muted.kind.removeprefix("notification_"), muted.kind, message, details)
 
     async def _record_not_sent(self, session: AsyncSession, request: NotifyInput, target: ChannelTarget) -> None:
         """A follow-up to a recipient that never accepted the alert's fire notice: on the timeline, not sent."""

@@ -23,6 +23,7 @@ from api.routers import (
     health,
     heartbeats,
     inhibit_rules,
+    maintenance_windows,
     metrics,
     notifications,
     policies,
@@ -31,6 +32,7 @@ from api.routers import (
     silences,
     slack,
     templates,
+    time_intervals,
     users,
 )
 from api.storable_text import StorableTextMiddleware
@@ -132,6 +134,8 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         slack.router,
         silences.router,
         inhibit_rules.router,
+        time_intervals.router,
+        maintenance_windows.router,
     ):
         app.include_router(router, responses=OPENAPI_RESPONSES)
     return app

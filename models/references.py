@@ -1,5 +1,5 @@
-"""What still points at a user, team, schedule, channel, escalation policy or data source: the `used_by` of a
-refused delete (409).
+"""What still points at a user, team, schedule, channel, escalation policy, data source or time interval: the
+`used_by` of a refused delete (409).
 
 One function for every delete, so each kind of pointer is checked wherever it matters:
 policy levels, schedule layers and overrides still to come, team members, managers, routes, the
@@ -22,7 +22,7 @@ from models.rule_tables import rules_using_source, sources_using
 from models.tables import Alert, Channel, Notification, Schedule, ScheduleOverride, Team, Tenant, User
 from models.timestamps import utc_text
 
-Referenced = Literal["user", "team", "schedule", "channel", "policy", "data_source"]
+Referenced = Literal["user", "team", "schedule", "channel", "policy", "data_source", "time_interval"]
 ALERTS_NAMED = 10  # open alerts named in a 409; the rest are counted
 
 
@@ -34,6 +34,8 @@ async def references(session: AsyncSession, tenant_id: str, kind: Referenced, ta
             f"rule '{name}'"
             for name in await rules_using_source(session=session, tenant_id=tenant_id, source_id=target_id)
         ]
+    if kind == "time_interval":
+        return await _routes_naming_interval(session, tenant_id, target_id)
     found: list[str] = []
     if kind != "policy":
         found += [f"policy '{name}'" for name in await policies_using(session, tenant_id, kind, target_id)]
@@ -52,6 +54,15 @@ async def references(session: AsyncSession, tenant_id: str, kind: Referenced, ta
     else:
         found += await _open_alerts_using(session, tenant_id, kind, target_id)
     return found
+
+
+async def _routes_naming_interval(session: AsyncSession, tenant_id: str, interval_id: str) -> list[str]:
+    """The routes whose `mute_time_intervals` or `active_time_intervals` name this interval (by name: deleting or
+    renaming it would leave them naming nothing, which mutes nothing and activates nothing).
+
+    None yet: routes do not name time intervals until the routing tree stores them; its routes are checked here.
+    """
+    return []
 
 
 async def _user_pointers(session: AsyncSession, tenant_id: str, user_id: str) -> list[str]:

@@ -348,6 +348,28 @@ class InhibitRule(Base):
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 
 
+class MaintenanceWindow(Base):
+    """A one-off window (PagerDuty's maintenance window) from `starts_at` to `ends_at` during which
+    the alerts its matchers all match (no matchers: every alert of the tenant) send no fire notices;
+    they are still recorded. `matchers` holds each matcher's canonical text (noise.matchers); an
+    ended window is kept (its `ends_at` is when it stopped)."""
+
+    __tablename__ = "maintenance_windows"
+    __table_args__ = (
+        Index("ix_maintenance_windows_tenant_ends", "tenant_id", "ends_at"),
+        CheckConstraint("ends_at >= starts_at", name="ends_after_start"),
+    )
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    matchers: Mapped[list[str]] = mapped_column(JSONB)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
 class TimeInterval(Base):
     """A named Alertmanager `time_interval` (noise.time_intervals): routes mute or activate by name."""
 

@@ -423,3 +423,18 @@ def next_change(interval: TimeInterval, after: datetime, horizon: timedelta) -> 
                 return at
         low = high
     return None
+
+
+def daily_cost(interval: TimeInterval) -> int:
+    """What `next_change` does per day it scans, in units of about half a microsecond: the instants it examines (two
+    per clock reading of each zone, as `_candidates`) times the work of judging each (reading a spec's zone costs
+    about as much as a dozen of its time ranges). Measured: 10 specs in 10 zones cost 2,400 a day, 0.53 s a year;
+    one spec of 100 ranges 45,000 a day, 25 ms a day. Callers bound the horizon (or refuse an interval) by it."""
+    readings: dict[str, set[int]] = {}
+    for spec in interval.time_intervals:
+        minutes = readings.setdefault(spec.location or "UTC", {0})
+        for r in spec.times or ():
+            minutes.update(m for m in (r.start_minute, r.end_minute) if m < 24 * 60)
+    examined = sum(2 * len(minutes) for minutes in readings.values())
+    judged = sum(12 + len(spec.times or ()) for spec in interval.time_intervals)
+    return examined * judged

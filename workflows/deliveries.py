@@ -61,7 +61,13 @@ class Deliveries:
     def notify(self, view: AlertView, channel: ChannelRef, event: NotifyEvent, tag: str | None = None) -> None:
         cycle = tag or str(view.notify_cycle)
         key = ids.notify_idempotency_key(view.workflow_id, view.alert_id, event.value, cycle, channel.id)
-        request = NotifyInput(idempotency_key=key, channel_id=channel.id, event=event, alert=_message_view(view))
+        request = NotifyInput(
+            idempotency_key=key,
+            channel_id=channel.id,
+            event=event,
+            alert=_message_view(view),
+            grouping=self._state.options.grouping,
+        )
         self._start(channel, request)
 
     def page(self, view: AlertView, user: PagedUser, rule: PageRule, step: int, event: NotifyEvent) -> None:
@@ -73,6 +79,7 @@ class Deliveries:
             user_id=user.id,
             event=event,
             alert=_message_view(view),
+            grouping=self._state.options.grouping,
         )
         recipient = ChannelRef(id=f"{user.id}/{rule.contact_method_id}", name=user.name, type=rule.type)
         self._start(recipient, request)

@@ -386,6 +386,9 @@ class NotifyInput(BaseModel):
     event: NotifyEvent
     alert: AlertView
     user_id: str | None = None
+    # Where the routing tree put the alert (its `AlertOptions.grouping`): the route's mute / active time
+    # intervals. None: no route placed it (or recorded before this field), so no time interval applies.
+    grouping: Grouping | None = None
 
 
 class DeliveryResult(BaseModel):

@@ -147,6 +147,13 @@ async def test_every_write_is_committed_before_its_answer(api: Stack, probe: Com
     inhibit_rule = await write("POST", "/api/v1/inhibit-rules", inhibit, 201)
     await write("PUT", f"/api/v1/inhibit-rules/{inhibit_rule['id']}", inhibit | {"equal": []})
     await write("DELETE", f"/api/v1/inhibit-rules/{inhibit_rule['id']}", expect=204)
+    interval = {"name": "nights", "time_intervals": [{"times": [{"start_time": "00:00", "end_time": "06:00"}]}]}
+    time_interval = await write("POST", "/api/v1/time-intervals", interval, 201)
+    await write("PUT", f"/api/v1/time-intervals/{time_interval['id']}", interval | {"name": "late-nights"})
+    await write("DELETE", f"/api/v1/time-intervals/{time_interval['id']}", expect=204)
+    held = await write("POST", "/api/v1/maintenance-windows", {"matchers": 'env="prod"', "ends_at": ends}, 201)
+    moved = await write("PUT", f"/api/v1/maintenance-windows/{held['id']}", {"matchers": [], "ends_at": ends})
+    await write("DELETE", f"/api/v1/maintenance-windows/{moved['id']}")
     await write("DELETE", f"/api/v1/alerts/rules/{rule['id']}", expect=204)
     await write("DELETE", "/api/v1/heartbeats/backup-2", expect=204)
     await write("DELETE", f"/api/v1/datasources/{source['id']}", expect=204)
@@ -157,4 +164,4 @@ async def test_every_write_is_committed_before_its_answer(api: Stack, probe: Com
     await write("DELETE", f"/api/v1/teams/{team['id']}", expect=204)
     await write("DELETE", f"/api/v1/users/{user['id']}", expect=204)
     await write("DELETE", f"/api/v1/api-keys/{key['id']}", expect=204)
-    assert len(write.checked) == 40
+    assert len(write.checked) == 46

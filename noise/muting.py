@@ -1,0 +1,106 @@
+"""Whether a fire notice is muted, and why: the one place the notify activity asks.
+
+In order (the first that applies is the reason recorded):
+
+1. an active silence matches the alert (`notification_silenced`, noise/silences.py);
+2. an active maintenance window matches it (`notification_suppressed`, noise/maintenance.py);
+3. the alert's route (`Grouping`, None for alerts that no route placed) names `mute_time_intervals` and now lies
+   in one of them, or names `active_time_intervals` and now lies in none (`notification_muted`,
+   noise/time_intervals.py; a name the tenant has no interval for — deleted — contains no instant);
+4. an open alert inhibits it (`notification_inhibited`, noise/inhibition.py).
+
+Only fire notices (triggered, renotified, escalated) are ever muted: the caller sends acknowledged and resolved
+notices to whoever heard the alert fire, whatever mutes it since. Every check reads the tenant's rows only, and a
+bounded number of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.tables import TimeInterval as TimeIntervalRow
+from noise.inhibition import inhibiting
+from noise.maintenance import in_maintenance
+from noise.silences import silencing
+from noise.time_intervals import TimeInterval, contains
+from workflows.payloads import Grouping
+
+
+@dataclass(frozen=True)
+class Muted:
+    """Why a fire notice is not sent: the timeline entry's kind, the words after the notice's name, its details."""
+
+    kind: str  # notification_silenced / _suppressed / _muted / _inhibited
+    reason: str  # "silenced by <id>", "suppressed by maintenance window <id> (<reason>)", ...
+    details: dict[str, str] = field(default_factory=dict)
+
+
+async def intervals_named(*, session: AsyncSession, tenant_id: str, names: set[str]) -> dict[str, TimeInterval]:
+    """The tenant's time intervals of these names (names it has none of are absent)."""
+    if not names:
+        return {}
+    rows = await session.execute(
+        select(TimeIntervalRow.name, TimeIntervalRow.time_intervals).where(
+            TimeIntervalRow.tenant_id == tenant_id, TimeIntervalRow.name.in_(names)
+        )
+    )
+    return {name: TimeInterval(name=name, time_intervals=specs) for name, specs in rows}
+
+
+async def muted_by_time(
+    *, session: AsyncSession, tenant_id: str, grouping: Grouping | None, at: datetime
+) -> Muted | None:
+    """Alertmanager's route time intervals: inside a mute interval, or outside every active one, mutes."""
+    if grouping is None or not (grouping.mute_time_intervals or grouping.active_time_intervals):
+        return None
+    wanted = set(grouping.mute_time_intervals) | set(grouping.active_time_intervals)
+    known = await intervals_named(session=session, tenant_id=tenant_id, names=wanted)
+    for name in grouping.mute_time_intervals:
+        if name in known and contains(known[name], at):
+            return Muted("notification_muted", f"muted by time interval '{name}'", {"time_interval": name})
+    active = grouping.active_time_intervals
+    if active and not any(name in known and contains(known[name], at) for name in active):
+        names = ", ".join(f"'{name}'" for name in active)
+        return Muted(
+            "notification_muted", f"muted: outside active time intervals {names}", {"time_intervals": ",".join(active)}
+        )
+    return None
+
+
+async def muting(
+    *,
+    session: AsyncSession,
+    tenant_id: str,
+    alert_id: str,
+    labels: dict[str, str],
+    grouping: Grouping | None,
+    at: datetime,
+) -> Muted | None:
+    """Why a fire notice of this alert is not to be sent at `at`; None when it is to be sent."""
+    silences = await silencing(session=session, tenant_id=tenant_id, labels=labels, at=at)
+    if silences:
+        return Muted("notification_silenced", f"silenced by {', '.join(silences)}", {"silence_ids": ",".join(silences)})
+    windows = await in_maintenance(session=session, tenant_id=tenant_id, labels=labels, at=at)
+    if windows:
+        named = ", ".join(f"maintenance window {w.id}" + (f" ({w.reason})" if w.reason else "") for w in windows)
+        return Muted(
+            "notification_suppressed",
+            f"suppressed by {named}",
+            {"maintenance_window_ids": ",".join(w.id for w in windows), "reason": windows[0].reason},
+        )
+    by_time = await muted_by_time(session=session, tenant_id=tenant_id, grouping=grouping, at=at)
+    if by_time is not None:
+        return by_time
+    inhibitors = await inhibiting(session=session, tenant_id=tenant_id, alert_id=alert_id, labels=labels)
+    if inhibitors:
+        names = ", ".join(f"alert '{i.title}' ({i.alert_id})" for i in inhibitors)
+        details = {
+            "inhibited_by": ",".join(i.alert_id for i in inhibitors),
+            "inhibit_rule_ids": ",".join(i.rule_id for i in inhibitors),
+        }
+        return Muted("notification_inhibited", f"inhibited by {names}", details)
+    return None
