@@ -29,7 +29,7 @@ from channels.base import (
     members_listed,
 )
 from channels.render import TemplateText, context, in_render_thread, render_or_built_in
-from models.alert_queries import notice_members
+from models.alert_queries import firing_member_labels, notice_members
 from models.channels import get_channel, provider_channel
 from models.contacts import contact_config
 from models.crud import get_row
@@ -45,7 +45,7 @@ from models.secrets import SecretBox
 from models.tables import User
 from models.templates import template_for
 from models.timestamps import utc_text
-from noise.muting import Muted, muting
+from noise.muting import MEMBERS_CHECKED, Muted, muting
 from workflows import activity_refs as refs
 from workflows.ids import alert_api_link, alert_dashboard_link, temporal_ui_link
 from workflows.payloads import AbandonInput, AlertView, DeliveryResult, NotifyEvent, NotifyInput, TimelineEntry
@@ -117,6 +117,11 @@ class NotifyActivities:
                 log_failed_attempt(request, f"{request.channel_id}", activity.info().attempt, missing, permanent=True)
                 raise delivery_failure(missing, permanent=True)
             if request.event not in FOLLOW_UPS:
+                members = None
+                if alert.firing_members:
+                    members = await firing_member_labels(
+                        session=session, alert_id=alert.alert_id, limit=MEMBERS_CHECKED
+                    )
                 muted = await muting(
                     session=session,
                     tenant_id=alert.tenant_id,
@@ -124,6 +129,7 @@ class NotifyActivities:
                     labels=alert.content.labels,
                     grouping=request.grouping,
                     at=datetime.now(UTC),
+                    members=members,
                 )
                 if muted is not None:
                     await self._record_muted(session, request, target, muted)

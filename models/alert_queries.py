@@ -155,6 +155,17 @@ async def members(
     return rows.all()
 
 
+async def firing_member_labels(*, session: AsyncSession, alert_id: str, limit: int) -> list[dict[str, str]]:
+    """The label sets of an incident's first `limit` firing members, by key."""
+    rows = await session.scalars(
+        select(AlertMember.labels)
+        .where(AlertMember.alert_id == alert_id, AlertMember.status == "firing")
+        .order_by(AlertMember.key)
+        .limit(limit)
+    )
+    return [{str(name): str(value) for name, value in labels.items()} for labels in rows]
+
+
 COMMON_LABELS_SCAN = 1000  # firing members whose labels decide an incident's common labels
 
 

@@ -127,6 +127,7 @@ class AlertMember(Base):
     """One member of an incident: a distinct label set that fires and resolves inside it."""
 
     __tablename__ = "alert_members"
+    __table_args__ = (Index("ix_alert_members_labels", "labels", postgresql_using="gin"),)
     alert_id: Mapped[str] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True)
     key: Mapped[str] = mapped_column(String(64), primary_key=True)  # labels_key of its labels
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)

@@ -71,6 +71,9 @@ async def muted_by_time(
     return None
 
 
+MEMBERS_CHECKED = 100  # firing members of an incident whose silences, windows and inhibitions are checked
+
+
 async def muting(
     *,
     session: AsyncSession,
@@ -79,8 +82,52 @@ async def muting(
     labels: dict[str, str],
     grouping: Grouping | None,
     at: datetime,
+    members: list[dict[str, str]] | None = None,
 ) -> Muted | None:
-    """Why a fire notice of this alert is not to be sent at `at`; None when it is to be sent."""
+    """Why a fire notice of this alert is not to be sent at `at`; None when it is to be sent.
+
+    For an incident, `members` are its firing members' label sets (the first `MEMBERS_CHECKED`
+    by key): it is muted by time intervals as a whole, and otherwise only when every one of those
+    members is muted (silenced, in maintenance or inhibited), the reason naming what muted them."""
+    if members:
+        by_time = await muted_by_time(session=session, tenant_id=tenant_id, grouping=grouping, at=at)
+        if by_time is not None:
+            return by_time
+        reasons: list[Muted] = []
+        for member in members[:MEMBERS_CHECKED]:
+            muted = await _muted_alone(session=session, tenant_id=tenant_id, alert_id=alert_id, labels=member, at=at)
+            if muted is None:
+                return None  # one member that may page is enough
+            reasons.append(muted)
+        return _all_members(reasons)
+    muted = await _muted_alone(session=session, tenant_id=tenant_id, alert_id=alert_id, labels=labels, at=at)
+    if muted is not None and muted.kind != "notification_inhibited":
+        return muted
+    by_time = await muted_by_time(session=session, tenant_id=tenant_id, grouping=grouping, at=at)
+    return by_time or muted
+
+
+def _all_members(reasons: list[Muted]) -> Muted:
+    """One reason for an incident whose firing members are all muted: the first member's kind when
+    they agree, else `notification_muted`; details merged (ids joined, each once)."""
+    kinds = {muted.kind for muted in reasons}
+    kind = reasons[0].kind if len(kinds) == 1 else "notification_muted"
+    details: dict[str, list[str]] = {}
+    for muted in reasons:
+        for name, value in muted.details.items():
+            for part in value.split(","):
+                if part and part not in details.setdefault(name, []):
+                    details[name].append(part)
+    said = "; ".join(dict.fromkeys(muted.reason for muted in reasons))
+    return Muted(
+        kind, f"all {len(reasons)} firing members muted ({said})", {k: ",".join(v) for k, v in details.items()}
+    )
+
+
+async def _muted_alone(
+    *, session: AsyncSession, tenant_id: str, alert_id: str, labels: dict[str, str], at: datetime
+) -> Muted | None:
+    """Silences, maintenance windows and inhibition for one label set (in that order)."""
     silences = await silencing(session=session, tenant_id=tenant_id, labels=labels, at=at)
     if silences:
         return Muted("notification_silenced", f"silenced by {', '.join(silences)}", {"silence_ids": ",".join(silences)})
@@ -92,9 +139,6 @@ async def muting(
             f"suppressed by {named}",
             {"maintenance_window_ids": ",".join(w.id for w in windows), "reason": windows[0].reason},
         )
-    by_time = await muted_by_time(session=session, tenant_id=tenant_id, grouping=grouping, at=at)
-    if by_time is not None:
-        return by_time
     inhibitors = await inhibiting(session=session, tenant_id=tenant_id, alert_id=alert_id, labels=labels)
     if inhibitors:
         names = ", ".join(f"alert '{i.title}' ({i.alert_id})" for i in inhibitors)

@@ -212,7 +212,14 @@ class AlertWorkflow:
             written = 1
         view.channels = channels
         self._projection.opened(written)
-        if state.group_wait_policy is None:
+        if grouped and state.backlog:
+            # Members that came with the first one (one batch) are in the first notice, and in the
+            # projection the notice lists them from.
+            backlog, state.backlog = state.backlog, []
+            for event in backlog:
+                self._accept(event)
+            await self._projection.flush()
+        if state.group_wait_policy is None and view.status == AlertStatus.TRIGGERED:
             if grouped:
                 state.group_notified_at = workflow.now()
             for channel in channels:

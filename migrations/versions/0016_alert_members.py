@@ -42,9 +42,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('alert_id', 'key', name=op.f('pk_alert_members')),
     )
     op.create_index(op.f('ix_alert_members_tenant_id'), 'alert_members', ['tenant_id'], unique=False)
+    op.create_index('ix_alert_members_labels', 'alert_members', ['labels'], unique=False, postgresql_using='gin')
 
 
 def downgrade() -> None:
+    op.drop_index('ix_alert_members_labels', table_name='alert_members')
     op.drop_index(op.f('ix_alert_members_tenant_id'), table_name='alert_members')
     op.drop_table('alert_members')
     op.drop_column('alerts', 'resolved_members')

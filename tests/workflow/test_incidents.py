@@ -6,6 +6,7 @@ real webhook receiver)."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
 from gateway.client import AlertingClient, IngestItem
-from models.tables import AlertEvent, AlertMember
+from models.tables import AlertEvent, AlertMember, InhibitRule, Silence
 from tests.support.alerts import add_webhook, eventually, trigger
 from tests.support.opened import alert_row, settled
 from tests.support.receiver import WebhookReceiver
@@ -256,3 +257,98 @@ async def test_a_drain_cycle_sent_twice_counts_once(
     await time_env.sleep(timedelta(seconds=31))
     [first] = await receiver.wait_for(1)
     assert first.json["alert"]["event_count"] == 4 and first.json["alert"]["firing_members"] == 3
+
+
+async def silence(sessions: async_sessionmaker[AsyncSession], tenant: str, matchers: list[str]) -> str:
+    silence_id = str(uuid.uuid4())
+    now = datetime.now(UTC)
+    async with sessions.begin() as session:
+        session.add(
+            Silence(
+                id=silence_id,
+                tenant_id=tenant,
+                matchers=matchers,
+                starts_at=now - timedelta(days=1),
+                ends_at=now + timedelta(days=1),
+                created_by="test",
+            )
+        )
+    return silence_id
+
+
+async def timeline_kinds(sessions: async_sessionmaker[AsyncSession], tenant: str, key: str) -> list[str]:
+    row = await alert_row(sessions, tenant, key)
+    if row is None:
+        return []
+    async with sessions() as session:
+        return list((await session.scalars(select(AlertEvent.kind).where(AlertEvent.alert_id == row.id))).all())
+
+
+async def test_an_incident_pages_unless_every_firing_member_is_silenced(
+    alerting: AlertingClient,
+    time_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: str,
+    receiver: WebhookReceiver,
+    opened: set[str],
+) -> None:
+    await add_webhook(sessions, tenant, receiver.url)
+    silenced = await silence(sessions, tenant, ['host=~"a|b"'])
+    now = Grouping(**(GROUPING.model_dump() | {"group_wait": timedelta(0)}))
+    # Every member silenced: recorded, not paged, and the timeline says which silence.
+    await send(alerting, opened, tenant, "quiet", member(tenant, "a", grouping=now), member(tenant, "b", grouping=now))
+    kinds = await eventually(lambda: timeline_kinds(sessions, tenant, "quiet"), lambda k: "notification_silenced" in k)
+    assert "notification_delivered" not in kinds
+    row = await alert_row(sessions, tenant, "quiet")
+    assert row is not None
+    async with sessions() as session:
+        entry = await session.scalar(
+            select(AlertEvent).where(AlertEvent.alert_id == row.id, AlertEvent.kind == "notification_silenced")
+        )
+    assert entry is not None and entry.details["silence_ids"] == silenced and "all 2 firing members" in entry.message
+    # One member no silence covers: the incident pages, listing all of them.
+    await send(alerting, opened, tenant, "loud", *(member(tenant, host, grouping=now) for host in ("a", "b", "c")))
+    [notice] = await receiver.wait_for(1)
+    assert notice.json["alert"]["firing_members"] == 3
+    await nothing_arrives(receiver, 1)
+
+
+async def test_every_firing_member_of_an_incident_inhibits_as_a_source(
+    alerting: AlertingClient,
+    time_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: str,
+    receiver: WebhookReceiver,
+    opened: set[str],
+) -> None:
+    await add_webhook(sessions, tenant, receiver.url)
+    async with sessions.begin() as session:
+        session.add(
+            InhibitRule(
+                id=str(uuid.uuid4()),
+                tenant_id=tenant,
+                source_matchers=['alertname="ClusterDown"'],
+                target_matchers=['alertname="InstanceDown"'],
+                equal=["cluster"],
+            )
+        )
+    now = timedelta(0)
+
+    def event(alertname: str, cluster: str, host: str = "") -> FireEvent:
+        labels = {"alertname": alertname, "cluster": cluster} | ({"host": host} if host else {})
+        fired = trigger(alertname, labels=labels)
+        fired.options.grouping = Grouping(group_labels={"alertname": alertname}, group_wait=now)
+        fired.member_key = labels_key(tenant, labels)
+        return fired
+
+    # One ClusterDown incident: cluster a first, then cluster b.
+    await send(alerting, opened, tenant, "clusters", event("ClusterDown", "a"), event("ClusterDown", "b"))
+    await receiver.wait_for(1)
+    await eventually(lambda: alert_row(sessions, tenant, "clusters"), lambda r: r is not None and r.firing_members == 2)
+    await send(alerting, opened, tenant, "instances-b", event("InstanceDown", "b", "n1"))
+    kinds = await eventually(
+        lambda: timeline_kinds(sessions, tenant, "instances-b"), lambda k: "notification_inhibited" in k
+    )
+    assert "notification_delivered" not in kinds
+    await send(alerting, opened, tenant, "instances-c", event("InstanceDown", "c", "n2"))
+    await receiver.wait_for(2)  # no cluster c is down: it pages
