@@ -48,7 +48,17 @@ from models.timestamps import utc_text
 from noise.muting import MEMBERS_CHECKED, Muted, muting
 from workflows import activity_refs as refs
 from workflows.ids import alert_api_link, alert_dashboard_link, temporal_ui_link
-from workflows.payloads import AbandonInput, AlertView, DeliveryResult, NotifyEvent, NotifyInput, TimelineEntry
+from workflows.payloads import (
+    AbandonInput,
+    AlertView,
+    DeliveryResult,
+    Grouping,
+    MuteCheck,
+    MuteCheckInput,
+    NotifyEvent,
+    NotifyInput,
+    TimelineEntry,
+)
 
 EDITS_IN_PLACE = {"slack"}  # channel types whose sender edits the alert's previous message
 log = logging.getLogger("herald.notify")
@@ -117,23 +127,10 @@ class NotifyActivities:
                 log_failed_attempt(request, f"{request.channel_id}", activity.info().attempt, missing, permanent=True)
                 raise delivery_failure(missing, permanent=True)
             if request.event not in FOLLOW_UPS:
-                members = None
-                if alert.firing_members:
-                    members = await firing_member_labels(
-                        session=session, alert_id=alert.alert_id, limit=MEMBERS_CHECKED
-                    )
-                muted = await muting(
-                    session=session,
-                    tenant_id=alert.tenant_id,
-                    alert_id=alert.alert_id,
-                    labels=alert.content.labels,
-                    grouping=request.grouping,
-                    at=datetime.now(UTC),
-                    members=members,
-                )
+                muted = await muted_now(session, alert, request.grouping)
                 if muted is not None:
                     await self._record_muted(session, request, target, muted)
-                    return DeliveryResult(status="skipped", attempts=0)
+                    return DeliveryResult(status="skipped", attempts=0, muted=True, muted_until=muted.until)
             if request.event in FOLLOW_UPS and not await fire_may_have_reached(
                 session=session, alert_id=alert.alert_id, channel_id=target.id, user_id=request.user_id
             ):
@@ -308,6 +305,15 @@ class NotifyActivities:
                 ),
             )
 
+    @activity.defn(name=refs.NOTIFY_MUTED.name)
+    async def muted(self, request: MuteCheckInput) -> MuteCheck:
+        """Whether the alert's fire notices are still held back, until when, and why (reads only)."""
+        async with self._sessions() as session:
+            muted = await muted_now(session, request.alert, request.grouping)
+        if muted is None:
+            return MuteCheck(muted=False)
+        return MuteCheck(muted=True, until=muted.until, reason=muted.reason)
+
     @activity.defn(name=refs.NOTIFY_ABANDON.name)
     async def abandon(self, request: AbandonInput) -> None:
         """Record that Herald gave up on a delivery (its retry budget ran out)."""
@@ -368,3 +374,19 @@ async def incident_members(session: AsyncSession, alert: AlertView, limit: int) 
         for row in rows
     ]
     return Members(listed=listed, left_out=max(0, total - len(listed)), common_labels=common)
+
+
+async def muted_now(session: AsyncSession, alert: AlertView, grouping: Grouping | None) -> Muted | None:
+    """Why the alert's fire notices are held back now (an incident's by its firing members), or None."""
+    members = None
+    if alert.firing_members:
+        members = await firing_member_labels(session=session, alert_id=alert.alert_id, limit=MEMBERS_CHECKED)
+    return await muting(
+        session=session,
+        tenant_id=alert.tenant_id,
+        alert_id=alert.alert_id,
+        labels=alert.content.labels,
+        grouping=grouping,
+        at=datetime.now(UTC),
+        members=members,
+    )

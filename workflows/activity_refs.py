@@ -23,6 +23,8 @@ with workflow.unsafe.imports_passed_through():
         ChoosePolicyInput,
         DeliveryResult,
         DrainResult,
+        MuteCheck,
+        MuteCheckInput,
         NotifyInput,
         OpenAlertInput,
         OpenedAlert,
@@ -61,6 +63,7 @@ ESCALATION_POLICY: ActivityRef[ChoosePolicyInput, PolicyChoice] = ActivityRef("e
 ESCALATION_LEVEL: ActivityRef[ResolveLevelInput, ResolvedLevel] = ActivityRef("escalation.level", ResolvedLevel)
 NOTIFY_SEND: ActivityRef[NotifyInput, DeliveryResult] = ActivityRef("notify.send", DeliveryResult)
 NOTIFY_ABANDON: ActivityRef[AbandonInput, None] = ActivityRef("notify.abandon")
+NOTIFY_MUTED: ActivityRef[MuteCheckInput, MuteCheck] = ActivityRef("notify.muted", MuteCheck)
 # RuleEvaluationWorkflow
 RULES_DUE: ActivityRef[DueRequest, list[list[str]]] = ActivityRef("rules.due", list[list[str]])
 RULES_EVALUATE: ActivityRef[BatchRequest, BatchResult] = ActivityRef("rules.evaluate", BatchResult)
@@ -79,6 +82,7 @@ ALL: tuple[ActivityRef[Any, Any], ...] = (
     ESCALATION_LEVEL,
     NOTIFY_SEND,
     NOTIFY_ABANDON,
+    NOTIFY_MUTED,
     RULES_DUE,
     RULES_EVALUATE,
     RULES_EMIT,

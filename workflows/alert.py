@@ -32,7 +32,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from workflows import activity_refs as refs
     from workflows import ladder
-    from workflows.deliveries import Deliveries
+    from workflows.deliveries import Deliveries, mute_check_time
     from workflows.ladder import Ladder
     from workflows.payloads import (
         AcknowledgeRequest,
@@ -47,6 +47,7 @@ with workflow.unsafe.imports_passed_through():
         FireBatch,
         FireEvent,
         MemberRecord,
+        MuteCheckInput,
         NoteRequest,
         NotifyEvent,
         OpenAlertInput,
@@ -247,9 +248,14 @@ class AlertWorkflow:
             timeout = deadline - workflow.now()
             if timeout <= timedelta(0):
                 return
+        held_until = self._state.mute_check_at  # a notice held back sets a new deadline: wake to arm it
         try:
             await workflow.wait_condition(
-                lambda: self._has_work() or (self._should_continue_as_new() and not self._busy()),
+                lambda: (
+                    self._has_work()
+                    or (self._should_continue_as_new() and not self._busy())
+                    or self._state.mute_check_at != held_until
+                ),
                 timeout=timeout,
             )
         except TimeoutError:
@@ -263,7 +269,9 @@ class AlertWorkflow:
             found.append(view.next_notification_at)
         if view.status == AlertStatus.ACKNOWLEDGED and view.snoozed_until is not None:
             found.append(view.snoozed_until)
-        if view.escalation is not None:
+        if triggered and self._state.mute_check_at is not None:
+            found.append(self._state.mute_check_at)  # the ladder holds meanwhile
+        elif view.escalation is not None:
             found += ladder.deadlines(view.escalation, triggered=triggered)
         return min(found) if found else None
 
@@ -300,6 +308,12 @@ class AlertWorkflow:
                 self._retrigger("herald", "snooze ended")
             elif escalation is not None and escalation.ack_timeout_at is not None and now >= escalation.ack_timeout_at:
                 self._retrigger("herald", "acknowledgement timed out")
+        check_at = self._state.mute_check_at
+        if check_at is not None and view.status == AlertStatus.TRIGGERED:
+            if now < check_at:
+                return  # held back: nobody is told or paged, so the ladder does not climb
+            if not await self._mute_check():
+                return
         await self._ladder.climb()
 
     async def _finish_resolution(self) -> None:
@@ -311,6 +325,40 @@ class AlertWorkflow:
         await self._projection.flush()
 
     # ------------------------------------------------------------------ transitions
+
+    async def _mute_check(self) -> bool:
+        """What held the last fire notice back may have ended (a silence expired, a maintenance
+        window closed, a time interval turned, an inhibiting source resolved). If it has, notify
+        again, start the ladder over and answer True; if not, look again later."""
+        state = self._state
+        view = self._view()
+        check = await refs.run_local(
+            refs.NOTIFY_MUTED,
+            MuteCheckInput(
+                alert=view.model_copy(update={"escalation": None, "channels": []}), grouping=state.options.grouping
+            ),
+            summary="are the notices still held back?",
+        )
+        if view.status != AlertStatus.TRIGGERED:
+            state.mute_check_at = None
+            return False
+        if check.muted:
+            state.mute_check_at = mute_check_time(state, check.until)
+            return False
+        state.mute_check_at = None
+        if state.group_wait_policy is not None:
+            return True  # the first notice is still to come
+        view.notify_cycle += 1
+        view.next_notification_at = workflow.now() + state.options.repeat_interval
+        if view.escalation is not None:
+            ladder.restart(view.escalation)
+        if state.members:
+            state.group_notified_at = workflow.now()
+        message = "what held the notices back has ended: notifying again"
+        self._projection.mark(TimelineEntry(kind="unmuted", at=workflow.now(), actor="herald", message=message))
+        for channel in view.channels:
+            self._deliveries.notify(view, channel, NotifyEvent.RENOTIFIED)
+        return True
 
     def _group_wait(self) -> timedelta:
         grouping = self._state.options.grouping

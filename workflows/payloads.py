@@ -297,6 +297,10 @@ class AlertState(BaseModel):
     group_notified_at: datetime | None = None  # the last notice to the incident's channels (group_interval)
     group_wait_policy: PolicyChoice | None = None  # chosen at open, the ladder starts after group_wait
     inbox_seen: tuple[int, int] | None = None  # the last (drain cycle, chunk) taken from the ingest inbox
+    # The last fire notice was held back (silence, maintenance, time interval, inhibition): the
+    # ladder holds, and at `mute_check_at` (when that ends, or a group_interval later when unknown)
+    # the incident notifies again and its ladder starts over.
+    mute_check_at: datetime | None = None
     # This run only:
     pending_first: FireEvent | None = Field(default=None, exclude=True)  # the first trigger, until opened
     opened: bool = Field(default=False, exclude=True)  # opened, channels told, policy chosen
@@ -395,6 +399,10 @@ class DeliveryResult(BaseModel):
     status: Literal["delivered", "skipped"]
     provider_status: int | None = None
     attempts: int = 1
+    # A fire notice a silence, maintenance window, time interval or inhibition held back (status
+    # skipped), and when that ends at the latest (None: unknown, e.g. inhibition).
+    muted: bool = False
+    muted_until: datetime | None = None
 
 
 class AbandonInput(BaseModel):
@@ -413,3 +421,16 @@ class DrainResult(BaseModel):
     events: int = 0
     incidents: int = 0  # distinct keys signalled
     more: bool = False  # events were left for the next cycle
+
+
+class MuteCheckInput(BaseModel):
+    """Whether an incident's fire notices are still held back (local activity `notify.muted`)."""
+
+    alert: AlertView
+    grouping: Grouping | None = None
+
+
+class MuteCheck(BaseModel):
+    muted: bool
+    until: datetime | None = None  # when what holds it back ends at the latest (None: unknown)
+    reason: str = ""

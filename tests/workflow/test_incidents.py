@@ -352,3 +352,73 @@ async def test_every_firing_member_of_an_incident_inhibits_as_a_source(
     assert "notification_delivered" not in kinds
     await send(alerting, opened, tenant, "instances-c", event("InstanceDown", "c", "n2"))
     await receiver.wait_for(2)  # no cluster c is down: it pages
+
+
+async def test_a_silenced_incident_holds_its_ladder_and_notifies_when_the_silence_ends(
+    alerting: AlertingClient,
+    time_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: str,
+    receiver: WebhookReceiver,
+    opened: set[str],
+) -> None:
+    await add_webhook(sessions, tenant, receiver.url)
+    silenced = await silence(sessions, tenant, ['alertname="NodeDown"'])
+    now = Grouping(**(GROUPING.model_dump() | {"group_wait": timedelta(0)}))
+    await send(alerting, opened, tenant, "held", member(tenant, "a", grouping=now))
+    await eventually(lambda: timeline_kinds(sessions, tenant, "held"), lambda k: "notification_silenced" in k)
+    await time_env.sleep(timedelta(minutes=30))
+    await nothing_arrives(receiver, 0)  # still silenced: the check an hour on has not come
+    async with sessions.begin() as session:  # expired early, as DELETE /api/v1/silences/{id} does
+        row = await session.get(Silence, silenced)
+        assert row is not None
+        row.ends_at = datetime.now(UTC)
+    await time_env.sleep(timedelta(minutes=31))
+    [notice] = await receiver.wait_for(1)
+    assert notice.json["event"] == "renotified" and notice.json["alert"]["firing_members"] == 1
+    kinds = await eventually(lambda: timeline_kinds(sessions, tenant, "held"), lambda k: "unmuted" in k)
+    assert kinds.count("notification_delivered") == 1
+
+
+async def test_an_inhibited_incident_notifies_once_its_source_resolves(
+    alerting: AlertingClient,
+    time_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: str,
+    receiver: WebhookReceiver,
+    opened: set[str],
+) -> None:
+    await add_webhook(sessions, tenant, receiver.url)
+    async with sessions.begin() as session:
+        session.add(
+            InhibitRule(
+                id=str(uuid.uuid4()),
+                tenant_id=tenant,
+                source_matchers=['alertname="ClusterDown"'],
+                target_matchers=['alertname="InstanceDown"'],
+                equal=["cluster"],
+            )
+        )
+
+    def event(alertname: str, host: str = "", action: str = "trigger") -> FireEvent:
+        labels = {"alertname": alertname, "cluster": "a"} | ({"host": host} if host else {})
+        fired = trigger(alertname, labels=labels)
+        fired.options.grouping = Grouping(group_labels={"alertname": alertname}, group_wait=timedelta(0))
+        fired.member_key = labels_key(tenant, labels)
+        if action == "resolve":
+            return FireEvent(action="resolve", received_at=datetime.now(UTC), actor="test", member_key=fired.member_key)
+        return fired
+
+    await send(alerting, opened, tenant, "cluster", event("ClusterDown"))
+    await receiver.wait_for(1)
+    await eventually(lambda: alert_row(sessions, tenant, "cluster"), lambda r: r is not None and r.firing_members == 1)
+    await send(alerting, opened, tenant, "instances", event("InstanceDown", "n1"))
+    await eventually(lambda: timeline_kinds(sessions, tenant, "instances"), lambda k: "notification_inhibited" in k)
+    cluster_wf = next(wf for wf in opened if wf.endswith("/cluster"))
+    await settled(time_env, cluster_wf)
+    await send(alerting, opened, tenant, "cluster", event("ClusterDown", action="resolve"))
+    await time_env.client.get_workflow_handle(cluster_wf).result()
+    await receiver.wait_for(2)  # the source's resolved notice
+    await time_env.sleep(timedelta(minutes=5, seconds=5))  # the target looks again a group_interval on
+    third = (await receiver.wait_for(3))[2]
+    assert third.json["alert"]["title"] == "InstanceDown" and third.json["event"] == "renotified"
