@@ -44,6 +44,7 @@ def test_a_recorded_carried_state_decodes_and_encodes_under_the_same_names() -> 
         "group_notified_at",
         "group_wait_policy",
         "inbox_seen",
+        "mute_check_at",
     }
     assert set(again) - set(recorded["carried"]) == added  # added since, with defaults
     assert set(recorded["carried"]) <= set(again)
