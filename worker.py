@@ -18,6 +18,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from activities.escalation import EscalationActivities
 from activities.heartbeats import HeartbeatActivities
+from activities.inbox import InboxActivities
 from activities.notify import NotifyActivities
 from activities.projection import ProjectionActivities
 from activities.rules import RuleActivities
@@ -32,13 +33,21 @@ from models.secrets import secret_box
 from settings import Settings, get_settings
 from workflows.alert import AlertWorkflow
 from workflows.heartbeat import HeartbeatWorkflow
+from workflows.inbox import InboxDrainWorkflow
 from workflows.rule_evaluation import RuleEvaluationWorkflow
 
 log = logging.getLogger("herald.worker")
 
 # Every class whose @activity.defn methods the worker registers (tests/unit/test_activity_refs.py
 # checks that together they define exactly the names in workflows/activity_refs.py).
-ACTIVITY_CLASSES = (ProjectionActivities, EscalationActivities, NotifyActivities, RuleActivities, HeartbeatActivities)
+ACTIVITY_CLASSES = (
+    ProjectionActivities,
+    EscalationActivities,
+    NotifyActivities,
+    RuleActivities,
+    HeartbeatActivities,
+    InboxActivities,
+)
 
 
 def activity_names(cls: type) -> dict[str, str]:
@@ -96,12 +105,13 @@ async def build_worker(
         )
         rules = RuleActivities(sessions, http, box, alerting, settings)
         heartbeats = HeartbeatActivities(sessions, alerting, settings)
+        inbox = InboxActivities(sessions, alerting)
         worker = Worker(
             client,
             task_queue=queue,
-            workflows=[AlertWorkflow, RuleEvaluationWorkflow, HeartbeatWorkflow],
+            workflows=[AlertWorkflow, RuleEvaluationWorkflow, HeartbeatWorkflow, InboxDrainWorkflow],
             workflow_runner=workflow_runner(settings.workflow_sandbox),
-            activities=activities_of(projection, escalation, notify, rules, heartbeats),
+            activities=activities_of(projection, escalation, notify, rules, heartbeats, inbox),
             max_cached_workflows=settings.worker_max_cached_workflows,
             max_concurrent_activities=settings.worker_max_concurrent_activities,
         )
@@ -123,6 +133,9 @@ async def run_worker(settings: Settings) -> None:
     try:
         done = await ensure_rule_schedule(client, settings)
         log.info("rule-evaluation schedule %s (every %s s)", done, settings.rule_tick_seconds)
+        await AlertingClient(
+            client, task_queue=settings.temporal_task_queue, update_timeout=5, ingest_concurrency=1
+        ).wake_inbox()  # events a crash left in the inbox go on at once
         async with build_worker(client, create_sessionmaker(engine), settings) as worker:
             gc.freeze()  # long-lived start-up objects out of the cyclic GC's way (as in the API)
             log.info("worker polling task queue %r on %s", settings.temporal_task_queue, settings.temporal_address)

@@ -20,13 +20,16 @@ from channels.base import (
     ChannelTarget,
     DeliveryError,
     Links,
+    Members,
     Message,
     PermanentDeliveryError,
     RetryableDeliveryError,
     Sender,
     Sent,
+    members_listed,
 )
 from channels.render import TemplateText, context, in_render_thread, render_or_built_in
+from models.alert_queries import firing_member_labels, notice_members
 from models.channels import get_channel, provider_channel
 from models.contacts import contact_config
 from models.crud import get_row
@@ -41,10 +44,21 @@ from models.projection import add_timeline_entry
 from models.secrets import SecretBox
 from models.tables import User
 from models.templates import template_for
-from noise.muting import Muted, muting
+from models.timestamps import utc_text
+from noise.muting import MEMBERS_CHECKED, Muted, muting
 from workflows import activity_refs as refs
 from workflows.ids import alert_api_link, alert_dashboard_link, temporal_ui_link
-from workflows.payloads import AbandonInput, DeliveryResult, NotifyEvent, NotifyInput, TimelineEntry
+from workflows.payloads import (
+    AbandonInput,
+    AlertView,
+    DeliveryResult,
+    Grouping,
+    MuteCheck,
+    MuteCheckInput,
+    NotifyEvent,
+    NotifyInput,
+    TimelineEntry,
+)
 
 EDITS_IN_PLACE = {"slack"}  # channel types whose sender edits the alert's previous message
 log = logging.getLogger("herald.notify")
@@ -113,17 +127,10 @@ class NotifyActivities:
                 log_failed_attempt(request, f"{request.channel_id}", activity.info().attempt, missing, permanent=True)
                 raise delivery_failure(missing, permanent=True)
             if request.event not in FOLLOW_UPS:
-                muted = await muting(
-                    session=session,
-                    tenant_id=alert.tenant_id,
-                    alert_id=alert.alert_id,
-                    labels=alert.content.labels,
-                    grouping=request.grouping,
-                    at=datetime.now(UTC),
-                )
+                muted = await muted_now(session, alert, request.grouping)
                 if muted is not None:
                     await self._record_muted(session, request, target, muted)
-                    return DeliveryResult(status="skipped", attempts=0)
+                    return DeliveryResult(status="skipped", attempts=0, muted=True, muted_until=muted.until)
             if request.event in FOLLOW_UPS and not await fire_may_have_reached(
                 session=session, alert_id=alert.alert_id, channel_id=target.id, user_id=request.user_id
             ):
@@ -173,6 +180,7 @@ class NotifyActivities:
         """The rendered message; and, when the tenant's template failed, why (the built-in text went instead)."""
         alert = request.alert
         links = self.links(alert.alert_id, alert.workflow_id)
+        members = await incident_members(session, alert, members_listed(target.type))
         row = await template_for(
             session,
             tenant_id=alert.tenant_id,
@@ -183,7 +191,7 @@ class NotifyActivities:
         )
         text = TemplateText(row.subject, row.body, row.body_html) if row is not None else None
         rendered, problem = await in_render_thread(
-            render_or_built_in, text, context(alert, request.event, links), target.type
+            render_or_built_in, text, context(alert, request.event, links, members), target.type
         )
         if problem and row is not None:
             problem = f"'{row.name}' failed ({problem}); sent the built-in text"
@@ -199,6 +207,7 @@ class NotifyActivities:
             idempotency_key=request.idempotency_key,
             rendered=rendered,
             previous_id=previous,
+            members=members,
         )
         return message, problem
 
@@ -296,6 +305,15 @@ class NotifyActivities:
                 ),
             )
 
+    @activity.defn(name=refs.NOTIFY_MUTED.name)
+    async def muted(self, request: MuteCheckInput) -> MuteCheck:
+        """Whether the alert's fire notices are still held back, until when, and why (reads only)."""
+        async with self._sessions() as session:
+            muted = await muted_now(session, request.alert, request.grouping)
+        if muted is None:
+            return MuteCheck(muted=False)
+        return MuteCheck(muted=True, until=muted.until, reason=muted.reason)
+
     @activity.defn(name=refs.NOTIFY_ABANDON.name)
     async def abandon(self, request: AbandonInput) -> None:
         """Record that Herald gave up on a delivery (its retry budget ran out)."""
@@ -335,4 +353,40 @@ async def _note(
         alert_id=alert.alert_id,
         dedup=f"delivery:{request.idempotency_key}:{suffix}",
         entry=entry,
+    )
+
+
+async def incident_members(session: AsyncSession, alert: AlertView, limit: int) -> Members | None:
+    """What a notice of an incident lists of its members (None for an ungrouped alert)."""
+    total = alert.firing_members + alert.resolved_members
+    if total == 0:
+        return None
+    rows, common = await notice_members(session=session, alert_id=alert.alert_id, listed=limit)
+    listed = [
+        {
+            "key": row.key,
+            "labels": dict(row.labels),
+            "title": row.title,
+            "status": row.status,
+            "first_seen": utc_text(row.first_seen),
+            "last_seen": utc_text(row.last_seen),
+        }
+        for row in rows
+    ]
+    return Members(listed=listed, left_out=max(0, total - len(listed)), common_labels=common)
+
+
+async def muted_now(session: AsyncSession, alert: AlertView, grouping: Grouping | None) -> Muted | None:
+    """Why the alert's fire notices are held back now (an incident's by its firing members), or None."""
+    members = None
+    if alert.firing_members:
+        members = await firing_member_labels(session=session, alert_id=alert.alert_id, limit=MEMBERS_CHECKED)
+    return await muting(
+        session=session,
+        tenant_id=alert.tenant_id,
+        alert_id=alert.alert_id,
+        labels=alert.content.labels,
+        grouping=grouping,
+        at=datetime.now(UTC),
+        members=members,
     )

@@ -11,7 +11,7 @@ from temporalio import activity
 
 from models.channels import channels_for_alert
 from models.policies import choose_policy
-from models.projection import add_timeline_entry, upsert_alert
+from models.projection import add_timeline_entry, upsert_alert, upsert_members
 from noise.route_store import opening_grouping
 from workflows import activity_refs as refs
 from workflows.payloads import ChannelRef, ChoosePolicyInput, OpenAlertInput, OpenedAlert, RecordInput, TimelineEntry
@@ -78,6 +78,7 @@ class ProjectionActivities:
         await add_timeline_entry(
             session=session, tenant_id=view.tenant_id, alert_id=view.alert_id, dedup="seq:1", entry=request.entry
         )
+        await upsert_members(session=session, view=view, members=request.members)
         missing = sorted(set(wanted or []) - {c.id for c in channels})
         if missing:
             # Deleted between ingest (which checked them) and now: say so, never drop silently.
@@ -100,6 +101,7 @@ class ProjectionActivities:
         view = request.view
         async with self._sessions.begin() as session:
             await upsert_alert(session=session, view=view)
+            await upsert_members(session=session, view=view, members=request.members)
             if request.entry is not None and request.seq is not None:
                 await add_timeline_entry(
                     session=session,

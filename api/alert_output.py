@@ -67,6 +67,8 @@ def alert_out(row: Alert, settings: Settings) -> AlertOut:
         escalation=escalation_out(Escalation.model_validate(row.escalation) if row.escalation else None),
         workflow_id=row.workflow_id,
         links=links(settings, row.id, row.workflow_id),
+        firing_members=row.firing_members,
+        resolved_members=row.resolved_members,
     )
 
 
@@ -95,4 +97,6 @@ def view_out(view: AlertView, settings: Settings) -> AlertOut:
         escalation=escalation_out(view.escalation),
         workflow_id=view.workflow_id,
         links=links(settings, view.alert_id, view.workflow_id),
+        firing_members=view.firing_members,
+        resolved_members=view.resolved_members,
     )

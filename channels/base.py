@@ -71,6 +71,7 @@ class Message:
     # The provider's id of the message this alert last posted to this channel, for providers
     # that edit in place (Slack `chat.update`).
     previous_id: str | None = None
+    members: Members | None = None  # an incident's members (None: an ungrouped alert)
 
 
 @dataclass(frozen=True)
@@ -167,10 +168,38 @@ async def post(http: httpx.AsyncClient, target: ChannelTarget, url: str, **kwarg
         raise RetryableDeliveryError(f"connection failed: {err!r}") from err
 
 
-def alert_fields(alert: AlertView) -> dict[str, Any]:
-    """The alert as plain data: the webhook payload's `alert` and the templates' `alert`."""
+MEMBERS_LISTED = 20  # members a notice lists; it says how many more there are
+# A webhook is read by programs (Alertmanager's webhook sends every alert of the group): it lists many more.
+MEMBERS_LISTED_BY_TYPE = {"webhook": 1000}
+
+
+def members_listed(channel_type: str) -> int:
+    """How many of an incident's members a notice to this channel type lists."""
+    return MEMBERS_LISTED_BY_TYPE.get(channel_type, MEMBERS_LISTED)
+
+
+@dataclass(frozen=True)
+class Members:
+    """An incident's members as a notice shows them: at most `members_listed(type)`, firing first
+    (each `{key, labels, title, status, first_seen, last_seen}`), how many were left out, and the
+    labels every firing member shares (over the first 1,000 firing members)."""
+
+    listed: list[dict[str, Any]]
+    left_out: int
+    common_labels: dict[str, str]
+
+
+def alert_fields(alert: AlertView, members: Members | None = None) -> dict[str, Any]:
+    """The alert as plain data: the webhook payload's `alert` and the templates' `alert`. An
+    incident's (`members` given) also lists its members, their common labels and its group labels."""
     content = alert.content
+    shown = members or Members(listed=[], left_out=0, common_labels={})
     return {
+        "members": shown.listed,
+        "members_left_out": shown.left_out,
+        "common_labels": dict(shown.common_labels),
+        "group_labels": dict(alert.group_labels),
+    } | {
         "id": alert.alert_id,
         "key": alert.key,
         "title": content.title,
@@ -188,6 +217,9 @@ def alert_fields(alert: AlertView) -> dict[str, Any]:
         "acknowledged_by": alert.acknowledged_by,
         "resolved_at": utc_text(alert.resolved_at) if alert.resolved_at else None,
         "resolved_by": alert.resolved_by,
+        # An incident's members (distinct label sets) firing and resolved; both 0 for an ungrouped alert.
+        "firing_members": alert.firing_members,
+        "resolved_members": alert.resolved_members,
     }
 
 

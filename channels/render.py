@@ -31,7 +31,7 @@ from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from channels.base import Links, Rendered, alert_fields
+from channels.base import Links, Members, Rendered, alert_fields
 from channels.budget import BUILT_IN_OUTPUT, BudgetedSandbox, RenderBudget, RenderBudgetExceeded
 from channels.markup import Trusted, escape_for, finalizer, plain
 from workflows.payloads import AlertContent, AlertStatus, AlertView, Category, NotifyEvent, Severity
@@ -66,6 +66,11 @@ BUILT_IN = TemplateText(
         "{{ alert.description or alert.title }}\n"
         "Status: {{ alert.status }} · severity {{ alert.severity }} · {{ alert.event_count }} event(s) since "
         "{{ alert.first_seen }}"
+        "{% if alert.firing_members or alert.resolved_members %}\n"
+        "{{ alert.firing_members }} firing, {{ alert.resolved_members }} resolved{% endif %}"
+        "{% for member in alert.members %}\n- [{{ member.status }}] "
+        "{% for name, value in member.labels | dictsort %}{{ name }}={{ value }} {% endfor %}{% endfor %}"
+        "{% if alert.members_left_out %}\n(and {{ alert.members_left_out }} more){% endif %}"
         "{% if alert.acknowledged_by %}\nAcknowledged by {{ alert.acknowledged_by }}{% endif %}"
         "{% if alert.resolved_by %}\nResolved by {{ alert.resolved_by }}{% endif %}"
         "{% for name, value in alert.labels | dictsort %}\n{{ name }}={{ value }}{% endfor %}"
@@ -113,8 +118,8 @@ def text_environment(channel_type: str | None = None) -> ImmutableSandboxedEnvir
     )
 
 
-def context(alert: AlertView, event: NotifyEvent, links: Links) -> dict[str, Any]:
-    fields = alert_fields(alert)
+def context(alert: AlertView, event: NotifyEvent, links: Links, members: Members | None = None) -> dict[str, Any]:
+    fields = alert_fields(alert, members)
     fields["labels"] = OpenLabels(fields["labels"])
     fields["annotations"] = OpenLabels(fields["annotations"])
     return {

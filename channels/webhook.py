@@ -57,7 +57,7 @@ class WebhookConfig(ChannelConfig):
 def build_payload(message: Message) -> dict[str, Any]:
     return {
         "event": message.event.value,
-        "alert": alert_fields(message.alert),
+        "alert": alert_fields(message.alert, message.members),
         "links": {"api": message.links.api, "temporal_ui": message.links.temporal_ui},
     }
 

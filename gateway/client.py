@@ -43,13 +43,15 @@ from temporalio.service import RPCError, RPCStatusCode
 from gateway.errors import AlertClosing, AlertNotFound, EngineUnavailable, TransitionRejected
 from workflows.alert import CLOSING, AlertWorkflow
 from workflows.heartbeat import HeartbeatWorkflow
-from workflows.ids import alert_workflow_id, heartbeat_workflow_id, manual_evaluation_id
+from workflows.ids import alert_workflow_id, heartbeat_workflow_id, inbox_drain_workflow_id, manual_evaluation_id
+from workflows.inbox import INBOX_DRAIN_WORKFLOW
 from workflows.payloads import (
     AcknowledgeRequest,
     AlertStart,
     AlertStatus,
     AlertView,
     EditRequest,
+    FireBatch,
     FireEvent,
     ResolveRequest,
 )
@@ -66,6 +68,8 @@ from workflows.search_attributes import LEVEL, RULE, search_attributes
 T = TypeVar("T")
 AlertAction = Literal["snooze", "escalate", "reassign", "add_note"]
 FIRE = "fire"  # AlertWorkflow.fire: start_signal takes the signal's name
+FIRE_BATCH = "fire_batch"  # AlertWorkflow.fire_batch
+BATCH_MAX = 500  # events of one key per signal (a signal's payload stays far below Temporal's 2 MB)
 ACTIONS = {
     "snooze": AlertWorkflow.snooze,
     "escalate": AlertWorkflow.escalate,
@@ -130,20 +134,48 @@ class AlertingClient:
 
     # ------------------------------------------------------------------ ingest
 
-    async def ingest(self, items: list[IngestItem]) -> list[IngestOutcome]:
-        """Send a batch: keys in parallel, events of one key in order. Never raises."""
+    async def ingest(self, items: list[IngestItem], *, cycle: int | None = None) -> list[IngestOutcome]:
+        """Send a batch: keys in parallel, events of one key in order (several as one signal). With
+        `cycle` (an ingest inbox drain cycle) every key's events go as batches naming it, so that
+        a retried cycle changes nothing twice. Never raises."""
         outcomes: list[IngestOutcome | None] = [None] * len(items)
         by_key: dict[str, list[int]] = {}
         for index, item in enumerate(items):
             by_key.setdefault(alert_workflow_id(item.tenant_id, item.key), []).append(index)
 
         async def send_key(indexes: list[int]) -> None:
-            for index in indexes:
+            if len(indexes) == 1 and cycle is None:
                 async with self._ingest_slots:
-                    outcomes[index] = await self._ingest_one(items[index])
+                    outcomes[indexes[0]] = await self._ingest_one(items[indexes[0]])
+                return
+            for number, start in enumerate(range(0, len(indexes), BATCH_MAX)):
+                chunk = indexes[start : start + BATCH_MAX]
+                batch = FireBatch(events=[items[i].event for i in chunk], cycle=cycle, chunk=number)
+                async with self._ingest_slots:
+                    answered = await self._ingest_many(items[chunk[0]], batch)
+                for index, outcome in zip(chunk, answered, strict=True):
+                    outcomes[index] = outcome
 
         await asyncio.gather(*(send_key(indexes) for indexes in by_key.values()))
         return [outcome for outcome in outcomes if outcome is not None]
+
+    async def wake_inbox(self) -> str | None:
+        """Wake the ingest inbox drain of this task queue, starting it if it is not running. Never
+        raises: None, or why Temporal could not be told (the events wait in the inbox for the
+        drain's own check, or the worker's start)."""
+        try:
+            await self._client.start_workflow(
+                INBOX_DRAIN_WORKFLOW,
+                id=inbox_drain_workflow_id(self._task_queue),
+                task_queue=self._task_queue,
+                start_signal="wake",
+                static_summary="hands the ingest inbox's events to their incidents",
+            )
+        except RPCError as err:
+            return err.message
+        except RuntimeError as err:
+            return str(err)
+        return None
 
     async def _ingest_one(self, item: IngestItem) -> IngestOutcome:
         wf_id = alert_workflow_id(item.tenant_id, item.key)
@@ -164,6 +196,39 @@ class AlertingClient:
             return IngestOutcome(
                 item.key, wf_id, "failed", f"Temporal is unreachable; the event was not accepted ({err})"
             )
+
+    async def _ingest_many(self, first: IngestItem, batch: FireBatch) -> list[IngestOutcome]:
+        """Events of one key, in order, as one signal (with start when one of them triggers). A
+        resolve among them is `accepted`: whether it found the alert open is the workflow's to say."""
+        wf_id = alert_workflow_id(first.tenant_id, first.key)
+        items = batch.events
+        opener = next((event for event in batch.events if event.action == "trigger"), None)
+        try:
+            if opener is None:
+                handle = self._client.get_workflow_handle_for(AlertWorkflow.run, wf_id)
+                try:
+                    await handle.signal(AlertWorkflow.fire_batch, batch)
+                except RPCError as err:
+                    if err.status != RPCStatusCode.NOT_FOUND:
+                        raise
+                    return [IngestOutcome(first.key, wf_id, "ignored", "no open alert with this key") for _ in items]
+            else:
+                await self._client.start_workflow(
+                    AlertWorkflow.run,
+                    AlertStart(tenant_id=first.tenant_id, key=first.key),
+                    id=wf_id,
+                    task_queue=self._task_queue,
+                    start_signal=FIRE_BATCH,
+                    start_signal_args=[batch],
+                    **_start_metadata(first.tenant_id, first.key, opener),
+                )
+        except RPCError as err:
+            message = f"Temporal did not accept the event: {err.message}"
+            return [IngestOutcome(first.key, wf_id, "failed", message) for _ in items]
+        except RuntimeError as err:
+            message = f"Temporal is unreachable; the event was not accepted ({err})"
+            return [IngestOutcome(first.key, wf_id, "failed", message) for _ in items]
+        return [IngestOutcome(first.key, wf_id, "accepted") for _ in items]
 
     async def _signal_with_start(self, tenant_id: str, key: str, wf_id: str, event: FireEvent) -> None:
         await self._client.start_workflow(

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.cursors import decode_cursor, encode_cursor
 from models.errors import InvalidQuery
-from models.tables import Alert, AlertEvent
+from models.tables import Alert, AlertEvent, AlertMember
 
 SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "info": 4}
 SORTABLE = ("created_at", "last_seen", "severity", "event_count")
@@ -140,6 +140,57 @@ async def timeline(*, session: AsyncSession, alert_id: str) -> Sequence[AlertEve
         select(AlertEvent).where(AlertEvent.alert_id == alert_id).order_by(AlertEvent.at, AlertEvent.id)
     )
     return rows.all()
+
+
+async def members(
+    *, session: AsyncSession, alert_id: str, status: str | None = None, after: str | None = None, limit: int = 100
+) -> Sequence[AlertMember]:
+    """An incident's members ordered by key, from just after `after` (keyset pagination)."""
+    query = select(AlertMember).where(AlertMember.alert_id == alert_id)
+    if status is not None:
+        query = query.where(AlertMember.status == status)
+    if after is not None:
+        query = query.where(AlertMember.key > after)
+    rows = await session.scalars(query.order_by(AlertMember.key).limit(limit))
+    return rows.all()
+
+
+async def firing_member_labels(*, session: AsyncSession, alert_id: str, limit: int) -> list[dict[str, str]]:
+    """The label sets of an incident's first `limit` firing members, by key."""
+    rows = await session.scalars(
+        select(AlertMember.labels)
+        .where(AlertMember.alert_id == alert_id, AlertMember.status == "firing")
+        .order_by(AlertMember.key)
+        .limit(limit)
+    )
+    return [{str(name): str(value) for name, value in labels.items()} for labels in rows]
+
+
+COMMON_LABELS_SCAN = 1000  # firing members whose labels decide an incident's common labels
+
+
+async def notice_members(
+    *, session: AsyncSession, alert_id: str, listed: int
+) -> tuple[Sequence[AlertMember], dict[str, str]]:
+    """The members a notice lists (firing first, then resolved, each by first seen; at most
+    `listed`) and the labels shared by the first `COMMON_LABELS_SCAN` firing members (by key)."""
+    shown = await session.scalars(
+        select(AlertMember)
+        .where(AlertMember.alert_id == alert_id)
+        .order_by(AlertMember.status, AlertMember.first_seen, AlertMember.key)
+        .limit(listed)
+    )
+    scanned = await session.scalars(
+        select(AlertMember.labels)
+        .where(AlertMember.alert_id == alert_id, AlertMember.status == "firing")
+        .order_by(AlertMember.key)
+        .limit(COMMON_LABELS_SCAN)
+    )
+    common: dict[str, str] | None = None
+    for labels in scanned:
+        pairs = {str(name): str(value) for name, value in labels.items()}
+        common = pairs if common is None else {k: v for k, v in common.items() if pairs.get(k) == v}
+    return shown.all(), common or {}
 
 
 @dataclass

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.tables import Alert, AlertEvent
+from models.tables import Alert, AlertEvent, AlertMember
 from workflows.ids import bounded
-from workflows.payloads import AlertView, TimelineEntry
+from workflows.payloads import AlertStatus, AlertView, MemberRecord, TimelineEntry
 
 
 def _row_values(view: AlertView) -> dict[str, Any]:
@@ -42,6 +43,8 @@ def _row_values(view: AlertView) -> dict[str, Any]:
         "version": view.version,
         "snoozed_until": view.snoozed_until,
         "channel_ids": [channel.id for channel in view.channels],
+        "firing_members": view.firing_members,
+        "resolved_members": view.resolved_members,
         **_escalation_values(view),
     }
 
@@ -88,3 +91,60 @@ async def add_timeline_entry(
         details=entry.details,
     )
     await session.execute(statement.on_conflict_do_nothing(constraint="uq_alert_events_alert_dedup"))
+
+
+async def upsert_members(*, session: AsyncSession, view: AlertView, members: list[MemberRecord]) -> None:
+    """Write the members that changed, each change with its timeline entry (`member_firing` /
+    `member_resolved`, details `{"member": key}`). A row only moves forward (`transitions`, then
+    `event_count`), so a retried write changes nothing twice."""
+    for member in members:
+        values: dict[str, Any] = {
+            "status": "firing" if member.firing else "resolved",
+            "transitions": member.transitions,
+            "event_count": member.events,
+            "last_seen": member.at,
+            "resolved_at": None if member.firing else member.at,
+        }
+        if member.firing:
+            values |= {"labels": member.labels, "title": member.title}
+        statement = insert(AlertMember).values(
+            alert_id=view.alert_id,
+            key=member.key,
+            tenant_id=view.tenant_id,
+            first_seen=member.at,
+            **({"labels": member.labels, "title": member.title} | values),
+        )
+        newer = (AlertMember.transitions < statement.excluded.transitions) | (
+            (AlertMember.transitions == statement.excluded.transitions)
+            & (AlertMember.event_count < statement.excluded.event_count)
+        )
+        update_set: dict[str, Any] = {key: statement.excluded[key] for key in values}
+        if not member.firing:
+            update_set["last_seen"] = AlertMember.last_seen  # a resolve is not a sighting
+        await session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[AlertMember.alert_id, AlertMember.key], set_=update_set, where=newer
+            )
+        )
+        kind = "member_firing" if member.firing else "member_resolved"
+        label_text = ", ".join(f"{name}={value}" for name, value in sorted(member.labels.items()))
+        await add_timeline_entry(
+            session=session,
+            tenant_id=view.tenant_id,
+            alert_id=view.alert_id,
+            dedup=f"member:{member.key}:{member.transitions}",
+            entry=TimelineEntry(
+                kind=kind,
+                at=member.at,
+                actor=None,
+                message=(member.title + (f" ({label_text})" if label_text else "")) if member.firing else "resolved",
+                details={"member": member.key},
+            ),
+        )
+    if view.status == AlertStatus.RESOLVED and view.firing_members:
+        # Resolved by hand with members still firing: they end with the incident.
+        await session.execute(
+            update(AlertMember)
+            .where(AlertMember.alert_id == view.alert_id, AlertMember.status == "firing")
+            .values(status="resolved", resolved_at=view.resolved_at)
+        )

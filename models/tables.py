@@ -118,7 +118,27 @@ class Alert(Base):
     escalation: Mapped[dict[str, Any] | None] = mapped_column(JSONB, default=None)  # the workflow's Escalation
     channel_ids: Mapped[list[str]] = mapped_column(JSONB, default=list)  # the channels it notifies
     snoozed_until: Mapped[datetime | None] = mapped_column(default=None)
+    firing_members: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # 0: not grouped
+    resolved_members: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class AlertMember(Base):
+    """One member of an incident: a distinct label set that fires and resolves inside it."""
+
+    __tablename__ = "alert_members"
+    __table_args__ = (Index("ix_alert_members_labels", "labels", postgresql_using="gin"),)
+    alert_id: Mapped[str] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # labels_key of its labels
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    labels: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    title: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16))  # firing | resolved
+    transitions: Mapped[int] = mapped_column(Integer)  # fire/resolve changes (odd: firing); writes only go forward
+    event_count: Mapped[int] = mapped_column(Integer, default=1)
+    first_seen: Mapped[datetime]
+    last_seen: Mapped[datetime]
+    resolved_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class AlertEvent(Base):
@@ -359,3 +379,19 @@ class TimeInterval(Base):
     time_intervals: Mapped[list[dict[str, Any]]] = mapped_column(JSONB)  # Alertmanager's list of TimeInterval
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+
+
+class IngestInbox(Base):
+    """Events accepted by the API and not yet handed to their incidents' workflows (models/inbox.py).
+
+    A row is written in the request's transaction (so a 2xx means durable) and deleted once the
+    drain has signalled it; `cycle` marks the drain cycle that claimed it (null: not yet claimed)."""
+
+    __tablename__ = "ingest_inbox"
+    __table_args__ = (Index("ix_ingest_inbox_cycle_id", "cycle", "id"),)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))  # the incident's group key
+    event: Mapped[dict[str, Any]] = mapped_column(JSONB)  # a FireEvent, as JSON
+    cycle: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())

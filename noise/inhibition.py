@@ -5,7 +5,8 @@ alert that matches both sides of a rule cannot be inhibited by an alert that als
 (itself included; Alertmanager's `inhibit/inhibit.go` and its configuration docs).
 
 "Fires" means open (triggered or acknowledged): inhibition ends when the source resolves, and
-the target's next notice goes out again.
+the target's next notice goes out again. In an incident, each firing member is a source of its own
+(its labels, not the incident's first member's).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.tables import Alert, InhibitRule
+from models.tables import Alert, AlertMember, InhibitRule
 from noise.matchers import Matcher, matches
 from noise.silences import stored_matchers
 
@@ -57,18 +58,33 @@ async def inhibiting(
             continue
         source = stored_matchers(rule.source_matchers)
         both_sides = matches(source, labels)
-        candidates = await session.execute(
+        pattern = _equality_pattern(source, labels, rule.equal)
+        alerts = await session.execute(
             select(Alert.id, Alert.title, Alert.labels)
             .where(
                 Alert.tenant_id == tenant_id,
                 Alert.status != "resolved",
                 Alert.id != alert_id,
-                Alert.labels.contains(_equality_pattern(source, labels, rule.equal)),
+                Alert.firing_members == 0,  # an incident's sources are its firing members, below
+                Alert.labels.contains(pattern),
             )
             .order_by(Alert.created_at, Alert.id)
             .limit(SOURCES_SCANNED)
         )
-        for source_id, title, source_labels in candidates:
+        members = await session.execute(
+            select(AlertMember.alert_id, Alert.title, AlertMember.labels)
+            .join(Alert, Alert.id == AlertMember.alert_id)
+            .where(
+                AlertMember.tenant_id == tenant_id,
+                AlertMember.status == "firing",
+                AlertMember.alert_id != alert_id,
+                Alert.status != "resolved",
+                AlertMember.labels.contains(pattern),
+            )
+            .order_by(AlertMember.first_seen, AlertMember.key)
+            .limit(SOURCES_SCANNED)
+        )
+        for source_id, title, source_labels in [*alerts, *members]:
             if both_sides and matches(target, source_labels):
                 continue
             if matches(source, source_labels) and _same(source_labels, labels, rule.equal):

@@ -17,16 +17,17 @@ bounded number of them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.tables import MaintenanceWindow, Silence
 from models.tables import TimeInterval as TimeIntervalRow
 from noise.inhibition import inhibiting
 from noise.maintenance import in_maintenance
 from noise.silences import silencing
-from noise.time_intervals import TimeInterval, contains
+from noise.time_intervals import TimeInterval, contains, next_change
 from workflows.payloads import Grouping
 
 
@@ -37,6 +38,9 @@ class Muted:
     kind: str  # notification_silenced / _suppressed / _muted / _inhibited
     reason: str  # "silenced by <id>", "suppressed by maintenance window <id> (<reason>)", ...
     details: dict[str, str] = field(default_factory=dict)
+    # When this reason ends at the latest (the last matching silence's or window's end, the interval's
+    # next change); None when no instant is known (inhibition ends when its source resolves).
+    until: datetime | None = None
 
 
 async def intervals_named(*, session: AsyncSession, tenant_id: str, names: set[str]) -> dict[str, TimeInterval]:
@@ -61,14 +65,23 @@ async def muted_by_time(
     known = await intervals_named(session=session, tenant_id=tenant_id, names=wanted)
     for name in grouping.mute_time_intervals:
         if name in known and contains(known[name], at):
-            return Muted("notification_muted", f"muted by time interval '{name}'", {"time_interval": name})
+            until = next_change(known[name], at, TIME_HORIZON)
+            return Muted("notification_muted", f"muted by time interval '{name}'", {"time_interval": name}, until)
     active = grouping.active_time_intervals
     if active and not any(name in known and contains(known[name], at) for name in active):
         names = ", ".join(f"'{name}'" for name in active)
+        changes = [next_change(known[name], at, TIME_HORIZON) for name in active if name in known]
         return Muted(
-            "notification_muted", f"muted: outside active time intervals {names}", {"time_intervals": ",".join(active)}
+            "notification_muted",
+            f"muted: outside active time intervals {names}",
+            {"time_intervals": ",".join(active)},
+            min((c for c in changes if c is not None), default=None),
         )
     return None
+
+
+TIME_HORIZON = timedelta(days=7)  # how far a muted notice looks for its time interval's next change
+MEMBERS_CHECKED = 100  # firing members of an incident whose silences, windows and inhibitions are checked
 
 
 async def muting(
@@ -79,22 +92,72 @@ async def muting(
     labels: dict[str, str],
     grouping: Grouping | None,
     at: datetime,
+    members: list[dict[str, str]] | None = None,
 ) -> Muted | None:
-    """Why a fire notice of this alert is not to be sent at `at`; None when it is to be sent."""
+    """Why a fire notice of this alert is not to be sent at `at`; None when it is to be sent.
+
+    For an incident, `members` are its firing members' label sets (the first `MEMBERS_CHECKED`
+    by key): it is muted by time intervals as a whole, and otherwise only when every one of those
+    members is muted (silenced, in maintenance or inhibited), the reason naming what muted them."""
+    if members:
+        by_time = await muted_by_time(session=session, tenant_id=tenant_id, grouping=grouping, at=at)
+        if by_time is not None:
+            return by_time
+        reasons: list[Muted] = []
+        for member in members[:MEMBERS_CHECKED]:
+            muted = await _muted_alone(session=session, tenant_id=tenant_id, alert_id=alert_id, labels=member, at=at)
+            if muted is None:
+                return None  # one member that may page is enough
+            reasons.append(muted)
+        return _all_members(reasons)
+    muted = await _muted_alone(session=session, tenant_id=tenant_id, alert_id=alert_id, labels=labels, at=at)
+    if muted is not None and muted.kind != "notification_inhibited":
+        return muted
+    by_time = await muted_by_time(session=session, tenant_id=tenant_id, grouping=grouping, at=at)
+    return by_time or muted
+
+
+def _all_members(reasons: list[Muted]) -> Muted:
+    """One reason for an incident whose firing members are all muted: the first member's kind when
+    they agree, else `notification_muted`; details merged (ids joined, each once)."""
+    kinds = {muted.kind for muted in reasons}
+    kind = reasons[0].kind if len(kinds) == 1 else "notification_muted"
+    details: dict[str, list[str]] = {}
+    for muted in reasons:
+        for name, value in muted.details.items():
+            for part in value.split(","):
+                if part and part not in details.setdefault(name, []):
+                    details[name].append(part)
+    said = "; ".join(dict.fromkeys(muted.reason for muted in reasons))
+    ends = [muted.until for muted in reasons]
+    # The incident may page again as soon as one member's reason ends.
+    until = None if None in ends else min(end for end in ends if end is not None)
+    return Muted(
+        kind, f"all {len(reasons)} firing members muted ({said})", {k: ",".join(v) for k, v in details.items()}, until
+    )
+
+
+async def _muted_alone(
+    *, session: AsyncSession, tenant_id: str, alert_id: str, labels: dict[str, str], at: datetime
+) -> Muted | None:
+    """Silences, maintenance windows and inhibition for one label set (in that order)."""
     silences = await silencing(session=session, tenant_id=tenant_id, labels=labels, at=at)
     if silences:
-        return Muted("notification_silenced", f"silenced by {', '.join(silences)}", {"silence_ids": ",".join(silences)})
+        until = await session.scalar(select(func.max(Silence.ends_at)).where(Silence.id.in_(silences)))
+        return Muted(
+            "notification_silenced", f"silenced by {', '.join(silences)}", {"silence_ids": ",".join(silences)}, until
+        )
     windows = await in_maintenance(session=session, tenant_id=tenant_id, labels=labels, at=at)
     if windows:
         named = ", ".join(f"maintenance window {w.id}" + (f" ({w.reason})" if w.reason else "") for w in windows)
+        ids = [w.id for w in windows]
+        until = await session.scalar(select(func.max(MaintenanceWindow.ends_at)).where(MaintenanceWindow.id.in_(ids)))
         return Muted(
             "notification_suppressed",
             f"suppressed by {named}",
-            {"maintenance_window_ids": ",".join(w.id for w in windows), "reason": windows[0].reason},
+            {"maintenance_window_ids": ",".join(ids), "reason": windows[0].reason},
+            until,
         )
-    by_time = await muted_by_time(session=session, tenant_id=tenant_id, grouping=grouping, at=at)
-    if by_time is not None:
-        return by_time
     inhibitors = await inhibiting(session=session, tenant_id=tenant_id, alert_id=alert_id, labels=labels)
     if inhibitors:
         names = ", ".join(f"alert '{i.title}' ({i.alert_id})" for i in inhibitors)

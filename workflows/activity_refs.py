@@ -22,6 +22,9 @@ with workflow.unsafe.imports_passed_through():
         ChannelRef,
         ChoosePolicyInput,
         DeliveryResult,
+        DrainResult,
+        MuteCheck,
+        MuteCheckInput,
         NotifyInput,
         OpenAlertInput,
         OpenedAlert,
@@ -60,6 +63,7 @@ ESCALATION_POLICY: ActivityRef[ChoosePolicyInput, PolicyChoice] = ActivityRef("e
 ESCALATION_LEVEL: ActivityRef[ResolveLevelInput, ResolvedLevel] = ActivityRef("escalation.level", ResolvedLevel)
 NOTIFY_SEND: ActivityRef[NotifyInput, DeliveryResult] = ActivityRef("notify.send", DeliveryResult)
 NOTIFY_ABANDON: ActivityRef[AbandonInput, None] = ActivityRef("notify.abandon")
+NOTIFY_MUTED: ActivityRef[MuteCheckInput, MuteCheck] = ActivityRef("notify.muted", MuteCheck)
 # RuleEvaluationWorkflow
 RULES_DUE: ActivityRef[DueRequest, list[list[str]]] = ActivityRef("rules.due", list[list[str]])
 RULES_EVALUATE: ActivityRef[BatchRequest, BatchResult] = ActivityRef("rules.evaluate", BatchResult)
@@ -67,6 +71,8 @@ RULES_EMIT: ActivityRef[NoInput, EmitResult] = ActivityRef("rules.emit", EmitRes
 METRICS_PRUNE: ActivityRef[datetime, int] = ActivityRef("metrics.prune", int)
 # HeartbeatWorkflow
 HEARTBEAT_ALERT: ActivityRef[HeartbeatAlert, str] = ActivityRef("heartbeats.alert", str)
+# InboxDrainWorkflow
+INBOX_DRAIN: ActivityRef[NoInput, DrainResult] = ActivityRef("inbox.drain", DrainResult)
 
 ALL: tuple[ActivityRef[Any, Any], ...] = (
     ALERT_OPEN,
@@ -76,11 +82,13 @@ ALL: tuple[ActivityRef[Any, Any], ...] = (
     ESCALATION_LEVEL,
     NOTIFY_SEND,
     NOTIFY_ABANDON,
+    NOTIFY_MUTED,
     RULES_DUE,
     RULES_EVALUATE,
     RULES_EMIT,
     METRICS_PRUNE,
     HEARTBEAT_ALERT,
+    INBOX_DRAIN,
 )
 
 

@@ -32,7 +32,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from workflows import activity_refs as refs
     from workflows import ladder
-    from workflows.deliveries import Deliveries
+    from workflows.deliveries import Deliveries, mute_check_time
     from workflows.ladder import Ladder
     from workflows.payloads import (
         AcknowledgeRequest,
@@ -44,7 +44,10 @@ with workflow.unsafe.imports_passed_through():
         EditRequest,
         EscalateRequest,
         Escalation,
+        FireBatch,
         FireEvent,
+        MemberRecord,
+        MuteCheckInput,
         NoteRequest,
         NotifyEvent,
         OpenAlertInput,
@@ -119,7 +122,10 @@ class AlertWorkflow:
             await self._projection.flush()
             await self._escalate()
             if view.status == AlertStatus.TRIGGERED and self._due():
-                self._renotify()
+                if state.group_wait_policy is not None:
+                    self._first_notice()
+                else:
+                    self._renotify()
                 await self._projection.flush()
             if not self._resolved() and self._should_continue_as_new() and not self._busy():
                 await workflow.wait_condition(workflow.all_handlers_finished)
@@ -138,6 +144,7 @@ class AlertWorkflow:
                 reopen_with=state.reopen_with,
                 reopen_extra_events=state.reopen_extra_events,
                 backlog=state.backlog,
+                inbox_seen=state.inbox_seen,
             )
             workflow.continue_as_new(AlertStart(tenant_id=self._tenant_id, key=self._key, carried=carried))
         return view
@@ -148,6 +155,11 @@ class AlertWorkflow:
         info = workflow.info()
         state.options = first.options
         state.notified_channel_ids.clear()
+        state.members.clear()
+        state.member_changes.clear()
+        state.member_events.clear()
+        state.group_notified_at = None
+        state.group_wait_policy = None
         self._projection.begin()
         view = AlertView(
             alert_id=info.run_id,
@@ -166,10 +178,21 @@ class AlertWorkflow:
         state.reopen_with = None
         state.events_this_run += 1 + state.reopen_extra_events
         state.reopen_extra_events = 0
+        grouped = first.member_key is not None  # events recorded before incidents had members carry none
+        if grouped:
+            if state.options.grouping is not None:
+                view.group_labels = dict(state.options.grouping.group_labels)
+            self._member_fired(first)
         entry = TimelineEntry(kind="triggered", at=first.received_at, actor=first.actor, message=first.content.title)
         request = OpenAlertInput(
-            view=view, channel_ids=state.options.channel_ids, entry=entry, policy_id=state.options.policy_id
+            view=view,
+            channel_ids=state.options.channel_ids,
+            entry=entry,
+            policy_id=state.options.policy_id,
+            members=list(state.member_changes.values()),
+            grouping=state.options.grouping,
         )
+        state.member_changes.clear()
         if workflow.patched(ESCALATION_PATCH):
             # One local activity projects the alert, resolves its channels and chooses its policy.
             opened = await refs.run_local(
@@ -178,15 +201,31 @@ class AlertWorkflow:
                 summary="project new alert, resolve channels, choose escalation policy",
             )
             channels = opened.channels
-            view.escalation = ladder.begin(opened.policy)
             written = 2  # the activity wrote the trigger and the policy choice
+            group_wait = self._group_wait() if grouped else timedelta(0)
+            if group_wait > timedelta(0):
+                # The first notice and the ladder wait for the rest of the group to arrive.
+                state.group_wait_policy = opened.policy
+                view.next_notification_at = workflow.now() + group_wait
+            else:
+                view.escalation = ladder.begin(opened.policy)
         else:
             channels = await refs.run_local(refs.ALERT_OPEN, request, summary="project new alert, resolve channels")
             written = 1
         view.channels = channels
         self._projection.opened(written)
-        for channel in channels:
-            self._deliveries.notify(view, channel, NotifyEvent.TRIGGERED)
+        if grouped and state.backlog:
+            # Members that came with the first one (one batch) are in the first notice, and in the
+            # projection the notice lists them from.
+            backlog, state.backlog = state.backlog, []
+            for event in backlog:
+                self._accept(event)
+            await self._projection.flush()
+        if state.group_wait_policy is None and view.status == AlertStatus.TRIGGERED:
+            if grouped:
+                state.group_notified_at = workflow.now()
+            for channel in channels:
+                self._deliveries.notify(view, channel, NotifyEvent.TRIGGERED)
         state.opened = True
         backlog, state.backlog = state.backlog, []
         for event in backlog:  # what arrived after a resolve while this incident opened, in order
@@ -210,9 +249,14 @@ class AlertWorkflow:
             timeout = deadline - workflow.now()
             if timeout <= timedelta(0):
                 return
+        held_until = self._state.mute_check_at  # a notice held back sets a new deadline: wake to arm it
         try:
             await workflow.wait_condition(
-                lambda: self._has_work() or (self._should_continue_as_new() and not self._busy()),
+                lambda: (
+                    self._has_work()
+                    or (self._should_continue_as_new() and not self._busy())
+                    or self._state.mute_check_at != held_until
+                ),
                 timeout=timeout,
             )
         except TimeoutError:
@@ -226,7 +270,9 @@ class AlertWorkflow:
             found.append(view.next_notification_at)
         if view.status == AlertStatus.ACKNOWLEDGED and view.snoozed_until is not None:
             found.append(view.snoozed_until)
-        if view.escalation is not None:
+        if triggered and self._state.mute_check_at is not None:
+            found.append(self._state.mute_check_at)  # the ladder holds meanwhile
+        elif view.escalation is not None:
             found += ladder.deadlines(view.escalation, triggered=triggered)
         return min(found) if found else None
 
@@ -263,6 +309,12 @@ class AlertWorkflow:
                 self._retrigger("herald", "snooze ended")
             elif escalation is not None and escalation.ack_timeout_at is not None and now >= escalation.ack_timeout_at:
                 self._retrigger("herald", "acknowledgement timed out")
+        check_at = self._state.mute_check_at
+        if check_at is not None and view.status == AlertStatus.TRIGGERED:
+            if now < check_at:
+                return  # held back: nobody is told or paged, so the ladder does not climb
+            if not await self._mute_check():
+                return
         await self._ladder.climb()
 
     async def _finish_resolution(self) -> None:
@@ -275,8 +327,134 @@ class AlertWorkflow:
 
     # ------------------------------------------------------------------ transitions
 
+    async def _mute_check(self) -> bool:
+        """What held the last fire notice back may have ended (a silence expired, a maintenance
+        window closed, a time interval turned, an inhibiting source resolved). If it has, notify
+        again, start the ladder over and answer True; if not, look again later."""
+        state = self._state
+        view = self._view()
+        check = await refs.run_local(
+            refs.NOTIFY_MUTED,
+            MuteCheckInput(
+                alert=view.model_copy(update={"escalation": None, "channels": []}), grouping=state.options.grouping
+            ),
+            summary="are the notices still held back?",
+        )
+        if view.status != AlertStatus.TRIGGERED:
+            state.mute_check_at = None
+            return False
+        if check.muted:
+            state.mute_check_at = mute_check_time(state, check.until)
+            return False
+        state.mute_check_at = None
+        if state.group_wait_policy is not None:
+            return True  # the first notice is still to come
+        view.notify_cycle += 1
+        view.next_notification_at = workflow.now() + state.options.repeat_interval
+        if view.escalation is not None:
+            ladder.restart(view.escalation)
+        if state.members:
+            state.group_notified_at = workflow.now()
+        message = "what held the notices back has ended: notifying again"
+        self._projection.mark(TimelineEntry(kind="unmuted", at=workflow.now(), actor="herald", message=message))
+        for channel in view.channels:
+            self._deliveries.notify(view, channel, NotifyEvent.RENOTIFIED)
+        return True
+
+    def _group_wait(self) -> timedelta:
+        grouping = self._state.options.grouping
+        return grouping.group_wait if grouping is not None else timedelta(0)
+
+    def _first_notice(self) -> None:
+        """`group_wait` is over: tell the channels and start the ladder, with every member that came."""
+        state = self._state
+        view = self._view()
+        choice, state.group_wait_policy = state.group_wait_policy, None
+        assert choice is not None
+        now = workflow.now()
+        state.group_notified_at = now
+        view.escalation = ladder.begin(choice)
+        view.next_notification_at = now + state.options.repeat_interval
+        self._projection.mark()
+        for channel in view.channels:
+            self._deliveries.notify(view, channel, NotifyEvent.TRIGGERED)
+
+    def _member_fired(self, event: FireEvent) -> None:
+        """A member's trigger: a new or resolved member fires (an incident change); a firing one is seen again."""
+        assert event.member_key is not None and event.content is not None
+        state = self._state
+        view = self._view()
+        key = event.member_key
+        transitions = state.members.get(key, 0)
+        events = state.member_events.get(key, 0) + 1
+        state.member_events[key] = events
+        changed = transitions % 2 == 0
+        if changed:
+            transitions += 1
+            state.members[key] = transitions
+            view.firing_members += 1
+            if transitions > 1:
+                view.resolved_members -= 1
+        state.member_changes[key] = MemberRecord(
+            key=key,
+            labels=event.content.labels,
+            title=event.content.title,
+            firing=True,
+            transitions=transitions,
+            at=event.received_at,
+            events=events,
+        )
+        if changed:
+            self._group_changed()
+
+    def _member_resolved(self, event: FireEvent) -> None:
+        """A member's resolve: it stops firing; the incident resolves with its last firing member."""
+        assert event.member_key is not None
+        state = self._state
+        view = self._view()
+        key = event.member_key
+        transitions = state.members.get(key)
+        if transitions is None or transitions % 2 == 0:
+            return  # not a member, or resolved already
+        transitions += 1
+        state.members[key] = transitions
+        view.firing_members -= 1
+        view.resolved_members += 1
+        state.member_changes[key] = MemberRecord(
+            key=key,
+            firing=False,
+            transitions=transitions,
+            at=event.received_at,
+            events=state.member_events.get(key, 0),
+        )
+        self._projection.mark()
+        if view.firing_members == 0:
+            self._resolve(event.actor, f"resolved by its source: all {len(state.members)} member(s) resolved")
+        else:
+            self._group_changed()
+
+    def _group_changed(self) -> None:
+        """Members changed: once the first notice is out, the channels hear of it after
+        `group_interval` since the last notice (never more often), while the incident is triggered."""
+        state = self._state
+        view = self._view()
+        grouping = state.options.grouping
+        if (
+            grouping is None
+            or view.status != AlertStatus.TRIGGERED
+            or state.group_wait_policy is not None
+            or state.group_notified_at is None
+        ):
+            return
+        update_at = max(state.group_notified_at + grouping.group_interval, workflow.now())
+        if view.next_notification_at is None or update_at < view.next_notification_at:
+            view.next_notification_at = update_at
+            self._projection.mark()
+
     def _renotify(self) -> None:
         view = self._view()
+        if self._state.members:
+            self._state.group_notified_at = workflow.now()
         view.notify_cycle += 1
         assert view.next_notification_at is not None
         # Advance from the deadline, not from now, so a late timer does not drift the cadence;
@@ -311,13 +489,21 @@ class AlertWorkflow:
                 state.backlog.append(event)  # after a resolve: it opens the incident after the next
                 return
             if event.action == "trigger" and (view is None or view.status == AlertStatus.RESOLVED):
-                state.reopen_extra_events += 1
+                if event.member_key is not None:
+                    state.backlog.append(event)  # a member of the next incident: counting it would lose it
+                else:
+                    state.reopen_extra_events += 1
                 return
         assert view is not None
+        grouped = bool(state.members) and event.member_key is not None
         if event.action == "resolve":
-            if view.status != AlertStatus.RESOLVED:
+            if view.status == AlertStatus.RESOLVED:
+                return  # a resolve for an alert that is closed is a no-op
+            if grouped:
+                self._member_resolved(event)
+            else:
                 self._resolve(event.actor, "resolved by its source")
-            return  # a resolve for an alert that is closed is a no-op
+            return
         if event.content is None:
             return
         if view.status == AlertStatus.RESOLVED:
@@ -331,6 +517,8 @@ class AlertWorkflow:
         view.event_count += 1
         if event.received_at > view.last_seen:
             view.last_seen = event.received_at
+        if grouped:
+            self._member_fired(event)
         self._projection.mark()
 
     def _between_incidents(self) -> bool:
@@ -379,6 +567,9 @@ class AlertWorkflow:
         view.acknowledged_by = None
         view.snoozed_until = None
         view.notify_cycle += 1
+        if self._state.group_wait_policy is not None:
+            view.next_notification_at = workflow.now()  # nobody was told yet: the first notice goes now
+            return
         view.next_notification_at = workflow.now() + self._state.options.repeat_interval
         for channel in view.channels:
             self._deliveries.notify(view, channel, NotifyEvent.RENOTIFIED)
@@ -409,6 +600,18 @@ class AlertWorkflow:
     @workflow.signal(name="fire")
     def fire(self, event: FireEvent) -> None:
         self._accept(event)
+
+    @workflow.signal(name="fire_batch")
+    def fire_batch(self, batch: FireBatch) -> None:
+        """Several events of this key, in order: one signal instead of one each. A batch from the
+        ingest inbox that this key took already (a retried drain cycle sent it again) is skipped."""
+        if batch.cycle is not None:
+            mark = (batch.cycle, batch.chunk)
+            if self._state.inbox_seen is not None and mark <= self._state.inbox_seen:
+                return
+            self._state.inbox_seen = mark
+        for event in batch.events:
+            self._accept(event)
 
     @workflow.update(name="fire")
     async def fire_and_wait(self, event: FireEvent) -> AlertView:
@@ -519,6 +722,8 @@ class AlertWorkflow:
     def _validate_escalate(self, request: EscalateRequest) -> None:
         self._validate_open(request.alert_id, "escalated")
         escalation = self._view().escalation
+        if escalation is None and self._state.group_wait_policy is not None:
+            raise rejected("the incident is still gathering its members (group_wait): nobody was paged yet")
         if escalation is None:
             raise rejected("the alert has no escalation policy; reassign it to a user or a policy")
         levels = len(escalation.policy.levels)
@@ -541,11 +746,14 @@ class AlertWorkflow:
             raise rejected("the alert was resolved meanwhile")
         if view.status == AlertStatus.ACKNOWLEDGED:
             self._reopen()
-        if view.escalation is None:
-            view.escalation = ladder.begin(choice)
+        if self._state.group_wait_policy is not None:
+            self._state.group_wait_policy = choice  # the ladder starts with it when group_wait ends
         else:
-            ladder.restart(view.escalation, choice.policy)
-            view.escalation.reason = choice.reason
+            if view.escalation is None:
+                view.escalation = ladder.begin(choice)
+            else:
+                ladder.restart(view.escalation, choice.policy)
+                view.escalation.reason = choice.reason
         message = f"reassigned to {choice.policy.name}"
         self._projection.mark(TimelineEntry(kind="reassigned", at=workflow.now(), actor=request.actor, message=message))
         if view.escalation is not None:

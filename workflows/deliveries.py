@@ -8,7 +8,7 @@ never overtakes its "triggered". Deterministic code: it only schedules activitie
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -22,6 +22,7 @@ with workflow.unsafe.imports_passed_through():
         AlertState,
         AlertView,
         ChannelRef,
+        DeliveryResult,
         NotifyEvent,
         NotifyInput,
         PagedUser,
@@ -33,6 +34,19 @@ DELIVERY_RETRY = RetryPolicy(
 )
 
 FIRING = (NotifyEvent.TRIGGERED, NotifyEvent.RENOTIFIED, NotifyEvent.ESCALATED)
+MUTE_RECHECK = timedelta(minutes=5)  # a held-back notice whose reason has no known end is checked again after this
+MUTE_RECHECK_MIN = timedelta(seconds=1)
+MUTE_RECHECK_MAX = timedelta(hours=1)  # and one whose reason ends later (a silence expired early is seen within it)
+
+
+def mute_check_time(state: AlertState, until: datetime | None) -> datetime:
+    """When to look again at what holds an incident's notices back: when it ends (`until`), at most
+    an hour away; without a known end (inhibition ends with its source) a group_interval away."""
+    now = workflow.now()
+    grouping = state.options.grouping
+    if until is None:
+        until = now + (grouping.group_interval if grouping is not None else MUTE_RECHECK)
+    return min(max(until, now + MUTE_RECHECK_MIN), now + MUTE_RECHECK_MAX)
 
 
 def _permanent(err: ActivityError) -> bool:
@@ -107,6 +121,12 @@ class Deliveries:
             task.cancel()
         return in_flight
 
+    def _held_back(self, result: DeliveryResult) -> None:
+        """A fire notice was muted: check again when the reason ends (the earliest reported)."""
+        at = mute_check_time(self._state, result.muted_until)
+        current = self._state.mute_check_at
+        self._state.mute_check_at = at if current is None or at < current else current
+
     def _forget(self, task: asyncio.Task[None]) -> None:
         self._firing.pop(task, None)
 
@@ -154,6 +174,8 @@ class Deliveries:
                     ),
                 )
             return
+        if result.muted and request.event in FIRING:
+            self._held_back(result)
         if result.status == "delivered" and request.event in FIRING and request.user_id is None:
             if recipient.id not in self.notified:
                 self.notified.append(recipient.id)

@@ -20,6 +20,7 @@ heartbeat workflow          `heartbeat/<tenant>/<heartbeat id>`
 heartbeat alert key         `heartbeat/<heartbeat id>`
 rule alert key              `rule/<rule id>/<instance>` (instance: the labels key, or `error`/`nodata`)
 rule schedule / its runs    `rule-evaluation/<task queue>` (the schedule appends the start time)
+ingest inbox drain          `inbox-drain/<task queue>` (one per task queue: it keeps each key's order)
 manual evaluation pass      `rule-evaluation/<task queue>/manual/<unique>`
 notification idempotency    `<workflow id>:<alert id>:<event>:<cycle or tag>:<channel id>`
 page idempotency            `<workflow id>:<alert id>:page:<step>:<user id>:<contact method id>:<delay s>`
@@ -111,6 +112,10 @@ def rule_alert_key(rule_id: str, instance: str) -> str:
 def rule_schedule_id(task_queue: str) -> str:
     """The rule-evaluation Temporal Schedule of a task queue, and the prefix of the runs it starts."""
     return f"{RULE_EVALUATION}/{task_queue}"
+
+
+def inbox_drain_workflow_id(task_queue: str) -> str:
+    return f"inbox-drain/{task_queue}"
 
 
 def manual_evaluation_id(task_queue: str, unique: str) -> str:

@@ -97,6 +97,16 @@ class FireEvent(BaseModel):
     member_key: str | None = None
 
 
+class FireBatch(BaseModel):
+    """Events of one key, in order, as one signal (`fire_batch`). From the ingest inbox
+    (models/inbox.py) it names its drain cycle and its chunk within it: an incident that already
+    took (cycle, chunk) skips a copy re-sent by a retried cycle."""
+
+    events: list[FireEvent]
+    cycle: int | None = None
+    chunk: int = 0
+
+
 class TimelineEntry(BaseModel):
     kind: str
     at: datetime
@@ -240,6 +250,25 @@ class AlertView(BaseModel):
     channels: list[ChannelRef] = Field(default_factory=list)
     escalation: Escalation | None = None
     snoozed_until: datetime | None = None  # an acknowledged alert re-triggers then
+    # An incident's members (distinct label sets) by state; both 0 for alerts opened before incidents.
+    firing_members: int = 0
+    resolved_members: int = 0
+    group_labels: dict[str, str] = Field(default_factory=dict)  # the values of its route's group_by
+
+
+class MemberRecord(BaseModel):
+    """One member of an incident as the projection stores it (table `alert_members`).
+
+    `transitions` counts its fire/resolve changes in this incident (odd: firing), so a retried
+    write and its timeline entry are written once."""
+
+    key: str  # labels_key of its labels (FireEvent.member_key)
+    labels: dict[str, str] = Field(default_factory=dict)
+    title: str = ""
+    firing: bool
+    transitions: int
+    at: datetime  # when this change happened (first seen for the first fire)
+    events: int = 1  # events of this member so far in this incident
 
 
 class AlertState(BaseModel):
@@ -261,6 +290,18 @@ class AlertState(BaseModel):
     # resolve and what followed it, while this incident closes or before the next one opens): the
     # next incident applies them as soon as it is open, so a flapping key never loses its last word.
     backlog: list[FireEvent] = Field(default_factory=list)
+    # The incident's members: member key → fire/resolve changes so far (odd: firing), and the
+    # members changed since the projection last wrote them (grouped alerts only).
+    members: dict[str, int] = Field(default_factory=dict)
+    member_changes: dict[str, MemberRecord] = Field(default_factory=dict)
+    member_events: dict[str, int] = Field(default_factory=dict)  # events per member this incident
+    group_notified_at: datetime | None = None  # the last notice to the incident's channels (group_interval)
+    group_wait_policy: PolicyChoice | None = None  # chosen at open, the ladder starts after group_wait
+    inbox_seen: tuple[int, int] | None = None  # the last (drain cycle, chunk) taken from the ingest inbox
+    # The last fire notice was held back (silence, maintenance, time interval, inhibition): the
+    # ladder holds, and at `mute_check_at` (when that ends, or a group_interval later when unknown)
+    # the incident notifies again and its ladder starts over.
+    mute_check_at: datetime | None = None
     # This run only:
     pending_first: FireEvent | None = Field(default=None, exclude=True)  # the first trigger, until opened
     opened: bool = Field(default=False, exclude=True)  # opened, channels told, policy chosen
@@ -327,6 +368,7 @@ class OpenAlertInput(BaseModel):
     # AlertOptions.grouping: the route's policy and channels. None (workflows that do not pass it yet,
     # events queued before routing trees): the open activity walks the tree for the alert's key.
     grouping: Grouping | None = None
+    members: list[MemberRecord] = Field(default_factory=list)  # the first member of a grouped incident
 
 
 class OpenedAlert(BaseModel):
@@ -335,11 +377,13 @@ class OpenedAlert(BaseModel):
 
 
 class RecordInput(BaseModel):
-    """A projection write: the alert row as of `view.version`, plus an optional timeline entry."""
+    """A projection write: the alert row as of `view.version`, plus an optional timeline entry,
+    plus the members that changed (each with its own timeline entry)."""
 
     view: AlertView
     seq: int | None = None
     entry: TimelineEntry | None = None
+    members: list[MemberRecord] = Field(default_factory=list)
 
 
 class NotifyInput(BaseModel):
@@ -359,6 +403,10 @@ class DeliveryResult(BaseModel):
     status: Literal["delivered", "skipped"]
     provider_status: int | None = None
     attempts: int = 1
+    # A fire notice a silence, maintenance window, time interval or inhibition held back (status
+    # skipped), and when that ends at the latest (None: unknown, e.g. inhibition).
+    muted: bool = False
+    muted_until: datetime | None = None
 
 
 class AbandonInput(BaseModel):
@@ -368,3 +416,25 @@ class AbandonInput(BaseModel):
     channel_name: str
     reason: str
     at: datetime
+
+
+class DrainResult(BaseModel):
+    """One ingest inbox drain cycle (activity `inbox.drain`)."""
+
+    cycle: int | None = None  # None: the inbox was empty
+    events: int = 0
+    incidents: int = 0  # distinct keys signalled
+    more: bool = False  # events were left for the next cycle
+
+
+class MuteCheckInput(BaseModel):
+    """Whether an incident's fire notices are still held back (local activity `notify.muted`)."""
+
+    alert: AlertView
+    grouping: Grouping | None = None
+
+
+class MuteCheck(BaseModel):
+    muted: bool
+    until: datetime | None = None  # when what holds it back ends at the latest (None: unknown)
+    reason: str = ""

@@ -49,12 +49,15 @@ class Projection:
         while self.dirty:
             self.dirty = False
             entries, self._entries = self._entries, []
+            members = list(self._state.member_changes.values())
+            self._state.member_changes = {}
             snapshot = view.model_copy(deep=True)
             if not entries:
-                await self._record(RecordInput(view=snapshot))
-            for entry in entries:
+                await self._record(RecordInput(view=snapshot, members=members))
+            for index, entry in enumerate(entries):
                 self._state.next_seq += 1
-                await self._record(RecordInput(view=snapshot, seq=self._state.next_seq, entry=entry))
+                batch = members if index == 0 else []
+                await self._record(RecordInput(view=snapshot, seq=self._state.next_seq, entry=entry, members=batch))
             self.version = snapshot.version
             self.show()
 

@@ -15,6 +15,7 @@ from api.alert_output import alert_out, view_out
 from api.deps import AlertingDep, Principal, ResourcesDep, Responder, SessionDep, SettingsDep, Viewer
 from api.ingest import check_references, route_bodies, to_event
 from api.schemas.alerts import (
+    MEMBERS_SHOWN,
     ActionBody,
     AlertCreate,
     AlertDetailOut,
@@ -28,6 +29,8 @@ from api.schemas.alerts import (
     ChannelDeliveries,
     DeliveryOut,
     DurationStats,
+    MemberOut,
+    MemberPage,
     StatisticsOut,
     TimelineOut,
 )
@@ -210,13 +213,37 @@ async def get_alert(alert_id: str, principal: Viewer, session: SessionDep, setti
     row = await owned_alert(session, principal, alert_id)
     entries = await alert_queries.timeline(session=session, alert_id=row.id)
     sent = await deliveries_of_alert(session=session, alert_id=row.id)
+    shown = await alert_queries.members(session=session, alert_id=row.id, limit=MEMBERS_SHOWN)
     return AlertDetailOut(
         **alert_out(row, settings).model_dump(),
         timeline=[
             TimelineOut(at=e.at, kind=e.kind, actor=e.actor, message=e.message, details=e.details) for e in entries
         ],
         notifications=[DeliveryOut.model_validate(n, from_attributes=True) for n in sent],
+        members=[MemberOut.model_validate(m, from_attributes=True) for m in shown],
     )
+
+
+@router.get(
+    "/{alert_id}/members",
+    response_model=MemberPage,
+    responses=NOT_FOUND,
+    summary="An incident's members",
+    description="Members ordered by key; `after` (a member key from `next_after`) pages on. "
+    "`status` filters firing or resolved members. 404 for an alert of another tenant or none.",
+)
+async def list_members(
+    alert_id: str,
+    principal: Viewer,
+    session: SessionDep,
+    status_: Annotated[Literal["firing", "resolved"] | None, Query(alias="status")] = None,
+    after: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> MemberPage:
+    row = await owned_alert(session, principal, alert_id)
+    found = await alert_queries.members(session=session, alert_id=row.id, status=status_, after=after, limit=limit + 1)
+    items = [MemberOut.model_validate(m, from_attributes=True) for m in found[:limit]]
+    return MemberPage(items=items, next_after=items[-1].key if len(found) > limit else None)
 
 
 def ensure_open(row: Alert, verb: str) -> None:

@@ -210,11 +210,39 @@ class AlertOut(BaseModel):
     escalation: EscalationOut | None = None
     workflow_id: str
     links: dict[str, str]
+    firing_members: int = Field(0, description="An incident's members (distinct label sets) firing now; 0 if ungrouped")
+    resolved_members: int = Field(0, description="An incident's members that resolved; 0 if ungrouped")
+
+
+MEMBERS_SHOWN = 100  # members listed in an alert's detail
+
+
+class MemberOut(BaseModel):
+    """One member of an incident: a distinct label set that fires and resolves inside it. Its
+    timeline entries are the incident's entries whose `details.member` is its `key`."""
+
+    key: str
+    labels: dict[str, str]
+    title: str
+    status: Literal["firing", "resolved"]
+    event_count: int
+    first_seen: datetime
+    last_seen: datetime
+    resolved_at: datetime | None
+
+
+class MemberPage(BaseModel):
+    items: list[MemberOut]
+    next_after: str | None = Field(description="Pass as `after` for the next page; null on the last one")
 
 
 class AlertDetailOut(AlertOut):
     timeline: list[TimelineOut]
     notifications: list[DeliveryOut]
+    members: list[MemberOut] = Field(
+        default_factory=list,
+        description=f"The first {MEMBERS_SHOWN} members by key (all of them: GET /api/v1/alerts/{{id}}/members)",
+    )
 
 
 class AlertPage(BaseModel):

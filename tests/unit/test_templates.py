@@ -10,7 +10,7 @@ import tracemalloc
 
 import pytest
 
-from channels.base import Rendered
+from channels.base import Members, Rendered
 from channels.budget import RENDER_SECONDS
 from channels.render import (
     BUILT_IN,
@@ -356,3 +356,28 @@ def test_a_template_for_resolved_notices_may_read_what_a_resolved_alert_has() ->
     check(acknowledged, [NotifyEvent.ACKNOWLEDGED])
     with pytest.raises(TemplateProblem, match="not subscriptable"):
         check(acknowledged, [NotifyEvent.RESOLVED])  # a resolved alert need not have been acknowledged
+
+
+def test_an_incident_notice_lists_its_members_and_says_how_many_were_left_out() -> None:
+    alert = sample_alert().model_copy(update={"firing_members": 23, "resolved_members": 2, "group_labels": {"a": "b"}})
+    listed = [
+        {
+            "key": f"k{i}",
+            "labels": {"host": f"n{i}"},
+            "title": "down",
+            "status": "firing",
+            "first_seen": "",
+            "last_seen": "",
+        }
+        for i in range(20)
+    ]
+    members = Members(listed=listed, left_out=5, common_labels={"alertname": "NodeDown"})
+    body = render(BUILT_IN, context(alert, NotifyEvent.TRIGGERED, SAMPLE_LINKS, members)).text
+    assert "23 firing, 2 resolved" in body
+    assert body.count("- [firing] host=n") == 20 and "(and 5 more)" in body
+    custom = TemplateText(
+        "s", "{{ alert.common_labels.alertname }} {{ alert.group_labels.a }} {{ alert.members_left_out }}"
+    )
+    assert render(custom, context(alert, NotifyEvent.TRIGGERED, SAMPLE_LINKS, members)).text == "NodeDown b 5"
+    plain = render(BUILT_IN, context(sample_alert(), NotifyEvent.TRIGGERED, SAMPLE_LINKS)).text
+    assert "firing," not in plain and "- [" not in plain  # an ungrouped alert reads as before
