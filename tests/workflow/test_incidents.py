@@ -313,15 +313,8 @@ async def test_an_incident_pages_unless_every_firing_member_is_silenced(
     await nothing_arrives(receiver, 1)
 
 
-async def test_every_firing_member_of_an_incident_inhibits_as_a_source(
-    alerting: AlertingClient,
-    time_env: WorkflowEnvironment,
-    sessions: async_sessionmaker[AsyncSession],
-    tenant: str,
-    receiver: WebhookReceiver,
-    opened: set[str],
-) -> None:
-    await add_webhook(sessions, tenant, receiver.url)
+async def cluster_rule(sessions: async_sessionmaker[AsyncSession], tenant: str) -> None:
+    """A down cluster (source) inhibits its down instances (targets) that share its `cluster`."""
     async with sessions.begin() as session:
         session.add(
             InhibitRule(
@@ -332,6 +325,18 @@ async def test_every_firing_member_of_an_incident_inhibits_as_a_source(
                 equal=["cluster"],
             )
         )
+
+
+async def test_every_firing_member_of_an_incident_inhibits_as_a_source(
+    alerting: AlertingClient,
+    time_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: str,
+    receiver: WebhookReceiver,
+    opened: set[str],
+) -> None:
+    await add_webhook(sessions, tenant, receiver.url)
+    await cluster_rule(sessions, tenant)
     now = timedelta(0)
 
     def event(alertname: str, cluster: str, host: str = "") -> FireEvent:
@@ -389,16 +394,7 @@ async def test_an_inhibited_incident_notifies_once_its_source_resolves(
     opened: set[str],
 ) -> None:
     await add_webhook(sessions, tenant, receiver.url)
-    async with sessions.begin() as session:
-        session.add(
-            InhibitRule(
-                id=str(uuid.uuid4()),
-                tenant_id=tenant,
-                source_matchers=['alertname="ClusterDown"'],
-                target_matchers=['alertname="InstanceDown"'],
-                equal=["cluster"],
-            )
-        )
+    await cluster_rule(sessions, tenant)
 
     def event(alertname: str, host: str = "", action: str = "trigger") -> FireEvent:
         labels = {"alertname": alertname, "cluster": "a"} | ({"host": host} if host else {})
