@@ -82,3 +82,11 @@ async def save_row(
         raise duplicate from err
     await session.refresh(row)
     return row
+
+
+async def add_row(session: AsyncSession, row: Row) -> Row:
+    """`row` added, flushed and refreshed (its server defaults read back)."""
+    session.add(row)
+    await session.flush()
+    await session.refresh(row)
+    return row

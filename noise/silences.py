@@ -20,13 +20,31 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from models.tables import Silence
 from noise.matchers import Matcher, matches, parse_matcher
 
 SilenceState = Literal["pending", "active", "expired"]
+
+
+def states_clause(
+    starts_at: InstrumentedAttribute[datetime],
+    ends_at: InstrumentedAttribute[datetime],
+    states: list[SilenceState],
+    now: datetime,
+) -> ColumnElement[bool]:
+    """SQL for `silence_state(...) in states` over a table's start and end columns (silences, maintenance windows)."""
+    wanted: list[ColumnElement[bool]] = []
+    if "pending" in states:
+        wanted.append(starts_at > now)
+    if "active" in states:
+        wanted.append((starts_at <= now) & (ends_at > now))
+    if "expired" in states:
+        wanted.append(ends_at <= now)
+    return or_(*wanted)
 
 
 def silence_state(starts_at: datetime, ends_at: datetime, now: datetime) -> SilenceState:

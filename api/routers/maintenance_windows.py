@@ -8,15 +8,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from api.deps import Principal, Responder, SessionDep, SettingsDep, Viewer
 from api.errors import check
 from api.schemas.maintenance_windows import MaintenanceWindowIn, MaintenanceWindowOut
 from gateway.errors import TransitionRejected
-from models.crud import require_row
+from models.crud import add_row, require_row
 from models.tables import MaintenanceWindow
 from noise.maintenance import WindowState, window_state
+from noise.silences import states_clause
 from settings import Settings
 
 router = APIRouter(prefix="/api/v1/maintenance-windows", tags=["maintenance windows"])
@@ -73,13 +74,6 @@ def _row(body: MaintenanceWindowIn, principal: Principal, starts_at: datetime, e
     )
 
 
-async def _saved(session: SessionDep, row: MaintenanceWindow) -> MaintenanceWindow:
-    session.add(row)
-    await session.flush()
-    await session.refresh(row)
-    return row
-
-
 @router.get("", response_model=list[MaintenanceWindowOut], summary="List maintenance windows")
 async def list_maintenance_windows(
     principal: Viewer,
@@ -90,14 +84,7 @@ async def list_maintenance_windows(
     now = datetime.now(UTC)
     query = select(MaintenanceWindow).where(MaintenanceWindow.tenant_id == principal.tenant_id)
     if state:
-        wanted = []
-        if "pending" in state:
-            wanted.append(MaintenanceWindow.starts_at > now)
-        if "active" in state:
-            wanted.append((MaintenanceWindow.starts_at <= now) & (MaintenanceWindow.ends_at > now))
-        if "expired" in state:
-            wanted.append(MaintenanceWindow.ends_at <= now)
-        query = query.where(or_(*wanted))
+        query = query.where(states_clause(MaintenanceWindow.starts_at, MaintenanceWindow.ends_at, state, now))
     rows = await session.scalars(query.order_by(MaintenanceWindow.ends_at.desc(), MaintenanceWindow.id).limit(limit))
     return [_out(row, now) for row in rows]
 
@@ -114,7 +101,7 @@ async def create_maintenance_window(
 ) -> MaintenanceWindowOut:
     now = datetime.now(UTC)
     starts_at, ends_at = _times(body, settings, now)
-    return _out(await _saved(session, _row(body, principal, starts_at, ends_at)), now)
+    return _out(await add_row(session, _row(body, principal, starts_at, ends_at)), now)
 
 
 @router.get(
@@ -150,7 +137,7 @@ async def edit_maintenance_window(
         await session.refresh(row)
         return _out(row, now)
     row.ends_at = now
-    replacement = await _saved(session, _row(body, principal, starts_at, ends_at))
+    replacement = await add_row(session, _row(body, principal, starts_at, ends_at))
     return _out(replacement, now, replaces=row.id)
 
 

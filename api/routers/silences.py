@@ -8,16 +8,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from api.deps import Principal, Responder, SessionDep, SettingsDep, Viewer
 from api.errors import check
 from api.schemas.silences import MatchedAlert, SilenceIn, SilenceOut, SilencePreviewIn, SilencePreviewOut
 from gateway.errors import TransitionRejected
-from models.crud import require_row
+from models.crud import add_row, require_row
 from models.tables import Alert, Silence
 from noise.matchers import matches
-from noise.silences import SilenceState, silence_state
+from noise.silences import SilenceState, silence_state, states_clause
 from settings import Settings
 
 router = APIRouter(prefix="/api/v1/silences", tags=["silences"])
@@ -72,13 +72,6 @@ def _row(body: SilenceIn, principal: Principal, starts_at: datetime, ends_at: da
     )
 
 
-async def _saved(session: SessionDep, row: Silence) -> Silence:
-    session.add(row)
-    await session.flush()
-    await session.refresh(row)
-    return row
-
-
 @router.get("", response_model=list[SilenceOut], summary="List silences")
 async def list_silences(
     principal: Viewer,
@@ -89,14 +82,7 @@ async def list_silences(
     now = datetime.now(UTC)
     query = select(Silence).where(Silence.tenant_id == principal.tenant_id)
     if state:
-        wanted = []
-        if "pending" in state:
-            wanted.append(Silence.starts_at > now)
-        if "active" in state:
-            wanted.append((Silence.starts_at <= now) & (Silence.ends_at > now))
-        if "expired" in state:
-            wanted.append(Silence.ends_at <= now)
-        query = query.where(or_(*wanted))
+        query = query.where(states_clause(Silence.starts_at, Silence.ends_at, state, now))
     rows = await session.scalars(query.order_by(Silence.ends_at.desc(), Silence.id).limit(limit))
     return [_out(row, now) for row in rows]
 
@@ -113,7 +99,7 @@ async def create_silence(
 ) -> SilenceOut:
     now = datetime.now(UTC)
     starts_at, ends_at = _times(body, settings, now)
-    return _out(await _saved(session, _row(body, principal, starts_at, ends_at)), now)
+    return _out(await add_row(session, _row(body, principal, starts_at, ends_at)), now)
 
 
 @router.post(
@@ -167,7 +153,7 @@ async def edit_silence(
         await session.refresh(row)
         return _out(row, now)
     row.ends_at = now
-    replacement = await _saved(session, _row(body, principal, starts_at, ends_at))
+    replacement = await add_row(session, _row(body, principal, starts_at, ends_at))
     return _out(replacement, now, replaces=row.id)
 
 
