@@ -65,16 +65,21 @@ class EventBatch(BaseModel):
 
 
 class EventResult(BaseModel):
-    index: int
-    key: str
-    status: Literal["accepted", "ignored", "failed"]
+    index: int = Field(description="the event's position in the batch")
+    key: str = Field(description="the incident's group key (its workflow id is `alert/<tenant>/<key>`)")
+    status: Literal["accepted", "ignored", "failed"] = Field(
+        description="`accepted`: durably in the ingest inbox. `ignored` and `failed` are no longer given "
+        "(kept in the schema for clients written before the inbox)"
+    )
     message: str = ""
 
 
 class EventBatchOut(BaseModel):
-    accepted: int
-    ignored: int
-    failed: int
+    accepted: int = Field(description="results accepted (all of them in a 202)")
+    ignored: int = Field(
+        description="always 0 since the ingest inbox: a resolve is accepted, and changes nothing if its key has no open incident"
+    )
+    failed: int = Field(description="always 0: a batch that cannot be stored is not answered with a 202")
     results: list[EventResult]
 
 
