@@ -6,15 +6,29 @@ round-trip to the Temporal server.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
+from models.alert_queries import resolved_member_labels
 from models.channels import channels_for_alert
 from models.policies import choose_policy
 from models.projection import add_timeline_entry, upsert_alert, upsert_members
 from noise.route_store import opening_grouping
+from noise.silence_expiry import expire_resolved, note_matches
 from workflows import activity_refs as refs
-from workflows.payloads import ChannelRef, ChoosePolicyInput, OpenAlertInput, OpenedAlert, RecordInput, TimelineEntry
+from workflows.payloads import (
+    AlertStatus,
+    AlertView,
+    ChannelRef,
+    ChoosePolicyInput,
+    MemberRecord,
+    OpenAlertInput,
+    OpenedAlert,
+    RecordInput,
+    TimelineEntry,
+)
 
 
 class ProjectionActivities:
@@ -78,7 +92,7 @@ class ProjectionActivities:
         await add_timeline_entry(
             session=session, tenant_id=view.tenant_id, alert_id=view.alert_id, dedup="seq:1", entry=request.entry
         )
-        await upsert_members(session=session, view=view, members=request.members)
+        await _upsert_members(session, view, request.members)
         missing = sorted(set(wanted or []) - {c.id for c in channels})
         if missing:
             # Deleted between ingest (which checked them) and now: say so, never drop silently.
@@ -101,7 +115,7 @@ class ProjectionActivities:
         view = request.view
         async with self._sessions.begin() as session:
             await upsert_alert(session=session, view=view)
-            await upsert_members(session=session, view=view, members=request.members)
+            await _upsert_members(session, view, request.members)
             if request.entry is not None and request.seq is not None:
                 await add_timeline_entry(
                     session=session,
@@ -110,3 +124,17 @@ class ProjectionActivities:
                     dedup=f"seq:{request.seq}",
                     entry=request.entry,
                 )
+        resolved = [member.key for member in request.members if not member.firing]
+        if resolved or view.status == AlertStatus.RESOLVED:
+            # After the write committed: of two members resolving at once, the later check sees both resolved.
+            async with self._sessions.begin() as session:
+                keys = None if view.status == AlertStatus.RESOLVED else resolved
+                labels = await resolved_member_labels(session=session, alert_id=view.alert_id, keys=keys)
+                await expire_resolved(session=session, tenant_id=view.tenant_id, resolved=labels, at=datetime.now(UTC))
+
+
+async def _upsert_members(session: AsyncSession, view: AlertView, members: list[MemberRecord]) -> None:
+    """Write the members, and mark the `expire_when_resolved` silences the firing ones match as matched."""
+    await upsert_members(session=session, view=view, members=members)
+    firing = [member.labels for member in members if member.firing]
+    await note_matches(session=session, tenant_id=view.tenant_id, firing=firing, at=datetime.now(UTC))

@@ -33,6 +33,7 @@ from api.routers import (
     silences,
     slack,
     templates,
+    tenant,
     time_intervals,
     users,
 )
@@ -138,6 +139,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         routes.router,
         time_intervals.router,
         maintenance_windows.router,
+        tenant.router,
     ):
         app.include_router(router, responses=OPENAPI_RESPONSES)
     return app

@@ -166,6 +166,17 @@ async def firing_member_labels(*, session: AsyncSession, alert_id: str, limit: i
     return [{str(name): str(value) for name, value in labels.items()} for labels in rows]
 
 
+async def resolved_member_labels(
+    *, session: AsyncSession, alert_id: str, keys: list[str] | None
+) -> list[dict[str, str]]:
+    """The label sets of an incident's resolved members (those of `keys` only, unless None)."""
+    query = select(AlertMember.labels).where(AlertMember.alert_id == alert_id, AlertMember.status == "resolved")
+    if keys is not None:
+        query = query.where(AlertMember.key.in_(keys))
+    rows = await session.scalars(query.order_by(AlertMember.key))
+    return [{str(name): str(value) for name, value in labels.items()} for labels in rows]
+
+
 COMMON_LABELS_SCAN = 1000  # firing members whose labels decide an incident's common labels
 
 

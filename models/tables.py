@@ -6,7 +6,7 @@ activities; the rest is configuration owned by the API.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -17,10 +17,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Interval,
     MetaData,
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -50,6 +52,8 @@ class Tenant(Base):
     name: Mapped[str] = mapped_column(String(200))
     # The policy an alert follows when none is named and no route matches.
     default_policy_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    # The longest a silence may last in this tenant; None: the global HERALD_MAX_SILENCE_DAYS (its ceiling).
+    max_silence_duration: Mapped[timedelta | None] = mapped_column(Interval, default=None)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
@@ -326,6 +330,9 @@ class Silence(Base):
     ends_at: Mapped[datetime]
     created_by: Mapped[str] = mapped_column(String(200))
     comment: Mapped[str] = mapped_column(Text, default="")
+    # Expires (ends_at set to that moment) once it has matched a firing alert member and none matches it any more.
+    expire_when_resolved: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    matched_at: Mapped[datetime | None] = mapped_column(default=None)  # when it first matched a firing member
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
 

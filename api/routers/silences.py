@@ -4,19 +4,22 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import Principal, Responder, SessionDep, SettingsDep, Viewer
 from api.errors import check
 from api.schemas.silences import MatchedAlert, SilenceIn, SilenceOut, SilencePreviewIn, SilencePreviewOut
+from api.silence_limits import silence_limit
 from gateway.errors import TransitionRejected
 from models.crud import add_row, require_row
 from models.tables import Alert, Silence
 from noise.matchers import matches
+from noise.silence_expiry import firing_member_matches
 from noise.silences import SilenceState, silence_state, states_clause
 from settings import Settings
 
@@ -24,7 +27,10 @@ router = APIRouter(prefix="/api/v1/silences", tags=["silences"])
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such silence in your tenant"}}
 EXPIRED: dict[int | str, dict[str, Any]] = {409: {"description": "The silence has expired already"}}
 INVALID: dict[int | str, dict[str, Any]] = {
-    422: {"description": "A malformed matcher, no matcher that needs a value, or times out of order or too long"}
+    422: {
+        "description": "A malformed matcher, no matcher that needs a value, or times out of order or longer than "
+        "the tenant's limit (`ends_at`: its `max_silence_duration`, else HERALD_MAX_SILENCE_DAYS)"
+    }
 }
 PREVIEW_LIMIT = 100  # alerts named in a preview
 PREVIEW_SCAN = 10_000  # open alerts a preview reads (newest first): one request stays bounded
@@ -41,26 +47,36 @@ def _out(row: Silence, now: datetime, replaces: str | None = None) -> SilenceOut
         created_by=row.created_by,
         created_at=row.created_at,
         updated_at=row.updated_at,
+        expire_when_resolved=row.expire_when_resolved,
+        matched_at=row.matched_at,
         replaces=replaces,
     )
 
 
-def _times(body: SilenceIn, settings: Settings, now: datetime) -> tuple[datetime, datetime]:
-    """The silence's start and end, or a 422 naming the field that is out of order or too long."""
+async def _times(
+    body: SilenceIn, session: AsyncSession, settings: Settings, tenant_id: str, now: datetime
+) -> tuple[datetime, datetime]:
+    """The silence's start and end, or a 422 naming the field that is out of order or longer than the
+    tenant's limit (api/silence_limits.py)."""
     starts_at = max(body.starts_at or now, now)  # a start in the past is now, as Alertmanager has it
-    longest = timedelta(days=settings.max_silence_days)
     errors: list[tuple[str, str]] = []
     if body.ends_at <= starts_at:
         errors.append(("ends_at", f"must be after starts_at ({starts_at.isoformat()}) and in the future"))
-    elif body.ends_at - starts_at > longest:
-        errors.append(
-            ("ends_at", f"a silence lasts at most {settings.max_silence_days} days (HERALD_MAX_SILENCE_DAYS)")
-        )
+    else:
+        limit = await silence_limit(session=session, settings=settings, tenant_id=tenant_id)
+        if body.ends_at - starts_at > limit.longest:
+            errors.append(("ends_at", f"a silence lasts {limit.words}"))
     check(errors)
     return starts_at, body.ends_at
 
 
-def _row(body: SilenceIn, principal: Principal, starts_at: datetime, ends_at: datetime) -> Silence:
+async def _row(
+    body: SilenceIn, principal: Principal, session: AsyncSession, starts_at: datetime, ends_at: datetime, now: datetime
+) -> Silence:
+    """A new silence; one that expires when resolved and starts now is matched at once if a firing member matches."""
+    matched = body.expire_when_resolved and starts_at <= now
+    if matched:
+        matched = await firing_member_matches(session=session, tenant_id=principal.tenant_id, matchers=body.matchers)
     return Silence(
         id=str(uuid.uuid4()),
         tenant_id=principal.tenant_id,
@@ -69,6 +85,8 @@ def _row(body: SilenceIn, principal: Principal, starts_at: datetime, ends_at: da
         ends_at=ends_at,
         comment=body.comment,
         created_by=body.created_by or principal.actor,
+        expire_when_resolved=body.expire_when_resolved,
+        matched_at=now if matched else None,
     )
 
 
@@ -98,8 +116,8 @@ async def create_silence(
     body: SilenceIn, principal: Responder, session: SessionDep, settings: SettingsDep
 ) -> SilenceOut:
     now = datetime.now(UTC)
-    starts_at, ends_at = _times(body, settings, now)
-    return _out(await add_row(session, _row(body, principal, starts_at, ends_at)), now)
+    starts_at, ends_at = await _times(body, session, settings, principal.tenant_id, now)
+    return _out(await add_row(session, await _row(body, principal, session, starts_at, ends_at, now)), now)
 
 
 @router.post(
@@ -144,16 +162,17 @@ async def edit_silence(
     state = silence_state(row.starts_at, row.ends_at, now)
     if state == "expired":
         raise TransitionRejected(f"silence {row.id} expired at {row.ends_at.isoformat()}; create a new one")
-    starts_at, ends_at = _times(body, settings, now)
+    starts_at, ends_at = await _times(body, session, settings, principal.tenant_id, now)
     if state == "pending":
         row.matchers = [str(matcher) for matcher in body.matchers]
         row.starts_at, row.ends_at, row.comment = starts_at, ends_at, body.comment
         row.created_by = body.created_by or row.created_by
+        row.expire_when_resolved = body.expire_when_resolved
         await session.flush()
         await session.refresh(row)
         return _out(row, now)
     row.ends_at = now
-    replacement = await add_row(session, _row(body, principal, starts_at, ends_at))
+    replacement = await add_row(session, await _row(body, principal, session, starts_at, ends_at, now))
     return _out(replacement, now, replaces=row.id)
 
 

@@ -37,6 +37,11 @@ class SilenceIn(BaseModel):
     created_by: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = Field(
         None, description="Default: the API key's name (`api-key:<name>`)"
     )
+    expire_when_resolved: bool = Field(
+        False,
+        description="Expire (ends_at: that moment) once it has matched a firing alert member and none matches it any "
+        "more; a silence that never matched one lasts until ends_at",
+    )
 
 
 class SilencePreviewIn(BaseModel):
@@ -54,6 +59,10 @@ class SilenceOut(BaseModel):
     created_by: str
     created_at: datetime
     updated_at: datetime
+    expire_when_resolved: bool
+    matched_at: datetime | None = Field(
+        None, description="When it first matched a firing alert member (kept only for expire_when_resolved)"
+    )
     replaces: str | None = Field(None, description="Set on an edit of an active silence: the id it expired")
 
 

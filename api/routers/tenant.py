@@ -1,0 +1,86 @@
+"""`/api/v1/tenant`: the calling key's tenant and its own settings (today: its maximum silence duration,
+api/silence_limits.py)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter
+
+from api.deps import Admin, SessionDep, SettingsDep, Viewer
+from api.errors import FieldErrors, check
+from api.schemas.tenants import TenantOut, TenantUpdate
+from api.silence_limits import ceiling
+from models.errors import NotFound
+from models.tables import Tenant
+from noise.durations import DurationError, format_duration, parse_duration
+from settings import Settings
+
+router = APIRouter(prefix="/api/v1/tenant", tags=["tenant"])
+GONE: dict[int | str, dict[str, Any]] = {404: {"description": "The key's tenant no longer exists"}}
+INVALID: dict[int | str, dict[str, Any]] = {
+    422: {
+        "description": "`max_silence_duration` is not a Prometheus duration, is zero, or is longer than the "
+        "ceiling (HERALD_MAX_SILENCE_DAYS); or an unknown field"
+    }
+}
+
+
+def _out(row: Tenant, settings: Settings) -> TenantOut:
+    own = row.max_silence_duration
+    return TenantOut(
+        id=row.id,
+        name=row.name,
+        max_silence_duration=format_duration(own) if own is not None else None,
+        max_silence_duration_ceiling=format_duration(ceiling(settings)),
+    )
+
+
+async def _tenant(session: SessionDep, tenant_id: str) -> Tenant:
+    row = await session.get(Tenant, tenant_id)
+    if row is None:  # a key outlives no tenant (delete cascades); said rather than assumed
+        raise NotFound(f"tenant {tenant_id} not found")
+    return row
+
+
+def _duration(text: str, settings: Settings) -> timedelta:
+    """`text` as a tenant's maximum silence duration, or a 422 naming `max_silence_duration`."""
+    try:
+        value = parse_duration(text)
+    except DurationError as err:
+        raise FieldErrors([("max_silence_duration", str(err))]) from err
+    errors: list[tuple[str, str]] = []
+    if value <= timedelta(0):
+        errors.append(("max_silence_duration", "must be more than zero"))
+    elif value > ceiling(settings):
+        errors.append(
+            (
+                "max_silence_duration",
+                f"at most {format_duration(ceiling(settings))} (HERALD_MAX_SILENCE_DAYS is the ceiling)",
+            )
+        )
+    check(errors)
+    return value
+
+
+@router.get("", response_model=TenantOut, responses=GONE, summary="Your tenant and its settings")
+async def get_tenant(principal: Viewer, session: SessionDep, settings: SettingsDep) -> TenantOut:
+    return _out(await _tenant(session, principal.tenant_id), settings)
+
+
+@router.patch(
+    "",
+    response_model=TenantOut,
+    responses={**GONE, **INVALID},
+    summary="Change your tenant's settings (admin)",
+    description="Fields left out keep their value. `max_silence_duration` bounds new and edited silences "
+    "(existing ones keep their `ends_at`); null returns to the global default.",
+)
+async def update_tenant(body: TenantUpdate, principal: Admin, session: SessionDep, settings: SettingsDep) -> TenantOut:
+    row = await _tenant(session, principal.tenant_id)
+    if "max_silence_duration" in body.model_fields_set:
+        text = body.max_silence_duration
+        row.max_silence_duration = None if text is None else _duration(text, settings)
+    await session.flush()
+    return _out(row, settings)
