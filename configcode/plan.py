@@ -76,11 +76,20 @@ def tree_with(tree: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
     return out
 
 
+def compact(tree: dict[str, Any]) -> dict[str, Any]:
+    """A stored tree without the fields left at their defaults (no matchers, `continue: false`, no time intervals,
+    no children): what a person writes. The same tree to the API."""
+    out = {k: v for k, v in tree.items() if v not in ([], False) or k in ("channels", "group_by")}
+    if out.get("routes"):
+        out["routes"] = [compact(child) for child in out["routes"]]
+    return out
+
+
 def export_data(state: ServerState) -> dict[str, Any]:
     """The document of what the server holds (channels by name; silences pending and active, with their ids)."""
     silence_fields = ("id", "matchers", "starts_at", "ends_at", "comment")
     return {
-        "routes": tree_with(RouteSpec.model_validate(state.tree).stored(), state.channels),
+        "routes": compact(tree_with(RouteSpec.model_validate(state.tree).stored(), state.channels)),
         "inhibit_rules": [
             {k: rule[k] for k in ("source_matchers", "target_matchers", "equal", "comment")}
             for rule in state.inhibit_rules
@@ -116,7 +125,7 @@ def _routes(document: Document, state: ServerState, plan: Plan) -> None:
     current = tree_with(RouteSpec.model_validate(state.tree).stored(), state.channels)
     if wanted == current:
         return
-    before, after = dump({"routes": current}).splitlines(True), dump({"routes": wanted}).splitlines(True)
+    before, after = (dump({"routes": compact(tree)}).splitlines(True) for tree in (current, wanted))
     plan.route_diff = "".join(difflib.unified_diff(before, after, "server", "file"))
     by_name = {name: channel_id for channel_id, name in state.channels.items()}
     body = {"tree": tree_with(wanted, by_name)}

@@ -147,9 +147,7 @@ async def seed(served: Served) -> None:
     channel = await served.post(
         "channels", {"name": "ops", "type": "webhook", "config": {"url": "http://127.0.0.1:9/ops"}}
     )
-    await served.post(
-        "time-intervals", {"name": "weekends", "time_intervals": [{"weekdays": ["saturday", "sunday"]}]}
-    )
+    await served.post("time-intervals", {"name": "weekends", "time_intervals": [{"weekdays": ["saturday", "sunday"]}]})
     await served.post("inhibit-rules", {"source_matchers": 'alertname="Down"', "target_matchers": 'alertname="Slow"'})
     ends = (datetime.now(UTC) + timedelta(days=1)).isoformat()
     await served.post("silences", {"matchers": ['job="batch"'], "ends_at": ends, "comment": "maintenance"})
@@ -169,6 +167,7 @@ async def test_export_then_apply_changes_nothing_and_a_dry_run_writes_nothing(se
     assert data["routes"]["routes"][0]["channels"] == ["ops"]  # by name, not id
     assert [s["comment"] for s in data["silences"]] == ["maintenance"]
     path = served.file("herald.yaml", exported)
+    assert await served.herald("check", "-f", path) == (0, f"{path}: valid\n", "")
     assert await served.herald("apply", "-f", path) == (0, "no changes\n", "")
 
     data["routes"]["routes"][0]["group_wait"] = "1m"
@@ -237,9 +236,13 @@ LABEL_SETS = [
 ]
 
 
+def source_text(source: str) -> str:
+    return DEBIAN_EXAMPLE.read_text() if source == "debian-simple" else EVERY_RECEIVER
+
+
 @pytest.mark.parametrize("source", ["debian-simple", "every-receiver"])
 async def test_an_imported_alertmanager_config_routes_as_amtool_says(served: Served, source: str) -> None:
-    text = DEBIAN_EXAMPLE.read_text() if source == "debian-simple" else EVERY_RECEIVER
+    text = source_text(source)
     original = Path(served.file("alertmanager.yml", text))
     output = str(served.directory / "herald.yaml")
     code, out, err = await served.herald("import-alertmanager", str(original), "-o", output, "--create-channels")
@@ -269,7 +272,7 @@ async def test_an_imported_alertmanager_config_routes_as_amtool_says(served: Ser
     data = yaml.safe_load(text)
     for receiver in data["receivers"]:
         receiver.pop("msteams_configs", None)
-    original.write_text(yaml.safe_dump(data))
+    served.file("alertmanager.yml", yaml.safe_dump(data))
     receivers = convert(yaml.safe_load(text)).receivers
     names = {c["id"]: c["name"] for c in await served.get("channels")}
     for labels in LABEL_SETS:
@@ -279,3 +282,9 @@ async def test_an_imported_alertmanager_config_routes_as_amtool_says(served: Ser
         herald = [[names[c] for c in match["channels"]] for match in answer.json()["matches"]]
         assert herald == [receivers[r] for r in amtool_receivers(original, labels)], labels
 
+
+async def test_an_api_that_does_not_answer_is_said_in_one_line(tmp_path: Path) -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    code, out, err = await asyncio.to_thread(run, ["config", "--url", url, "export"])
+    assert (code, out) == (2, "")
+    assert err.startswith(f"herald config export: cannot reach Herald's API at {url}: ") and err.count("\n") == 1
