@@ -17,9 +17,20 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from configcode.alertmanager import ConversionError, Imported, convert
-from configcode.client import ApiError, HeraldApi
-from configcode.document import Document, DocumentError, Problem, dump, load_yaml, parse, route_nodes, yaml_path
+from configcode.client import ApiError, HeraldApi, Unreachable
+from configcode.document import (
+    Document,
+    DocumentError,
+    Problem,
+    dump,
+    interval_reference_problems,
+    load_yaml,
+    parse,
+    route_nodes,
+    yaml_path,
+)
 from configcode.plan import ServerState, export_data, plan
+from noise.routing import RouteSpec
 
 ApiFactory = Callable[[], HeraldApi]
 
@@ -35,6 +46,10 @@ def server_problems(document: Document, api: HeraldApi, state: ServerState) -> l
     time intervals it names when the file does not define them (checked before anything is written)."""
     problems: list[Problem] = []
     if document.routes is None:
+        if document.time_intervals is not None:  # the server's tree stays: it must not lose an interval it names
+            kept = {interval.name for interval in document.time_intervals}
+            for path, message in interval_reference_problems(RouteSpec.model_validate(state.tree), kept):
+                problems.append(("time_intervals", f"the server's routing tree names it ({path}): {message}"))
         return problems
     channel_names = set(state.channels.values())
     policies = {policy["id"] for policy in api.get("escalation-policies")}
@@ -66,11 +81,17 @@ def check(name: str, text: str, api: HeraldApi | None, out: TextIO, err: TextIO)
         document = parse(text)
     except DocumentError as error:
         return _problems(name, error.problems, err)
-    if api is not None:
-        problems = server_problems(document, api, api.state())
+    note = ""
+    if api is None:
+        note = " (checked locally: channels, policies and time intervals on the server not checked)"
+    else:
+        try:
+            problems = server_problems(document, api, api.state())
+        except Unreachable as error:
+            problems, note = [], f" (checked locally: {error})"
         if problems:
             return _problems(name, problems, err)
-    print(f"{name}: valid" + ("" if api is not None else " (checked locally: no API to check references)"), file=out)
+    print(f"{name}: valid{note}", file=out)
     return 0
 
 

@@ -210,6 +210,10 @@ async def test_a_bad_file_names_the_field_and_writes_nothing(served: Served) -> 
     unknown = served.file("unknown.yaml", "routes:\n  channels: [nowhere]\n")
     code, _, err = await served.herald("apply", "-f", unknown)
     assert (code, err) == (1, f"{unknown}: routes.channels[0]: unknown channel 'nowhere' (channels are named)\n")
+    dropped = served.file("dropped.yaml", "time_intervals: []\n")  # the server's tree still names `weekends`
+    code, _, err = await served.herald("apply", "-f", dropped)
+    assert (code, err) == (1, f"{dropped}: time_intervals: the server's routing tree names it "
+                              "(routes.routes[0].mute_time_intervals[0]): unknown time interval 'weekends'\n")  # fmt: skip
     assert [await served.get(p) for p in ("routes", "time-intervals", "inhibit-rules")] == before
 
 
@@ -288,3 +292,8 @@ async def test_an_api_that_does_not_answer_is_said_in_one_line(tmp_path: Path) -
     code, out, err = await asyncio.to_thread(run, ["config", "--url", url, "export"])
     assert (code, out) == (2, "")
     assert err.startswith(f"herald config export: cannot reach Herald's API at {url}: ") and err.count("\n") == 1
+    path = tmp_path / "herald.yaml"
+    path.write_text("routes:\n  group_wait: 10s\n")
+    code, out, err = await asyncio.to_thread(run, ["config", "--url", url, "check", "-f", str(path)])
+    assert (code, err) == (0, "")
+    assert out.startswith(f"{path}: valid (checked locally: cannot reach Herald's API at {url}")
