@@ -213,8 +213,10 @@ def _herald_url() -> str:
 
 
 def _config(args: argparse.Namespace) -> int:
+    import io
+
     from configcode import commands
-    from configcode.client import HeraldApi, Unreachable
+    from configcode.client import ApiError, HeraldApi, Unreachable
 
     def api() -> HeraldApi:
         return HeraldApi(args.url or _herald_url(), args.api_key or os.environ.get("HERALD_API_KEY"))
@@ -248,16 +250,19 @@ def _config(args: argparse.Namespace) -> int:
                     err=sys.stderr,
                 )
         text = read(args.file)
-        out = open(args.output, "w") if args.output else sys.stdout  # closed below
-        try:
-            return commands.import_alertmanager(
-                args.file, text, api, create_channels=args.create_channels, out=out, err=sys.stderr
-            )
-        finally:
-            if args.output:
-                out.close()
+        converted = io.StringIO()  # written out only once converted: a failed import leaves no half file
+        code = commands.import_alertmanager(
+            args.file, text, api, create_channels=args.create_channels, out=converted, err=sys.stderr
+        )
+        if args.output and code != 1:
+            Path(args.output).write_text(converted.getvalue())
+        elif code != 1:
+            sys.stdout.write(converted.getvalue())
+        return code
     except Unreachable as err:
         raise OperatorError(f"{err} (set --url or HERALD_URL)") from err
+    except ApiError as err:  # a read refused: a wrong key (401), a key that is not an admin's (403)
+        raise OperatorError(f"Herald's API refused {err}") from err
 
 
 def parser() -> argparse.ArgumentParser:

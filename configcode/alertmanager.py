@@ -15,11 +15,13 @@
   and for Herald's own quirks (`severity` is Herald's field: critical, high, medium, low, info).
 
 Errors: `ConversionError` for data that is not an Alertmanager configuration at all (no `route`, a route naming
-an undefined receiver); everything else is reported in `unmapped` and the rest is still converted.
+an undefined receiver); everything else is reported in `unmapped` and the rest is still converted, and the
+document is checked as `herald config check` checks a file (`settle`): a field it refuses is dropped and reported.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +30,7 @@ from pydantic import ValidationError
 from api.schemas.inhibit_rules import InhibitRuleIn
 from api.schemas.time_intervals import TimeIntervalIn
 from channels.registry import CONFIGS
+from configcode.document import DocumentError, dump, parse
 from configcode.receivers import TEMPLATED, channel_config
 from noise.matchers import Matcher, MatcherError, parse_matchers
 from workflows.payloads import Category, Severity
@@ -225,6 +228,38 @@ def _receivers(data: dict[str, Any], out: Imported) -> None:
         out.receivers[name] = names
 
 
+def _dropped(data: Any, path: str) -> bool:
+    """Remove the field at a document path (`routes.routes[0].group_by`) from `data`; False if there is none."""
+    steps = [int(part) if part.isdigit() else part for part in re.findall(r"[^.\[\]]+", path)]
+    node = data
+    for step in steps[:-1]:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return False
+    if isinstance(node, dict) and steps[-1] in node:
+        del node[steps[-1]]
+        return True
+    return False
+
+
+def settle(out: Imported) -> None:
+    """Check the document as `herald config check` would, moving each field it refuses (a `group_by` label Herald
+    refuses, a `repeat_interval` below the `group_interval`...) from the document to `unmapped`, by the
+    Alertmanager path (`route.routes[0].group_by`). Raises ConversionError if a refusal names no removable field."""
+    for _ in range(100):
+        try:
+            parse(dump(out.document))
+            return
+        except DocumentError as error:
+            for path, message in error.problems:
+                if not _dropped(out.document, path):
+                    raise ConversionError(f"{path}: {message}") from None
+                am_path = "route" + path.removeprefix("routes") if path.startswith("routes") else path
+                out.unmapped.append((am_path, f"refused by Herald: {message}"))
+    raise ConversionError("the converted routing tree is still refused after dropping 100 fields")
+
+
 def convert(data: Any) -> Imported:
     """Herald's document, channels and the unmapped fields of an Alertmanager configuration (see the module)."""
     if not isinstance(data, dict) or "route" not in data:
@@ -242,4 +277,5 @@ def convert(data: Any) -> Imported:
     out.document["routes"] = _route(data["route"], "", out, True)
     out.document["inhibit_rules"] = _inhibit_rules(data.get("inhibit_rules") or [], out)
     out.document["time_intervals"] = _time_intervals(data, out)
+    settle(out)
     return out

@@ -197,6 +197,9 @@ async def test_export_then_apply_changes_nothing_and_a_dry_run_writes_nothing(se
 
 async def test_a_bad_file_names_the_field_and_writes_nothing(served: Served) -> None:
     await seed(served)
+    code, out, err = await asyncio.to_thread(run, ["config", "--url", served.url, "--api-key", "nope", "export"])
+    assert (code, out) == (2, "")
+    assert err.startswith("herald config export: Herald's API refused GET /api/v1/routes: 401 ")
     bad = served.file(
         "bad.yaml",
         "routes:\n  routes:\n    - matchers: ['team=\"db\"']\n      group_wait: soon\n"
@@ -292,6 +295,12 @@ async def test_an_api_that_does_not_answer_is_said_in_one_line(tmp_path: Path) -
     code, out, err = await asyncio.to_thread(run, ["config", "--url", url, "export"])
     assert (code, out) == (2, "")
     assert err.startswith(f"herald config export: cannot reach Herald's API at {url}: ") and err.count("\n") == 1
+    bad = tmp_path / "alertmanager.yml"
+    bad.write_text("receivers: []\n")
+    output = tmp_path / "out.yaml"
+    code, out, err = await asyncio.to_thread(run, ["config", "import-alertmanager", str(bad), "-o", str(output)])
+    assert (code, out, output.exists()) == (1, "", False)
+    assert err == f"{bad}: not an Alertmanager configuration: it has no `route`\n"
     path = tmp_path / "herald.yaml"
     path.write_text("routes:\n  group_wait: 10s\n")
     code, out, err = await asyncio.to_thread(run, ["config", "--url", url, "check", "-f", str(path)])

@@ -198,3 +198,25 @@ def test_what_is_not_an_alertmanager_configuration_is_refused_in_one_line() -> N
         convert({"receivers": []})
     with pytest.raises(ConversionError, match=r"route.routes\[0\].receiver: no receiver named 'x'"):
         convert({"route": {"receiver": "a", "routes": [{"receiver": "x"}]}, "receivers": [{"name": "a"}]})
+
+
+def test_route_fields_herald_refuses_are_dropped_and_reported() -> None:
+    config = {
+        "route": {
+            "receiver": "a",
+            "routes": [
+                {"matchers": ['x="1"'], "group_by": ["a", "a"]},
+                {"matchers": ['x="2"'], "group_interval": "10m", "repeat_interval": "1m"},
+            ],
+        },
+        "receivers": [{"name": "a"}],
+    }
+    imported = convert(config)
+    assert [path for path, _ in imported.unmapped] == [
+        "route.routes[0].group_by",
+        "route.routes[1].repeat_interval",
+    ]
+    assert imported.document["routes"]["routes"] == [
+        {"matchers": ['x="1"']},
+        {"matchers": ['x="2"'], "group_interval": "10m"},
+    ]
