@@ -1,4 +1,5 @@
-"""The `herald` command: dev, api, worker, db upgrade, init, api-key create / rotate.
+"""The `herald` command: dev, api, worker, db upgrade, init, api-key create / rotate, config (export, check, apply,
+import-alertmanager: configcode/).
 
 The operator commands (db upgrade, init, api-key) use the database the environment names, else
 that of the `herald dev` running in this directory (`devstack.state`), and say in one line when
@@ -201,6 +202,69 @@ def _rotate_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def _herald_url() -> str:
+    """`HERALD_URL`, else the API of the `herald dev` running in this directory, else the dev default."""
+    from devstack.state import dev_data_dir, running_stack
+
+    if os.environ.get("HERALD_URL"):
+        return os.environ["HERALD_URL"]
+    stack = running_stack(dev_data_dir())
+    return stack.api_url if stack is not None else "http://127.0.0.1:8000"
+
+
+def _config(args: argparse.Namespace) -> int:
+    import io
+
+    from configcode import commands
+    from configcode.client import ApiError, HeraldApi, Unreachable
+
+    def api() -> HeraldApi:
+        return HeraldApi(args.url or _herald_url(), args.api_key or os.environ.get("HERALD_API_KEY"))
+
+    def read(name: str) -> str:
+        try:
+            return sys.stdin.read() if name == "-" else Path(name).read_text()
+        except OSError as err:
+            raise OperatorError(f"cannot read {name}: {err.strerror}") from err
+
+    try:
+        if args.config_command == "export":
+            with api() as client:
+                return commands.export(client, sys.stdout)
+        if args.config_command == "check":
+            text = read(args.file)
+            if args.offline:
+                return commands.check(args.file, text, None, sys.stdout, sys.stderr)
+            with api() as client:
+                return commands.check(args.file, text, client, sys.stdout, sys.stderr)
+        if args.config_command == "apply":
+            text = read(args.file)
+            with api() as client:
+                return commands.apply(
+                    args.file,
+                    text,
+                    client,
+                    dry_run=args.dry_run,
+                    prune_silences=args.prune_silences,
+                    out=sys.stdout,
+                    err=sys.stderr,
+                )
+        text = read(args.file)
+        converted = io.StringIO()  # written out only once converted: a failed import leaves no half file
+        code = commands.import_alertmanager(
+            args.file, text, api, create_channels=args.create_channels, out=converted, err=sys.stderr
+        )
+        if args.output and code != 1:
+            Path(args.output).write_text(converted.getvalue())
+        elif code != 1:
+            sys.stdout.write(converted.getvalue())
+        return code
+    except Unreachable as err:
+        raise OperatorError(f"{err} (set --url or HERALD_URL)") from err
+    except ApiError as err:  # a read refused: a wrong key (401), a key that is not an admin's (403)
+        raise OperatorError(f"Herald's API refused {err}") from err
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="herald", description="Alerting where every alert is a durable Temporal workflow"
@@ -249,6 +313,35 @@ def parser() -> argparse.ArgumentParser:
     rotate.add_argument("--id", required=True, help="the key's id (GET /api/v1/api-keys)")
     rotate.add_argument("--grace-hours", type=float, default=24.0)
     rotate.set_defaults(run=_rotate_key)
+
+    config = commands.add_parser(
+        "config", help="config as code: routes, inhibit rules, time intervals and silences as one YAML file"
+    )
+    config.add_argument("--url", help="Herald's API (default: HERALD_URL, else the running `herald dev`'s)")
+    config.add_argument("--api-key", help="an admin API key (default: HERALD_API_KEY)")
+    config_commands = config.add_subparsers(dest="config_command", required=True)
+    config_commands.add_parser("export", help="print the server's configuration as YAML").set_defaults(run=_config)
+    check = config_commands.add_parser("check", help="validate a file without writing (exit 1: invalid)")
+    check.add_argument("-f", "--file", required=True, help="the YAML file (- for stdin)")
+    check.add_argument("--offline", action="store_true", help="do not ask the API about channels and policies")
+    check.set_defaults(run=_config)
+    apply = config_commands.add_parser("apply", help="make the server hold what the file says; print the changes")
+    apply.add_argument("-f", "--file", required=True, help="the YAML file (- for stdin)")
+    apply.add_argument("--dry-run", action="store_true", help="print the changes, write nothing")
+    apply.add_argument(
+        "--prune-silences", action="store_true", help="also expire pending and active silences the file does not name"
+    )
+    apply.set_defaults(run=_config)
+    imports = config_commands.add_parser(
+        "import-alertmanager",
+        help="convert an alertmanager.yml to Herald's YAML; unmapped fields on stderr (exit 3 if any)",
+    )
+    imports.add_argument("file", help="the alertmanager.yml")
+    imports.add_argument("-o", "--output", help="write Herald's YAML here (default: stdout)")
+    imports.add_argument(
+        "--create-channels", action="store_true", help="create the receivers' channels through the API"
+    )
+    imports.set_defaults(run=_config)
     return root
 
 
@@ -269,7 +362,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def _command_name(args: argparse.Namespace) -> str:
-    sub = getattr(args, "key_command", None) or getattr(args, "db_command", None)
+    sub = (
+        getattr(args, "key_command", None) or getattr(args, "db_command", None) or getattr(args, "config_command", None)
+    )
     return f"{args.command} {sub}" if sub else str(args.command)
 
 

@@ -146,7 +146,8 @@ PRODUCT = ["api", "channels", "rules", "activities", "gateway", "models", "workf
 
 def test_product_code_builds_http_clients_only_through_egress() -> None:
     """Every `httpx.AsyncClient(`, transport or SMTP connection of the product is made in egress/
-    (devstack's health check of its own child API process is the one exception, outside this list)."""
+    (devstack's health check of its own child API process, and configcode's client of Herald's own API for the
+    `herald config` commands, are the exceptions, outside this list)."""
     found = []
     for entry in PRODUCT:
         path = ROOT / entry
