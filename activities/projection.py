@@ -16,7 +16,7 @@ from models.channels import channels_for_alert
 from models.policies import choose_policy
 from models.projection import add_timeline_entry, upsert_alert, upsert_members
 from noise.route_store import opening_grouping
-from noise.silence_expiry import expire_resolved, note_matches
+from noise.silence_expiry import any_expiring, expire_resolved, note_matches
 from workflows import activity_refs as refs
 from workflows.payloads import (
     AlertStatus,
@@ -128,9 +128,11 @@ class ProjectionActivities:
         if resolved or view.status == AlertStatus.RESOLVED:
             # After the write committed: of two members resolving at once, the later check sees both resolved.
             async with self._sessions.begin() as session:
-                keys = None if view.status == AlertStatus.RESOLVED else resolved
-                labels = await resolved_member_labels(session=session, alert_id=view.alert_id, keys=keys)
-                await expire_resolved(session=session, tenant_id=view.tenant_id, resolved=labels, at=datetime.now(UTC))
+                now = datetime.now(UTC)
+                if await any_expiring(session=session, tenant_id=view.tenant_id, at=now):
+                    keys = None if view.status == AlertStatus.RESOLVED else resolved
+                    labels = await resolved_member_labels(session=session, alert_id=view.alert_id, keys=keys)
+                    await expire_resolved(session=session, tenant_id=view.tenant_id, resolved=labels, at=now)
 
 
 async def _upsert_members(session: AsyncSession, view: AlertView, members: list[MemberRecord]) -> None:

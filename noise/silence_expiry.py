@@ -72,6 +72,13 @@ async def note_matches(
     return ids
 
 
+async def any_expiring(*, session: AsyncSession, tenant_id: str, at: datetime) -> bool:
+    """Whether the tenant has an active, matched `expire_when_resolved` silence: when it has none (the
+    usual case), a resolve need not read its members' labels at all."""
+    query = select(Silence.id).where(_flagged_active(tenant_id, at), Silence.matched_at.is_not(None)).limit(1)
+    return await session.scalar(query) is not None
+
+
 async def expire_resolved(
     *, session: AsyncSession, tenant_id: str, resolved: Sequence[dict[str, str]], at: datetime
 ) -> list[str]:
