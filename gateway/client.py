@@ -131,6 +131,8 @@ class AlertingClient:
         self._task_queue = task_queue
         self._update_timeout = update_timeout
         self._ingest_slots = asyncio.Semaphore(ingest_concurrency)
+        self._waking: asyncio.Task[None] | None = None  # wake_inbox_soon's wake on its way
+        self._wake_again = False
 
     # ------------------------------------------------------------------ ingest
 
@@ -158,6 +160,23 @@ class AlertingClient:
 
         await asyncio.gather(*(send_key(indexes) for indexes in by_key.values()))
         return [outcome for outcome in outcomes if outcome is not None]
+
+    def wake_inbox_soon(self) -> None:
+        """Wake the inbox drain without waiting for Temporal's answer (the API's answer does not
+        wait for it). Wakes are coalesced: while one is on its way, later calls only ask for one
+        more after it, so rows committed before any call are always followed by a wake that left
+        after their commit. A wake lost with the process costs at most the drain's idle check."""
+        if self._waking is not None and not self._waking.done():
+            self._wake_again = True
+            return
+        self._waking = asyncio.create_task(self._wake_until_quiet())
+
+    async def _wake_until_quiet(self) -> None:
+        while True:
+            self._wake_again = False
+            await self.wake_inbox()
+            if not self._wake_again:
+                return
 
     async def wake_inbox(self) -> str | None:
         """Wake the ingest inbox drain of this task queue, starting it if it is not running. Never

@@ -103,23 +103,39 @@ async def add_timeline_entry(
     await session.execute(statement.on_conflict_do_nothing(constraint="uq_alert_events_alert_dedup"))
 
 
-MEMBER_ROWS_PER_STATEMENT = 500  # 10 parameters a row: far below PostgreSQL's 32,767 per statement
+def _member_upsert(firing: bool) -> Any:
+    """The upsert of a member that fires, or resolves (a resolve is not a sighting: it leaves
+    `last_seen`, `labels` and `title`); a row only moves forward (`transitions`, then `event_count`)."""
+    updated = ["status", "transitions", "event_count", "resolved_at"]
+    updated += ["labels", "title", "last_seen"] if firing else []
+    newer = (AlertMember.transitions < _MEMBER_EXCLUDED.transitions) | (
+        (AlertMember.transitions == _MEMBER_EXCLUDED.transitions)
+        & (AlertMember.event_count < _MEMBER_EXCLUDED.event_count)
+    )
+    return insert(AlertMember).on_conflict_do_update(
+        index_elements=[AlertMember.alert_id, AlertMember.key],
+        set_={key: _MEMBER_EXCLUDED[key] for key in updated},
+        where=newer,
+    )
+
+
+# Built once and run with many parameter sets: compiled once per process (SQLAlchemy's cache), not
+# once per write as a multi-row VALUES statement of varying length would be.
+_FIRING_UPSERT = _member_upsert(firing=True)
+_RESOLVED_UPSERT = _member_upsert(firing=False)
+_TIMELINE_INSERT = insert(AlertEvent).on_conflict_do_nothing(constraint="uq_alert_events_alert_dedup")
 
 
 async def upsert_members(*, session: AsyncSession, view: AlertView, members: list[MemberRecord]) -> None:
     """Write the members that changed (distinct keys), each change with its timeline entry
-    (`member_firing` / `member_resolved`, details `{"member": key}`), in a few multi-row
-    statements. A row only moves forward (`transitions`, then `event_count`), so a retried write
-    changes nothing twice."""
-    for start in range(0, len(members), MEMBER_ROWS_PER_STATEMENT):
-        chunk = members[start : start + MEMBER_ROWS_PER_STATEMENT]
-        for firing in (True, False):
-            await _upsert_member_rows(session, view, [member for member in chunk if member.firing == firing], firing)
-        entries = [_member_entry(view, member) for member in chunk]
-        await session.execute(
-            insert(AlertEvent).values(entries).on_conflict_do_nothing(constraint="uq_alert_events_alert_dedup")
-        )
-
+    (`member_firing` / `member_resolved`, details `{"member": key}`): three statements, each run
+    with many parameter sets. A row only moves forward, so a retried write changes nothing twice."""
+    for firing, statement in ((True, _FIRING_UPSERT), (False, _RESOLVED_UPSERT)):
+        rows = [_member_row(view, member) for member in members if member.firing == firing]
+        if rows:
+            await session.execute(statement, rows)
+    if members:
+        await session.execute(_TIMELINE_INSERT, [_member_entry(view, member) for member in members])
     if view.status == AlertStatus.RESOLVED and view.firing_members:
         # Resolved by hand with members still firing: they end with the incident.
         await session.execute(
@@ -129,41 +145,20 @@ async def upsert_members(*, session: AsyncSession, view: AlertView, members: lis
         )
 
 
-async def _upsert_member_rows(
-    session: AsyncSession, view: AlertView, members: list[MemberRecord], firing: bool
-) -> None:
-    """One multi-row upsert of members that all fire, or all resolve (their updated columns differ)."""
-    if not members:
-        return
-    rows = [
-        {
-            "alert_id": view.alert_id,
-            "key": member.key,
-            "tenant_id": view.tenant_id,
-            "first_seen": member.at,
-            "labels": member.labels,
-            "title": member.title,
-            "status": "firing" if firing else "resolved",
-            "transitions": member.transitions,
-            "event_count": member.events,
-            "last_seen": member.at,
-            "resolved_at": None if firing else member.at,
-        }
-        for member in members
-    ]
-    updated = ["status", "transitions", "event_count", "resolved_at"]
-    updated += ["labels", "title", "last_seen"] if firing else []
-    update_set: dict[str, Any] = {key: _MEMBER_EXCLUDED[key] for key in updated}
-    newer = (AlertMember.transitions < _MEMBER_EXCLUDED.transitions) | (
-        (AlertMember.transitions == _MEMBER_EXCLUDED.transitions)
-        & (AlertMember.event_count < _MEMBER_EXCLUDED.event_count)
-    )  # a resolve is not a sighting: it leaves last_seen
-    statement = insert(AlertMember).values(rows)
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[AlertMember.alert_id, AlertMember.key], set_=update_set, where=newer
-        )
-    )
+def _member_row(view: AlertView, member: MemberRecord) -> dict[str, Any]:
+    return {
+        "alert_id": view.alert_id,
+        "key": member.key,
+        "tenant_id": view.tenant_id,
+        "first_seen": member.at,
+        "labels": member.labels,
+        "title": member.title,
+        "status": "firing" if member.firing else "resolved",
+        "transitions": member.transitions,
+        "event_count": member.events,
+        "last_seen": member.at,
+        "resolved_at": None if member.firing else member.at,
+    }
 
 
 def _member_entry(view: AlertView, member: MemberRecord) -> dict[str, Any]:

@@ -44,5 +44,5 @@ async def ingest_events(
                 queued.append(Queued(principal.tenant_id, pair.key, pair.event))
                 results.append(EventResult(index=index, key=pair.key, status="accepted"))
         await enqueue(session, queued)
-    await alerting.wake_inbox()  # never raises: a lost wake waits for the drain's own look (10 s)
+    alerting.wake_inbox_soon()  # not awaited; a lost wake waits for the drain's own look (10 s)
     return EventBatchOut(accepted=len(results), ignored=0, failed=0, results=results)
