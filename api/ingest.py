@@ -9,10 +9,11 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import check
-from api.schemas.alerts import AlertBody, EventIn
+from api.schemas.alerts import AlertBody, EventIn, EventResult
 from gateway.options import alert_options
 from models.channels import missing_channel_ids
 from models.crud import rows_by_id
+from models.inbox import Queued, enqueue
 from models.tables import EscalationPolicy
 from noise.route_store import Routable, Routed, route_events
 from settings import Settings
@@ -94,3 +95,23 @@ async def check_references(session: AsyncSession, tenant_id: str, bodies: Sequen
         if body.escalation_policy_id and str(body.escalation_policy_id) not in known_policies:
             errors.append((f"{prefix}escalation_policy_id", f"unknown escalation policy {body.escalation_policy_id}"))
     check(errors)
+
+
+async def accept_events(
+    session: AsyncSession, tenant_id: str, bodies: Sequence[EventIn], settings: Settings, *, received_at: datetime
+) -> list[EventResult]:
+    """The one way events enter Herald (`POST /api/v1/events` and the doors that speak other tools'
+    protocols): checked (422 naming `events.<i>.<field>`), routed through the tenant's tree, and
+    queued in the ingest inbox in the caller's transaction — durable once it commits. One result
+    per (event, matched route). The caller commits, then calls `AlertingClient.wake_inbox_soon()`."""
+    events = [to_event(body, settings, actor=body.source, received_at=received_at) for body in bodies]
+    await check_references(session, tenant_id, bodies)
+    routed = await route_bodies(session, tenant_id, bodies, events)
+    results: list[EventResult] = []
+    queued: list[Queued] = []
+    for index, pairs in enumerate(routed):
+        for pair in pairs:
+            queued.append(Queued(tenant_id, pair.key, pair.event))
+            results.append(EventResult(index=index, key=pair.key, status="accepted"))
+    await enqueue(session, queued)
+    return results

@@ -7,9 +7,8 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, status
 
 from api.deps import AlertingDep, ResourcesDep, Responder
-from api.ingest import check_references, route_bodies, to_event
-from api.schemas.alerts import EventBatch, EventBatchOut, EventResult
-from models.inbox import Queued, enqueue
+from api.ingest import accept_events
+from api.schemas.alerts import EventBatch, EventBatchOut
 
 router = APIRouter(prefix="/api/v1", tags=["events"])
 
@@ -32,17 +31,9 @@ router = APIRouter(prefix="/api/v1", tags=["events"])
 async def ingest_events(
     batch: EventBatch, principal: Responder, alerting: AlertingDep, resources: ResourcesDep
 ) -> EventBatchOut:
-    now = datetime.now(UTC)
-    events = [to_event(event, resources.settings, actor=event.source, received_at=now) for event in batch.events]
-    results: list[EventResult] = []
-    queued: list[Queued] = []
     async with resources.sessions.begin() as session:
-        await check_references(session, principal.tenant_id, batch.events)
-        routed = await route_bodies(session, principal.tenant_id, batch.events, events)
-        for index, pairs in enumerate(routed):
-            for pair in pairs:
-                queued.append(Queued(principal.tenant_id, pair.key, pair.event))
-                results.append(EventResult(index=index, key=pair.key, status="accepted"))
-        await enqueue(session, queued)
+        results = await accept_events(
+            session, principal.tenant_id, batch.events, resources.settings, received_at=datetime.now(UTC)
+        )
     alerting.wake_inbox_soon()  # not awaited; a lost wake waits for the drain's own look (10 s)
     return EventBatchOut(accepted=len(results), ignored=0, failed=0, results=results)
