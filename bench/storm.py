@@ -5,7 +5,9 @@ Prometheus posts them, 4 batches in flight), each system delivering to its own w
 127.0.0.1. Two routes: (a) `group_by: [alertname]`, (b) `group_by: ['...']`, both with the same
 `group_wait` / `group_interval` (1 s by default) and a 4 h repeat. For each system and route it
 prints: seconds until all alerts were accepted (2xx), seconds until every alert had reached the
-receiver in some notification, the delivered rate, and peak RSS. Herald's side runs on a fresh
+receiver in some notification, the delivered rate, and peak RSS; with route b, also the no-op
+workflow ceiling of the same Temporal server (bench/ingest.py's a2) and Herald's share of it.
+Herald's side runs on a fresh
 `herald dev` stack (bench/stack.py); Alertmanager (`prometheus-alertmanager`, installed by
 `make test`'s setup) runs from a temp dir with clustering off.
 
@@ -40,6 +42,7 @@ from starlette.routing import Route
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.ingest import noop_ceiling  # noqa: E402
 from bench.stack import PeakRss, Stack  # noqa: E402
 from devstack.ports import free_port  # noqa: E402
 
@@ -308,6 +311,7 @@ async def main() -> None:
         f"group_wait = group_interval = {args.wait:g} s"
     )
     results: list[Result] = []
+    ceiling: float | None = None
     with tempfile.TemporaryDirectory(prefix="herald-storm-") as tmp_name:
         tmp = Path(tmp_name)
         async with Receiver() as receiver:
@@ -327,8 +331,16 @@ async def main() -> None:
                         labels = storm(args.names, args.instances, uuid.uuid4().hex[:6])
                         results.append(await run_herald(stack, group_by, args.wait, receiver, labels))
                         print(results[-1].line(), flush=True)
+                    if "b" in args.routes.split(","):
+                        # Route b opens one workflow per alert: compare with the least such a design costs.
+                        ceiling = await noop_ceiling(stack, count)
+                        print(f"no-op workflow ceiling on this server (bench/ingest.py a2): {ceiling:.0f} workflows/s")
                 finally:
                     stack.stop()
+    herald_b = next((r for r in results if r.system == "herald" and r.route == f"group_by {ROUTES['b'][0]}"), None)
+    if herald_b is not None and herald_b.delivered_s and ceiling:
+        rate = herald_b.alerts / herald_b.delivered_s
+        print(f"route b: Herald's delivered rate is {rate / ceiling:.2f}x the no-op workflow ceiling")
     by = {(r.system, r.route): r for r in results}
     for route in args.routes.split(","):
         shown = f"group_by {ROUTES[route][1]}"
