@@ -245,11 +245,21 @@ def tree_problems(spec: RouteSpec, where: str = "tree", *, is_root: bool = True)
 
 
 def effective_problems(route: Route, where: str = "tree") -> list[tuple[str, str]]:
-    """Problems that only inheritance shows: a repeat_interval shorter than the group_interval."""
+    """Problems that only inheritance shows: a repeat_interval shorter than the group_interval, and a
+    group_wait longer than the repeat_interval (the incident would be repeated before its first notice)."""
     problems = []
     for node in route.walk():
+        place = ".".join([where, *(f"routes.{i}" for i in node.path[len(route.path) :])])
+        if node.opts.group_wait > node.opts.repeat_interval:
+            problems.append(
+                (
+                    f"{place}.group_wait",
+                    f"group_wait ({format_duration(node.opts.group_wait)}) is longer than "
+                    f"repeat_interval ({format_duration(node.opts.repeat_interval)}): the first notice "
+                    "would come after the first repeat",
+                )
+            )
         if node.opts.repeat_interval < node.opts.group_interval:
-            place = ".".join([where, *(f"routes.{i}" for i in node.path[len(route.path) :])])
             problems.append(
                 (
                     f"{place}.repeat_interval",

@@ -263,6 +263,16 @@ def test_repeat_shorter_than_group_interval_is_found_through_inheritance() -> No
     ]
 
 
+def test_group_wait_longer_than_repeat_interval_is_found_through_inheritance() -> None:
+    spec = RouteSpec.model_validate({"repeat_interval": "10m", "routes": [{"group_wait": "15m"}, {"group_wait": "5m"}]})
+    assert effective_problems(compile_route(spec)) == [
+        (
+            "tree.routes.0.group_wait",
+            "group_wait (15m) is longer than repeat_interval (10m): the first notice would come after the first repeat",
+        )
+    ]
+
+
 @pytest.mark.parametrize(
     ("spec", "where"),
     [
