@@ -53,11 +53,13 @@ def to_event(
 
 def routable(body: AlertBody | EventIn, event: FireEvent) -> Routable:
     """What the routing tree needs of a body: its labels, severity, category, dedup key."""
+    resolve = event.action == "resolve"
     return Routable(
         event=event,
         labels=body.labels,
-        severity=body.severity.value,
-        category=body.category.value,
+        # A resolve that does not say its severity or category reaches its label set under any of them.
+        severity=None if resolve and "severity" not in body.model_fields_set else body.severity.value,
+        category=None if resolve and "category" not in body.model_fields_set else body.category.value,
         dedup_key=body.dedup_key,
         repeat_from_body=body.repeat_interval_seconds is not None,
     )

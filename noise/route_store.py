@@ -31,7 +31,10 @@ from models.routing_trees import default_tree, nodes, tree_row
 from models.tables import Channel, EscalationPolicy, RoutingTree, TimeInterval
 from noise.routing import Route, RouteSpec, compile_route, route_labels
 from workflows.ids import canonical_labels, labels_key, route_group_key
-from workflows.payloads import AlertContent, FireEvent, Grouping
+from workflows.payloads import AlertContent, Category, FireEvent, Grouping, Severity
+
+SEVERITIES = tuple(severity.value for severity in Severity)
+CATEGORIES = tuple(category.value for category in Category)
 
 _CACHE_SIZE = 256
 _compiled: dict[tuple[str, int, str], Route] = {}
@@ -40,10 +43,13 @@ _DEFAULT = compile_route(RouteSpec.model_validate(default_tree(None)))  # a tena
 
 @dataclass(frozen=True)
 class Routable:
+    """An event to route. `severity` / `category` None (a resolve that did not name them): any value,
+    so the resolve reaches the label set wherever its trigger's severity and category took it."""
+
     event: FireEvent
     labels: dict[str, str]
-    severity: str
-    category: str
+    severity: str | None
+    category: str | None
     dedup_key: str | None = None
     repeat_from_body: bool = False
 
@@ -117,25 +123,33 @@ def group_key(
 
 
 def route_one(tree: Route, tenant_id: str, item: Routable) -> list[Routed]:
-    """The (key, event) pairs of one event: one per matched route, or one for a dedup-keyed event."""
+    """The (key, event) pairs of one event: one per matched route, or one for a dedup-keyed event. A
+    resolve without severity or category goes to every key its labels take under any of their values
+    (each key once): a resolve for an incident that does not hold the label set changes nothing."""
     labels = canonical_labels(item.labels)
-    seen = route_labels(labels, item.severity, item.category)
-    routes = tree.match(seen)
-    if item.dedup_key:
-        routes = routes[:1]  # one key, one incident: the first matched route's
+    severities = [item.severity] if item.severity is not None else list(SEVERITIES)
+    categories = [item.category] if item.category is not None else list(CATEGORIES)
     # A resolve by key alone is about the whole incident; every other event is about its label set.
     whole = item.event.action == "resolve" and item.dedup_key and not labels
     member = None if whole else labels_key(tenant_id, labels)
-    found = []
-    for index, route in enumerate(routes):
-        update: dict[str, Any] = {"grouping": grouping(route, group_labels(route, labels, seen))}
-        if not item.repeat_from_body:
-            update["repeat_interval"] = route.opts.repeat_interval
-        event = item.event.model_copy(
-            update={"options": item.event.options.model_copy(update=update), "member_key": member}
-        )
-        found.append(Routed(group_key(tenant_id, route, index == 0, labels, seen, item.dedup_key), event, route))
-    return found
+    found: dict[str, Routed] = {}
+    for severity in severities:
+        for category in categories:
+            seen = route_labels(labels, severity, category)
+            routes = tree.match(seen)
+            if item.dedup_key:
+                routes = routes[:1]  # one key, one incident: the first matched route's
+            for index, route in enumerate(routes):
+                key = group_key(tenant_id, route, index == 0, labels, seen, item.dedup_key)
+                if key in found:
+                    continue
+                update: dict[str, Any] = {"grouping": grouping(route, group_labels(route, labels, seen))}
+                if not item.repeat_from_body:
+                    update["repeat_interval"] = route.opts.repeat_interval
+                options = item.event.options.model_copy(update=update)
+                event = item.event.model_copy(update={"options": options, "member_key": member})
+                found[key] = Routed(key, event, route)
+    return list(found.values())
 
 
 async def route_events(session: AsyncSession, tenant_id: str, items: list[Routable]) -> list[list[Routed]]:

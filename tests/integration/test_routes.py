@@ -419,3 +419,31 @@ async def test_the_deprecated_flat_routing_is_a_view_of_the_tree(stack: Stack) -
     await put_tree(stack, tree["tree"] | {"routes": [child | {"routes": [{"matchers": ['a="b"']}]}]}, "1")
     refused = await stack.http.get(path, headers=stack.viewer)
     assert refused.status_code == 409 and "/api/v1/routes" in refused.json()["detail"]
+
+
+async def test_a_resolve_that_omits_the_severity_resolves_the_incident_its_trigger_opened(
+    stack: Stack, receiver: WebhookReceiver
+) -> None:
+    """The trigger went to the `severity="critical"` route (grouped by alertname); the resolve, like
+    most senders' resolves, carries only the labels: it still resolves that incident."""
+    await add_channel(stack, receiver.url, name="everyone")
+    child = {"matchers": ['severity="critical"'], "group_by": ["alertname"]}
+    await put_tree(stack, {"group_by": ["..."], "group_wait": "0s", "routes": [child]}, "0")
+    labels = {"alertname": "DiskFull", "host": "db1"}
+    trigger = {"title": "disk full", "labels": labels, "severity": "critical"}
+    answer = await stack.http.post("/api/v1/events", headers=stack.responder, json={"events": [trigger]})
+    assert answer.status_code == 202, answer.text
+    [opened] = answer.json()["results"]
+    await receiver.wait_for(1)
+    resolve = {"action": "resolve", "labels": labels}
+    answer = await stack.http.post("/api/v1/events", headers=stack.responder, json={"events": [resolve]})
+    assert answer.status_code == 202, answer.text
+    assert opened["key"] in {r["key"] for r in answer.json()["results"]}
+
+    async def incident() -> dict[str, Any]:
+        page = (await stack.http.get("/api/v1/alerts/", headers=stack.viewer)).json()
+        [alert] = [a for a in page["items"] if a["dedup_key"] == opened["key"]]
+        return alert  # type: ignore[no-any-return]
+
+    resolved = await eventually(incident, lambda a: a["status"] == "resolved")
+    assert resolved["firing_members"] == 0

@@ -382,3 +382,23 @@ def test_group_keys_differ_by_tenant_route_and_group_values() -> None:
         route_group_key("acme", "{}/0", {"a": "2"}),
     }
     assert len(keys) == 4
+
+
+BY_SEVERITY = {
+    "group_by": ["..."],
+    "routes": [{"matchers": ['severity="critical"'], "group_by": ["alertname"]}],
+}
+
+
+def test_a_resolve_without_severity_reaches_its_label_set_under_every_severity() -> None:
+    """A trigger routed by its severity and a resolve that does not repeat it: the resolve must
+    still reach the trigger's incident (else that incident fires forever)."""
+    labels = {"alertname": "DiskFull", "host": "a"}
+    [trigger] = route_one(tree(BY_SEVERITY), "acme", Routable(event(), labels, "critical", "system"))
+    assert trigger.key.startswith("group/")
+    found = route_one(tree(BY_SEVERITY), "acme", Routable(event("resolve"), labels, None, None))
+    assert sorted(r.key for r in found) == sorted([labels_key("acme", labels), trigger.key])  # each key once
+    assert {r.event.member_key for r in found} == {labels_key("acme", labels)}
+    # A resolve that names its severity takes that severity's route only.
+    [named] = route_one(tree(BY_SEVERITY), "acme", Routable(event("resolve"), labels, "low", None))
+    assert named.key == labels_key("acme", labels)
