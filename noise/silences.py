@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, TypeVar
 
 from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from models.tables import Silence
+from models.tables import MaintenanceWindow, Silence
 from noise.matchers import Matcher, matches, parse_matcher
 
 SilenceState = Literal["pending", "active", "expired"]
@@ -45,6 +45,25 @@ def states_clause(
     if "expired" in states:
         wanted.append(ends_at <= now)
     return or_(*wanted)
+
+
+Windowed = TypeVar("Windowed", Silence, MaintenanceWindow)
+
+
+async def windows_in_states(
+    session: AsyncSession,
+    table: type[Windowed],
+    tenant_id: str,
+    states: list[SilenceState] | None,
+    now: datetime,
+    limit: int,
+) -> list[Windowed]:
+    """A tenant's silences or maintenance windows (`table`) in these states (all when None), the
+    latest `ends_at` first, at most `limit`."""
+    query = select(table).where(table.tenant_id == tenant_id)
+    if states:
+        query = query.where(states_clause(table.starts_at, table.ends_at, states, now))
+    return list(await session.scalars(query.order_by(table.ends_at.desc(), table.id).limit(limit)))
 
 
 def silence_state(starts_at: datetime, ends_at: datetime, now: datetime) -> SilenceState:

@@ -8,7 +8,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from sqlalchemy import select
 
 from api.deps import Principal, Responder, SessionDep, SettingsDep, Viewer
 from api.errors import check
@@ -17,7 +16,7 @@ from gateway.errors import TransitionRejected
 from models.crud import add_row, require_row
 from models.tables import MaintenanceWindow
 from noise.maintenance import WindowState, window_state
-from noise.silences import states_clause
+from noise.silences import windows_in_states
 from settings import Settings
 
 router = APIRouter(prefix="/api/v1/maintenance-windows", tags=["maintenance windows"])
@@ -82,10 +81,7 @@ async def list_maintenance_windows(
     limit: Annotated[int, Query(ge=1, le=1000, description="At most this many, latest `ends_at` first")] = 500,
 ) -> list[MaintenanceWindowOut]:
     now = datetime.now(UTC)
-    query = select(MaintenanceWindow).where(MaintenanceWindow.tenant_id == principal.tenant_id)
-    if state:
-        query = query.where(states_clause(MaintenanceWindow.starts_at, MaintenanceWindow.ends_at, state, now))
-    rows = await session.scalars(query.order_by(MaintenanceWindow.ends_at.desc(), MaintenanceWindow.id).limit(limit))
+    rows = await windows_in_states(session, MaintenanceWindow, principal.tenant_id, state, now, limit)
     return [_out(row, now) for row in rows]
 
 

@@ -20,7 +20,7 @@ from models.crud import add_row, require_row
 from models.tables import Alert, Silence
 from noise.matchers import matches
 from noise.silence_expiry import firing_member_matches
-from noise.silences import SilenceState, silence_state, states_clause
+from noise.silences import SilenceState, silence_state, windows_in_states
 from settings import Settings
 
 router = APIRouter(prefix="/api/v1/silences", tags=["silences"])
@@ -98,10 +98,7 @@ async def list_silences(
     limit: Annotated[int, Query(ge=1, le=1000, description="At most this many, latest `ends_at` first")] = 500,
 ) -> list[SilenceOut]:
     now = datetime.now(UTC)
-    query = select(Silence).where(Silence.tenant_id == principal.tenant_id)
-    if state:
-        query = query.where(states_clause(Silence.starts_at, Silence.ends_at, state, now))
-    rows = await session.scalars(query.order_by(Silence.ends_at.desc(), Silence.id).limit(limit))
+    rows = await windows_in_states(session, Silence, principal.tenant_id, state, now, limit)
     return [_out(row, now) for row in rows]
 
 
