@@ -132,9 +132,7 @@ async def test_a_trigger_after_a_resolve_opens_a_new_alert(stack: Stack) -> None
     [first] = await eventually(lambda: alerts(stack), lambda items: len(items) == 1)
     await enqueue(stack, {"routing_key": pd["key"], "event_action": "resolve", "dedup_key": "flappy"})
     await enqueue(stack, trigger(pd["key"], "Flapping again", dedup_key="flappy"))
-    both = await eventually(
-        lambda: alerts(stack), lambda items: len(items) == 2 and items[0]["status"] == "resolved"
-    )
+    both = await eventually(lambda: alerts(stack), lambda items: len(items) == 2 and items[0]["status"] == "resolved")
     assert both[0]["id"] == first["id"]
     assert (both[1]["title"], both[1]["status"]) == ("Flapping again", "triggered")
     assert both[1]["id"] != first["id"] and both[1]["dedup_key"] == first["dedup_key"]
@@ -187,7 +185,9 @@ async def test_every_invalid_event_is_a_400_in_pagerdutys_shape_naming_the_field
         answered = answer.json()
         assert (answered["status"], answered["message"]) == ("invalid event", "Event object is invalid"), answered
         assert any(expected in error for error in answered["errors"]), (expected, answered)
-    malformed = await stack.http.post("/v2/enqueue", content=b'{"routing_key": ', headers={"content-type": "application/json"})
+    malformed = await stack.http.post(
+        "/v2/enqueue", content=b'{"routing_key": ', headers={"content-type": "application/json"}
+    )
     assert malformed.status_code == 400 and malformed.json()["errors"][0].startswith("'body' is not valid JSON")
     assert await alerts(stack) == []
 
