@@ -231,4 +231,5 @@ def trigger_body(event: AlertEvent, integration: Integration, dedup_key: str) ->
 
 def resolve_body(integration: Integration, dedup_key: str) -> EventIn:
     """A resolve of the whole incident of this dedup key (no labels: every member)."""
-    return EventIn(action="resolve", dedup_key=incident_key(integration.id, dedup_key), source="pagerduty")
+    actor = cut(f"pagerduty:{integration.name}", SOURCE_MAX)  # resolved_by, as an acknowledge's actor
+    return EventIn(action="resolve", dedup_key=incident_key(integration.id, dedup_key), source=actor)

@@ -112,7 +112,8 @@ async def test_acknowledge_then_resolve_by_dedup_key(stack: Stack) -> None:
     assert (acknowledged["status"], acknowledged["acknowledged_by"]) == ("acknowledged", "pagerduty:db-pd")
     await enqueue(stack, follow | {"event_action": "acknowledge"})  # again: accepted, nothing changes
     await enqueue(stack, follow | {"event_action": "resolve"})
-    await eventually(lambda: detail(stack, opened["id"]), lambda a: a["status"] == "resolved")
+    resolved = await eventually(lambda: detail(stack, opened["id"]), lambda a: a["status"] == "resolved")
+    assert resolved["resolved_by"] == "pagerduty:db-pd"
 
 
 async def test_follow_ups_with_no_open_alert_are_accepted_and_ignored(stack: Stack) -> None:
