@@ -20,7 +20,8 @@ $(PROMETHEUS):
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends prometheus \
 	  || { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends prometheus; }
 
-# The matcher tests compare Herald's parser with Alertmanager's `amtool` (Debian's package), installed the same way.
+# The matcher tests compare Herald's parser with Alertmanager's `amtool` (Debian's package), installed the same way;
+# the same package's `prometheus-alertmanager` sends real webhooks in tests/integration/test_alertmanager_webhook_real.py.
 AMTOOL := /usr/bin/amtool
 $(AMTOOL):
 	@command -v apt-get >/dev/null || { echo "the tests need amtool: install the 'prometheus-alertmanager' package"; exit 1; }

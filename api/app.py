@@ -15,6 +15,7 @@ from api.deps import Resources
 from api.load_shedding import OPENAPI_RESPONSES, LoadSheddingMiddleware, RequestGuard
 from api.routers import (
     alert_actions,
+    alertmanager_in,
     alerts,
     api_keys,
     channels,
@@ -23,9 +24,11 @@ from api.routers import (
     health,
     heartbeats,
     inhibit_rules,
+    integrations,
     maintenance_windows,
     metrics,
     notifications,
+    pagerduty_in,
     policies,
     routes,
     rules,
@@ -140,6 +143,10 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         time_intervals.router,
         maintenance_windows.router,
         tenant.router,
+        alertmanager_in.router,  # before integrations: POST /alertmanager is not an integration id
+        integrations.router,
+        integrations.changes,
+        pagerduty_in.router,
     ):
         app.include_router(router, responses=OPENAPI_RESPONSES)
     return app

@@ -30,13 +30,14 @@ DESCRIPTIONS = {
 }
 PUBLIC = {"/healthz"}  # no authentication
 SECRET_URLS = {"/api/v1/calendar/{token}.ics"}  # no API key: the secret in the path is the credential
+BODY_KEYS = {"/v2/enqueue", "/v2/change/enqueue"}  # no API key: the routing_key in the body names the tenant
 
 
 def _statuses(path: str, method: str, operation: dict[str, Any]) -> set[str]:
     found = {"422"}
     if path not in PUBLIC:  # liveness is never shed nor rate-limited, and needs no key
         found |= {"429", "503"}
-    if path not in PUBLIC | SECRET_URLS:
+    if path not in PUBLIC | SECRET_URLS | BODY_KEYS:
         found |= {"401", "403"}
     if "{" in path:
         found.add("404")

@@ -2,7 +2,7 @@
 `used_by` of a refused delete (409).
 
 One function for every delete, so each kind of pointer is checked wherever it matters:
-policy levels, schedule layers and overrides still to come, team members, managers, routes of the
+integrations bound to a policy, policy levels, schedule layers and overrides still to come, team members, managers, routes of the
 routing tree (policies, channels, time intervals by name), the
 tenant default, rules (their channels, policy, data source) and heartbeats, and open alerts (their channels, and the targets of the
 policy snapshot they escalate by: an alert keeps the policy it started with, so deleting a user
@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.crud import list_rows
+from models.integrations import integrations_using_policy
 from models.policies import policies_using
 from models.routing_trees import routes_using, tree_row
 from models.rule_tables import rules_using_source, sources_using
@@ -53,6 +54,7 @@ async def references(session: AsyncSession, tenant_id: str, kind: Referenced, ta
         found += await sources_using(session, tenant_id, channel_id=target_id)
     if kind == "policy":
         found += await sources_using(session, tenant_id, policy_id=target_id)
+        found += [f"integration '{name}'" for name in await integrations_using_policy(session, tenant_id, target_id)]
     else:
         found += await _open_alerts_using(session, tenant_id, kind, target_id)
     return found

@@ -402,3 +402,39 @@ class IngestInbox(Base):
     event: Mapped[dict[str, Any]] = mapped_column(JSONB)  # a FireEvent, as JSON
     cycle: Mapped[int | None] = mapped_column(BigInteger, default=None)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class Integration(Base):
+    """A door that speaks another tool's protocol (models/integrations.py): a PagerDuty Events API v2
+    integration key (`routing_key`, stored as its SHA-256 digest and a display prefix) or an
+    Alertmanager webhook's settings. Its labels are added to every event that comes through it."""
+
+    __tablename__ = "integrations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))  # pagerduty | alertmanager
+    prefix: Mapped[str | None] = mapped_column(String(16), default=None)  # None: no key (alertmanager)
+    key_hash: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    escalation_policy_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    labels: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    group_by: Mapped[str] = mapped_column(String(16), default="groupKey")  # alertmanager: groupKey | fingerprint
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ChangeEvent(Base):
+    """A PagerDuty change event (`POST /v2/change/enqueue`): a deploy, a config push... kept on the
+    tenant's change timeline (`GET /api/v1/change-events`); it opens no alert."""
+
+    __tablename__ = "change_events"
+    __table_args__ = (Index("ix_change_events_tenant_timestamp", "tenant_id", "timestamp", "id"),)
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    integration_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    summary: Mapped[str] = mapped_column(String(1024))
+    source: Mapped[str | None] = mapped_column(String(1024), default=None)
+    timestamp: Mapped[datetime]
+    custom_details: Mapped[dict[str, Any] | None] = mapped_column(JSONB, default=None)
+    links: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    received_at: Mapped[datetime] = mapped_column(server_default=func.now())

@@ -8,7 +8,6 @@ describes. Bounded: `EXAMPLES` cases per operation (about a minute in all on 2 c
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import uuid
 from collections import Counter
@@ -17,7 +16,6 @@ from typing import Any
 
 import pytest
 import schemathesis
-import uvicorn
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
@@ -27,54 +25,18 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
-from api.app import create_app
-from devstack.ports import free_port
 from gateway.connect import connect
 from models.api_keys import Role
 from models.db import create_engine, create_sessionmaker
 from settings import Settings
 from tests.conftest import SECRET_KEY
 from tests.integration.conftest import make_keys
+from tests.support.served_api import ThreadedApi
 from worker import build_worker
 
 EXAMPLES = 12
 CHECKS = [schemathesis.checks.not_a_server_error, status_code_conformance, content_type_conformance]
 CHECKS += [response_schema_conformance]
-
-
-class _SignallingServer(uvicorn.Server):
-    """uvicorn that says when it listens (it offers a flag to poll, not an event to wait on)."""
-
-    def __init__(self, config: uvicorn.Config) -> None:
-        super().__init__(config)
-        self.listening = threading.Event()
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets)
-        if self.started:
-            self.listening.set()
-
-
-class ThreadedApi:
-    """The app under uvicorn in a thread of its own (schemathesis calls it synchronously)."""
-
-    def __init__(self, settings: Settings) -> None:
-        self.port = free_port()
-        config = uvicorn.Config(
-            create_app(settings), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
-        )
-        self.server = _SignallingServer(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> str:
-        self.thread.start()
-        if not self.server.listening.wait(timeout=30):
-            raise RuntimeError("the API did not start within 30 s")
-        return f"http://127.0.0.1:{self.port}"
-
-    def __exit__(self, *_: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
 
 
 class ThreadedWorker:
