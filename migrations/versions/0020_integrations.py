@@ -1,6 +1,6 @@
 """Integrations (PagerDuty Events API v2 and Alertmanager webhook doors) and the change-event timeline
 
-Revision ID: 0020_integrations
+Revision ID: 0020
 Revises: 0018 (to be re-chained after 0019 when merged)
 Create Date: 2026-12-01 04:55:00
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0020_integrations"
+revision: str = "0020"
 down_revision: str | None = "0018"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
