@@ -93,54 +93,28 @@ async def add_timeline_entry(
     await session.execute(statement.on_conflict_do_nothing(constraint="uq_alert_events_alert_dedup"))
 
 
+MEMBER_ROWS_PER_STATEMENT = 1000  # rows of one multi-row INSERT (PostgreSQL takes at most 32,767 parameters)
+
+
 async def upsert_members(*, session: AsyncSession, view: AlertView, members: list[MemberRecord]) -> None:
     """Write the members that changed, each change with its timeline entry (`member_firing` /
     `member_resolved`, details `{"member": key}`). A row only moves forward (`transitions`, then
-    `event_count`), so a retried write changes nothing twice."""
-    for member in members:
-        values: dict[str, Any] = {
-            "status": "firing" if member.firing else "resolved",
-            "transitions": member.transitions,
-            "event_count": member.events,
-            "last_seen": member.at,
-            "resolved_at": None if member.firing else member.at,
-        }
-        if member.firing:
-            values |= {"labels": member.labels, "title": member.title}
-        statement = insert(AlertMember).values(
-            alert_id=view.alert_id,
-            key=member.key,
-            tenant_id=view.tenant_id,
-            first_seen=member.at,
-            **({"labels": member.labels, "title": member.title} | values),
-        )
-        newer = (AlertMember.transitions < statement.excluded.transitions) | (
-            (AlertMember.transitions == statement.excluded.transitions)
-            & (AlertMember.event_count < statement.excluded.event_count)
-        )
-        update_set: dict[str, Any] = {key: statement.excluded[key] for key in values}
-        if not member.firing:
-            update_set["last_seen"] = AlertMember.last_seen  # a resolve is not a sighting
-        await session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[AlertMember.alert_id, AlertMember.key], set_=update_set, where=newer
-            )
-        )
-        kind = "member_firing" if member.firing else "member_resolved"
-        label_text = ", ".join(f"{name}={value}" for name, value in sorted(member.labels.items()))
-        await add_timeline_entry(
-            session=session,
-            tenant_id=view.tenant_id,
-            alert_id=view.alert_id,
-            dedup=f"member:{member.key}:{member.transitions}",
-            entry=TimelineEntry(
-                kind=kind,
-                at=member.at,
-                actor=None,
-                message=(member.title + (f" ({label_text})" if label_text else "")) if member.firing else "resolved",
-                details={"member": member.key},
-            ),
-        )
+    `event_count`), so a retried write changes nothing twice. Multi-row statements of at most
+    MEMBER_ROWS_PER_STATEMENT rows: an incident of 10,000 members writes in about a second."""
+    latest: dict[str, MemberRecord] = {}
+    for member in members:  # one row per key and statement: the furthest change of each
+        seen = latest.get(member.key)
+        if seen is None or (member.transitions, member.events) >= (seen.transitions, seen.events):
+            latest[member.key] = member
+    changes = list(latest.values())
+    for firing in (True, False):
+        of_kind = [member for member in changes if member.firing is firing]
+        for start in range(0, len(of_kind), MEMBER_ROWS_PER_STATEMENT):
+            await _upsert_member_rows(session, view, of_kind[start : start + MEMBER_ROWS_PER_STATEMENT], firing)
+    entries = [_member_entry(view, member) for member in changes]
+    for start in range(0, len(entries), MEMBER_ROWS_PER_STATEMENT):
+        statement = insert(AlertEvent).values(entries[start : start + MEMBER_ROWS_PER_STATEMENT])
+        await session.execute(statement.on_conflict_do_nothing(constraint="uq_alert_events_alert_dedup"))
     if view.status == AlertStatus.RESOLVED and view.firing_members:
         # Resolved by hand with members still firing: they end with the incident.
         await session.execute(
@@ -148,3 +122,56 @@ async def upsert_members(*, session: AsyncSession, view: AlertView, members: lis
             .where(AlertMember.alert_id == view.alert_id, AlertMember.status == "firing")
             .values(status="resolved", resolved_at=view.resolved_at)
         )
+
+
+async def _upsert_member_rows(
+    session: AsyncSession, view: AlertView, members: list[MemberRecord], firing: bool
+) -> None:
+    """One multi-row upsert of members that all fire (labels and title are rewritten) or all resolve
+    (a resolve is not a sighting: `last_seen` stays)."""
+    rows = [
+        {
+            "alert_id": view.alert_id,
+            "key": member.key,
+            "tenant_id": view.tenant_id,
+            "first_seen": member.at,
+            "labels": member.labels,
+            "title": member.title,
+            "status": "firing" if firing else "resolved",
+            "transitions": member.transitions,
+            "event_count": member.events,
+            "last_seen": member.at,
+            "resolved_at": None if firing else member.at,
+        }
+        for member in members
+    ]
+    statement = insert(AlertMember).values(rows)
+    changed = ["status", "transitions", "event_count", "resolved_at"]
+    changed += ["last_seen", "labels", "title"] if firing else []
+    newer = (AlertMember.transitions < statement.excluded.transitions) | (
+        (AlertMember.transitions == statement.excluded.transitions)
+        & (AlertMember.event_count < statement.excluded.event_count)
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[AlertMember.alert_id, AlertMember.key],
+            set_={name: statement.excluded[name] for name in changed},
+            where=newer,
+        )
+    )
+
+
+def _member_entry(view: AlertView, member: MemberRecord) -> dict[str, Any]:
+    """The timeline row of one member change (an `alert_events` row's values)."""
+    label_text = ", ".join(f"{name}={value}" for name, value in sorted(member.labels.items()))
+    message = (member.title + (f" ({label_text})" if label_text else "")) if member.firing else "resolved"
+    return {
+        "tenant_id": view.tenant_id,
+        "alert_id": view.alert_id,
+        "dedup": bounded(f"member:{member.key}:{member.transitions}", TIMELINE_DEDUP_MAX),
+        "at": member.at,
+        "kind": "member_firing" if member.firing else "member_resolved",
+        "actor": None,
+        "message": message,
+        "details": {"member": member.key},
+    }
