@@ -8,6 +8,7 @@ events or 10 MB (`limit.historyCount.warn`, `limit.historySize.warn`; it termina
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -92,3 +93,13 @@ def measure(history: WorkflowHistory) -> RunSize:
             if event.HasField("workflow_task_failed_event_attributes")
         ),
     )
+
+
+def patches(history: WorkflowHistory) -> list[str]:
+    """The ids of the `workflow.patched` markers in one run's history, in order."""
+    found = []
+    for event in history.events:
+        marker = event.marker_recorded_event_attributes
+        if event.HasField("marker_recorded_event_attributes") and marker.marker_name == "core_patch":
+            found += [json.loads(p.data)["id"] for p in marker.details["patch-data"].payloads]
+    return found
