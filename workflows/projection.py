@@ -17,6 +17,12 @@ with workflow.unsafe.imports_passed_through():
     from workflows.search_attributes import search_attributes
 
 
+# Member changes one `alert.record` writes at most (histories recorded before wrote every change of a
+# flush in one write; none of them had this many).
+MEMBERS_PER_RECORD = 1000
+MEMBER_CHUNKS_PATCH = "record-members-in-chunks"
+
+
 class Projection:
     def __init__(self, tenant_id: str, state: AlertState) -> None:
         self._tenant_id = tenant_id
@@ -52,6 +58,14 @@ class Projection:
             members = list(self._state.member_changes.values())
             self._state.member_changes = {}
             snapshot = view.model_copy(deep=True)
+            if len(members) > MEMBERS_PER_RECORD and workflow.patched(MEMBER_CHUNKS_PATCH):
+                # A storm's members in several writes, each well inside the local activity's timeout;
+                # the alert row (its counters) only with the last one, so a reader never sees more
+                # members counted than listed. These name the version written last: the row stays.
+                written = snapshot.model_copy(update={"version": self.version})
+                while len(members) > MEMBERS_PER_RECORD:
+                    chunk, members = members[:MEMBERS_PER_RECORD], members[MEMBERS_PER_RECORD:]
+                    await self._record(RecordInput(view=written, members=chunk))
             if not entries:
                 await self._record(RecordInput(view=snapshot, members=members))
             for index, entry in enumerate(entries):

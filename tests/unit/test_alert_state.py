@@ -8,8 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 
+from workflows import member_table
+from workflows.ids import labels_key
 from workflows.payloads import AlertContent, AlertStart, AlertState, FireEvent
 
 RECORDED = Path(__file__).resolve().parents[1] / "histories" / "test_continue_as_new_keeps_state-0.json"
@@ -41,6 +44,7 @@ def test_a_recorded_carried_state_decodes_and_encodes_under_the_same_names() -> 
         "members",
         "member_changes",
         "member_events",
+        "members_packed",
         "group_notified_at",
         "group_wait_policy",
         "inbox_seen",
@@ -61,3 +65,35 @@ def test_what_belongs_to_one_run_is_never_carried() -> None:
     carried = _encoded(AlertStart(tenant_id="t", key="k", carried=state))["carried"]
     assert carried["next_seq"] == 3
     assert not {"pending_first", "opened", "events_this_run"} & set(carried)
+
+
+def test_ten_thousand_members_are_carried_packed_well_under_temporals_payload_limits() -> None:
+    keys = [labels_key("t", {"alertname": "NodeDown", "host": f"n{i:05}"}) for i in range(10_000)]
+    state = AlertState(members={k: 1 for k in keys}, member_events={k: 2 for k in keys})
+    state.members[keys[0]] = 2  # resolved
+    [payload] = pydantic_data_converter.payload_converter.to_payloads(
+        [AlertStart(tenant_id="t", key="k", carried=state)]
+    )
+    assert len(payload.data) < 300_000  # Temporal warns from 512 kB and refuses 2 MB; as two maps: 740 kB
+    carried = json.loads(payload.data)["carried"]
+    assert carried["members"] == {} and carried["member_events"] == {} and carried["members_packed"]
+    [start] = pydantic_data_converter.payload_converter.from_payloads([payload], [AlertStart])
+    assert isinstance(start, AlertStart) and start.carried is not None
+    assert start.carried.members == state.members and start.carried.member_events == state.member_events
+    assert start.carried.members_packed is None
+
+
+def test_members_carried_as_two_maps_still_decode() -> None:
+    """Histories recorded before the packed table carry `members` and `member_events` as maps."""
+    carried = {"members": {"a": 1, "b": 2}, "member_events": {"a": 3, "b": 1}}
+    [start] = pydantic_data_converter.payload_converter.from_payloads(
+        pydantic_data_converter.payload_converter.to_payloads([{"tenant_id": "t", "key": "k", "carried": carried}]),
+        [AlertStart],
+    )
+    assert isinstance(start, AlertStart) and start.carried is not None
+    assert start.carried.members == {"a": 1, "b": 2} and start.carried.member_events == {"a": 3, "b": 1}
+
+
+def test_a_packed_table_that_is_not_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="not a packed member table"):
+        member_table.unpack("bm90IHpsaWI=")

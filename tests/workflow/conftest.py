@@ -51,8 +51,9 @@ async def alerting(
     )
     async with build_worker(time_env.client, sessions, settings) as worker, worker:
         yield client
-        if os.environ.get("HERALD_RECORD_HISTORIES"):
-            # Refresh the committed histories that the replay test checks new code against.
+        if os.environ.get("HERALD_RECORD_HISTORIES") and request.node.get_closest_marker("no_history") is None:
+            # Refresh the committed histories that the replay test checks new code against (not
+            # those of tests marked `no_history`: too big to commit).
             for number, wf_id in enumerate(sorted(opened)):
                 history = await time_env.client.get_workflow_handle(wf_id).fetch_history()
                 (HISTORIES / f"{request.node.name}-{number}.json").write_text(history.to_json())
