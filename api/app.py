@@ -16,6 +16,7 @@ from api.load_shedding import OPENAPI_RESPONSES, LoadSheddingMiddleware, Request
 from api.routers import (
     alert_actions,
     alerts,
+    am_v2_alerts,
     api_keys,
     channels,
     data_sources,
@@ -140,6 +141,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         time_intervals.router,
         maintenance_windows.router,
         tenant.router,
+        am_v2_alerts.router,
     ):
         app.include_router(router, responses=OPENAPI_RESPONSES)
     return app

@@ -52,6 +52,9 @@ class AlertContent(BaseModel):
     source: str = "api"
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
+    # From Alertmanager's API (POST /api/v2/alerts): the alert's source link and when its source says it began.
+    generator_url: str = ""
+    starts_at: datetime | None = None
 
 
 class Grouping(BaseModel):
@@ -95,6 +98,9 @@ class FireEvent(BaseModel):
     # The member of the incident this event is about: `labels_key` of its labels. None: the whole
     # incident (a dedup_key-only resolve) or an event recorded before incidents had members.
     member_key: str | None = None
+    # A trigger: this member resolves at `ends_at` unless an event re-sends it (Alertmanager's endsAt /
+    # resolve_timeout). A resolve: when the source says it ended. None: it fires until resolved.
+    ends_at: datetime | None = None
 
 
 class FireBatch(BaseModel):
@@ -269,6 +275,11 @@ class MemberRecord(BaseModel):
     transitions: int
     at: datetime  # when this change happened (first seen for the first fire)
     events: int = 1  # events of this member so far in this incident
+    # Alertmanager's fields (alerts posted to /api/v2/alerts): kept for GET /api/v2/alerts.
+    annotations: dict[str, str] = Field(default_factory=dict)
+    generator_url: str = ""
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None  # firing: when it expires unless re-sent; resolved: when it ended
 
 
 class AlertState(BaseModel):
@@ -295,6 +306,8 @@ class AlertState(BaseModel):
     members: dict[str, int] = Field(default_factory=dict)
     member_changes: dict[str, MemberRecord] = Field(default_factory=dict)
     member_events: dict[str, int] = Field(default_factory=dict)  # events per member this incident
+    # Firing members that resolve by themselves unless re-sent (FireEvent.ends_at): member key → when.
+    member_expiry: dict[str, datetime] = Field(default_factory=dict)
     group_notified_at: datetime | None = None  # the last notice to the incident's channels (group_interval)
     group_wait_policy: PolicyChoice | None = None  # chosen at open, the ladder starts after group_wait
     inbox_seen: tuple[int, int] | None = None  # the last (drain cycle, chunk) taken from the ingest inbox

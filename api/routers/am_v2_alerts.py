@@ -1,0 +1,121 @@
+"""Alertmanager API v2, alerts: `POST /api/v2/alerts` (what Prometheus and Grafana send),
+`GET /api/v2/alerts`, `GET /api/v2/alerts/groups` (what amtool and Grafana read).
+
+Posted alerts enter through `api.ingest.accept_events` like every event: routed through the tenant's
+tree into incidents, durable in the ingest inbox once the answer is sent. Errors are Alertmanager's:
+400 with a JSON string naming the alert and field (Prometheus drops a batch answered 4xx and
+retries on 5xx).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
+
+from amapi.mapping import MappedAlert, alert_problem, map_alert
+from amapi.shapes import PostableAlert
+from api.am_tenant import AmSettings, tenant_am_settings
+from api.deps import AlertingDep, ResourcesDep, Responder
+from api.ingest import SourceTimes, accept_events
+from api.schemas.alerts import EventIn
+from models.selectors import labels_problem
+
+router = APIRouter(prefix="/api/v2", tags=["alertmanager v2"])
+POSTABLE_ALERTS = TypeAdapter(list[PostableAlert])
+BAD_REQUEST: dict[int | str, dict[str, Any]] = {
+    400: {
+        "description": "A JSON string naming the alert and the field: `alerts.3.labels: at least one label pair "
+        "required`, not a list of alerts, a bad time, a label or annotation Herald cannot store",
+        "content": {"application/json": {"schema": {"type": "string"}}},
+    }
+}
+
+
+def bad_request(message: str) -> JSONResponse:
+    """Alertmanager's error answer: 400 and the message as a JSON string."""
+    return JSONResponse(message, status_code=400)
+
+
+def _where(error: ErrorDetails) -> str:
+    location = ".".join(str(part) for part in error["loc"])
+    return f"alerts.{location}" if location else "alerts"
+
+
+def _event(mapped: MappedAlert) -> EventIn:
+    return EventIn(
+        action=mapped.action,
+        title=mapped.title if mapped.action == "trigger" else None,
+        description=mapped.description,
+        severity=mapped.severity,
+        labels=mapped.labels,
+        annotations=mapped.annotations,
+        source="alertmanager-api",
+    )
+
+
+def _check(alerts: list[PostableAlert], now: datetime, settings: AmSettings) -> tuple[list[EventIn], list[SourceTimes]]:
+    """Each alert as an event and its times; ValueError naming `alerts.<i>.<field>` for the first bad one."""
+    bodies: list[EventIn] = []
+    times: list[SourceTimes] = []
+    for index, alert in enumerate(alerts):
+        problem = alert_problem(alert)
+        if problem is None:
+            problem = labels_problem(alert.labels, reserved_allowed=True)
+        if problem is not None:
+            raise ValueError(f"alerts.{index}.labels: {problem}")
+        mapped = map_alert(alert, now=now, resolve_timeout=settings.resolve_timeout, severities=settings.severities)
+        try:
+            bodies.append(_event(mapped))
+        except ValidationError as err:
+            first = err.errors()[0]
+            field = ".".join(str(part) for part in first["loc"]) or "alert"
+            field = {"title": "annotations.summary"}.get(field, field)
+            raise ValueError(f"alerts.{index}.{field}: {first['msg']}") from err
+        times.append(
+            SourceTimes(ends_at=mapped.ends_at, starts_at=mapped.starts_at, generator_url=mapped.generator_url)
+        )
+    return bodies, times
+
+
+@router.post(
+    "/alerts",
+    status_code=200,
+    response_class=Response,
+    responses={200: {"description": "Every alert is durably in the ingest inbox (empty body)"}, **BAD_REQUEST},
+    summary="Post alerts as Prometheus and Grafana send them (Alertmanager API v2)",
+    description=(
+        "A JSON list of Alertmanager `PostableAlert`s (`labels` required; `annotations`, `startsAt`, `endsAt`, "
+        "`generatorURL`), any number up to the body limit. An alert whose `endsAt` has passed resolves its label "
+        "set; any other fires, and resolves by itself at its `endsAt`, or `resolve_timeout` (per tenant, default "
+        "5 m) after it was last sent when it has none. Re-sending a firing alert extends it and notifies nobody; "
+        "a re-sent resolved alert changes nothing. Each alert goes through the tenant's routing tree into "
+        'incidents, as `/api/v1/events` does (docs/api.md, "Alertmanager API v2"). Needs a responder key, as '
+        "a bearer token or as the password of Basic authentication. The batch is all or nothing: 400 names the "
+        "first bad alert's field and nothing is kept."
+    ),
+)
+async def post_alerts(
+    request: Request, principal: Responder, alerting: AlertingDep, resources: ResourcesDep
+) -> Response:
+    try:
+        alerts = POSTABLE_ALERTS.validate_json(await request.body())
+    except ValidationError as err:
+        first = err.errors()[0]
+        return bad_request(f"{_where(first)}: {first['msg']}")
+    now = datetime.now(UTC)
+    async with resources.sessions.begin() as session:
+        settings = await tenant_am_settings(session=session, tenant_id=principal.tenant_id)
+        try:
+            bodies, times = _check(alerts, now, settings)
+        except ValueError as err:
+            return bad_request(str(err))
+        if bodies:
+            await accept_events(session, principal.tenant_id, bodies, resources.settings, received_at=now, times=times)
+    if alerts:
+        alerting.wake_inbox_soon()  # not awaited; a lost wake waits for the drain's own look (10 s)
+    return Response(status_code=200)
