@@ -17,6 +17,8 @@ from api.routers import (
     alert_actions,
     alerts,
     am_v2_alerts,
+    am_v2_silences,
+    am_v2_status,
     api_keys,
     channels,
     data_sources,
@@ -142,6 +144,8 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         maintenance_windows.router,
         tenant.router,
         am_v2_alerts.router,
+        am_v2_silences.router,
+        am_v2_status.router,
     ):
         app.include_router(router, responses=OPENAPI_RESPONSES)
     return app

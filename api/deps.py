@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import httpx
@@ -30,6 +31,7 @@ class Resources:
     senders: Senders  # channel tests send from the API process
     series: SeriesCache  # metric series ids known to this process
     guard: RequestGuard  # in-flight and failed-authentication limits (api/load_shedding.py)
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))  # `uptime` of GET /api/v2/status
 
 
 @dataclass(frozen=True)

@@ -10,20 +10,23 @@ retries on 5xx).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from amapi.mapping import MappedAlert, alert_problem, map_alert
-from amapi.shapes import PostableAlert
+from amapi.shapes import AlertGroup, GettableAlert, PostableAlert, Receiver
+from api.am_read import MAX_ALERTS, ListedAlert, firing_alerts
 from api.am_tenant import AmSettings, tenant_am_settings
-from api.deps import AlertingDep, ResourcesDep, Responder
+from api.deps import AlertingDep, ResourcesDep, Responder, SessionDep, Viewer
 from api.ingest import SourceTimes, accept_events
 from api.schemas.alerts import EventIn
+from models.regex import RegexError, compile_anchored
 from models.selectors import labels_problem
+from noise.matchers import Matcher, MatcherError, parse_matchers
 
 router = APIRouter(prefix="/api/v2", tags=["alertmanager v2"])
 POSTABLE_ALERTS = TypeAdapter(list[PostableAlert])
@@ -119,3 +122,150 @@ async def post_alerts(
     if alerts:
         alerting.wake_inbox_soon()  # not awaited; a lost wake waits for the drain's own look (10 s)
     return Response(status_code=200)
+
+
+FilterParam = Annotated[
+    list[str] | None,
+    Query(description='Alertmanager matchers the alerts must all match (`alertname="Down"`, `env=~"prod|dr"`)'),
+]
+ReceiverParam = Annotated[str | None, Query(description="A regex (RE2, anchored) a receiver's name must match")]
+BAD_FILTER: dict[int | str, dict[str, Any]] = {
+    400: {
+        "description": "A `filter` that is not a matcher, or a `receiver` that is not a regex (a JSON string)",
+        "content": {"application/json": {"schema": {"type": "string"}}},
+    }
+}
+
+
+class BadQuery(ValueError):
+    pass
+
+
+def _filters(texts: list[str] | None) -> list[Matcher]:
+    found: list[Matcher] = []
+    for text in texts or []:
+        try:
+            found += parse_matchers(text)
+        except MatcherError as err:
+            raise BadQuery(f"filter: bad matcher format: {err}") from err
+    return found
+
+
+def _receiver(pattern: str | None) -> Any:
+    if pattern is None:
+        return None
+    try:
+        return compile_anchored(pattern)
+    except RegexError as err:
+        raise BadQuery(f"receiver: failed to parse receiver param: {err}") from err
+
+
+async def _listed(
+    session: SessionDep, tenant_id: str, filters: list[str] | None, receiver: str | None, keep: dict[str, bool]
+) -> list[ListedAlert]:
+    """The firing members that pass the filters; `keep` says which states to show (active, silenced, inhibited)."""
+    matchers = _filters(filters)
+    receiver_regex = _receiver(receiver)
+    settings = await tenant_am_settings(session=session, tenant_id=tenant_id)
+    found = await firing_alerts(
+        session=session,
+        tenant_id=tenant_id,
+        now=datetime.now(UTC),
+        resolve_timeout=settings.resolve_timeout,
+        filters=matchers,
+    )
+    shown: list[ListedAlert] = []
+    for item in found:
+        status = item.alert.status
+        if status.state == "active" and not keep["active"]:
+            continue
+        if status.silencedBy and not keep["silenced"]:
+            continue
+        if status.inhibitedBy and not keep["inhibited"]:
+            continue
+        if receiver_regex is not None and not any(receiver_regex.search(r.name) for r in item.alert.receivers):
+            continue
+        shown.append(item)
+    return shown
+
+
+@router.get(
+    "/alerts",
+    response_model=list[GettableAlert],
+    responses=BAD_FILTER,
+    summary="The tenant's firing alerts, as Alertmanager lists them",
+    description=(
+        "Every firing member of an open incident, most recently seen first, at most "
+        f"{MAX_ALERTS} per call. `status.state` is `suppressed` when an active silence matches it (`silencedBy`: "
+        "the silence ids) or an inhibit rule holds it (`inhibitedBy`: the inhibiting incidents' ids), else "
+        "`active`; nothing is ever `unprocessed` (an alert is listed once its incident has it). `receivers`: "
+        "the incident's channels as one receiver (`ops+mail`; see `GET /api/v2/status`). A viewer key suffices."
+    ),
+)
+async def get_alerts(
+    principal: Viewer,
+    session: SessionDep,
+    active: bool = True,
+    silenced: bool = True,
+    inhibited: bool = True,
+    unprocessed: bool = True,
+    filter: FilterParam = None,
+    receiver: ReceiverParam = None,
+) -> Any:
+    try:
+        listed = await _listed(
+            session,
+            principal.tenant_id,
+            filter,
+            receiver,
+            {"active": active, "silenced": silenced, "inhibited": inhibited},
+        )
+    except BadQuery as err:
+        return bad_request(str(err))
+    return [item.alert.model_dump(mode="json") for item in listed]
+
+
+def _common(label_sets: list[dict[str, str]]) -> dict[str, str]:
+    first, *rest = label_sets
+    return {name: value for name, value in first.items() if all(other.get(name) == value for other in rest)}
+
+
+@router.get(
+    "/alerts/groups",
+    response_model=list[AlertGroup],
+    responses=BAD_FILTER,
+    summary="The tenant's firing alerts by incident, as Alertmanager groups them",
+    description=(
+        "One group per incident and receiver, with the firing members `GET /api/v2/alerts` lists (same filters "
+        "and bound). A group's `labels` are the labels all its listed members share (Alertmanager shows the "
+        "route's `group_by` values, which these include)."
+    ),
+)
+async def get_alert_groups(
+    principal: Viewer,
+    session: SessionDep,
+    active: bool = True,
+    silenced: bool = True,
+    inhibited: bool = True,
+    filter: FilterParam = None,
+    receiver: ReceiverParam = None,
+) -> Any:
+    try:
+        listed = await _listed(
+            session,
+            principal.tenant_id,
+            filter,
+            receiver,
+            {"active": active, "silenced": silenced, "inhibited": inhibited},
+        )
+    except BadQuery as err:
+        return bad_request(str(err))
+    groups: dict[tuple[str, str], list[GettableAlert]] = {}
+    for item in listed:
+        for receiver_ref in item.alert.receivers:
+            groups.setdefault((item.incident_id, receiver_ref.name), []).append(item.alert)
+    answer = [
+        AlertGroup(labels=_common([a.labels for a in alerts]), receiver=Receiver(name=name), alerts=alerts)
+        for (_, name), alerts in groups.items()
+    ]
+    return [group.model_dump(mode="json") for group in answer]

@@ -76,3 +76,31 @@ async def test_the_tenants_severity_mapping_and_annotations_make_the_alert(stack
     assert (disk["severity"], disk["description"]) == ("critical", "95% used")
     assert disk["annotations"]["runbook_url"] == "https://rb"
     assert found["Other"]["severity"] == "medium"  # not in the tenant's own mapping
+
+
+async def test_groups_filters_and_receivers_as_alertmanager_shows_them(stack: Stack) -> None:
+    tree = {"group_by": ["alertname"], "group_wait": "0s"}
+    answer = await stack.http.put("/api/v1/routes", json={"tree": tree}, headers={**stack.admin, "If-Match": '"0"'})
+    assert answer.status_code == 200, answer.text
+    posted = [{"labels": {"alertname": "Down", "host": h, "env": "prod"}} for h in ("a", "b")]
+    posted.append({"labels": {"alertname": "Slow", "host": "a"}})
+    assert (await stack.http.post("/api/v2/alerts", json=posted, headers=stack.responder)).status_code == 200
+
+    async def groups() -> list[dict[str, Any]]:
+        return list((await stack.http.get("/api/v2/alerts/groups", headers=stack.viewer)).json())
+
+    found = await eventually(groups, lambda gs: sum(len(g["alerts"]) for g in gs) == 3)
+    by_labels = {tuple(sorted(g["labels"].items())): g for g in found}
+    down = by_labels[(("alertname", "Down"), ("env", "prod"))]
+    assert sorted(a["labels"]["host"] for a in down["alerts"]) == ["a", "b"] and down["receiver"] == {"name": "default"}
+    assert (("alertname", "Slow"), ("host", "a")) in by_labels
+
+    filtered = await stack.http.get(
+        "/api/v2/alerts", params={"filter": ['alertname="Down"', 'host=~"b|c"']}, headers=stack.viewer
+    )
+    assert [a["labels"]["host"] for a in filtered.json()] == ["b"]
+    assert (await stack.http.get("/api/v2/alerts", params={"receiver": "nobody"}, headers=stack.viewer)).json() == []
+    assert (await stack.http.get("/api/v2/alerts", params={"active": "false"}, headers=stack.viewer)).json() == []
+    for params, words in (({"filter": "alertname=~("}, "filter: bad matcher format"), ({"receiver": "("}, "receiver:")):
+        bad = await stack.http.get("/api/v2/alerts", params=params, headers=stack.viewer)
+        assert bad.status_code == 400 and bad.json().startswith(words), bad.text
