@@ -39,6 +39,26 @@ BAD_REQUEST: dict[int | str, dict[str, Any]] = {
 }
 
 
+def body_schema(adapter: TypeAdapter[Any]) -> dict[str, Any]:
+    """`openapi_extra` documenting a body the route parses itself (so that a bad one is Alertmanager's 400,
+    not FastAPI's 422): the adapter's JSON schema with its `$defs` inlined."""
+    schema = adapter.json_schema()
+    defs = schema.pop("$defs", {})
+
+    def inline(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return inline(defs[ref.removeprefix("#/$defs/")])
+            return {key: inline(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [inline(item) for item in node]
+        return node
+
+    content = {"application/json": {"schema": inline(schema)}}
+    return {"requestBody": {"required": True, "content": content}}
+
+
 def bad_request(message: str) -> JSONResponse:
     """Alertmanager's error answer: 400 and the message as a JSON string."""
     return JSONResponse(message, status_code=400)
@@ -77,7 +97,7 @@ def _check(alerts: list[PostableAlert], now: datetime, settings: AmSettings) -> 
         except ValidationError as err:
             first = err.errors()[0]
             field = ".".join(str(part) for part in first["loc"]) or "alert"
-            field = {"title": "annotations.summary"}.get(field, field)
+            field = {"title": "annotations.summary", "description": "annotations.description"}.get(field, field)
             raise ValueError(f"alerts.{index}.{field}: {first['msg']}") from err
         times.append(
             SourceTimes(ends_at=mapped.ends_at, starts_at=mapped.starts_at, generator_url=mapped.generator_url)
@@ -90,6 +110,7 @@ def _check(alerts: list[PostableAlert], now: datetime, settings: AmSettings) -> 
     status_code=200,
     response_class=Response,
     responses={200: {"description": "Every alert is durably in the ingest inbox (empty body)"}, **BAD_REQUEST},
+    openapi_extra=body_schema(POSTABLE_ALERTS),
     summary="Post alerts as Prometheus and Grafana send them (Alertmanager API v2)",
     description=(
         "A JSON list of Alertmanager `PostableAlert`s (`labels` required; `annotations`, `startsAt`, `endsAt`, "

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from amapi.shapes import GettableSilence, Matcher, PostableSilence, PostSilenceOk, SilenceStatus
 from api.deps import Responder, SessionDep, SettingsDep, Viewer
 from api.errors import FieldErrors
-from api.routers.am_v2_alerts import bad_request
+from api.routers.am_v2_alerts import bad_request, body_schema
 from api.routers.silences import create_silence, edit_silence, expire_silence
 from api.schemas.silences import SilenceIn
 from models.crud import get_row, require_row
@@ -132,6 +132,7 @@ async def get_silences(
     "/silences",
     response_model=PostSilenceOk,
     responses={**BAD, **NOT_FOUND},
+    openapi_extra=body_schema(POSTABLE_SILENCE),
     summary="Create a silence, or replace one (`id`), as Alertmanager does",
     description="Without `id`: a new silence. With the `id` of a pending silence: changed in place; of an active "
     "one: it is expired and a new one made (a new id, as Alertmanager does); of an expired one: a new one. An "

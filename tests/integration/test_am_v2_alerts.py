@@ -31,6 +31,7 @@ def basic(headers: dict[str, str], user: str = "grafana") -> dict[str, str]:
         ([{"labels": {"a b": "c"}}], "alerts.0.labels: label name 'a b'"),
         ([{"labels": {"a": "b"}, "endsAt": "tomorrow"}], "alerts.0.endsAt: "),
         ([{"labels": {"a": "b"}, "annotations": {"x": "y" * 10_001}}], "alerts.0.annotations: "),
+        ([{"labels": {"a": "b"}, "annotations": {"description": "y" * 20_001}}], "alerts.0.annotations.description: "),
     ],
 )
 async def test_a_bad_batch_is_a_400_naming_the_alert_and_field(stack: Stack, body: Any, words: str) -> None:
