@@ -2,8 +2,9 @@
 `config.original`), for tools that show it (amtool `config show`, Grafana).
 
 Herald's routes name channels, Alertmanager's name one receiver: each distinct set of channels
-becomes a receiver named after them (`ops`, `ops+mail`), and a route that names none inherits its
-parent's, down to the root's `default` (the tenant's default channels). Receivers are listed by
+becomes a receiver named after them (`ops`, `ops+mail`); a route that names none inherits its
+parent's, down to the root's `default` (the tenant's default channels); `channels: []` (notify
+nobody) is the receiver `none`. Receivers are listed by
 name only: their secrets and settings are Herald's, not shown here.
 """
 
@@ -14,7 +15,8 @@ from typing import Any
 
 import yaml
 
-DEFAULT_RECEIVER = "default"
+DEFAULT_RECEIVER = "default"  # the tenant's default channels (a route that names none, down to the root)
+NOBODY_RECEIVER = "none"  # `channels: []`: nobody is told (an Alertmanager receiver without configs)
 
 
 @dataclass
@@ -29,17 +31,20 @@ class TenantConfig:
     time_intervals: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
-def receiver_name(channel_ids: list[str], channel_names: dict[str, str]) -> str:
-    """The receiver standing for these channels (`DEFAULT_RECEIVER` for none)."""
+def receiver_name(channel_ids: list[str] | None, channel_names: dict[str, str]) -> str:
+    """The receiver standing for these channels: `DEFAULT_RECEIVER` for None (the tenant's defaults),
+    `NOBODY_RECEIVER` for none, else their names joined by `+`."""
+    if channel_ids is None:
+        return DEFAULT_RECEIVER
     names = [channel_names.get(channel_id, channel_id) for channel_id in channel_ids]
-    return "+".join(names) if names else DEFAULT_RECEIVER
+    return "+".join(names) if names else NOBODY_RECEIVER
 
 
 def _route(node: dict[str, Any], config: TenantConfig, receivers: list[str], is_root: bool) -> dict[str, Any]:
     out: dict[str, Any] = {}
     channels = node.get("channels")
     if channels is not None or is_root:
-        name = receiver_name(list(channels or []), config.channel_names)
+        name = receiver_name(None if channels is None else list(channels), config.channel_names)
         out["receiver"] = name
         if name not in receivers:
             receivers.append(name)

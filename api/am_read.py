@@ -38,14 +38,6 @@ async def channel_names(*, session: AsyncSession, tenant_id: str) -> dict[str, s
     return {channel_id: name for channel_id, name in rows}
 
 
-async def default_receiver(*, session: AsyncSession, tenant_id: str, names: dict[str, str]) -> list[str]:
-    """The tenant's default channels' names (what a route with no channels notifies)."""
-    rows = await session.scalars(
-        select(Channel.id).where(Channel.tenant_id == tenant_id, Channel.is_default).order_by(Channel.name)
-    )
-    return [names[channel_id] for channel_id in rows]
-
-
 async def _active_silences(session: AsyncSession, tenant_id: str, now: datetime) -> list[tuple[str, list[Matcher]]]:
     rows = await session.execute(
         select(Silence.id, Silence.matchers)
@@ -61,7 +53,8 @@ async def firing_alerts(
     """The tenant's firing members that `filters` all match, most recently seen first (at most MAX_ALERTS).
 
     A member without an expiry (sent by another door than Alertmanager's) shows `endsAt` as
-    `now + resolve_timeout`, as an alert re-sent now would; `receivers` are its incident's channels."""
+    `now + resolve_timeout`, as an alert re-sent now would; its receiver is its incident's channels as
+    one (amapi.config.receiver_name: `ops+mail`, `none` when it tells nobody)."""
     rows = await session.execute(
         select(AlertMember, Alert.channel_ids)
         .join(Alert, Alert.id == AlertMember.alert_id)
@@ -70,7 +63,6 @@ async def firing_alerts(
         .limit(MAX_ALERTS)
     )
     names = await channel_names(session=session, tenant_id=tenant_id)
-    defaults = await default_receiver(session=session, tenant_id=tenant_id, names=names)
     silences = await _active_silences(session, tenant_id, now)
     has_rules = (
         await session.scalar(select(InhibitRule.id).where(InhibitRule.tenant_id == tenant_id).limit(1))
@@ -85,7 +77,6 @@ async def firing_alerts(
         if has_rules:
             found = await inhibiting(session=session, tenant_id=tenant_id, alert_id=member.alert_id, labels=labels)
             inhibited_by = [inhibitor.alert_id for inhibitor in found]
-        receivers = [names[c] for c in channel_ids if c in names] or defaults
         alert = GettableAlert(
             labels=labels,
             annotations=dict(member.annotations),
@@ -94,7 +85,7 @@ async def firing_alerts(
             updatedAt=member.last_seen,
             generatorURL=member.generator_url,
             fingerprint=fingerprint(labels),
-            receivers=[Receiver(name=receiver_name_for(receivers))],
+            receivers=[Receiver(name=receiver_name(list(channel_ids), names))],
             status=AlertStatus(
                 state="suppressed" if silenced_by or inhibited_by else "active",
                 silencedBy=silenced_by,
@@ -103,8 +94,3 @@ async def firing_alerts(
         )
         listed.append(ListedAlert(alert, member.alert_id))
     return listed
-
-
-def receiver_name_for(channel_names: list[str]) -> str:
-    """The receiver an incident's channels make (amapi.config's naming: `ops+mail`, or `default`)."""
-    return receiver_name(channel_names, {name: name for name in channel_names})

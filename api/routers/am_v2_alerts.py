@@ -13,12 +13,12 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from amapi.mapping import MappedAlert, alert_problem, map_alert
 from amapi.shapes import AlertGroup, GettableAlert, PostableAlert, Receiver
+from api.am_http import bad_request, body_schema
 from api.am_read import MAX_ALERTS, ListedAlert, firing_alerts
 from api.am_tenant import AmSettings, tenant_am_settings
 from api.deps import AlertingDep, ResourcesDep, Responder, SessionDep, Viewer
@@ -37,31 +37,6 @@ BAD_REQUEST: dict[int | str, dict[str, Any]] = {
         "content": {"application/json": {"schema": {"type": "string"}}},
     }
 }
-
-
-def body_schema(adapter: TypeAdapter[Any]) -> dict[str, Any]:
-    """`openapi_extra` documenting a body the route parses itself (so that a bad one is Alertmanager's 400,
-    not FastAPI's 422): the adapter's JSON schema with its `$defs` inlined."""
-    schema = adapter.json_schema()
-    defs = schema.pop("$defs", {})
-
-    def inline(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                return inline(defs[ref.removeprefix("#/$defs/")])
-            return {key: inline(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [inline(item) for item in node]
-        return node
-
-    content = {"application/json": {"schema": inline(schema)}}
-    return {"requestBody": {"required": True, "content": content}}
-
-
-def bad_request(message: str) -> JSONResponse:
-    """Alertmanager's error answer: 400 and the message as a JSON string."""
-    return JSONResponse(message, status_code=400)
 
 
 def _where(error: ErrorDetails) -> str:
@@ -216,8 +191,8 @@ async def _listed(
     responses=BAD_FILTER,
     summary="The tenant's firing alerts, as Alertmanager lists them",
     description=(
-        "Every firing member of an open incident, most recently seen first, at most "
-        f"{MAX_ALERTS} per call. `status.state` is `suppressed` when an active silence matches it (`silencedBy`: "
+        f"The {MAX_ALERTS} most recently seen firing members of open incidents (the bound of one call), then "
+        "the filters. `status.state` is `suppressed` when an active silence matches it (`silencedBy`: "
         "the silence ids) or an inhibit rule holds it (`inhibitedBy`: the inhibiting incidents' ids), else "
         "`active`; nothing is ever `unprocessed` (an alert is listed once its incident has it). `receivers`: "
         "the incident's channels as one receiver (`ops+mail`; see `GET /api/v2/status`). A viewer key suffices."

@@ -16,9 +16,9 @@ from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import select
 
 from amapi.shapes import GettableSilence, Matcher, PostableSilence, PostSilenceOk, SilenceStatus
+from api.am_http import bad_request, body_schema
 from api.deps import Responder, SessionDep, SettingsDep, Viewer
 from api.errors import FieldErrors
-from api.routers.am_v2_alerts import bad_request, body_schema
 from api.routers.silences import create_silence, edit_silence, expire_silence
 from api.schemas.silences import SilenceIn
 from models.crud import get_row, require_row

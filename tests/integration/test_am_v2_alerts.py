@@ -93,7 +93,7 @@ async def test_groups_filters_and_receivers_as_alertmanager_shows_them(stack: St
     found = await eventually(groups, lambda gs: sum(len(g["alerts"]) for g in gs) == 3)
     by_labels = {tuple(sorted(g["labels"].items())): g for g in found}
     down = by_labels[(("alertname", "Down"), ("env", "prod"))]
-    assert sorted(a["labels"]["host"] for a in down["alerts"]) == ["a", "b"] and down["receiver"] == {"name": "default"}
+    assert sorted(a["labels"]["host"] for a in down["alerts"]) == ["a", "b"] and down["receiver"] == {"name": "none"}
     assert (("alertname", "Slow"), ("host", "a")) in by_labels
 
     filtered = await stack.http.get(

@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import yaml
 
+from amapi.config import TenantConfig, render
 from amapi.fingerprint import fingerprint
 from amapi.mapping import alert_problem, map_alert, severity_of
 from amapi.shapes import GettableSilence, Matcher, PostableAlert, SilenceStatus, am_time
@@ -85,3 +87,23 @@ def test_times_are_written_as_alertmanager_writes_them() -> None:
         startsAt=NOW, endsAt=NOW, createdBy="me", comment="",
     )  # fmt: skip
     assert silence.model_dump(mode="json")["startsAt"] == "2026-12-01T12:00:00.000Z"
+
+
+def test_the_configuration_renders_each_routes_channels_as_one_receiver() -> None:
+    tree = {
+        "group_by": ["alertname"],
+        "group_wait": "30s",
+        "routes": [
+            {"matchers": ['team="db"'], "channels": ["c1", "c2"], "continue": True},
+            {"matchers": ['team="web"'], "routes": [{"matchers": ["sev=page"], "channels": []}]},
+        ],
+    }
+    text = render(TenantConfig(tree=tree, channel_names={"c1": "ops", "c2": "mail"}, resolve_timeout="2m"))
+    data = yaml.safe_load(text)
+    assert data["global"] == {"resolve_timeout": "2m"}
+    assert data["route"]["receiver"] == "default" and data["route"]["group_by"] == ["alertname"]
+    first, second = data["route"]["routes"]
+    assert (first["receiver"], first["continue"], first["matchers"]) == ("ops+mail", True, ['team="db"'])
+    assert "receiver" not in second  # inherited, as in Alertmanager
+    assert second["routes"][0]["receiver"] == "none"  # `channels: []`: nobody is told
+    assert [r["name"] for r in data["receivers"]] == ["default", "ops+mail", "none"]
