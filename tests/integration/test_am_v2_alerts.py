@@ -5,6 +5,7 @@ the tenant's severity mapping."""
 from __future__ import annotations
 
 import base64
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -105,3 +106,20 @@ async def test_groups_filters_and_receivers_as_alertmanager_shows_them(stack: St
     for params, words in (({"filter": "alertname=~("}, "filter: bad matcher format"), ({"receiver": "("}, "receiver:")):
         bad = await stack.http.get("/api/v2/alerts", params=params, headers=stack.viewer)
         assert bad.status_code == 400 and bad.json().startswith(words), bad.text
+
+
+async def test_an_alert_without_ends_at_lasts_the_tenants_resolve_timeout(stack: Stack) -> None:
+    patched = await stack.http.patch("/api/v1/tenant", json={"resolve_timeout": "90s"}, headers=stack.admin)
+    assert patched.status_code == 200, patched.text
+    before = datetime.now(UTC)
+    posted = [{"labels": {"alertname": "NoEnd"}}, {"labels": {"alertname": "Ends"}, "endsAt": "2999-01-01T00:00:00Z"}]
+    assert (await stack.http.post("/api/v2/alerts", json=posted, headers=stack.responder)).status_code == 200
+
+    async def listed() -> list[dict[str, Any]]:
+        return list((await stack.http.get("/api/v2/alerts", headers=stack.viewer)).json())
+
+    alerts = {a["labels"]["alertname"]: a for a in await eventually(listed, lambda found: len(found) == 2)}
+    ends = datetime.fromisoformat(alerts["NoEnd"]["endsAt"])
+    assert before + timedelta(seconds=89) <= ends <= datetime.now(UTC) + timedelta(seconds=90)
+    assert alerts["Ends"]["endsAt"] == "2999-01-01T00:00:00.000Z"
+    assert datetime.fromisoformat(alerts["NoEnd"]["startsAt"]) >= before - timedelta(seconds=1)

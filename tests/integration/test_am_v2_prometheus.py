@@ -22,9 +22,10 @@ from devstack.ports import free_port
 from models.api_keys import Role
 from models.tables import Alert, AlertMember
 from settings import Settings
-from tests.support.alerts import eventually
+from tests.support.alerts import add_webhook, eventually
 from tests.support.http_peer import HttpPeer
 from tests.support.prometheus import prometheus_binary
+from tests.support.receiver import WebhookReceiver
 from tests.support.served import ServedHerald, served_herald
 
 RULES = """groups:
@@ -125,8 +126,9 @@ def shape(found: list[tuple[Alert, list[AlertMember]]]) -> list[tuple[str, list[
 
 
 async def test_prometheus_alerts_open_group_and_resolve_and_a_restart_duplicates_nothing(
-    herald: ServedHerald, sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+    herald: ServedHerald, sessions: async_sessionmaker[AsyncSession], tmp_path: Path, receiver: WebhookReceiver
 ) -> None:
+    await add_webhook(sessions, herald.tenant, receiver.url)
     tree = {"group_by": ["alertname"], "group_wait": "1s", "group_interval": "1m"}
     answer = await herald.http.put("/api/v1/routes", json={"tree": tree}, headers={"If-Match": '"0"'})
     assert answer.status_code == 200, answer.text
@@ -150,6 +152,10 @@ async def test_prometheus_alerts_open_group_and_resolve_and_a_restart_duplicates
             assert member.generator_url.startswith("http://") and "/graph?g0.expr=" in member.generator_url
             assert member.starts_at is not None and member.ends_at is not None and member.ends_at > member.starts_at
             assert member.labels["alertname"] == "TargetDown" and member.labels["job"] == "herald-am"
+        [first] = await receiver.wait_for(1)  # one notice for the group, with the runbook and the source link
+        assert first.json["event"] == "triggered" and first.json["alert"]["firing_members"] == 2
+        assert first.json["alert"]["annotations"]["runbook_url"] == "https://runbooks.example/target-down"
+        assert "/graph?g0.expr=" in first.json["alert"]["generator_url"]
 
         await prometheus.stop()  # restarted: it evaluates afresh and re-sends both
         await prometheus.start()
@@ -167,6 +173,7 @@ async def test_prometheus_alerts_open_group_and_resolve_and_a_restart_duplicates
         assert alert.resolved_by == "alertmanager-api"  # by endsAt, not by expiry (that would be herald)
         await asyncio.sleep(5)  # Prometheus keeps re-sending the resolved alerts: nothing reopens
         assert shape(await incidents(sessions, herald.tenant)) == [("resolved", [("resolved", 2), ("resolved", 2)])]
+        assert receiver.events() == ["triggered", "resolved"]  # re-sends and the restart told nobody anything
     finally:
         await prometheus.stop()
         for target in targets:
