@@ -12,7 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from gateway.client import AlertingClient, IngestItem
 from models.tables import Alert, AlertMember
-from tests.support.alerts import add_webhook
+from tests.support.alerts import add_webhook, eventually
 from tests.support.opened import alert_row, settled
 from tests.support.receiver import WebhookReceiver
 from tests.workflow.test_incidents import member, nothing_arrives, send
@@ -93,3 +93,46 @@ async def test_a_re_sent_resolve_for_a_closed_incident_opens_nothing(
     async with sessions() as session:
         rows = (await session.scalars(select(Alert).where(Alert.tenant_id == tenant))).all()
     assert [r.status for r in rows] == ["resolved"]
+
+
+async def test_expiries_are_carried_through_continue_as_new(
+    alerting: AlertingClient,
+    time_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: str,
+    receiver: WebhookReceiver,
+    opened: set[str],
+) -> None:
+    await add_webhook(sessions, tenant, receiver.url)
+    first = await expiring(time_env, tenant, "a")
+    first.options.max_events_per_run = 2  # continue-as-new after two events
+    await send(alerting, opened, tenant, "nodedown", first)
+    await send(alerting, opened, tenant, "nodedown", await expiring(time_env, tenant, "b"))
+    await time_env.sleep(timedelta(seconds=31))
+    await receiver.wait_for(1)
+    wf_id = next(iter(opened))
+    handle = time_env.client.get_workflow_handle(wf_id)
+    opened_row = await alert_row(sessions, tenant, "nodedown")
+    assert opened_row is not None  # its id is the run id of the run that opened the incident
+    await time_env.sleep(timedelta(minutes=2))
+    await settled(time_env, wf_id)
+    await send(
+        alerting, opened, tenant, "nodedown", await expiring(time_env, tenant, "b")
+    )  # t≈2.5 min: b re-sent, a not
+
+    async def run_id() -> str | None:
+        return (await handle.describe()).run_id
+
+    await eventually(run_id, lambda current: current != opened_row.id)  # continued as new, carrying the expiries
+    await time_env.sleep(timedelta(minutes=3))  # t≈5.5 min: a's expiry (5 min) has passed, b's (≈7.5 min) not
+    row = await alert_row(sessions, tenant, "nodedown")
+    assert row is not None
+    async with sessions() as session:
+        states = {
+            m.labels["host"]: m.status
+            for m in (await session.scalars(select(AlertMember).where(AlertMember.alert_id == row.id))).all()
+        }
+    assert states == {"a": "resolved", "b": "firing"}
+    await time_env.sleep(timedelta(minutes=2, seconds=30))  # t≈8 min: b's too
+    result = await handle.result()
+    assert result is not None and result["status"] == "resolved" and result["resolved_by"] == "herald"
