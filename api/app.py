@@ -17,6 +17,9 @@ from api.routers import (
     alert_actions,
     alertmanager_in,
     alerts,
+    am_v2_alerts,
+    am_v2_silences,
+    am_v2_status,
     api_keys,
     channels,
     data_sources,
@@ -147,6 +150,9 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         integrations.router,
         integrations.changes,
         pagerduty_in.router,
+        am_v2_alerts.router,
+        am_v2_silences.router,
+        am_v2_status.router,
     ):
         app.include_router(router, responses=OPENAPI_RESPONSES)
     return app

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import httpx
 from fastapi import Depends, HTTPException, Request, status
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.load_shedding import RequestGuard
@@ -30,6 +31,7 @@ class Resources:
     senders: Senders  # channel tests send from the API process
     series: SeriesCache  # metric series ids known to this process
     guard: RequestGuard  # in-flight and failed-authentication limits (api/load_shedding.py)
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))  # `uptime` of GET /api/v2/status
 
 
 @dataclass(frozen=True)
@@ -84,29 +86,42 @@ def get_settings_dep(resources: ResourcesDep) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 
 _bearer = HTTPBearer(auto_error=False, description="An API key: `Authorization: Bearer hk_...`")
+_basic = HTTPBasic(
+    auto_error=False,
+    description="For clients that only do Basic authentication (Grafana's Alertmanager contact point and data "
+    "source): any user name, the API key as the password",
+)
 
 
 async def get_principal(
     request: Request,
     resources: ResourcesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    basic: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
 ) -> Principal:
-    """The caller's key. Every 401 counts against its source's failure limit (LoadSheddingMiddleware
-    refuses that source once the limit is reached); a key that authenticates is remembered as good."""
+    """The caller's key: a bearer token, or the password of Basic authentication (any user name).
+    Every 401 counts against its source's failure limit (LoadSheddingMiddleware refuses that source
+    once the limit is reached); a key that authenticates is remembered as good."""
     unauthorized = {"WWW-Authenticate": "Bearer"}
-    if credentials is None or credentials.scheme.lower() != "bearer":
+    if credentials is not None and credentials.scheme.lower() == "bearer":
+        secret = credentials.credentials
+    elif basic is not None and basic.password:
+        secret = basic.password
+    else:
         resources.guard.failed_authentication(request.scope)
         raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED, "missing API key: send `Authorization: Bearer <key>`", unauthorized
+            status.HTTP_401_UNAUTHORIZED,
+            "missing API key: send `Authorization: Bearer <key>` (or Basic authentication with the key as password)",
+            unauthorized,
         )
     async with resources.sessions.begin() as session:
-        key = await find_active_key(session=session, key=credentials.credentials)
+        key = await find_active_key(session=session, key=secret)
         if key is not None:
             await touch_key(session=session, key_id=key.id)
     if key is None:
         resources.guard.failed_authentication(request.scope)
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid, revoked or expired API key", unauthorized)
-    resources.guard.authenticated(credentials.credentials)
+    resources.guard.authenticated(secret)
     return Principal(tenant_id=key.tenant_id, role=Role(key.role), key_id=key.id, key_name=key.name)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -99,14 +100,42 @@ async def check_references(session: AsyncSession, tenant_id: str, bodies: Sequen
     check(errors)
 
 
+@dataclass(frozen=True)
+class SourceTimes:
+    """What a door that speaks Alertmanager's protocol knows beyond an EventIn: when the alert began,
+    when it ends unless re-sent (a trigger) or ended (a resolve), and the link to its source."""
+
+    ends_at: datetime | None = None
+    starts_at: datetime | None = None
+    generator_url: str = ""
+
+
+def _with_times(event: FireEvent, times: SourceTimes) -> FireEvent:
+    event.ends_at = times.ends_at
+    if event.content is not None:
+        event.content.starts_at = times.starts_at
+        event.content.generator_url = times.generator_url
+    return event
+
+
 async def accept_events(
-    session: AsyncSession, tenant_id: str, bodies: Sequence[EventIn], settings: Settings, *, received_at: datetime
+    session: AsyncSession,
+    tenant_id: str,
+    bodies: Sequence[EventIn],
+    settings: Settings,
+    *,
+    received_at: datetime,
+    times: Sequence[SourceTimes] | None = None,
 ) -> list[EventResult]:
     """The one way events enter Herald (`POST /api/v1/events` and the doors that speak other tools'
     protocols): checked (422 naming `events.<i>.<field>`), routed through the tenant's tree, and
     queued in the ingest inbox in the caller's transaction — durable once it commits. One result
-    per (event, matched route). The caller commits, then calls `AlertingClient.wake_inbox_soon()`."""
+    per (event, matched route). `times`, one per body when given, adds Alertmanager's times and
+    link (`FireEvent.ends_at`: the member expires then unless re-sent). The caller commits, then
+    calls `AlertingClient.wake_inbox_soon()`."""
     events = [to_event(body, settings, actor=body.source, received_at=received_at) for body in bodies]
+    if times is not None:
+        events = [_with_times(event, extra) for event, extra in zip(events, times, strict=True)]
     await check_references(session, tenant_id, bodies)
     routed = await route_bodies(session, tenant_id, bodies, events)
     results: list[EventResult] = []

@@ -11,7 +11,10 @@ Herald's side runs on a fresh
 `herald dev` stack (bench/stack.py); Alertmanager (`prometheus-alertmanager`, installed by
 `make test`'s setup) runs from a temp dir with clustering off.
 
-Usage: .venv/bin/python bench/storm.py [--names 50] [--instances 200] [--routes a,b] [--wait 1]
+Herald is fed exactly as Prometheus feeds Alertmanager (`POST /api/v2/alerts`, `--door v2`, the default),
+or through its own events API (`--door v1`).
+
+Usage: .venv/bin/python bench/storm.py [--names 50] [--instances 200] [--routes a,b] [--wait 1] [--door v2]
 Traffic goes only to 127.0.0.1; every wait is bounded.
 """
 
@@ -151,7 +154,7 @@ class Result:
         rate = f"{self.alerts / self.delivered_s:8.0f}/s" if self.delivered_s else "       -"
         rss = ", ".join(f"{name} {value / 2**20:.0f} MiB" for name, value in sorted(self.peak_rss.items()))
         return (
-            f"{self.system:12} {self.route:16} accepted {self.accepted_s:7.1f} s   delivered {delivered}  "
+            f"{self.system:13} {self.route:16} accepted {self.accepted_s:7.1f} s   delivered {delivered}  "
             f"rate {rate}   notifications {self.notifications:6}   peak RSS {rss}"
         )
 
@@ -179,6 +182,15 @@ async def measure(
 
 
 # ---------------------------------------------------------------- Alertmanager
+
+
+def prometheus_batches(labels: list[dict[str, str]]) -> list[list[dict[str, Any]]]:
+    """The alerts as Prometheus posts them to Alertmanager's API v2: batches of `BATCH` PostableAlerts,
+    each firing for the next hour (`startsAt` now, `endsAt` in an hour)."""
+    starts = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+    ends = (datetime.now(UTC) + timedelta(hours=1)).isoformat().replace("+00:00", "Z")
+    alerts = [{"labels": item, "startsAt": starts, "endsAt": ends} for item in labels]
+    return [alerts[start : start + BATCH] for start in range(0, len(alerts), BATCH)]
 
 
 def alertmanager_binary() -> str:
@@ -225,10 +237,7 @@ async def run_alertmanager(
                 if time.monotonic() > deadline:
                     raise SystemExit("Alertmanager did not start")
                 await asyncio.sleep(0.1)
-            starts = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-            ends = (datetime.now(UTC) + timedelta(hours=1)).isoformat().replace("+00:00", "Z")
-            alerts = [{"labels": item, "startsAt": starts, "endsAt": ends} for item in labels]
-            bodies = [alerts[start : start + BATCH] for start in range(0, len(alerts), BATCH)]
+            bodies = prometheus_batches(labels)
             return await measure(
                 "alertmanager",
                 f"group_by {group_by}",
@@ -260,18 +269,27 @@ async def set_route(http: httpx.AsyncClient, group_by: list[str], wait: float) -
 
 
 async def run_herald(
-    stack: Stack, group_by: list[str], wait: float, receiver: Receiver, labels: list[dict[str, str]]
+    stack: Stack, group_by: list[str], wait: float, receiver: Receiver, labels: list[dict[str, str]], door: str
 ) -> Result:
+    """Herald fed through `door`: `v2` posts exactly what Alertmanager is sent (`POST /api/v2/alerts`),
+    `v1` posts Herald's own events (`POST /api/v1/events`)."""
     headers = {"Authorization": f"Bearer {stack.key}"}
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{stack.api_port}", headers=headers, timeout=300) as http:
         await set_route(http, group_by, wait)
-        events = [{"title": item["alertname"], "labels": item, "severity": "high"} for item in labels]
-        bodies = [{"events": events[start : start + BATCH]} for start in range(0, len(events), BATCH)]
+        bodies: list[Any]
+        if door == "v2":
+            path, bodies = "/api/v2/alerts", prometheus_batches(labels)
+        else:
+            events = [{"title": item["alertname"], "labels": item, "severity": "high"} for item in labels]
+            path, bodies = (
+                "/api/v1/events",
+                [{"events": events[start : start + BATCH]} for start in range(0, len(events), BATCH)],
+            )
         return await measure(
-            "herald",
+            f"herald ({door})",
             f"group_by {group_by}",
             receiver,
-            lambda: post_batches(http, "/api/v1/events", bodies),
+            lambda: post_batches(http, path, bodies),
             stack.processes(),
             len(labels),
         )
@@ -302,6 +320,12 @@ async def main() -> None:
     parser.add_argument("--routes", default="a,b", help="a: group_by [alertname], b: group_by ['...']")
     parser.add_argument("--wait", type=float, default=1.0, help="group_wait and group_interval, seconds, both systems")
     parser.add_argument("--systems", default="alertmanager,herald")
+    parser.add_argument(
+        "--door",
+        choices=["v2", "v1"],
+        default="v2",
+        help="Herald's side: v2 posts Prometheus's batches to POST /api/v2/alerts; v1 posts /api/v1/events",
+    )
     args = parser.parse_args()
     systems = args.systems.split(",")
     count = args.names * args.instances
@@ -329,7 +353,7 @@ async def main() -> None:
                     for route in args.routes.split(","):
                         group_by, _ = ROUTES[route]
                         labels = storm(args.names, args.instances, uuid.uuid4().hex[:6])
-                        results.append(await run_herald(stack, group_by, args.wait, receiver, labels))
+                        results.append(await run_herald(stack, group_by, args.wait, receiver, labels, args.door))
                         print(results[-1].line(), flush=True)
                     if "b" in args.routes.split(","):
                         # Route b opens one workflow per alert: compare with the least such a design costs.
@@ -344,7 +368,8 @@ async def main() -> None:
     by = {(r.system, r.route): r for r in results}
     for route in args.routes.split(","):
         shown = f"group_by {ROUTES[route][1]}"
-        am, herald = by.get(("alertmanager", shown)), by.get(("herald", f"group_by {ROUTES[route][0]}"))
+        am = by.get(("alertmanager", shown))
+        herald = by.get((f"herald ({args.door})", f"group_by {ROUTES[route][0]}"))
         if am and herald and am.delivered_s and herald.delivered_s:
             print(
                 f"route {route}: Herald's delivered rate is {am.delivered_s / herald.delivered_s:.2f}x Alertmanager's"

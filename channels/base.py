@@ -210,6 +210,7 @@ def alert_fields(alert: AlertView, members: Members | None = None) -> dict[str, 
         "status": alert.status.value,
         "labels": dict(content.labels),
         "annotations": dict(content.annotations),
+        "generator_url": content.generator_url,  # the source's link (Alertmanager's generatorURL), or ""
         "event_count": alert.event_count,
         "first_seen": utc_text(alert.first_seen),
         "last_seen": utc_text(alert.last_seen),

@@ -73,6 +73,8 @@ BUILT_IN = TemplateText(
         "{% if alert.members_left_out %}\n(and {{ alert.members_left_out }} more){% endif %}"
         "{% if alert.acknowledged_by %}\nAcknowledged by {{ alert.acknowledged_by }}{% endif %}"
         "{% if alert.resolved_by %}\nResolved by {{ alert.resolved_by }}{% endif %}"
+        "{% if alert.annotations.runbook_url %}\nRunbook: {{ alert.annotations.runbook_url }}{% endif %}"
+        "{% if alert.generator_url %}\nSource: {{ alert.generator_url }}{% endif %}"
         "{% for name, value in alert.labels | dictsort %}\n{{ name }}={{ value }}{% endfor %}"
     ),
 )

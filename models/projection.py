@@ -106,8 +106,8 @@ async def add_timeline_entry(
 def _member_upsert(firing: bool) -> Any:
     """The upsert of a member that fires, or resolves (a resolve is not a sighting: it leaves
     `last_seen`, `labels` and `title`); a row only moves forward (`transitions`, then `event_count`)."""
-    updated = ["status", "transitions", "event_count", "resolved_at"]
-    updated += ["labels", "title", "last_seen"] if firing else []
+    updated = ["status", "transitions", "event_count", "resolved_at", "ends_at"]
+    updated += ["labels", "title", "last_seen", "annotations", "generator_url", "starts_at"] if firing else []
     newer = (AlertMember.transitions < _MEMBER_EXCLUDED.transitions) | (
         (AlertMember.transitions == _MEMBER_EXCLUDED.transitions)
         & (AlertMember.event_count < _MEMBER_EXCLUDED.event_count)
@@ -158,6 +158,10 @@ def _member_row(view: AlertView, member: MemberRecord) -> dict[str, Any]:
         "event_count": member.events,
         "last_seen": member.at,
         "resolved_at": None if member.firing else member.at,
+        "annotations": member.annotations,
+        "generator_url": member.generator_url,
+        "starts_at": member.starts_at,
+        "ends_at": member.ends_at if member.ends_at is not None or member.firing else member.at,
     }
 
 

@@ -24,6 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
     func,
+    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -54,6 +55,11 @@ class Tenant(Base):
     default_policy_id: Mapped[str | None] = mapped_column(String(36), default=None)
     # The longest a silence may last in this tenant; None: the global HERALD_MAX_SILENCE_DAYS (its ceiling).
     max_silence_duration: Mapped[timedelta | None] = mapped_column(Interval, default=None)
+    # Alertmanager API v2 (POST /api/v2/alerts): how long an alert posted without endsAt fires unless
+    # re-sent (None: 5 minutes, Alertmanager's default), and `severity` label value → Herald severity
+    # (None: amapi.mapping.DEFAULT_SEVERITY_MAP).
+    resolve_timeout: Mapped[timedelta | None] = mapped_column(Interval, default=None)
+    severity_map: Mapped[dict[str, str] | None] = mapped_column(JSONB, default=None)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
@@ -143,6 +149,11 @@ class AlertMember(Base):
     first_seen: Mapped[datetime]
     last_seen: Mapped[datetime]
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Alertmanager's fields of alerts posted to /api/v2/alerts (empty for other sources).
+    annotations: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default=text("'{}'::jsonb"))
+    generator_url: Mapped[str] = mapped_column(Text, default="", server_default="")
+    starts_at: Mapped[datetime | None] = mapped_column(default=None)
+    ends_at: Mapped[datetime | None] = mapped_column(default=None)  # firing: expiry; resolved: when it ended
 
 
 class AlertEvent(Base):

@@ -119,6 +119,7 @@ class AlertWorkflow:
 
         while view.status != AlertStatus.RESOLVED:
             await self._wait_for_work_or_deadline()
+            self._expire_members()
             await self._projection.flush()
             await self._escalate()
             if view.status == AlertStatus.TRIGGERED and self._due():
@@ -158,6 +159,7 @@ class AlertWorkflow:
         state.members.clear()
         state.member_changes.clear()
         state.member_events.clear()
+        state.member_expiry.clear()
         state.group_notified_at = None
         state.group_wait_policy = None
         self._projection.begin()
@@ -274,6 +276,8 @@ class AlertWorkflow:
             found.append(self._state.mute_check_at)  # the ladder holds meanwhile
         elif view.escalation is not None:
             found += ladder.deadlines(view.escalation, triggered=triggered)
+        if self._state.member_expiry and view.status != AlertStatus.RESOLVED:
+            found.append(min(self._state.member_expiry.values()))  # a member that stops unless re-sent
         return min(found) if found else None
 
     def _has_work(self) -> bool:
@@ -379,6 +383,19 @@ class AlertWorkflow:
         for channel in view.channels:
             self._deliveries.notify(view, channel, NotifyEvent.TRIGGERED)
 
+    def _expire_members(self) -> None:
+        """Members whose expiry has come (FireEvent.ends_at, not re-sent since) resolve as if their
+        source had said so, in expiry order. Only events that carry `ends_at` set an expiry, so
+        histories recorded before never reach this."""
+        state = self._state
+        now = workflow.now()
+        due = sorted((at, key) for key, at in state.member_expiry.items() if at <= now)
+        for at, key in due:
+            if self._view().status == AlertStatus.RESOLVED:
+                break
+            event = FireEvent(action="resolve", received_at=at, actor="herald", member_key=key, ends_at=at)
+            self._member_resolved(event, reason="not re-sent before its end (resolve_timeout)")
+
     def _member_fired(self, event: FireEvent) -> None:
         """A member's trigger: a new or resolved member fires (an incident change); a firing one is seen again."""
         assert event.member_key is not None and event.content is not None
@@ -395,19 +412,28 @@ class AlertWorkflow:
             view.firing_members += 1
             if transitions > 1:
                 view.resolved_members -= 1
+        if event.ends_at is not None:
+            state.member_expiry[key] = event.ends_at
+        else:
+            state.member_expiry.pop(key, None)
+        content = event.content
         state.member_changes[key] = MemberRecord(
             key=key,
-            labels=event.content.labels,
-            title=event.content.title,
+            labels=content.labels,
+            title=content.title,
             firing=True,
             transitions=transitions,
             at=event.received_at,
             events=events,
+            annotations=content.annotations,
+            generator_url=content.generator_url,
+            starts_at=content.starts_at,
+            ends_at=event.ends_at,
         )
         if changed:
             self._group_changed()
 
-    def _member_resolved(self, event: FireEvent) -> None:
+    def _member_resolved(self, event: FireEvent, reason: str = "resolved by its source") -> None:
         """A member's resolve: it stops firing; the incident resolves with its last firing member."""
         assert event.member_key is not None
         state = self._state
@@ -416,6 +442,7 @@ class AlertWorkflow:
         transitions = state.members.get(key)
         if transitions is None or transitions % 2 == 0:
             return  # not a member, or resolved already
+        state.member_expiry.pop(key, None)
         transitions += 1
         state.members[key] = transitions
         view.firing_members -= 1
@@ -426,10 +453,11 @@ class AlertWorkflow:
             transitions=transitions,
             at=event.received_at,
             events=state.member_events.get(key, 0),
+            ends_at=event.ends_at,
         )
         self._projection.mark()
         if view.firing_members == 0:
-            self._resolve(event.actor, f"resolved by its source: all {len(state.members)} member(s) resolved")
+            self._resolve(event.actor, f"{reason}: all {len(state.members)} member(s) resolved")
         else:
             self._group_changed()
 

@@ -54,6 +54,9 @@ class AlertContent(BaseModel):
     source: str = "api"
     labels: dict[str, str] = Field(default_factory=dict)
     annotations: dict[str, str] = Field(default_factory=dict)
+    # From Alertmanager's API (POST /api/v2/alerts): the alert's source link and when its source says it began.
+    generator_url: str = ""
+    starts_at: datetime | None = None
 
 
 class Grouping(BaseModel):
@@ -97,6 +100,9 @@ class FireEvent(BaseModel):
     # The member of the incident this event is about: `labels_key` of its labels. None: the whole
     # incident (a dedup_key-only resolve) or an event recorded before incidents had members.
     member_key: str | None = None
+    # A trigger: this member resolves at `ends_at` unless an event re-sends it (Alertmanager's endsAt /
+    # resolve_timeout). A resolve: when the source says it ended. None: it fires until resolved.
+    ends_at: datetime | None = None
 
 
 class FireBatch(BaseModel):
@@ -271,6 +277,11 @@ class MemberRecord(BaseModel):
     transitions: int
     at: datetime  # when this change happened (first seen for the first fire)
     events: int = 1  # events of this member so far in this incident
+    # Alertmanager's fields (alerts posted to /api/v2/alerts): kept for GET /api/v2/alerts.
+    annotations: dict[str, str] = Field(default_factory=dict)
+    generator_url: str = ""
+    starts_at: datetime | None = None
+    ends_at: datetime | None = None  # firing: when it expires unless re-sent; resolved: when it ended
 
 
 class AlertState(BaseModel):
@@ -301,6 +312,8 @@ class AlertState(BaseModel):
     # of the size (10,000 members: 265 kB, not 740 kB). Written by the serialiser, read into the two
     # maps by the validator; None when there are no members, or in histories recorded before.
     members_packed: str | None = None
+    # Firing members that resolve by themselves unless re-sent (FireEvent.ends_at): member key → when.
+    member_expiry: dict[str, datetime] = Field(default_factory=dict)
     group_notified_at: datetime | None = None  # the last notice to the incident's channels (group_interval)
     group_wait_policy: PolicyChoice | None = None  # chosen at open, the ladder starts after group_wait
     inbox_seen: tuple[int, int] | None = None  # the last (drain cycle, chunk) taken from the ingest inbox
@@ -316,9 +329,10 @@ class AlertState(BaseModel):
     @model_validator(mode="after")
     def _unpack_members(self) -> AlertState:
         if self.members_packed is not None:
-            members, events = member_table.unpack(self.members_packed)
+            members, events, expiry = member_table.unpack(self.members_packed)
             self.members = members | self.members
             self.member_events = events | self.member_events
+            self.member_expiry = expiry | self.member_expiry
             self.members_packed = None
         return self
 
@@ -326,8 +340,12 @@ class AlertState(BaseModel):
     def _pack_members(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
         if self.members and "members" in data:
-            data["members_packed"] = member_table.pack(self.members, self.member_events)
+            data["members_packed"] = member_table.pack(self.members, self.member_events, self.member_expiry)
             data["members"], data["member_events"] = {}, {}
+            # Expiries of keys that are members travel in the table; any other (none expected) as before.
+            data["member_expiry"] = {
+                key: value for key, value in data.get("member_expiry", {}).items() if key not in self.members
+            }
         return data
 
 

@@ -1,5 +1,5 @@
-"""`/api/v1/tenant`: the calling key's tenant and its own settings (today: its maximum silence duration,
-api/silence_limits.py)."""
+"""`/api/v1/tenant`: the calling key's tenant and its own settings: its maximum silence duration
+(api/silence_limits.py), and for the Alertmanager API its resolve_timeout and severity mapping (api/am_tenant.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from api.am_tenant import am_settings
 from api.deps import Admin, SessionDep, SettingsDep, Viewer
 from api.errors import FieldErrors, check
 from api.schemas.tenants import TenantOut, TenantUpdate
@@ -22,18 +23,22 @@ GONE: dict[int | str, dict[str, Any]] = {404: {"description": "The key's tenant 
 INVALID: dict[int | str, dict[str, Any]] = {
     422: {
         "description": "`max_silence_duration` is not a Prometheus duration, is zero, or is longer than the "
-        "ceiling (HERALD_MAX_SILENCE_DAYS); or an unknown field"
+        "ceiling (HERALD_MAX_SILENCE_DAYS); `resolve_timeout` is not a duration from 1s to 7d; a `severity_map` "
+        "value is not a severity; or an unknown field"
     }
 }
 
 
 def _out(row: Tenant, settings: Settings) -> TenantOut:
     own = row.max_silence_duration
+    am = am_settings(row)
     return TenantOut(
         id=row.id,
         name=row.name,
         max_silence_duration=format_duration(own) if own is not None else None,
         max_silence_duration_ceiling=format_duration(ceiling(settings)),
+        resolve_timeout=format_duration(am.resolve_timeout),
+        severity_map=am.severities,
     )
 
 
@@ -64,6 +69,20 @@ def _duration(text: str, settings: Settings) -> timedelta:
     return value
 
 
+MAX_RESOLVE_TIMEOUT = timedelta(days=7)
+
+
+def _resolve_timeout(text: str) -> timedelta:
+    """`text` as a resolve_timeout, or a 422 naming `resolve_timeout`."""
+    try:
+        value = parse_duration(text)
+    except DurationError as err:
+        raise FieldErrors([("resolve_timeout", str(err))]) from err
+    if not timedelta(seconds=1) <= value <= MAX_RESOLVE_TIMEOUT:
+        raise FieldErrors([("resolve_timeout", "must be from 1s to 7d")])
+    return value
+
+
 @router.get("", response_model=TenantOut, responses=GONE, summary="Your tenant and its settings")
 async def get_tenant(principal: Viewer, session: SessionDep, settings: SettingsDep) -> TenantOut:
     return _out(await _tenant(session, principal.tenant_id), settings)
@@ -75,12 +94,19 @@ async def get_tenant(principal: Viewer, session: SessionDep, settings: SettingsD
     responses={**GONE, **INVALID},
     summary="Change your tenant's settings (admin)",
     description="Fields left out keep their value. `max_silence_duration` bounds new and edited silences "
-    "(existing ones keep their `ends_at`); null returns to the global default.",
+    "(existing ones keep their `ends_at`); null returns to the global default. `resolve_timeout` and "
+    "`severity_map` apply to alerts posted to the Alertmanager API (`POST /api/v2/alerts`) from then on.",
 )
 async def update_tenant(body: TenantUpdate, principal: Admin, session: SessionDep, settings: SettingsDep) -> TenantOut:
     row = await _tenant(session, principal.tenant_id)
     if "max_silence_duration" in body.model_fields_set:
         text = body.max_silence_duration
         row.max_silence_duration = None if text is None else _duration(text, settings)
+    if "resolve_timeout" in body.model_fields_set:
+        text = body.resolve_timeout
+        row.resolve_timeout = None if text is None else _resolve_timeout(text)
+    if "severity_map" in body.model_fields_set:
+        mapping = body.severity_map
+        row.severity_map = None if mapping is None else {value: severity.value for value, severity in mapping.items()}
     await session.flush()
     return _out(row, settings)

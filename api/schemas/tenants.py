@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from workflows.payloads import Severity
+
+SeverityValue = Annotated[str, StringConstraints(min_length=1, max_length=100, to_lower=True, strip_whitespace=True)]
 
 
 class TenantOut(BaseModel):
@@ -15,6 +21,14 @@ class TenantOut(BaseModel):
     max_silence_duration_ceiling: str = Field(
         description="The global HERALD_MAX_SILENCE_DAYS as a duration: the default, and the most a tenant may set"
     )
+    resolve_timeout: str = Field(
+        description="Alertmanager API v2: an alert posted without `endsAt` resolves this long after it was last "
+        "sent (a Prometheus duration; default `5m`, Alertmanager's)"
+    )
+    severity_map: dict[str, Severity] = Field(
+        description="Alertmanager API v2: the `severity` label's value (lower-cased) → Herald's severity; any other "
+        "value is medium. Default: critical→critical, error→high, high→high, warning→medium, info→info"
+    )
 
 
 class TenantUpdate(BaseModel):
@@ -25,4 +39,12 @@ class TenantUpdate(BaseModel):
         None,
         description="A Prometheus duration (`12h`, `7d`, `2w`), more than zero and at most the ceiling; "
         "null: back to the global default",
+    )
+    resolve_timeout: str | None = Field(
+        None, description="A Prometheus duration from `1s` to `7d`; null: back to the default (`5m`)"
+    )
+    severity_map: dict[SeverityValue, Severity] | None = Field(
+        None,
+        max_length=100,
+        description="The whole mapping (it replaces the previous one; keys are lower-cased); null: back to the default",
     )

@@ -1,5 +1,6 @@
 """`/api/v1/tenant`: a tenant's own maximum silence duration (Alertmanager #3964), bounded by the global
-HERALD_MAX_SILENCE_DAYS, and silences (create and edit) held to it with a 422 naming `ends_at`."""
+HERALD_MAX_SILENCE_DAYS, and silences (create and edit) held to it with a 422 naming `ends_at`; its
+Alertmanager API settings (resolve_timeout, the severity mapping)."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ async def test_the_tenant_reads_and_sets_its_maximum_silence_duration(api: Stack
         "name": "",
         "max_silence_duration": None,
         "max_silence_duration_ceiling": "4w",
+        "resolve_timeout": "5m",
+        "severity_map": {"critical": "critical", "error": "high", "high": "high", "warning": "medium", "info": "info"},
     }
     assert (await patch(api, {"max_silence_duration": "1w"}))["max_silence_duration"] == "1w"
     again = await api.http.get("/api/v1/tenant", headers=api.viewer)
@@ -95,3 +98,16 @@ async def test_silences_are_held_to_the_tenants_maximum_on_create_and_edit(api: 
         "/api/v1/silences", headers=api.responder, json={"matchers": 'env="prod"', "ends_at": later(days=29)}
     )
     assert beyond.status_code == 422 and "at most 28 days (HERALD_MAX_SILENCE_DAYS)" in beyond.text
+
+
+async def test_the_tenant_sets_its_alertmanager_resolve_timeout_and_severity_mapping(api: Stack) -> None:
+    changed = await patch(api, {"resolve_timeout": "90s", "severity_map": {"PAGE": "critical", "ticket": "low"}})
+    assert (changed["resolve_timeout"], changed["severity_map"]) == ("1m30s", {"page": "critical", "ticket": "low"})
+    assert (await patch(api, {}))["resolve_timeout"] == "1m30s"
+    reset = await patch(api, {"resolve_timeout": None, "severity_map": None})
+    assert reset["resolve_timeout"] == "5m" and reset["severity_map"]["warning"] == "medium"
+    for field, value in (("resolve_timeout", "0s"), ("resolve_timeout", "8d"), ("resolve_timeout", "soon")):
+        [error] = (await patch(api, {field: value}, 422))["errors"]
+        assert error["field"] == field, error
+    [error] = (await patch(api, {"severity_map": {"page": "urgent"}}, 422))["errors"]
+    assert error["field"].startswith("severity_map"), error

@@ -381,3 +381,16 @@ def test_an_incident_notice_lists_its_members_and_says_how_many_were_left_out() 
     assert render(custom, context(alert, NotifyEvent.TRIGGERED, SAMPLE_LINKS, members)).text == "NodeDown b 5"
     plain = render(BUILT_IN, context(sample_alert(), NotifyEvent.TRIGGERED, SAMPLE_LINKS)).text
     assert "firing," not in plain and "- [" not in plain  # an ungrouped alert reads as before
+
+
+def test_the_built_in_text_shows_an_alertmanager_alerts_runbook_and_source() -> None:
+    alert = sample_alert()
+    alert.content.annotations = {"runbook_url": "https://runbooks.example/cpu"}
+    alert.content.generator_url = "http://prometheus:9090/graph?g0.expr=up+%3D%3D+0"
+    body = render(BUILT_IN, context(alert, NotifyEvent.TRIGGERED, SAMPLE_LINKS)).text
+    assert "\nRunbook: https://runbooks.example/cpu" in body
+    assert "\nSource: http://prometheus:9090/graph?g0.expr=up+%3D%3D+0" in body
+    plain = render(BUILT_IN, context(sample_alert(), NotifyEvent.TRIGGERED, SAMPLE_LINKS)).text
+    assert "Runbook:" not in plain and "Source:" not in plain
+    html = render(BUILT_IN, context(alert, NotifyEvent.TRIGGERED, SAMPLE_LINKS), "email").text
+    assert "g0.expr=up+%3D%3D+0" in html
