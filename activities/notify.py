@@ -361,11 +361,12 @@ async def incident_members(session: AsyncSession, alert: AlertView, limit: int) 
     total = alert.firing_members + alert.resolved_members
     if total == 0:
         return None
-    rows, common = await notice_members(session=session, alert_id=alert.alert_id, listed=limit)
+    rows, common, common_annotations = await notice_members(session=session, alert_id=alert.alert_id, listed=limit)
     listed = [
         {
             "key": row.key,
             "labels": dict(row.labels),
+            "annotations": dict(row.annotations or {}),
             "title": row.title,
             "status": row.status,
             "first_seen": utc_text(row.first_seen),
@@ -373,7 +374,12 @@ async def incident_members(session: AsyncSession, alert: AlertView, limit: int) 
         }
         for row in rows
     ]
-    return Members(listed=listed, left_out=max(0, total - len(listed)), common_labels=common)
+    return Members(
+        listed=listed,
+        left_out=max(0, total - len(listed)),
+        common_labels=common,
+        common_annotations=common_annotations,
+    )
 
 
 async def muted_now(session: AsyncSession, alert: AlertView, grouping: Grouping | None) -> Muted | None:

@@ -182,11 +182,12 @@ def members_listed(channel_type: str) -> int:
 class Members:
     """An incident's members as a notice shows them: at most `members_listed(type)`, firing first
     (each `{key, labels, title, status, first_seen, last_seen}`), how many were left out, and the
-    labels every firing member shares (over the first 1,000 firing members)."""
+    labels and annotations every firing member shares (over the first 1,000 firing members)."""
 
     listed: list[dict[str, Any]]
     left_out: int
     common_labels: dict[str, str]
+    common_annotations: dict[str, str] = field(default_factory=dict)
 
 
 def alert_fields(alert: AlertView, members: Members | None = None) -> dict[str, Any]:
@@ -198,6 +199,7 @@ def alert_fields(alert: AlertView, members: Members | None = None) -> dict[str, 
         "members": shown.listed,
         "members_left_out": shown.left_out,
         "common_labels": dict(shown.common_labels),
+        "common_annotations": dict(shown.common_annotations),
         "group_labels": dict(alert.group_labels),
     } | {
         "id": alert.alert_id,

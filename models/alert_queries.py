@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -182,26 +182,34 @@ COMMON_LABELS_SCAN = 1000  # firing members whose labels decide an incident's co
 
 async def notice_members(
     *, session: AsyncSession, alert_id: str, listed: int
-) -> tuple[Sequence[AlertMember], dict[str, str]]:
+) -> tuple[Sequence[AlertMember], dict[str, str], dict[str, str]]:
     """The members a notice lists (firing first, then resolved, each by first seen; at most
-    `listed`) and the labels shared by the first `COMMON_LABELS_SCAN` firing members (by key)."""
+    `listed`), and the labels and the annotations shared by the first `COMMON_LABELS_SCAN` firing
+    members (by key): Alertmanager's CommonLabels and CommonAnnotations."""
     shown = await session.scalars(
         select(AlertMember)
         .where(AlertMember.alert_id == alert_id)
         .order_by(AlertMember.status, AlertMember.first_seen, AlertMember.key)
         .limit(listed)
     )
-    scanned = await session.scalars(
-        select(AlertMember.labels)
+    scanned = await session.execute(
+        select(AlertMember.labels, AlertMember.annotations)
         .where(AlertMember.alert_id == alert_id, AlertMember.status == "firing")
         .order_by(AlertMember.key)
         .limit(COMMON_LABELS_SCAN)
     )
     common: dict[str, str] | None = None
-    for labels in scanned:
-        pairs = {str(name): str(value) for name, value in labels.items()}
-        common = pairs if common is None else {k: v for k, v in common.items() if pairs.get(k) == v}
-    return shown.all(), common or {}
+    common_annotations: dict[str, str] | None = None
+    for labels, notes in scanned:
+        common = _shared(common, labels)
+        common_annotations = _shared(common_annotations, notes or {})
+    return shown.all(), common or {}, common_annotations or {}
+
+
+def _shared(common: dict[str, str] | None, pairs: Mapping[str, object]) -> dict[str, str]:
+    """What `common` (None: nothing seen yet) and `pairs` agree on."""
+    text = {str(name): str(value) for name, value in pairs.items()}
+    return text if common is None else {k: v for k, v in common.items() if text.get(k) == v}
 
 
 @dataclass

@@ -418,3 +418,25 @@ async def test_an_inhibited_incident_notifies_once_its_source_resolves(
     await time_env.sleep(timedelta(minutes=5, seconds=5))  # the target looks again a group_interval on
     third = (await receiver.wait_for(3))[2]
     assert third.json["alert"]["title"] == "InstanceDown" and third.json["event"] == "renotified"
+
+
+async def test_a_notice_gives_the_annotations_every_firing_member_shares(
+    alerting: AlertingClient,
+    time_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: str,
+    receiver: WebhookReceiver,
+    opened: set[str],
+) -> None:
+    """Alertmanager's CommonAnnotations: templates and the webhook get what all firing members share."""
+    await add_webhook(sessions, tenant, receiver.url)
+    events = [member(tenant, host) for host in ("a", "b")]
+    for event, host in zip(events, ("a", "b"), strict=True):
+        assert event.content is not None
+        event.content.annotations = {"runbook": "https://runbooks/node-down", "summary": f"{host} is down"}
+    await send(alerting, opened, tenant, "nodedown", *events)
+    await time_env.sleep(timedelta(seconds=31))
+    [first] = await receiver.wait_for(1)
+    assert first.json["alert"]["common_annotations"] == {"runbook": "https://runbooks/node-down"}
+    listed = {m["labels"]["host"]: m["annotations"] for m in first.json["alert"]["members"]}
+    assert listed["a"]["summary"] == "a is down" and listed["b"]["summary"] == "b is down"
