@@ -85,3 +85,14 @@ def test_the_table_knows_every_top_level_package() -> None:
         if (p / "__init__.py").exists() and p.name not in {"tests", "migrations", "bench"}
     }
     assert packages <= set(ALLOWED)
+
+
+def test_the_distribution_ships_every_top_level_package() -> None:
+    """A package pyproject.toml does not list is missing from an installed Herald (`pip install .`):
+    the API of a fresh checkout then fails at its first import."""
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    shipped = {pattern.rstrip("*") for pattern in config["tool"]["setuptools"]["packages"]["find"]["include"]}
+    packages = {p.name for p in ROOT.iterdir() if (p / "__init__.py").exists() and p.name not in {"tests", "bench"}}
+    assert packages - shipped == set()
