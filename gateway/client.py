@@ -199,7 +199,7 @@ class AlertingClient:
     async def _ingest_one(self, item: IngestItem) -> IngestOutcome:
         wf_id = alert_workflow_id(item.tenant_id, item.key)
         try:
-            if item.event.action == "resolve":
+            if item.event.action != "trigger":  # a resolve or an acknowledge never starts a workflow
                 delivered = await self._signal_open(wf_id, item.event)
                 return IngestOutcome(
                     item.key,

@@ -510,8 +510,8 @@ class AlertWorkflow:
         if self._between_incidents():
             # Histories recorded before kept only a resolve that came before the very first open,
             # and counted every trigger into the opening.
-            if event.action == "resolve" and (view is None or workflow.patched(KEEP_EVENTS_PATCH)):
-                state.backlog.append(event)
+            if event.action != "trigger" and (view is None or workflow.patched(KEEP_EVENTS_PATCH)):
+                state.backlog.append(event)  # a resolve or an acknowledge: applied in order once open
                 return
             if event.action == "trigger" and state.backlog and workflow.patched(KEEP_EVENTS_PATCH):
                 state.backlog.append(event)  # after a resolve: it opens the incident after the next
@@ -523,6 +523,12 @@ class AlertWorkflow:
                     state.reopen_extra_events += 1
                 return
         assert view is not None
+        if event.action == "acknowledge":
+            # From the source (PagerDuty's event_action), queued behind its trigger: only events sent by
+            # this code carry it, so recorded histories never reach this line.
+            if view.status == AlertStatus.TRIGGERED:
+                self._acknowledge(event.actor, "acknowledged by its source")
+            return
         grouped = bool(state.members) and event.member_key is not None
         if event.action == "resolve":
             if view.status == AlertStatus.RESOLVED:

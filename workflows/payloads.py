@@ -92,7 +92,7 @@ class AlertOptions(BaseModel):
 class FireEvent(BaseModel):
     """An occurrence of the alert's condition (signal `fire`, or the update of the same name)."""
 
-    action: Literal["trigger", "resolve"] = "trigger"
+    action: Literal["trigger", "resolve", "acknowledge"] = "trigger"  # acknowledge: the whole incident (PagerDuty's)
     content: AlertContent | None = None  # required for trigger
     options: AlertOptions = Field(default_factory=AlertOptions)
     received_at: datetime

@@ -20,7 +20,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import AlertingDep, Resources, ResourcesDep
@@ -38,11 +37,11 @@ from api.pagerduty_events import (
     resolve_body,
     trigger_body,
 )
-from gateway.client import AlertingClient
-from gateway.errors import AlertNotFound, TransitionRejected
+from models.inbox import Queued
+from models.inbox import enqueue as enqueue_events
 from models.integrations import IntegrationKind, find_by_routing_key, record_change
-from models.tables import Alert, Integration
-from workflows.payloads import AcknowledgeRequest, AlertStatus
+from models.tables import Integration
+from workflows.payloads import FireEvent
 
 
 class EventAccepted(BaseModel):
@@ -113,7 +112,7 @@ async def integration_of(request: Request, resources: Resources, session: AsyncS
     description=(
         "`routing_key` is one of your integration keys. A trigger opens (or re-fires) the alert of its "
         "`dedup_key`, made and returned when absent; after a resolve, the same key opens a new alert. An "
-        "acknowledge acts on the open alert of the key now; a resolve is queued like any event. An acknowledge "
+        "acknowledge and a resolve are queued behind the key's earlier events, so they never overtake its trigger. An acknowledge "
         "or resolve with no open alert is accepted and changes nothing (PagerDuty drops it too). Dedup keys are "
         'per integration (docs/guide.md, "Sending PagerDuty events to Herald").'
     ),
@@ -121,11 +120,15 @@ async def integration_of(request: Request, resources: Resources, session: AsyncS
 async def enqueue(event: AlertEvent, request: Request, resources: ResourcesDep, alerting: AlertingDep) -> EventAccepted:
     check_alert_event(event)
     dedup_key = event.dedup_key or uuid.uuid4().hex
-    open_alert: Alert | None = None
+    now = datetime.now(UTC)
     async with resources.sessions.begin() as session:
         integration = await integration_of(request, resources, session, event.routing_key)
         if event.event_action == "acknowledge":
-            open_alert = await _open_alert(session, integration.tenant_id, incident_key(integration.id, dedup_key))
+            # Queued like the others, so it comes after a trigger still in the inbox (never before it).
+            actor = f"pagerduty:{integration.name}"
+            acknowledge = FireEvent(action="acknowledge", received_at=now, actor=actor)
+            key = incident_key(integration.id, dedup_key)
+            await enqueue_events(session, [Queued(integration.tenant_id, key, acknowledge)])
         else:
             body = (
                 trigger_body(event, integration, dedup_key)
@@ -133,37 +136,11 @@ async def enqueue(event: AlertEvent, request: Request, resources: ResourcesDep, 
                 else resolve_body(integration, dedup_key)
             )
             try:
-                await accept_events(
-                    session, integration.tenant_id, [body], resources.settings, received_at=datetime.now(UTC)
-                )
+                await accept_events(session, integration.tenant_id, [body], resources.settings, received_at=now)
             except FieldErrors as err:  # the integration's policy is gone (its delete is refused while bound)
                 raise InvalidEvent([f"'routing_key' {message}" for _, message in err.errors]) from err
-    if event.event_action == "acknowledge":
-        if open_alert is not None:
-            await _acknowledge(alerting, open_alert, f"pagerduty:{integration.name}")
-    else:
-        alerting.wake_inbox_soon()
+    alerting.wake_inbox_soon()
     return EventAccepted(message="Event processed", dedup_key=dedup_key)
-
-
-async def _open_alert(session: AsyncSession, tenant_id: str, key: str) -> Alert | None:
-    return await session.scalar(
-        select(Alert)
-        .where(Alert.tenant_id == tenant_id, Alert.dedup_key == key, Alert.status != AlertStatus.RESOLVED.value)
-        .order_by(Alert.created_at.desc())
-        .limit(1)
-    )
-
-
-async def _acknowledge(alerting: AlertingClient, row: Alert, actor: str) -> None:
-    """Acknowledge it through its workflow; an alert that resolved or closed meanwhile, or that is
-    already acknowledged, is left as it is (PagerDuty's "accepted and dropped")."""
-    if row.status == AlertStatus.ACKNOWLEDGED.value:
-        return
-    try:
-        await alerting.acknowledge(row.workflow_id, AcknowledgeRequest(alert_id=row.id, actor=actor))
-    except (TransitionRejected, AlertNotFound):
-        return
 
 
 @router.post(

@@ -108,12 +108,25 @@ async def test_acknowledge_then_resolve_by_dedup_key(stack: Stack) -> None:
     assert opened["severity"] == "medium"
     follow = {"routing_key": pd["key"], "dedup_key": "db-disk"}
     assert await enqueue(stack, follow | {"event_action": "acknowledge"}) == PROCESSED | {"dedup_key": "db-disk"}
-    acknowledged = await detail(stack, opened["id"])
-    assert (acknowledged["status"], acknowledged["acknowledged_by"]) == ("acknowledged", "pagerduty:db-pd")
+    acknowledged = await eventually(lambda: detail(stack, opened["id"]), lambda a: a["status"] == "acknowledged")
+    assert acknowledged["acknowledged_by"] == "pagerduty:db-pd"
     await enqueue(stack, follow | {"event_action": "acknowledge"})  # again: accepted, nothing changes
     await enqueue(stack, follow | {"event_action": "resolve"})
     resolved = await eventually(lambda: detail(stack, opened["id"]), lambda a: a["status"] == "resolved")
     assert resolved["resolved_by"] == "pagerduty:db-pd"
+
+
+async def test_an_acknowledge_sent_right_after_its_trigger_is_not_lost(stack: Stack) -> None:
+    """The trigger may still be in the ingest inbox when the acknowledge arrives: the acknowledge is
+    queued behind it and applied once the alert is open (it used to find no open alert and be dropped)."""
+    pd = await integration(stack, name="fast-pd")
+    await enqueue(stack, trigger(pd["key"], dedup_key="flap"))
+    await enqueue(stack, {"routing_key": pd["key"], "dedup_key": "flap", "event_action": "acknowledge"})
+    [opened] = await eventually(lambda: alerts(stack), lambda items: len(items) == 1)
+    acknowledged = await eventually(lambda: detail(stack, opened["id"]), lambda a: a["status"] == "acknowledged")
+    assert acknowledged["acknowledged_by"] == "pagerduty:fast-pd"
+    kinds = [entry["kind"] for entry in acknowledged["timeline"]]
+    assert kinds.index("triggered") < kinds.index("acknowledged")
 
 
 async def test_follow_ups_with_no_open_alert_are_accepted_and_ignored(stack: Stack) -> None:

@@ -440,3 +440,24 @@ async def test_a_notice_gives_the_annotations_every_firing_member_shares(
     assert first.json["alert"]["common_annotations"] == {"runbook": "https://runbooks/node-down"}
     listed = {m["labels"]["host"]: m["annotations"] for m in first.json["alert"]["members"]}
     assert listed["a"]["summary"] == "a is down" and listed["b"]["summary"] == "b is down"
+
+
+async def test_an_acknowledge_from_the_source_is_applied_after_its_trigger(
+    alerting: AlertingClient,
+    time_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: str,
+    receiver: WebhookReceiver,
+    opened: set[str],
+) -> None:
+    """PagerDuty's `acknowledge`, queued behind its trigger (one batch): the incident opens, is
+    acknowledged before its group_wait ends and so pages nobody; one for a closed incident is a no-op."""
+    await add_webhook(sessions, tenant, receiver.url)
+    acknowledge = FireEvent(action="acknowledge", received_at=datetime.now(UTC), actor="pagerduty:ops")
+    await send(alerting, opened, tenant, "pd-incident", member(tenant, "a"), acknowledge)
+    row = await eventually(
+        lambda: alert_row(sessions, tenant, "pd-incident"), lambda r: r is not None and r.status == "acknowledged"
+    )
+    assert row is not None and row.acknowledged_by == "pagerduty:ops"
+    await time_env.sleep(timedelta(seconds=31))
+    await nothing_arrives(receiver, 0)  # acknowledged before its first notice: nobody paged
