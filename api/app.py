@@ -30,6 +30,7 @@ from api.routers import (
     routes,
     rules,
     schedules,
+    session,
     silences,
     slack,
     templates,
@@ -140,6 +141,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         time_intervals.router,
         maintenance_windows.router,
         tenant.router,
+        session.router,
     ):
         app.include_router(router, responses=OPENAPI_RESPONSES)
     return app
