@@ -12,6 +12,7 @@ from temporalio.client import Client
 from api import errors, openapi
 from api.body_limit import BodyLimitMiddleware
 from api.deps import Resources
+from api.live import AlertHub
 from api.load_shedding import OPENAPI_RESPONSES, LoadSheddingMiddleware, RequestGuard
 from api.routers import (
     alert_actions,
@@ -33,6 +34,7 @@ from api.routers import (
     session,
     silences,
     slack,
+    stream,
     templates,
     tenant,
     time_intervals,
@@ -81,9 +83,11 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         client = temporal or await connect(settings, lazy=True)
         http = http_client(egress)  # every outbound call of the API: channel tests, Prometheus, Slack
         senders = Senders(http, egress)
+        sessions = create_sessionmaker(engine)
+        hub = AlertHub(settings.database_url, sessions)
         app.state.resources = Resources(
             settings=settings,
-            sessions=create_sessionmaker(engine),
+            sessions=sessions,
             alerting=AlertingClient(
                 client,
                 task_queue=settings.temporal_task_queue,
@@ -95,6 +99,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
             senders=senders,
             series=SeriesCache(),
             guard=guard,
+            hub=hub,
         )
         # Everything built so far lives as long as the process: moving it out of the cyclic GC's
         # generations stops every large request from re-scanning it (-22% API CPU per metrics batch).
@@ -102,6 +107,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         try:
             yield
         finally:
+            await hub.aclose()
             await senders.aclose()
             await http.aclose()
             await engine.dispose()
@@ -142,6 +148,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         maintenance_windows.router,
         tenant.router,
         session.router,
+        stream.router,
     ):
         app.include_router(router, responses=OPENAPI_RESPONSES)
     return app

@@ -12,6 +12,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.live import AlertHub
 from api.load_shedding import RequestGuard
 from channels.registry import Senders
 from gateway.client import AlertingClient
@@ -32,6 +33,7 @@ class Resources:
     senders: Senders  # channel tests send from the API process
     series: SeriesCache  # metric series ids known to this process
     guard: RequestGuard  # in-flight and failed-authentication limits (api/load_shedding.py)
+    hub: AlertHub  # the one PostgreSQL listener feeding the live streams (api/live.py)
 
 
 @dataclass(frozen=True)
