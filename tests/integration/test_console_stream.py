@@ -177,3 +177,28 @@ async def test_a_cursor_that_is_not_one_is_422(served: Served) -> None:
         answer = await http.get("/api/v1/stream", headers=served.keys[tenant][Role.VIEWER] | {"Last-Event-ID": "x"})
         assert answer.status_code == 422 and "Last-Event-ID" in answer.json()["detail"]
         assert (await http.get("/api/v1/stream")).status_code == 401
+
+
+async def test_the_list_filters_by_free_text(served: Served) -> None:
+    """The console's search box: `q` matches the title, source or dedup key in any case; `%` is literal."""
+    [tenant, _] = served.keys
+    keys = served.keys[tenant]
+    tag = uuid.uuid4().hex[:6]
+    async with open_stream(served.url, keys[Role.VIEWER]) as stream:
+        await stream.next()
+        for title in (f"Disk full {tag}", f"CPU 100% {tag}"):
+            await post_event(served.url, keys[Role.RESPONDER], title)
+            await stream.until_alert(title)
+    async with httpx.AsyncClient(base_url=served.url, headers=keys[Role.VIEWER]) as http:
+
+        async def titles(q: str) -> list[str]:
+            answer = await http.get("/api/v1/alerts/", params={"q": q})
+            assert answer.status_code == 200, answer.text
+            return sorted(item["title"] for item in answer.json()["items"])
+
+        assert await titles(f"DISK FULL {tag}") == [f"Disk full {tag}"]
+        assert await titles(tag) == [f"CPU 100% {tag}", f"Disk full {tag}"]
+        assert await titles(f"0% {tag}") == [f"CPU 100% {tag}"]
+        assert await titles("%") == [f"CPU 100% {tag}"]
+        refused = await http.get("/api/v1/alerts/", params={"q": "x" * 201})
+        assert refused.status_code == 422 and "q" in refused.text
