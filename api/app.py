@@ -5,12 +5,14 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from temporalio.client import Client
 
 from api import errors, openapi
 from api.body_limit import BodyLimitMiddleware
+from api.console import DIST, console_router
 from api.deps import Resources
 from api.live import AlertHub
 from api.load_shedding import OPENAPI_RESPONSES, LoadSheddingMiddleware, RequestGuard
@@ -66,7 +68,8 @@ authentication too often (429). Send it again after the delay.
 """
 
 
-def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI:
+def create_app(settings: Settings, *, temporal: Client | None = None, console_dist: Path = DIST) -> FastAPI:
+    """The API, and the web console built in `console_dist` (api/console.py)."""
     box = secret_box(settings.secret_key)  # fail at start-up
     egress = EgressPolicy.parse(
         settings.egress_allow, public=not settings.egress_deny_public
@@ -151,4 +154,5 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         stream.router,
     ):
         app.include_router(router, responses=OPENAPI_RESPONSES)
+    app.include_router(console_router(console_dist))  # last: `/`, `/dashboard/...`, `/assets/...`
     return app
