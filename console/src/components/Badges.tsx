@@ -3,7 +3,7 @@ import type { AlertStatus, Severity } from "../api/client";
 // Severity is shown by colour AND word (never colour alone); both themes keep AA contrast.
 const SEVERITY_STYLE: Record<Severity, string> = {
   critical: "bg-red-700 text-white",
-  high: "bg-orange-600 text-white dark:bg-orange-500 dark:text-slate-950",
+  high: "bg-orange-700 text-white dark:bg-orange-400 dark:text-slate-950",
   medium: "bg-amber-300 text-slate-950",
   low: "bg-sky-200 text-slate-950",
   info: "bg-slate-200 text-slate-950",

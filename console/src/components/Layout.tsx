@@ -7,7 +7,7 @@ export function Layout({ session, children }: { session: SessionOut; children: R
   const signOut = useSignOut();
   return (
     <div className="min-h-screen">
-      <header className="flex flex-wrap items-center gap-x-4 gap-y-1 border-b border-slate-300 px-4 py-2 dark:border-slate-700">
+      <header className="flex items-center gap-x-4 border-b border-slate-300 px-4 py-2 dark:border-slate-700">
         <Link to="/dashboard/alerts" className="text-lg font-semibold">
           Herald
         </Link>
@@ -16,13 +16,13 @@ export function Layout({ session, children }: { session: SessionOut; children: R
             Alerts
           </Link>
         </nav>
-        <span className="ml-auto text-xs text-slate-600 dark:text-slate-400">
+        <span className="ml-auto hidden text-xs text-slate-600 sm:inline dark:text-slate-400">
           {session.tenant} · {session.role}
         </span>
         <button
           type="button"
           onClick={() => signOut.mutate()}
-          className="rounded border border-slate-400 px-2 py-1 text-sm dark:border-slate-600"
+          className="ml-auto rounded border border-slate-400 px-2 py-1 text-sm sm:ml-0 dark:border-slate-600"
         >
           Sign out
         </button>

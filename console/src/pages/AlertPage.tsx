@@ -275,7 +275,7 @@ export function AlertPage({ session }: { session: SessionOut }) {
         {a.notifications.length === 0 ? (
           <p className="text-sm text-slate-600 dark:text-slate-400">None.</p>
         ) : (
-          <div className="overflow-x-auto">
+          <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Deliveries table">
             <table className="min-w-full text-left text-sm">
               <thead>
                 <tr>
