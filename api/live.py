@@ -31,6 +31,11 @@ log = logging.getLogger(__name__)
 
 QUEUE_SIZE = 1000
 BATCH_SECONDS = 0.05
+MAX_STREAMS = 1000  # per process: at most MAX_STREAMS × QUEUE_SIZE rows held
+
+
+class TooManyStreams(Exception):
+    """The process already serves `MAX_STREAMS` streams (the route answers 503)."""
 
 
 @dataclass(eq=False)
@@ -51,7 +56,10 @@ class Subscription:
 class AlertHub:
     """Fans the projection's change notifications out to subscriptions, per tenant."""
 
-    def __init__(self, database_url: str, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(
+        self, database_url: str, sessions: async_sessionmaker[AsyncSession], *, max_streams: int = MAX_STREAMS
+    ) -> None:
+        self.max_streams = max_streams
         self._dsn = database_url.replace("postgresql+asyncpg://", "postgresql://", 1)
         self._sessions = sessions
         self._subscribers: dict[str, set[Subscription]] = defaultdict(set)
@@ -60,10 +68,17 @@ class AlertHub:
         self._pending: dict[str, set[str]] = defaultdict(set)  # tenant → alert ids to read
         self._flusher: asyncio.Task[None] | None = None
 
-    async def subscribe(self, tenant_id: str) -> Subscription:
-        """A subscription receiving every change of the tenant committed from now on. Raises
-        asyncpg/OS errors when PostgreSQL cannot be reached (the route answers 503)."""
+    async def ready(self) -> None:
+        """Check there is room for one more stream and that the listener is up. Raises TooManyStreams
+        at the process's limit, asyncpg/OS errors when PostgreSQL cannot be reached (the route answers
+        503 to both)."""
+        if sum(len(subs) for subs in self._subscribers.values()) >= self.max_streams:
+            raise TooManyStreams(f"this API process already serves {self.max_streams} live streams")
         await self._listen()
+
+    def subscribe(self, tenant_id: str) -> Subscription:
+        """A subscription receiving every change of the tenant committed from now on (call `ready`
+        first; subscribe where the stream starts, so that `unsubscribe` surely follows)."""
         subscription = Subscription(tenant_id)
         self._subscribers[tenant_id].add(subscription)
         return subscription

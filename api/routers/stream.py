@@ -29,7 +29,7 @@ from fastapi.responses import StreamingResponse
 
 from api.alert_output import alert_out
 from api.deps import Resources, ResourcesDep, Viewer
-from api.live import Subscription
+from api.live import Subscription, TooManyStreams
 from models.alert_changes import changed_since, latest_change
 from models.tables import Alert
 
@@ -46,9 +46,10 @@ def _event(kind: str, data: str, cursor: int | None = None) -> str:
 class _Stream:
     """What one stream has sent: its cursor, and the newest change sent per alert (no repeats)."""
 
-    def __init__(self, resources: Resources, subscription: Subscription) -> None:
+    def __init__(self, resources: Resources, tenant_id: str) -> None:
         self.resources = resources
-        self.subscription = subscription
+        self.tenant_id = tenant_id
+        self.subscription = Subscription(tenant_id)  # replaced by the hub's when the stream starts
         self.cursor = 0
         self.sent: dict[str, int] = {}
 
@@ -63,7 +64,7 @@ class _Stream:
         self.cursor = after
         while True:
             async with self.resources.sessions() as session:
-                rows = await changed_since(session=session, tenant_id=self.subscription.tenant_id, after=self.cursor)
+                rows = await changed_since(session=session, tenant_id=self.tenant_id, after=self.cursor)
             for row in rows:
                 if (text := self.alert(row)) is not None:
                     yield text
@@ -72,10 +73,11 @@ class _Stream:
 
     async def events(self, after: int | None) -> AsyncIterator[str]:
         hub = self.resources.hub
+        self.subscription = hub.subscribe(self.tenant_id)  # first: no change falls between it and the reads
         try:
             if after is None:
                 async with self.resources.sessions() as session:
-                    self.cursor = await latest_change(session=session, tenant_id=self.subscription.tenant_id)
+                    self.cursor = await latest_change(session=session, tenant_id=self.tenant_id)
             else:
                 async for text in self.replay(after):
                     yield text
@@ -110,7 +112,10 @@ class _Stream:
     responses={
         200: {"content": {"text/event-stream": {}}, "description": "Server-Sent Events: `alert`, `ready`, `end`"},
         422: {"description": "`Last-Event-ID` is not a cursor this stream sent (a non-negative integer)"},
-        503: {"description": "The database cannot be listened to right now"},
+        503: {
+            "description": "The database cannot be listened to right now, or the process serves its maximum "
+            "of live streams (1,000)"
+        },
     },
     summary="Live alert changes of your tenant (Server-Sent Events; resume with Last-Event-ID)",
 )
@@ -129,10 +134,12 @@ async def stream(
             )
         after = int(last_event_id.strip())
     try:
-        subscription = await resources.hub.subscribe(principal.tenant_id)
+        await resources.hub.ready()
+    except TooManyStreams as err:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(err), {"Retry-After": "5"}) from err
     except (OSError, asyncpg.PostgresError) as err:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, f"cannot listen for alert changes: {err}") from err
-    events = _Stream(resources, subscription).events(after)
+    events = _Stream(resources, principal.tenant_id).events(after)
     return StreamingResponse(
         events, media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     )

@@ -4,6 +4,7 @@ projection. Served by uvicorn on 127.0.0.1 (a real stream over a real socket), w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import uuid
 from collections.abc import AsyncIterator
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.testing import WorkflowEnvironment
 
@@ -30,25 +32,38 @@ class Served:
     keys: dict[str, dict[Role, dict[str, str]]]  # tenant → role → headers
 
 
+@asynccontextmanager
+async def serving(settings: Settings) -> AsyncIterator[tuple[str, FastAPI]]:
+    """The app under uvicorn on 127.0.0.1: (its URL, the app)."""
+    app = create_app(settings)
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", access_log=False, timeout_graceful_shutdown=1
+        )
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 (uvicorn offers no event for this)
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}", app
+    finally:
+        server.should_exit = True
+        await task
+
+
 @pytest.fixture
 async def served(
     dev_env: WorkflowEnvironment, sessions: async_sessionmaker[AsyncSession], dev_settings: Settings
 ) -> AsyncIterator[Served]:
     tenants = [f"t-{uuid.uuid4().hex[:8]}" for _ in range(2)]
     keys = {tenant: await make_keys(sessions, tenant) for tenant in tenants}
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(dev_settings), host="127.0.0.1", port=port, log_level="warning", access_log=False)
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 (uvicorn offers no event for this)
-        await asyncio.sleep(0.01)
-    try:
-        async with build_worker(dev_env.client, sessions, dev_settings) as worker, worker:
-            yield Served(f"http://127.0.0.1:{port}", keys)
-    finally:
-        server.should_exit = True
-        await task
+    async with (
+        serving(dev_settings) as (url, _),
+        build_worker(dev_env.client, sessions, dev_settings) as worker,
+        worker,
+    ):
+        yield Served(url, keys)
 
 
 @dataclass
@@ -202,3 +217,21 @@ async def test_the_list_filters_by_free_text(served: Served) -> None:
         assert await titles("%") == [f"CPU 100% {tag}"]
         refused = await http.get("/api/v1/alerts/", params={"q": "x" * 201})
         assert refused.status_code == 422 and "q" in refused.text
+
+
+async def test_open_streams_take_no_request_slot_and_are_bounded_per_process(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """A console tab holds its stream for hours: ten of them must not use up the key's (or the process's)
+    limit of requests in progress; the process bounds streams on their own (503 past its maximum)."""
+    tight = settings.model_copy(update={"max_in_flight": 4, "max_in_flight_per_key": 2})
+    viewer = (await make_keys(sessions, f"t-{uuid.uuid4().hex[:8]}"))[Role.VIEWER]
+    async with serving(tight) as (url, app), contextlib.AsyncExitStack() as streams:
+        readers = [await streams.enter_async_context(open_stream(url, viewer)) for _ in range(10)]
+        for reader in readers:  # all held (a dropped reader would close its response)
+            assert (await reader.next()).kind == "ready"
+        async with httpx.AsyncClient(base_url=url, headers=viewer) as http:
+            assert (await http.get("/api/v1/alerts/")).status_code == 200
+            app.state.resources.hub.max_streams = 10
+            refused = await http.get("/api/v1/stream")
+            assert refused.status_code == 503 and "10 live streams" in refused.json()["detail"]
