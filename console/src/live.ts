@@ -12,12 +12,17 @@ export interface LiveState {
   staleSince: Date | null;
 }
 
-export function useAlertStream(): LiveState {
+/** The live stream while not `paused` (pausing closes it; resuming reconnects and resyncs). */
+export function useAlertStream(paused = false): LiveState {
   const client = useQueryClient();
   const [state, setState] = useState<LiveState>({ connected: false, staleSince: null });
   const refetch = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   useEffect(() => {
+    if (paused) {
+      setState({ connected: false, staleSince: null });
+      return;
+    }
     const source = new EventSource("/api/v1/stream");
     const refetchSoon = () => {
       if (refetch.current) return;
@@ -51,6 +56,6 @@ export function useAlertStream(): LiveState {
       source.close();
       if (refetch.current) clearTimeout(refetch.current);
     };
-  }, [client]);
+  }, [client, paused]);
   return state;
 }

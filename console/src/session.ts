@@ -45,8 +45,8 @@ export function useSignOut() {
     },
     onSettled: () => {
       rememberCsrfToken(null);
-      client.clear();
-      client.setQueryData(SESSION_KEY, null);
+      client.setQueryData(SESSION_KEY, null); // the sign-in form shows at once
+      client.removeQueries({ predicate: (query) => query.queryKey[0] !== SESSION_KEY[0] }); // nothing of theirs stays
     },
   });
 }

@@ -159,6 +159,7 @@ async def test_sign_in_then_an_event_appears_on_the_open_list_within_2_s(browser
     print(f"event to row on the open list: {time.monotonic() - posted:.2f} s")
     await console.fire(f"Latency high {uuid.uuid4().hex[:6]}", severity="medium", labels={"svc": "api"})
     await expect(page.get_by_role("list", name="Alerts").get_by_role("listitem")).to_have_count(2)
+    await expect(page).to_have_title("(2) Alerts · Herald")  # the triggered count, on the browser tab
     assert await serious_violations(page) == []
     IMAGES.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(IMAGES / "console-alerts.png"), full_page=True)
@@ -211,6 +212,12 @@ async def test_a_viewer_sees_no_action_buttons(browser: Browser, console: Consol
     await expect(page.get_by_role("heading", name=alert["title"])).to_be_visible()
     for action in ("Acknowledge", "Resolve", "Escalate now", "Snooze", "Add note"):
         assert await page.get_by_role("button", name=action, exact=True).count() == 0, action
+
+    await page.get_by_role("button", name="Sign out").click()  # ends the session, not just the page
+    await expect(page.get_by_label("API key")).to_be_visible()
+    await page.reload()
+    await expect(page.get_by_label("API key")).to_be_visible()
+    assert [c for c in await page.context.cookies() if c["name"] == "herald_session"] == []
 
 
 async def test_a_notifications_link_opens_its_alert_page_at_phone_width(

@@ -13183,7 +13183,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The database cannot be listened to right now */
+            /** @description The database cannot be listened to right now, or the process serves its maximum of live streams (1,000) */
             503: {
                 headers: {
                     [name: string]: unknown;

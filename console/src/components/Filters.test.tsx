@@ -4,7 +4,7 @@ import { describe, expect, it, vi } from "vitest";
 import { OPEN, readFilters, writeFilters, type AlertFilters } from "../filters";
 import { Filters } from "./Filters";
 
-const OPEN_FILTERS: AlertFilters = { status: OPEN, severity: [], q: "" };
+const OPEN_FILTERS: AlertFilters = { status: OPEN, severity: [], q: "", sort: "-created_at" };
 
 describe("Filters", () => {
   it("shows which statuses are on, with their counts", () => {
@@ -24,7 +24,7 @@ describe("Filters", () => {
     const onChange = vi.fn();
     render(<Filters filters={{ ...OPEN_FILTERS, status: ["triggered"] }} onChange={onChange} />);
     await userEvent.click(screen.getByRole("button", { name: "high" }));
-    expect(onChange).toHaveBeenLastCalledWith({ status: ["triggered"], severity: ["high"], q: "" });
+    expect(onChange).toHaveBeenLastCalledWith({ ...OPEN_FILTERS, status: ["triggered"], severity: ["high"] });
     onChange.mockClear();
     await userEvent.click(screen.getByRole("button", { name: "triggered" }));
     expect(onChange).not.toHaveBeenCalled();
@@ -44,13 +44,22 @@ describe("Filters", () => {
   });
 });
 
+describe("sort", () => {
+  it("changes the sort by its labelled select", async () => {
+    const onChange = vi.fn();
+    render(<Filters filters={OPEN_FILTERS} onChange={onChange} />);
+    await userEvent.selectOptions(screen.getByRole("combobox", { name: "Sort" }), "Most severe");
+    expect(onChange).toHaveBeenLastCalledWith({ ...OPEN_FILTERS, sort: "severity" });
+  });
+});
+
 describe("filters in the URL", () => {
   it("round-trips, and the open statuses are the default", () => {
-    const filters: AlertFilters = { status: ["resolved"], severity: ["critical", "high"], q: "db-1" };
+    const filters: AlertFilters = { status: ["resolved"], severity: ["critical", "high"], q: "db-1", sort: "severity" };
     const params = writeFilters(filters);
-    expect(params.toString()).toBe("status=resolved&severity=critical&severity=high&q=db-1");
+    expect(params.toString()).toBe("status=resolved&severity=critical&severity=high&q=db-1&sort=severity");
     expect(readFilters(params)).toEqual(filters);
     expect(writeFilters(OPEN_FILTERS).toString()).toBe("");
-    expect(readFilters(new URLSearchParams("status=bogus&severity=nope"))).toEqual(OPEN_FILTERS);
+    expect(readFilters(new URLSearchParams("status=bogus&severity=nope&sort=drop"))).toEqual(OPEN_FILTERS);
   });
 });

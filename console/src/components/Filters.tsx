@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import { SEVERITIES, STATUSES, type AlertStatus, type Severity } from "../api/client";
-import { toggle, type AlertFilters } from "../filters";
+import { SORTS, toggle, type AlertFilters, type Sort } from "../filters";
 
 interface Props {
   filters: AlertFilters;
@@ -8,7 +8,7 @@ interface Props {
   counts?: { status: Partial<Record<AlertStatus, number>>; severity: Partial<Record<Severity, number>> };
 }
 
-/** Status and severity toggles with their counts, and a free-text search (applied as you stop typing). */
+/** Status and severity toggles with their counts, a free-text search (applied as you stop typing), the sort. */
 export function Filters({ filters, onChange, counts }: Props) {
   const [text, setText] = useState(filters.q);
   useEffect(() => setText(filters.q), [filters.q]);
@@ -55,7 +55,7 @@ export function Filters({ filters, onChange, counts }: Props) {
           </button>
         ))}
       </div>
-      <div>
+      <div className="flex flex-wrap gap-2">
         <label htmlFor="alert-search" className="sr-only">
           Search alerts
         </label>
@@ -68,8 +68,23 @@ export function Filters({ filters, onChange, counts }: Props) {
           onKeyDown={(e) => {
             if (e.key === "Enter") onChange({ ...filters, q: text });
           }}
-          className="w-full max-w-md rounded border border-slate-400 bg-white px-3 py-1.5 dark:border-slate-600 dark:bg-slate-900"
+          className="w-full max-w-md flex-1 rounded border border-slate-400 bg-white px-3 py-1.5 dark:border-slate-600 dark:bg-slate-900"
         />
+        <label htmlFor="alert-sort" className="sr-only">
+          Sort
+        </label>
+        <select
+          id="alert-sort"
+          value={filters.sort}
+          onChange={(e) => onChange({ ...filters, sort: e.target.value as Sort })}
+          className="rounded border border-slate-400 bg-white px-2 py-1.5 text-sm dark:border-slate-600 dark:bg-slate-900"
+        >
+          {Object.entries(SORTS).map(([value, label]) => (
+            <option key={value} value={value}>
+              {label}
+            </option>
+          ))}
+        </select>
       </div>
     </div>
   );

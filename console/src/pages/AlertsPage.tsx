@@ -1,5 +1,5 @@
 import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useCallback, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { api, errorText, SEVERITIES, STATUSES, type BulkOut, type SessionOut } from "../api/client";
 import { AlertRow } from "../components/AlertRow";
@@ -15,7 +15,15 @@ function useAlertList(filters: AlertFilters) {
     queryKey: [...ALERTS_KEY, "list", filters],
     queryFn: async () => {
       const { data, error } = await api.GET("/api/v1/alerts/", {
-        params: { query: { status: filters.status, severity: filters.severity, q: filters.q, limit: PAGE_SIZE } },
+        params: {
+          query: {
+            status: filters.status,
+            severity: filters.severity,
+            q: filters.q,
+            sort: filters.sort,
+            limit: PAGE_SIZE,
+          },
+        },
       });
       if (!data) throw new Error(errorText(error));
       return data;
@@ -53,7 +61,12 @@ export function AlertsPage({ session }: { session: SessionOut }) {
   const setFilters = useCallback((next: AlertFilters) => setParams(writeFilters(next)), [setParams]);
   const list = useAlertList(filters);
   const counts = useCounts(filters);
-  const live = useAlertStream();
+  const [paused, setPaused] = useState(false);
+  const live = useAlertStream(paused);
+  const triggered = counts.status.triggered;
+  useEffect(() => {
+    document.title = triggered ? `(${triggered}) Alerts · Herald` : "Alerts · Herald";
+  }, [triggered]);
   const client = useQueryClient();
   const actor = canAct(session);
 
@@ -94,10 +107,18 @@ export function AlertsPage({ session }: { session: SessionOut }) {
           {list.data ? `${list.data.total} matching` : ""}
         </span>
         <span className="text-xs text-slate-600 dark:text-slate-400">
-          {live.connected ? "● live" : live.staleSince ? "" : "connecting…"}
+          {paused ? "paused" : live.connected ? "● live" : live.staleSince ? "" : "connecting…"}
         </span>
+        <button
+          type="button"
+          aria-pressed={paused}
+          onClick={() => setPaused((p) => !p)}
+          className="rounded border border-slate-400 px-2 py-0.5 text-xs dark:border-slate-600"
+        >
+          {paused ? "Resume live updates" : "Pause live updates"}
+        </button>
       </div>
-      {live.staleSince && (
+      {live.staleSince && !paused && (
         <p role="status" className="rounded bg-amber-100 px-3 py-2 text-sm text-amber-950">
           Live updates interrupted: stale since {live.staleSince.toLocaleTimeString()}; reconnecting…
         </p>
