@@ -6,7 +6,9 @@ import { AlertRow } from "../components/AlertRow";
 import { Filters } from "../components/Filters";
 import { readFilters, writeFilters, type AlertFilters } from "../filters";
 import { ALERTS_KEY, useAlertStream } from "../live";
+import { ShortcutHelp } from "../components/ShortcutHelp";
 import { canAct } from "../session";
+import { focusedAlertId, focusRow, useShortcuts } from "../shortcuts";
 
 const PAGE_SIZE = 100;
 
@@ -98,6 +100,25 @@ export function AlertsPage({ session }: { session: SessionOut }) {
     },
   });
 
+  const [help, setHelp] = useState(false);
+  useShortcuts({
+    j: () => focusRow(1),
+    k: () => focusRow(-1),
+    x: () => {
+      const id = focusedAlertId();
+      if (id && actor) onToggle(id);
+    },
+    a: () => {
+      if (actor && visibleSelected.length && !bulk.isPending) bulk.mutate("acknowledge");
+    },
+    r: () => {
+      if (actor && visibleSelected.length && !bulk.isPending) bulk.mutate("resolve");
+    },
+    "/": () => document.getElementById("alert-search")?.focus(),
+    "?": () => setHelp((shown) => !shown),
+    Escape: () => setHelp(false),
+  });
+
   const allSelected = items.length > 0 && visibleSelected.length === items.length;
   return (
     <div className="flex flex-col gap-3">
@@ -111,6 +132,13 @@ export function AlertsPage({ session }: { session: SessionOut }) {
         </span>
         <button
           type="button"
+          onClick={() => setHelp((shown) => !shown)}
+          className="rounded border border-slate-400 px-2 py-0.5 text-xs dark:border-slate-600"
+        >
+          Shortcuts (?)
+        </button>
+        <button
+          type="button"
           aria-pressed={paused}
           onClick={() => setPaused((p) => !p)}
           className="rounded border border-slate-400 px-2 py-0.5 text-xs dark:border-slate-600"
@@ -118,6 +146,7 @@ export function AlertsPage({ session }: { session: SessionOut }) {
           {paused ? "Resume live updates" : "Pause live updates"}
         </button>
       </div>
+      {help && <ShortcutHelp onClose={() => setHelp(false)} />}
       {live.staleSince && !paused && (
         <p role="status" className="rounded bg-amber-100 px-3 py-2 text-sm text-amber-950">
           Live updates interrupted: stale since {live.staleSince.toLocaleTimeString()}; reconnecting…
