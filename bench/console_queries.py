@@ -129,7 +129,7 @@ async def run(maintenance_url: str, alerts: int, repeat: int) -> None:
                 ("stream resume", f"SELECT * FROM alerts WHERE tenant_id = 'bench' AND change_seq > {newest - 500} "
                  "ORDER BY change_seq LIMIT 1000"),
             ):  # fmt: skip
-                plan = (await session.execute(text("EXPLAIN ANALYZE " + sql))).scalars().all()
+                plan = list((await session.execute(text("EXPLAIN ANALYZE " + sql))).scalars().all())
                 nodes = [line.strip().split("  (")[0] for line in plan[:1] + [x for x in plan if "->" in x]]
                 timing = next(line for line in plan if line.startswith("Execution Time"))
                 print(f"  plan, {label}: {' / '.join(n.lstrip('-> ') for n in nodes[:4])}; {timing}")

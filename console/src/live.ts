@@ -17,6 +17,7 @@ export function useAlertStream(paused = false): LiveState {
   const client = useQueryClient();
   const [state, setState] = useState<LiveState>({ connected: false, staleSince: null });
   const refetch = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const recount = useRef<ReturnType<typeof setTimeout> | null>(null);
 
   useEffect(() => {
     if (paused) {
@@ -31,6 +32,13 @@ export function useAlertStream(paused = false): LiveState {
         void client.invalidateQueries({ queryKey: ALERTS_KEY });
       }, 200);
     };
+    const recountSoon = () => {
+      if (recount.current) return; // in a storm: one recount per second, not eight requests per alert
+      recount.current = setTimeout(() => {
+        recount.current = null;
+        void client.invalidateQueries({ queryKey: [...ALERTS_KEY, "count"] });
+      }, 1000);
+    };
     source.addEventListener("alert", (event: MessageEvent<string>) => {
       const alert = JSON.parse(event.data) as AlertOut;
       let shown = false;
@@ -44,7 +52,7 @@ export function useAlertStream(paused = false): LiveState {
         return { ...page, items };
       });
       void client.invalidateQueries({ queryKey: ["alert", alert.id] });
-      void client.invalidateQueries({ queryKey: [...ALERTS_KEY, "count"] });
+      recountSoon();
       if (!shown) refetchSoon();
     });
     source.addEventListener("ready", () => {
@@ -55,6 +63,8 @@ export function useAlertStream(paused = false): LiveState {
     return () => {
       source.close();
       if (refetch.current) clearTimeout(refetch.current);
+      if (recount.current) clearTimeout(recount.current);
+      refetch.current = recount.current = null;
     };
   }, [client, paused]);
   return state;
