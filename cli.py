@@ -45,7 +45,15 @@ def _api(args: argparse.Namespace) -> int:
 
     from api.app import create_app
 
-    uvicorn.run(create_app(_settings()), host=args.host, port=args.port, log_level="info", access_log=False)
+    # Open live streams (GET /api/v1/stream) never finish on their own: cut them 5 s into a shutdown.
+    uvicorn.run(
+        create_app(_settings()),
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )
     return 0
 
 

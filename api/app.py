@@ -5,13 +5,16 @@ from __future__ import annotations
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from temporalio.client import Client
 
 from api import errors, openapi
 from api.body_limit import BodyLimitMiddleware
+from api.console import DIST, console_router
 from api.deps import Resources
+from api.live import AlertHub
 from api.load_shedding import OPENAPI_RESPONSES, LoadSheddingMiddleware, RequestGuard
 from api.routers import (
     alert_actions,
@@ -36,8 +39,10 @@ from api.routers import (
     routes,
     rules,
     schedules,
+    session,
     silences,
     slack,
+    stream,
     templates,
     tenant,
     time_intervals,
@@ -69,7 +74,8 @@ authentication too often (429). Send it again after the delay.
 """
 
 
-def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI:
+def create_app(settings: Settings, *, temporal: Client | None = None, console_dist: Path = DIST) -> FastAPI:
+    """The API, and the web console built in `console_dist` (api/console.py)."""
     box = secret_box(settings.secret_key)  # fail at start-up
     egress = EgressPolicy.parse(
         settings.egress_allow, public=not settings.egress_deny_public
@@ -86,9 +92,11 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         client = temporal or await connect(settings, lazy=True)
         http = http_client(egress)  # every outbound call of the API: channel tests, Prometheus, Slack
         senders = Senders(http, egress)
+        sessions = create_sessionmaker(engine)
+        hub = AlertHub(settings.database_url, sessions)
         app.state.resources = Resources(
             settings=settings,
-            sessions=create_sessionmaker(engine),
+            sessions=sessions,
             alerting=AlertingClient(
                 client,
                 task_queue=settings.temporal_task_queue,
@@ -100,6 +108,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
             senders=senders,
             series=SeriesCache(),
             guard=guard,
+            hub=hub,
         )
         # Everything built so far lives as long as the process: moving it out of the cyclic GC's
         # generations stops every large request from re-scanning it (-22% API CPU per metrics batch).
@@ -107,6 +116,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         try:
             yield
         finally:
+            await hub.aclose()
             await senders.aclose()
             await http.aclose()
             await engine.dispose()
@@ -153,6 +163,9 @@ def create_app(settings: Settings, *, temporal: Client | None = None) -> FastAPI
         am_v2_alerts.router,
         am_v2_silences.router,
         am_v2_status.router,
+        session.router,
+        stream.router,
     ):
         app.include_router(router, responses=OPENAPI_RESPONSES)
+    app.include_router(console_router(console_dist))  # last: `/`, `/dashboard/...`, `/assets/...`
     return app

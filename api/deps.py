@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncGenerator, Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -12,10 +13,12 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from api.live import AlertHub
 from api.load_shedding import RequestGuard
 from channels.registry import Senders
 from gateway.client import AlertingClient
 from models.api_keys import Role, find_active_key, touch_key
+from models.console_sessions import find_session
 from models.metric_store import SeriesCache
 from models.secrets import SecretBox
 from settings import Settings
@@ -31,6 +34,7 @@ class Resources:
     senders: Senders  # channel tests send from the API process
     series: SeriesCache  # metric series ids known to this process
     guard: RequestGuard  # in-flight and failed-authentication limits (api/load_shedding.py)
+    hub: AlertHub  # the one PostgreSQL listener feeding the live streams (api/live.py)
     started_at: datetime = field(default_factory=lambda: datetime.now(UTC))  # `uptime` of GET /api/v2/status
 
 
@@ -40,6 +44,7 @@ class Principal:
     role: Role
     key_id: str
     key_name: str
+    session_id: str | None = None  # the console session's digest when authenticated by its cookie
 
     @property
     def actor(self) -> str:
@@ -93,20 +98,31 @@ _basic = HTTPBasic(
 )
 
 
+SESSION_COOKIE = "herald_session"
+CSRF_HEADER = "X-CSRF-Token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 async def get_principal(
     request: Request,
     resources: ResourcesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     basic: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
 ) -> Principal:
-    """The caller's key: a bearer token, or the password of Basic authentication (any user name).
+    """The caller's key: a bearer token, the password of Basic authentication (any user name), or
+    else the console's session cookie.
+
     Every 401 counts against its source's failure limit (LoadSheddingMiddleware refuses that source
-    once the limit is reached); a key that authenticates is remembered as good."""
+    once the limit is reached); a key that authenticates is remembered as good. A cookie-authenticated
+    write (any method but GET, HEAD, OPTIONS) must echo the session's CSRF token in `X-CSRF-Token`: 403."""
     unauthorized = {"WWW-Authenticate": "Bearer"}
+    cookie = request.cookies.get(SESSION_COOKIE)
     if credentials is not None and credentials.scheme.lower() == "bearer":
         secret = credentials.credentials
     elif basic is not None and basic.password:
         secret = basic.password
+    elif credentials is None and basic is None and cookie:
+        return await _session_principal(request, resources, cookie)
     else:
         resources.guard.failed_authentication(request.scope)
         raise HTTPException(
@@ -123,6 +139,35 @@ async def get_principal(
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid, revoked or expired API key", unauthorized)
     resources.guard.authenticated(secret)
     return Principal(tenant_id=key.tenant_id, role=Role(key.role), key_id=key.id, key_name=key.name)
+
+
+async def _session_principal(request: Request, resources: Resources, cookie: str) -> Principal:
+    async with resources.sessions.begin() as session:
+        found = await find_session(session=session, token=cookie)
+        if found is not None:
+            await touch_key(session=session, key_id=found.key.id)
+    if found is None:
+        resources.guard.failed_authentication(request.scope)
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "the console session has ended (signed out, expired, or its key was revoked): sign in again",
+            {"WWW-Authenticate": "Bearer"},
+        )
+    if request.method not in SAFE_METHODS and not secrets.compare_digest(
+        request.headers.get(CSRF_HEADER, "").encode(), found.csrf_token.encode()
+    ):
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"missing or wrong {CSRF_HEADER} header: a write with the session cookie must send the session's "
+            "csrf_token in it",
+        )
+    key = found.key
+    return Principal(
+        tenant_id=key.tenant_id, role=Role(key.role), key_id=key.id, key_name=key.name, session_id=found.id_hash
+    )
+
+
+CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 
 
 def require(role: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:

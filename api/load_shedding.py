@@ -32,6 +32,9 @@ from typing import Any
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 EXEMPT_PATHS = frozenset({"/healthz"})
+# Live streams stay open for hours while costing an idle queue: they pass the authentication-failure
+# limit like any request but hold no in-flight slot (api/live.py bounds them on its own).
+STREAM_PATHS = frozenset({"/api/v1/stream"})
 MAX_SOURCES = 10_000  # failure buckets kept; the least recently failed source is forgotten first
 MAX_KNOWN_KEYS = 10_000  # fingerprints of keys that authenticated in this process
 RETRY_AFTER_SECONDS = 1  # in-flight limits clear as soon as a request finishes
@@ -162,6 +165,9 @@ class LoadSheddingMiddleware:
                 detail = "too many failed authentications from this address; retry later with a valid API key"
                 await _reject(send, 429, detail, wait)
                 return
+        if scope["path"] in STREAM_PATHS:
+            await self.app(scope, receive, send)
+            return
         if guard.in_flight >= guard.max_in_flight:
             detail = f"the server is at its limit of {guard.max_in_flight} requests in progress; retry later"
             await _reject(send, 503, detail, RETRY_AFTER_SECONDS)

@@ -225,6 +225,7 @@ class Supervisor:
         )
         print(
             "\n"
+            f"  Console         {public_url}/  (sign in with the admin API key below)\n"
             f"  Herald API      {public_url}  (docs: {public_url}/docs)\n"
             f"  Temporal UI     {ui_url}\n"
             f"  Inbox           {inbox_url}/hook  (a webhook receiver: what it gets shows here; list: {inbox_url}/)\n"

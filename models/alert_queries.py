@@ -38,6 +38,7 @@ class AlertFilter:
     matchers: list[LabelTest] = field(default_factory=list)  # Alertmanager matchers, all must match
     since: datetime | None = None
     until: datetime | None = None
+    text: str = ""  # free text: the title, source or dedup key contains it (case-insensitive)
 
 
 @dataclass
@@ -64,6 +65,9 @@ def _conditions(tenant_id: str, flt: AlertFilter) -> list[ColumnElement[bool]]:
         # `env=` matches alerts without `env`: an empty value is an absent label (as in Prometheus);
         # rows stored before labels were canonical may hold the empty value itself.
         conditions.append(or_(~Alert.labels.has_key(name), Alert.labels[name].astext == ""))
+    if flt.text:
+        pattern = "%" + flt.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conditions.append(or_(Alert.title.ilike(pattern), Alert.source.ilike(pattern), Alert.dedup_key.ilike(pattern)))
     if flt.since:
         conditions.append(Alert.created_at >= flt.since)
     if flt.until:

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Text, cast, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.alert_changes import CHANNEL, NEXT_CHANGE
 from models.tables import Alert, AlertEvent, AlertMember
 from workflows.ids import bounded
 from workflows.payloads import AlertStatus, AlertView, MemberRecord, TimelineEntry
@@ -68,14 +69,22 @@ _MEMBER_EXCLUDED = insert(AlertMember).excluded
 
 
 async def upsert_alert(*, session: AsyncSession, view: AlertView) -> None:
+    """Write the alert row if `view` is newer than it. A write takes the next change number and, in the
+    same statement, tells the console's live streams (NOTIFY, delivered when the caller's transaction
+    commits): `<tenant>:<alert id>:<version>` (models/alert_changes.py)."""
     values = _row_values(view)
     statement = insert(Alert).values(id=view.alert_id, **values)
-    statement = statement.on_conflict_do_update(
-        index_elements=[Alert.id],
-        set_={key: _ALERT_EXCLUDED[key] for key in values if key != "created_at"},
-        where=Alert.version < _ALERT_EXCLUDED.version,
+    written = (
+        statement.on_conflict_do_update(
+            index_elements=[Alert.id],
+            set_={**{key: _ALERT_EXCLUDED[key] for key in values if key != "created_at"}, "change_seq": NEXT_CHANGE},
+            where=Alert.version < _ALERT_EXCLUDED.version,
+        )
+        .returning(Alert.tenant_id, Alert.id, Alert.version)
+        .cte("written")
     )
-    await session.execute(statement)
+    payload = written.c.tenant_id + ":" + written.c.id + ":" + cast(written.c.version, Text)
+    await session.execute(select(func.pg_notify(CHANNEL, payload)).select_from(written))
 
 
 TIMELINE_DEDUP_MAX = 400  # alert_events.dedup

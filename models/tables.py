@@ -77,6 +77,20 @@ class ApiKey(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)  # to the minute (see touch_key)
 
 
+class ConsoleSession(Base):
+    """A web console sign-in: the cookie's SHA-256 digest (the cookie itself is never stored), the key it
+    was exchanged for, and the CSRF token its writes must echo. Ends at `expires_at` (fixed), on sign-out
+    (`revoked_at`), or with its key."""
+
+    __tablename__ = "console_sessions"
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    api_key_id: Mapped[str] = mapped_column(ForeignKey("api_keys.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
 class Channel(Base):
     __tablename__ = "channels"
     __table_args__ = (UniqueConstraint("tenant_id", "name", name="uq_channels_tenant_name"),)
@@ -99,6 +113,7 @@ class Alert(Base):
         Index("ix_alerts_tenant_created", "tenant_id", "created_at"),
         Index("ix_alerts_tenant_status", "tenant_id", "status"),
         Index("ix_alerts_labels", "labels", postgresql_using="gin"),
+        Index("ix_alerts_tenant_change_seq", "tenant_id", "change_seq"),
     )
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
@@ -131,6 +146,8 @@ class Alert(Base):
     firing_members: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # 0: not grouped
     resolved_members: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    # The next number of `alerts_change_seq` on every write (models/projection.py): the live stream's cursor.
+    change_seq: Mapped[int] = mapped_column(BigInteger, server_default=text("nextval('alerts_change_seq')"))
 
 
 class AlertMember(Base):

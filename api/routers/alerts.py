@@ -145,6 +145,9 @@ async def list_alerts(
     ] = [],  # noqa: B006
     since: Annotated[datetime | None, Query(description="created at or after (ISO 8601)")] = None,
     until: Annotated[datetime | None, Query(description="created before (ISO 8601)")] = None,
+    q: Annotated[
+        str, Query(max_length=200, description="free text: the title, source or dedup key contains it (any case)")
+    ] = "",
     sort: Annotated[
         str, Query(description="created_at, last_seen, severity or event_count; - for descending")
     ] = "-created_at",
@@ -161,7 +164,10 @@ async def list_alerts(
         matchers=list(parse_matcher_filters(matcher)),
         since=since,
         until=until,
+        text=q.strip(),
     )
+    if unstorable(flt.text):
+        raise InvalidQuery("q", f"q {unstorable(flt.text)}")
     page = await alert_queries.list_alerts(
         session=session, tenant_id=principal.tenant_id, flt=flt, sort=sort, limit=limit, cursor=cursor
     )

@@ -1,7 +1,7 @@
 """Integrations (PagerDuty Events API v2 and Alertmanager webhook doors) and the change-event timeline
 
 Revision ID: 0020
-Revises: 0018 (to be re-chained after 0019 when merged)
+Revises: 0019
 Create Date: 2026-12-01 04:55:00
 """
 

@@ -104,8 +104,11 @@ async def test_herald_dev_runs_stops_and_resumes(dev_stack: DevStack) -> None:
     banner = await dev_stack.ready()
     assert f"{dev_stack.url}/docs" in banner and f"127.0.0.1:{dev_stack.ui_port}" in banner
     assert dev_stack.admin_key in banner and "HERALD_ADMIN_API_KEY" in banner
+    assert f"Console         {dev_stack.url}/" in banner
     auth = {"Authorization": f"Bearer {dev_stack.admin_key}"}
     async with httpx.AsyncClient(base_url=dev_stack.url, headers=auth, timeout=30) as http:
+        console = await http.get("/")  # the web console (built by `make test` before the tests run)
+        assert console.status_code == 200 and '<div id="root">' in console.text, console.text
         created = await http.post("/api/v1/alerts/", json={"title": "survives restarts", "dedup_key": "durable"})
         assert created.status_code == 201, created.text
         alert_id = created.json()["id"]

@@ -1,0 +1,127 @@
+"""`/api/v1/session`: the web console's sign-in. An API key is exchanged for a session cookie.
+
+The cookie (`herald_session`) is HttpOnly, SameSite=Strict, `Secure` when Herald is reached over
+https, and names a server-side session (models/console_sessions.py); the key itself never reaches
+the browser's storage or a URL. Requests with the cookie authenticate as the key (api/deps.py); their
+writes must carry the session's `csrf_token` in `X-CSRF-Token`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, Response, status
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.deps import SESSION_COOKIE, CurrentPrincipal, Principal, ResourcesDep
+from models.api_keys import Role, find_active_key
+from models.console_sessions import SESSION_LIFETIME, find_session, open_session, revoke_session
+from settings import Settings
+
+router = APIRouter(prefix="/api/v1/session", tags=["console session"])
+
+UNAUTHORIZED: dict[int | str, dict[str, Any]] = {
+    401: {"description": "No console session (never signed in, signed out, expired, or its key revoked)"}
+}
+
+
+class SessionCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    api_key: str = Field(min_length=1, max_length=200, description="An API key (`hk_...`) of any role")
+
+
+class SessionOut(BaseModel):
+    tenant: str
+    role: Role
+    actor: str = Field(description="How the console's actions are recorded in timelines (`api-key:<name>`)")
+    csrf_token: str = Field(description="Send it as `X-CSRF-Token` with every write made with the cookie")
+    expires_at: datetime = Field(description=f"The session ends then ({SESSION_LIFETIME} after sign-in; not sliding)")
+
+
+def _secure(request: Request, settings: Settings) -> bool:
+    return request.url.scheme == "https" or settings.public_url.lower().startswith("https:")
+
+
+@router.post(
+    "",
+    response_model=SessionOut,
+    responses={
+        401: {"description": "The key is unknown, revoked or expired"},
+        422: {"description": "`api_key` is missing or empty"},
+    },
+    summary="Sign in to the console: exchange an API key for a session cookie",
+    description="Sets `herald_session` (HttpOnly, SameSite=Strict, Path=/, Secure over https). "
+    "The answer's `csrf_token` must accompany every cookie-authenticated write as `X-CSRF-Token`.",
+)
+async def sign_in(body: SessionCreate, request: Request, response: Response, resources: ResourcesDep) -> SessionOut:
+    async with resources.sessions.begin() as session:
+        key = await find_active_key(session=session, key=body.api_key)
+        if key is not None:
+            token, opened = await open_session(session=session, key=key)
+    if key is None:
+        resources.guard.failed_authentication(request.scope)
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "api_key: invalid, revoked or expired API key")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=int(SESSION_LIFETIME.total_seconds()),
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request, resources.settings),
+    )
+    principal = Principal(key.tenant_id, Role(key.role), key.id, key.name)
+    return SessionOut(
+        tenant=key.tenant_id,
+        role=principal.role,
+        actor=principal.actor,
+        csrf_token=opened.csrf_token,
+        expires_at=opened.expires_at,
+    )
+
+
+def _session_of(principal: Principal) -> str:
+    if principal.session_id is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED, "no console session: sign in with POST /api/v1/session (a cookie)"
+        )
+    return principal.session_id
+
+
+@router.get(
+    "",
+    response_model=SessionOut,
+    responses=UNAUTHORIZED,
+    summary="Who am I: the console session's tenant, role and CSRF token",
+)
+async def whoami(request: Request, principal: CurrentPrincipal, resources: ResourcesDep) -> SessionOut:
+    _session_of(principal)
+    async with resources.sessions() as session:
+        found = await find_session(session=session, token=request.cookies[SESSION_COOKIE])
+    if found is None:  # ended between the two reads
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "the console session has ended: sign in again")
+    return SessionOut(
+        tenant=principal.tenant_id,
+        role=principal.role,
+        actor=principal.actor,
+        csrf_token=found.csrf_token,
+        expires_at=found.expires_at,
+    )
+
+
+@router.delete(
+    "",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**UNAUTHORIZED, 403: {"description": "`X-CSRF-Token` is missing or wrong"}},
+    summary="Sign out: the session ends and its cookie is cleared",
+)
+async def sign_out(request: Request, principal: CurrentPrincipal, resources: ResourcesDep) -> Response:
+    id_hash = _session_of(principal)
+    async with resources.sessions.begin() as session:
+        await revoke_session(session=session, id_hash=id_hash)
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=_secure(request, resources.settings)
+    )
+    return response

@@ -1,0 +1,229 @@
+import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { useSearchParams } from "react-router-dom";
+import { api, errorText, SEVERITIES, STATUSES, type BulkOut, type SessionOut } from "../api/client";
+import { AlertRow } from "../components/AlertRow";
+import { Filters } from "../components/Filters";
+import { readFilters, writeFilters, type AlertFilters } from "../filters";
+import { ALERTS_KEY, useAlertStream } from "../live";
+import { ShortcutHelp } from "../components/ShortcutHelp";
+import { canAct } from "../session";
+import { focusedAlertId, focusRow, useShortcuts } from "../shortcuts";
+
+const PAGE_SIZE = 100;
+
+function useAlertList(filters: AlertFilters) {
+  return useQuery({
+    queryKey: [...ALERTS_KEY, "list", filters],
+    queryFn: async () => {
+      const { data, error } = await api.GET("/api/v1/alerts/", {
+        params: {
+          query: {
+            status: filters.status,
+            severity: filters.severity,
+            q: filters.q,
+            sort: filters.sort,
+            limit: PAGE_SIZE,
+          },
+        },
+      });
+      if (!data) throw new Error(errorText(error));
+      return data;
+    },
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** Counts per status and per severity under the other filters (each the `total` of a one-row page). */
+function useCounts(filters: AlertFilters) {
+  const facets = [
+    ...STATUSES.map((s) => ({ facet: "status" as const, value: s, query: { status: [s], severity: filters.severity } })),
+    ...SEVERITIES.map((s) => ({ facet: "severity" as const, value: s, query: { status: filters.status, severity: [s] } })),
+  ];
+  const results = useQueries({
+    queries: facets.map(({ facet, value, query }) => ({
+      queryKey: [...ALERTS_KEY, "count", facet, value, query, filters.q],
+      queryFn: async () => {
+        const { data } = await api.GET("/api/v1/alerts/", { params: { query: { ...query, q: filters.q, limit: 1 } } });
+        return data?.total ?? 0;
+      },
+    })),
+  });
+  const counts = { status: {} as Record<string, number>, severity: {} as Record<string, number> };
+  results.forEach((result, i) => {
+    const facet = facets[i];
+    if (facet && result.data !== undefined) counts[facet.facet][facet.value] = result.data;
+  });
+  return counts;
+}
+
+export function AlertsPage({ session }: { session: SessionOut }) {
+  const [params, setParams] = useSearchParams();
+  const filters = useMemo(() => readFilters(params), [params]);
+  const setFilters = useCallback((next: AlertFilters) => setParams(writeFilters(next)), [setParams]);
+  const list = useAlertList(filters);
+  const counts = useCounts(filters);
+  const [paused, setPaused] = useState(false);
+  const live = useAlertStream(paused);
+  const triggered = counts.status.triggered;
+  useEffect(() => {
+    document.title = triggered ? `(${triggered}) Alerts · Herald` : "Alerts · Herald";
+  }, [triggered]);
+  const client = useQueryClient();
+  const actor = canAct(session);
+
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const onToggle = useCallback(
+    (id: string) =>
+      setSelected((current) => {
+        const next = new Set(current);
+        if (next.has(id)) next.delete(id);
+        else next.add(id);
+        return next;
+      }),
+    [],
+  );
+  const items = list.data?.items ?? [];
+  const visibleSelected = items.filter((a) => selected.has(a.id)).map((a) => a.id);
+
+  const bulk = useMutation({
+    mutationFn: async (action: "acknowledge" | "resolve"): Promise<BulkOut> => {
+      const { data, error } = await api.POST("/api/v1/alerts/bulk_action", {
+        body: { action, alert_ids: visibleSelected },
+      });
+      if (!data) throw new Error(errorText(error));
+      return data;
+    },
+    onSuccess: (out) => {
+      setSelected(new Set(out.results.filter((r) => !r.ok).map((r) => r.id)));
+      void client.invalidateQueries({ queryKey: ALERTS_KEY });
+    },
+  });
+
+  const [help, setHelp] = useState(false);
+  useShortcuts({
+    j: () => focusRow(1),
+    k: () => focusRow(-1),
+    x: () => {
+      const id = focusedAlertId();
+      if (id && actor) onToggle(id);
+    },
+    a: () => {
+      if (actor && visibleSelected.length && !bulk.isPending) bulk.mutate("acknowledge");
+    },
+    r: () => {
+      if (actor && visibleSelected.length && !bulk.isPending) bulk.mutate("resolve");
+    },
+    "/": () => document.getElementById("alert-search")?.focus(),
+    "?": () => setHelp((shown) => !shown),
+    Escape: () => setHelp(false),
+  });
+
+  const allSelected = items.length > 0 && visibleSelected.length === items.length;
+  return (
+    <div className="flex flex-col gap-3">
+      <div className="flex flex-wrap items-baseline gap-3">
+        <h1 className="text-xl font-semibold">Alerts</h1>
+        <span className="text-sm text-slate-600 dark:text-slate-400" aria-live="polite">
+          {list.data ? `${list.data.total} matching` : ""}
+        </span>
+        <span className="text-xs text-slate-600 dark:text-slate-400">
+          {paused ? "paused" : live.connected ? "● live" : live.staleSince ? "" : "connecting…"}
+        </span>
+        <button
+          type="button"
+          onClick={() => setHelp((shown) => !shown)}
+          className="rounded border border-slate-400 px-2 py-0.5 text-xs dark:border-slate-600"
+        >
+          Shortcuts (?)
+        </button>
+        <button
+          type="button"
+          aria-pressed={paused}
+          onClick={() => setPaused((p) => !p)}
+          className="rounded border border-slate-400 px-2 py-0.5 text-xs dark:border-slate-600"
+        >
+          {paused ? "Resume live updates" : "Pause live updates"}
+        </button>
+      </div>
+      {help && <ShortcutHelp onClose={() => setHelp(false)} />}
+      {live.staleSince && !paused && (
+        <p role="status" className="rounded bg-amber-100 px-3 py-2 text-sm text-amber-950">
+          Live updates interrupted: stale since {live.staleSince.toLocaleTimeString()}; reconnecting…
+        </p>
+      )}
+      <Filters filters={filters} onChange={setFilters} counts={counts} />
+      {actor && (
+        <div className="sticky top-0 z-10 flex flex-wrap items-center gap-2 bg-white py-1 dark:bg-slate-950">
+          <label className="flex items-center gap-1.5 text-sm">
+            <input
+              type="checkbox"
+              className="h-5 w-5"
+              checked={allSelected}
+              onChange={() => setSelected(allSelected ? new Set() : new Set(items.map((a) => a.id)))}
+            />
+            Select all shown
+          </label>
+          <button
+            type="button"
+            disabled={!visibleSelected.length || bulk.isPending}
+            onClick={() => bulk.mutate("acknowledge")}
+            className="rounded bg-amber-600 px-3 py-1.5 text-sm font-medium text-slate-950 disabled:opacity-40"
+          >
+            Acknowledge {visibleSelected.length || ""}
+          </button>
+          <button
+            type="button"
+            disabled={!visibleSelected.length || bulk.isPending}
+            onClick={() => bulk.mutate("resolve")}
+            className="rounded bg-green-700 px-3 py-1.5 text-sm font-medium text-white disabled:opacity-40"
+          >
+            Resolve {visibleSelected.length || ""}
+          </button>
+          {bulk.isPending && <span className="text-sm">Working…</span>}
+        </div>
+      )}
+      {bulk.isError && (
+        <p role="alert" className="text-sm text-red-700 dark:text-red-400">
+          {bulk.error.message}
+        </p>
+      )}
+      {bulk.data && bulk.data.failed > 0 && (
+        <div role="alert" className="text-sm text-red-700 dark:text-red-400">
+          {bulk.data.failed} failed:
+          <ul className="list-disc pl-5">
+            {bulk.data.results
+              .filter((r) => !r.ok)
+              .map((r) => (
+                <li key={r.id}>
+                  {r.id}: {r.message}
+                </li>
+              ))}
+          </ul>
+        </div>
+      )}
+      {list.isError && (
+        <p role="alert" className="text-red-700 dark:text-red-400">
+          {list.error.message}
+        </p>
+      )}
+      {list.data && items.length === 0 && <p className="text-slate-600 dark:text-slate-400">No alerts match.</p>}
+      <ul aria-label="Alerts">
+        {items.map((alert) => (
+          <AlertRow
+            key={alert.id}
+            alert={alert}
+            selected={selected.has(alert.id)}
+            selectable={actor}
+            onToggle={onToggle}
+          />
+        ))}
+      </ul>
+      {list.data?.next_cursor && (
+        <p className="text-sm text-slate-600 dark:text-slate-400">
+          Showing the newest {PAGE_SIZE}; narrow the filters to see the others.
+        </p>
+      )}
+    </div>
+  );
+}
