@@ -36,7 +36,9 @@ class Receiver(BaseModel):
     name: str
 
 
-class AlertStatus(BaseModel):
+class AlertmanagerAlertStatus(BaseModel):
+    """Alertmanager's `alertStatus` (named apart from Herald's own AlertStatus in the OpenAPI document)."""
+
     state: Literal["unprocessed", "active", "suppressed"]
     silencedBy: list[str]
     inhibitedBy: list[str]
@@ -51,7 +53,7 @@ class GettableAlert(BaseModel):
     generatorURL: str = ""
     fingerprint: str
     receivers: list[Receiver]
-    status: AlertStatus
+    status: AlertmanagerAlertStatus
 
 
 class AlertGroup(BaseModel):

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from amapi.config import receiver_name
 from amapi.fingerprint import fingerprint
-from amapi.shapes import AlertStatus, GettableAlert, Receiver
+from amapi.shapes import AlertmanagerAlertStatus, GettableAlert, Receiver
 from models.tables import Alert, AlertMember, Channel, InhibitRule, Silence
 from noise.inhibition import inhibiting
 from noise.matchers import Matcher, matches
@@ -86,7 +86,7 @@ async def firing_alerts(
             generatorURL=member.generator_url,
             fingerprint=fingerprint(labels),
             receivers=[Receiver(name=receiver_name(list(channel_ids), names))],
-            status=AlertStatus(
+            status=AlertmanagerAlertStatus(
                 state="suppressed" if silenced_by or inhibited_by else "active",
                 silencedBy=silenced_by,
                 inhibitedBy=inhibited_by,

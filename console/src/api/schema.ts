@@ -1771,7 +1771,7 @@ export interface components {
             snoozed_until?: string | null;
             /** Source */
             source: string;
-            status: components["schemas"]["workflows__payloads__AlertStatus"];
+            status: components["schemas"]["AlertStatus"];
             /** Timeline */
             timeline: components["schemas"]["TimelineOut"][];
             /** Title */
@@ -1874,7 +1874,7 @@ export interface components {
             snoozed_until?: string | null;
             /** Source */
             source: string;
-            status: components["schemas"]["workflows__payloads__AlertStatus"];
+            status: components["schemas"]["AlertStatus"];
             /** Title */
             title: string;
             /** Workflow Id */
@@ -1915,7 +1915,7 @@ export interface components {
          * AlertStatus
          * @enum {string}
          */
-        "AlertStatus-Input": "triggered" | "acknowledged" | "resolved";
+        AlertStatus: "triggered" | "acknowledged" | "resolved";
         /** AlertUpdate */
         AlertUpdate: {
             /** Annotations */
@@ -1927,6 +1927,18 @@ export interface components {
             severity?: components["schemas"]["Severity"] | null;
             /** Title */
             title?: string | null;
+        };
+        /** AlertmanagerAlertStatus */
+        AlertmanagerAlertStatus: {
+            /** Inhibitedby */
+            inhibitedBy: string[];
+            /** Silencedby */
+            silencedBy: string[];
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "unprocessed" | "active" | "suppressed";
         };
         /** AlertmanagerConfig */
         AlertmanagerConfig: {
@@ -2128,7 +2140,7 @@ export interface components {
         };
         /** BulkResult */
         BulkResult: {
-            alert_status?: components["schemas"]["workflows__payloads__AlertStatus"] | null;
+            alert_status?: components["schemas"]["AlertStatus"] | null;
             /** Id */
             id: string;
             /**
@@ -2824,7 +2836,7 @@ export interface components {
             receivers: components["schemas"]["Receiver"][];
             /** Startsat */
             startsAt: string;
-            status: components["schemas"]["amapi__shapes__AlertStatus"];
+            status: components["schemas"]["AlertmanagerAlertStatus"];
             /** Updatedat */
             updatedAt: string;
         };
@@ -3330,7 +3342,7 @@ export interface components {
             labels: {
                 [key: string]: string;
             };
-            status: components["schemas"]["workflows__payloads__AlertStatus"];
+            status: components["schemas"]["AlertStatus"];
             /** Title */
             title: string;
         };
@@ -3582,7 +3594,7 @@ export interface components {
             /** @default critical */
             severity: components["schemas"]["Severity"];
             /** @default triggered */
-            status: components["schemas"]["AlertStatus-Input"];
+            status: components["schemas"]["AlertStatus"];
             /** Subject */
             subject?: string | null;
             /**
@@ -4942,23 +4954,6 @@ export interface components {
              */
             truncated_alerts: number;
         };
-        /** AlertStatus */
-        amapi__shapes__AlertStatus: {
-            /** Inhibitedby */
-            inhibitedBy: string[];
-            /** Silencedby */
-            silencedBy: string[];
-            /**
-             * State
-             * @enum {string}
-             */
-            state: "unprocessed" | "active" | "suppressed";
-        };
-        /**
-         * AlertStatus
-         * @enum {string}
-         */
-        workflows__payloads__AlertStatus: "triggered" | "acknowledged" | "resolved";
     };
     responses: never;
     parameters: never;
@@ -4971,7 +4966,7 @@ export interface operations {
     list_alerts_api_v1_alerts__get: {
         parameters: {
             query?: {
-                status?: components["schemas"]["AlertStatus-Input"][];
+                status?: components["schemas"]["AlertStatus"][];
                 severity?: components["schemas"]["Severity"][];
                 category?: components["schemas"]["Category"][];
                 source?: string[];
