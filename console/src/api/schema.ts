@@ -1928,7 +1928,10 @@ export interface components {
             /** Title */
             title?: string | null;
         };
-        /** AlertmanagerAlertStatus */
+        /**
+         * AlertmanagerAlertStatus
+         * @description Alertmanager's `alertStatus` (named apart from Herald's own AlertStatus in the OpenAPI document).
+         */
         AlertmanagerAlertStatus: {
             /** Inhibitedby */
             inhibitedBy: string[];
