@@ -44,13 +44,17 @@ def _api(args: argparse.Namespace) -> int:
     import uvicorn
 
     from api.app import create_app
+    from telemetry.logs import configure_logging
 
+    settings = _settings()
+    configure_logging(settings.log_format)
     # Open live streams (GET /api/v1/stream) never finish on their own: cut them 5 s into a shutdown.
     uvicorn.run(
-        create_app(_settings()),
+        create_app(settings),
         host=args.host,
         port=args.port,
         log_level="info",
+        log_config=None,  # uvicorn's loggers go through the root handler (JSON with HERALD_LOG_FORMAT=json)
         access_log=False,
         timeout_graceful_shutdown=5,
     )

@@ -119,6 +119,36 @@ class Settings(BaseSettings):
     # workflows/ and the replay tests (always isolated) keep the check either way.
     workflow_sandbox: Literal["shared", "isolated"] = Field("shared", validation_alias="HERALD_WORKFLOW_SANDBOX")
 
+    metrics_enabled: bool = Field(
+        True,
+        validation_alias="HERALD_METRICS_ENABLED",
+        description="Serve Herald's own Prometheus metrics at GET /metrics of the API (false: 404)",
+    )
+    metrics_token: SecretStr | None = Field(
+        None,
+        validation_alias="HERALD_METRICS_TOKEN",
+        description="When set, GET /metrics needs `Authorization: Bearer <token>` (401 otherwise); unset: open",
+    )
+    worker_metrics_port: int | None = Field(
+        None,
+        ge=0,
+        le=65535,
+        validation_alias="HERALD_WORKER_METRICS_PORT",
+        description="The worker serves its Prometheus metrics at http://<host>:<port>/metrics; unset: not served",
+    )
+    worker_metrics_host: str = Field("0.0.0.0", validation_alias="HERALD_WORKER_METRICS_HOST")
+    temporal_metrics_address: str | None = Field(
+        None,
+        validation_alias="HERALD_TEMPORAL_METRICS_ADDRESS",
+        description="host:port where the worker's Temporal SDK runtime serves its own Prometheus metrics "
+        "(schedule-to-start latency, sticky cache, slots); unset: not served",
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        validation_alias="HERALD_LOG_FORMAT",
+        description="json: one JSON object per log line, with the request id and workflow id",
+    )
+
     @field_validator("default_tenant")
     @classmethod
     def _tenant_id(cls, value: str) -> str:

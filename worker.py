@@ -26,11 +26,13 @@ from channels.registry import Senders
 from egress.http import http_client
 from egress.policy import EgressPolicy
 from gateway.client import AlertingClient
-from gateway.connect import connect
+from gateway.connect import connect, metrics_runtime
 from gateway.rule_schedule import ensure_rule_schedule
 from models.db import create_engine, create_sessionmaker
 from models.secrets import secret_box
 from settings import Settings, get_settings
+from telemetry.logs import configure_logging
+from telemetry.metrics import serve_worker_metrics
 from workflows.alert import AlertWorkflow
 from workflows.heartbeat import HeartbeatWorkflow
 from workflows.inbox import InboxDrainWorkflow
@@ -124,7 +126,11 @@ async def build_worker(
 async def run_worker(settings: Settings) -> None:
     secret_box(settings.secret_key)  # a missing key is a configuration error: say so before connecting
     EgressPolicy.parse(settings.egress_allow)  # so is a malformed allow-list
-    client = await connect(settings)
+    runtime = metrics_runtime(settings.temporal_metrics_address) if settings.temporal_metrics_address else None
+    client = await connect(settings, service="herald-worker", runtime=runtime)
+    if settings.worker_metrics_port is not None:
+        serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_host)
+        log.info("worker metrics at http://%s:%s/metrics", settings.worker_metrics_host, settings.worker_metrics_port)
     engine = create_engine(settings.database_url)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -146,8 +152,9 @@ async def run_worker(settings: Settings) -> None:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(run_worker(get_settings()))
+    settings = get_settings()
+    configure_logging(settings.log_format)
+    asyncio.run(run_worker(settings))
 
 
 if __name__ == "__main__":

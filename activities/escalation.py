@@ -7,11 +7,14 @@ workflow's history, so a replay sees the same people even after the schedule cha
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 
 from models.level_targets import LevelResolver
 from models.policies import choose_policy
+from telemetry.metrics import ESCALATION_LATENESS
 from workflows import activity_refs as refs
 from workflows.payloads import (
     ChoosePolicyInput,
@@ -32,5 +35,10 @@ class EscalationActivities:
 
     @activity.defn(name=refs.ESCALATION_LEVEL.name)
     async def resolve_level(self, request: ResolveLevelInput) -> ResolvedLevel:
+        """Whom the level reaches at `request.at`; observes how late past `request.due_at` it runs
+        (`herald_escalation_lateness_seconds`: a timer fired late, a worker was down or busy)."""
+        if request.due_at is not None:
+            late = (datetime.now(UTC) - request.due_at).total_seconds()
+            ESCALATION_LATENESS.observe(max(0.0, late))
         async with self._sessions() as session:
             return await LevelResolver(session, request).resolve()

@@ -46,6 +46,7 @@ from models.tables import User
 from models.templates import template_for
 from models.timestamps import utc_text
 from noise.muting import MEMBERS_CHECKED, Muted, muting
+from telemetry.metrics import DELIVERY_ATTEMPTS, DELIVERY_LATENCY, NOTIFICATIONS
 from workflows import activity_refs as refs
 from workflows.ids import alert_api_link, alert_dashboard_link, temporal_ui_link
 from workflows.payloads import (
@@ -77,14 +78,35 @@ def delivery_failure(reason: str, *, permanent: bool, retry_after: timedelta | N
     )
 
 
-def log_failed_attempt(request: NotifyInput, to: str, attempt: int, reason: str, *, permanent: bool) -> None:
-    """One line per failed attempt: what, to whom, which attempt, why, and what happens next."""
+def log_failed_attempt(
+    request: NotifyInput, to: str, attempt: int, reason: str, *, permanent: bool, channel_type: str = "none"
+) -> None:
+    """One line per failed attempt: what, to whom, which attempt, why, and what happens next (as JSON
+    fields too with `HERALD_LOG_FORMAT=json`: alert_id, channel_type, event, attempt, outcome, plus the
+    workflow id from the activity's context). Counts the attempt in `herald_notifications_total`."""
+    NOTIFICATIONS.labels(channel_type, "failed" if permanent else "retrying").inc()
     what = (
         f"{request.event.value} page of user {request.user_id}" if request.user_id else f"{request.event.value} notice"
     )
     outcome = "failed permanently" if permanent else "failed, will retry"
     why = " ".join(reason.split())  # one line, whatever the provider answered
-    log.warning("%s for alert %s to %s: attempt %d %s: %s", what, request.alert.alert_id, to, attempt, outcome, why)
+    fields = {
+        "alert_id": request.alert.alert_id,
+        "channel_type": channel_type,
+        "event": request.event.value,
+        "delivery_attempt": attempt,
+        "outcome": "failed" if permanent else "retrying",
+    }
+    log.warning(
+        "%s for alert %s to %s: attempt %d %s: %s",
+        what,
+        request.alert.alert_id,
+        to,
+        attempt,
+        outcome,
+        why,
+        extra=fields,
+    )
 
 
 # Notices about an alert the recipient was told fired (never muted: noise/muting.py): sent only where a fire notice may have
@@ -124,17 +146,20 @@ class NotifyActivities:
             target, missing = await self._target(session, request)
             if target is None:
                 await self._record_missing_target(session, request, missing)
+                NOTIFICATIONS.labels("none", "missing_target").inc()
                 log_failed_attempt(request, f"{request.channel_id}", activity.info().attempt, missing, permanent=True)
                 raise delivery_failure(missing, permanent=True)
             if request.event not in FOLLOW_UPS:
                 muted = await muted_now(session, alert, request.grouping)
                 if muted is not None:
                     await self._record_muted(session, request, target, muted)
+                    NOTIFICATIONS.labels(target.type, "muted").inc()
                     return DeliveryResult(status="skipped", attempts=0, muted=True, muted_until=muted.until)
             if request.event in FOLLOW_UPS and not await fire_may_have_reached(
                 session=session, alert_id=alert.alert_id, channel_id=target.id, user_id=request.user_id
             ):
                 await self._record_not_sent(session, request, target)
+                NOTIFICATIONS.labels(target.type, "not_sent").inc()
                 return DeliveryResult(status="skipped", attempts=0)
             row = await begin_attempt(
                 session=session,
@@ -148,6 +173,7 @@ class NotifyActivities:
                 user_id=request.user_id,
             )
             if row.status == "delivered":
+                NOTIFICATIONS.labels(target.type, "skipped").inc()
                 return DeliveryResult(status="skipped", provider_status=row.provider_status, attempts=row.attempts)
             message, template_problem = await self._message(session, request, target)
         attempt = row.attempts
@@ -161,8 +187,16 @@ class NotifyActivities:
             await self._record(
                 request, target, attempt, "failed" if permanent else "retrying", err.provider_status, str(err), None
             )
-            log_failed_attempt(request, f"{target.type} {target.name!r}", attempt, str(err), permanent=permanent)
+            log_failed_attempt(
+                request,
+                f"{target.type} {target.name!r}",
+                attempt,
+                str(err),
+                permanent=permanent,
+                channel_type=target.type,
+            )
             if permanent:
+                DELIVERY_ATTEMPTS.labels(target.type, "failed").observe(attempt)
                 raise delivery_failure(str(err), permanent=True) from err
             retry_after = err.retry_after if isinstance(err, RetryableDeliveryError) else None
             raise delivery_failure(
@@ -170,8 +204,13 @@ class NotifyActivities:
             ) from err
         except Exception as err:  # a bug or an unforeseen library error: on record, then retried
             await self._record(request, target, attempt, "retrying", None, f"{type(err).__name__}: {err}", None)
+            NOTIFICATIONS.labels(target.type, "retrying").inc()
             raise
         await self._record(request, target, attempt, "delivered", sent.provider_status, template_problem, sent)
+        NOTIFICATIONS.labels(target.type, "delivered").inc()
+        DELIVERY_ATTEMPTS.labels(target.type, "delivered").observe(attempt)
+        latency = (datetime.now(UTC) - activity.info().scheduled_time).total_seconds()
+        DELIVERY_LATENCY.labels(target.type).observe(max(0.0, latency))
         return DeliveryResult(status="delivered", provider_status=sent.provider_status, attempts=attempt)
 
     async def _message(

@@ -13,7 +13,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -34,6 +34,7 @@ from rules.engine import describe, instance_of, observe_batch, outcome
 from rules.semantics import Instance, Step
 from rules.sources import QueryFailed
 from settings import Settings
+from telemetry.metrics import RULE_EVALUATION, RULE_EVALUATIONS, RULE_SCHEDULE_LAG
 from workflows import activity_refs as refs
 from workflows.ids import canonical_labels, rule_alert_key
 from workflows.payloads import AlertContent, Category, FireEvent, Severity
@@ -129,8 +130,13 @@ class RuleActivities:
 
     @activity.defn(name=refs.RULES_DUE.name)
     async def due(self, request: DueRequest) -> list[list[str]]:
-        """Ids of the rules to evaluate now, in batches, oldest-due first."""
-        query = select(Rule.id).where(Rule.enabled.is_(True)).order_by(Rule.next_evaluation_at.nulls_first())
+        """Ids of the rules to evaluate now, in batches, oldest-due first. A scheduled pass observes how
+        far past its due time the most overdue rule is (`herald_rule_schedule_lag_seconds`)."""
+        query = (
+            select(Rule.id, Rule.next_evaluation_at)
+            .where(Rule.enabled.is_(True))
+            .order_by(Rule.next_evaluation_at.nulls_first())
+        )
         if request.rule_ids is not None:
             query = query.where(Rule.id.in_(request.rule_ids))
         if request.tenant_id is not None:
@@ -138,7 +144,12 @@ class RuleActivities:
         if not request.force:
             query = query.where(or_(Rule.next_evaluation_at.is_(None), Rule.next_evaluation_at <= request.at))
         async with self._sessions() as session:
-            ids = list((await session.execute(query)).scalars())
+            rows = (await session.execute(query)).all()
+        ids = [rule_id for rule_id, _ in rows]
+        if not request.force:
+            deadlines = [due for _, due in rows if due is not None]
+            if deadlines:
+                RULE_SCHEDULE_LAG.observe(max(0.0, (datetime.now(UTC) - min(deadlines)).total_seconds()))
         size = self._settings.rule_batch_size
         return [ids[start : start + size] for start in range(0, len(ids), size)]
 
@@ -159,7 +170,9 @@ class RuleActivities:
                     return result
                 started = time.perf_counter()
                 observed = await observe_batch(session, self._http, self._box, rules, request.at, self._labels)
-                elapsed_ms = (time.perf_counter() - started) * 1000 / len(rules)
+                elapsed = time.perf_counter() - started
+                RULE_EVALUATION.observe(elapsed)
+                elapsed_ms = elapsed * 1000 / len(rules)
             # Then step and write every instance under the rules' row locks, in one transaction
             # (a manual pass racing the schedule skips the rows the other holds).
             async with self._sessions.begin() as session:
@@ -200,6 +213,7 @@ class RuleActivities:
                     )
                     result.evaluated += 1
                     result.errors += done.health == "error"
+                    RULE_EVALUATIONS.labels(done.health).inc()
                 if bookkeeping:
                     await session.execute(update(Rule), bookkeeping)  # one executemany by primary key
         return result

@@ -10,12 +10,13 @@ from pathlib import Path
 from fastapi import FastAPI
 from temporalio.client import Client
 
-from api import errors, openapi
+from api import errors, openapi, self_metrics
 from api.body_limit import BodyLimitMiddleware
 from api.console import DIST, console_router
 from api.deps import Resources
 from api.live import AlertHub
 from api.load_shedding import OPENAPI_RESPONSES, LoadSheddingMiddleware, RequestGuard
+from api.observability import ObservabilityMiddleware
 from api.routers import (
     alert_actions,
     alertmanager_in,
@@ -125,12 +126,14 @@ def create_app(settings: Settings, *, temporal: Client | None = None, console_di
     app.add_middleware(StorableTextMiddleware)  # innermost: reads a body only once it is known to fit
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(StrictPathsMiddleware)
-    app.add_middleware(LoadSheddingMiddleware, guard=guard)  # added last: outermost, before the body is read
+    app.add_middleware(LoadSheddingMiddleware, guard=guard)  # before the body is read
+    app.add_middleware(ObservabilityMiddleware)  # outermost: request id and metrics of every answer, shed ones too
     errors.install(app)
     openapi.install(app)
     # First (before alerts: /api/v1/alerts/health is not an alert id) and without the shedding responses:
     # /healthz is never shed, and the readiness route documents them itself.
     app.include_router(health.router)
+    app.include_router(self_metrics.router)  # GET /metrics: Herald's own, never shed (api/self_metrics.py)
     for router in (
         rules.router,  # before alerts: /api/v1/alerts/rules/ and /evaluate are not alert ids
         events.router,

@@ -18,6 +18,7 @@ from models.inbox import Queued, enqueue
 from models.tables import EscalationPolicy
 from noise.route_store import Routable, Routed, route_events
 from settings import Settings
+from telemetry.metrics import EVENTS_INGESTED, EVENTS_REFUSED
 from workflows.payloads import AlertContent, FireEvent
 
 
@@ -125,6 +126,7 @@ async def accept_events(
     settings: Settings,
     *,
     received_at: datetime,
+    source: str,
     times: Sequence[SourceTimes] | None = None,
 ) -> list[EventResult]:
     """The one way events enter Herald (`POST /api/v1/events` and the doors that speak other tools'
@@ -132,7 +134,26 @@ async def accept_events(
     queued in the ingest inbox in the caller's transaction — durable once it commits. One result
     per (event, matched route). `times`, one per body when given, adds Alertmanager's times and
     link (`FireEvent.ends_at`: the member expires then unless re-sent). The caller commits, then
-    calls `AlertingClient.wake_inbox_soon()`."""
+    calls `AlertingClient.wake_inbox_soon()`. `source` names the door for the metrics
+    (`herald_events_ingested_total{source}`, `herald_events_refused_total{source}`): a fixed word, never
+    client text."""
+    try:
+        return await _accept(session, tenant_id, bodies, settings, received_at=received_at, times=times, source=source)
+    except Exception:
+        EVENTS_REFUSED.labels(source).inc(len(bodies))
+        raise
+
+
+async def _accept(
+    session: AsyncSession,
+    tenant_id: str,
+    bodies: Sequence[EventIn],
+    settings: Settings,
+    *,
+    received_at: datetime,
+    times: Sequence[SourceTimes] | None,
+    source: str,
+) -> list[EventResult]:
     events = [to_event(body, settings, actor=body.source, received_at=received_at) for body in bodies]
     if times is not None:
         events = [_with_times(event, extra) for event, extra in zip(events, times, strict=True)]
@@ -145,4 +166,5 @@ async def accept_events(
             queued.append(Queued(tenant_id, pair.key, pair.event))
             results.append(EventResult(index=index, key=pair.key, status="accepted"))
     await enqueue(session, queued)
+    EVENTS_INGESTED.labels(source).inc(len(bodies))
     return results

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.alert_changes import CHANNEL, Change, alerts_by_id
 from models.tables import Alert
+from telemetry.metrics import SSE_CLIENTS
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +82,14 @@ class AlertHub:
         first; subscribe where the stream starts, so that `unsubscribe` surely follows)."""
         subscription = Subscription(tenant_id)
         self._subscribers[tenant_id].add(subscription)
+        SSE_CLIENTS.inc()
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
         tenant = self._subscribers.get(subscription.tenant_id)
-        if tenant is not None:
+        if tenant is not None and subscription in tenant:
             tenant.discard(subscription)
+            SSE_CLIENTS.dec()
             if not tenant:
                 del self._subscribers[subscription.tenant_id]
 

@@ -6,9 +6,11 @@ from pathlib import Path
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import TLSConfig
 
 from settings import Settings
+from telemetry.tracing import temporal_interceptors
 
 
 def _tls(settings: Settings) -> TLSConfig | bool:
@@ -22,8 +24,17 @@ def _tls(settings: Settings) -> TLSConfig | bool:
     return settings.temporal_tls or settings.temporal_api_key is not None
 
 
-async def connect(settings: Settings, *, lazy: bool = False) -> Client:
-    """`lazy`: connect on first use, so a process can start while Temporal is down."""
+def metrics_runtime(address: str) -> Runtime:
+    """A Temporal SDK runtime serving its own Prometheus metrics at http://`address`/metrics (host:port)."""
+    return Runtime(telemetry=TelemetryConfig(metrics=PrometheusConfig(bind_address=address)))
+
+
+async def connect(
+    settings: Settings, *, lazy: bool = False, service: str = "herald-api", runtime: Runtime | None = None
+) -> Client:
+    """`lazy`: connect on first use, so a process can start while Temporal is down. `service` names the
+    process in traces (telemetry/tracing.py: on only with the OTEL variables); `runtime` carries the SDK's
+    own metrics (`metrics_runtime`), else the default runtime."""
     api_key = settings.temporal_api_key.get_secret_value() if settings.temporal_api_key else None
     return await Client.connect(
         settings.temporal_address,
@@ -32,4 +43,6 @@ async def connect(settings: Settings, *, lazy: bool = False) -> Client:
         tls=_tls(settings),
         api_key=api_key,
         lazy=lazy,
+        interceptors=temporal_interceptors(service),
+        runtime=runtime,
     )

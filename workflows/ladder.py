@@ -57,6 +57,7 @@ class Ladder:
         # A level ran in a workflow task that also ran local activities: its escalation timer must
         # be started from a fresh task (see AlertWorkflow._wait_for_work_or_deadline).
         self.rearm = False
+        self._level_due_at: datetime | None = None  # the deadline of the level about to run (its lateness)
 
     async def climb(self) -> None:
         """Everything the ladder of a triggered alert needs now: due pages, the next level."""
@@ -68,22 +69,27 @@ class Ladder:
             return
         for due in pop_due_pages(escalation, now):
             self._deliveries.page(view, due.user, due.rule, due.step, due.event)
-        if escalation_due(escalation, now) and not advance(escalation):
-            passes = escalation.policy.repeat + 1
-            self._projection.mark(
-                TimelineEntry(
-                    kind="escalation_exhausted",
-                    at=now,
-                    actor="herald",
-                    message=f"nobody acknowledged after {passes} pass(es) over the ladder",
+        if escalation_due(escalation, now):
+            deadline = escalation.next_escalation_at
+            if advance(escalation):
+                self._level_due_at = deadline
+            else:
+                passes = escalation.policy.repeat + 1
+                self._projection.mark(
+                    TimelineEntry(
+                        kind="escalation_exhausted",
+                        at=now,
+                        actor="herald",
+                        message=f"nobody acknowledged after {passes} pass(es) over the ladder",
+                    )
                 )
-            )
         while escalation.run_level is not None and view.status == AlertStatus.TRIGGERED:
             await self._run_level(escalation, escalation.run_level)
         await self._projection.flush()
 
     async def _run_level(self, escalation: Escalation, level: int) -> None:
         due = workflow.now()  # the level's moment (the lookup below takes a little time)
+        due_at, self._level_due_at = self._level_due_at, None  # None: a level run by hand
         policy = escalation.policy  # a reassignment during the lookup replaces it
         previous = escalation.pages[-1].users if escalation.pages else []
         resolved = await refs.run_local(
@@ -93,6 +99,7 @@ class Ladder:
                 level=escalation.policy.levels[level],
                 previous_user_ids=[user.id for user in previous],
                 at=due,
+                due_at=due_at,
             ),
             summary=f"resolve level {level + 1} targets",
         )
@@ -165,7 +172,9 @@ class Ladder:
                 message += "; told the default channels instead: " + ", ".join(f"'{c.name}'" for c in told)
             self._projection.mark(TimelineEntry(kind="escalation_gap", at=now, actor="herald", message=message))
         escalation.next_escalation_at = now
-        if not advance(escalation):
+        if advance(escalation):
+            self._level_due_at = now  # the next level is due at once (its lateness metric)
+        else:
             words = "no level reached anybody" if escalation.pass_reached is False else "nobody acknowledged"
             self._projection.mark(
                 TimelineEntry(

@@ -185,6 +185,7 @@ class ResolveLevelInput(BaseModel):
     level: EscalationLevel
     previous_user_ids: list[str] = Field(default_factory=list)
     at: datetime  # workflow time: who is on call *then*
+    due_at: datetime | None = None  # when the level fell due (None: run by hand), for the lateness metric
 
 
 class ChoosePolicyInput(BaseModel):

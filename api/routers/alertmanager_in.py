@@ -70,7 +70,12 @@ async def alertmanager_webhook(
             scope, labels, policy, group_by = row.id, dict(row.labels), row.escalation_policy_id, GroupBy(row.group_by)
         events = events_of(body, scope=scope, labels=labels, policy=policy, group_by=group_by)
         results = await accept_events(
-            session, principal.tenant_id, events, resources.settings, received_at=datetime.now(UTC)
+            session,
+            principal.tenant_id,
+            events,
+            resources.settings,
+            received_at=datetime.now(UTC),
+            source="alertmanager_webhook",
         )
     alerting.wake_inbox_soon()
     firing = sum(alert.status == "firing" for alert in body.alerts)

@@ -114,7 +114,15 @@ async def post_alerts(
         except ValueError as err:
             return bad_request(str(err))
         if bodies:
-            await accept_events(session, principal.tenant_id, bodies, resources.settings, received_at=now, times=times)
+            await accept_events(
+                session,
+                principal.tenant_id,
+                bodies,
+                resources.settings,
+                received_at=now,
+                times=times,
+                source="alertmanager",
+            )
     if alerts:
         alerting.wake_inbox_soon()  # not awaited; a lost wake waits for the drain's own look (10 s)
     return Response(status_code=200)

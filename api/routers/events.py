@@ -33,7 +33,12 @@ async def ingest_events(
 ) -> EventBatchOut:
     async with resources.sessions.begin() as session:
         results = await accept_events(
-            session, principal.tenant_id, batch.events, resources.settings, received_at=datetime.now(UTC)
+            session,
+            principal.tenant_id,
+            batch.events,
+            resources.settings,
+            received_at=datetime.now(UTC),
+            source="events",
         )
     alerting.wake_inbox_soon()  # not awaited; a lost wake waits for the drain's own look (10 s)
     return EventBatchOut(accepted=len(results), ignored=0, failed=0, results=results)

@@ -136,7 +136,9 @@ async def enqueue(event: AlertEvent, request: Request, resources: ResourcesDep, 
                 else resolve_body(integration, dedup_key)
             )
             try:
-                await accept_events(session, integration.tenant_id, [body], resources.settings, received_at=now)
+                await accept_events(
+                    session, integration.tenant_id, [body], resources.settings, received_at=now, source="pagerduty"
+                )
             except FieldErrors as err:  # the integration's policy is gone (its delete is refused while bound)
                 raise InvalidEvent([f"'routing_key' {message}" for _, message in err.errors]) from err
     alerting.wake_inbox_soon()

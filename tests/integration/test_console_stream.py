@@ -23,6 +23,8 @@ from devstack.ports import free_port
 from models.api_keys import Role
 from settings import Settings
 from tests.integration.conftest import make_keys
+from tests.support.alerts import eventually
+from tests.support.scrape import scrape, value
 from worker import build_worker
 
 
@@ -235,3 +237,17 @@ async def test_open_streams_take_no_request_slot_and_are_bounded_per_process(
             app.state.resources.hub.max_streams = 10
             refused = await http.get("/api/v1/stream")
             assert refused.status_code == 503 and "10 live streams" in refused.json()["detail"]
+
+
+async def test_open_streams_are_counted_in_the_metrics(served: Served) -> None:
+    [tenant] = list(served.keys)[:1]
+
+    async def streams() -> float:
+        async with httpx.AsyncClient(base_url=served.url) as http:
+            return value(await scrape(http), "herald_sse_clients")
+
+    before = await streams()
+    async with open_stream(served.url, served.keys[tenant][Role.VIEWER]) as stream:
+        await stream.next()  # ready: subscribed
+        assert await streams() == before + 1
+    await eventually(streams, lambda now: now == before)  # unsubscribed when the client left

@@ -12,7 +12,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 FIRST_PARTY = {
     "workflows", "models", "egress", "channels", "rules", "noise", "gateway", "activities", "api", "devstack",
-    "settings", "worker", "cli", "configcode", "amapi",
+    "settings", "worker", "cli", "configcode", "amapi", "telemetry",
 }  # fmt: skip
 
 # What each layer may import, besides itself (top of the table = top of the stack).
@@ -21,14 +21,26 @@ ALLOWED: dict[str, set[str]] = {
     # config as code: the YAML document, its diff and the Alertmanager import, checked with the API's schemas
     "configcode": {"amapi", "api", "noise", "channels", "models", "workflows", "settings"},
     "devstack": {"gateway", "models", "workflows", "settings"},
-    "worker": {"activities", "gateway", "noise", "channels", "rules", "egress", "models", "workflows", "settings"},
-    "api": {"amapi", "gateway", "noise", "channels", "rules", "egress", "models", "workflows", "settings"},
-    "activities": {"gateway", "noise", "channels", "rules", "egress", "models", "workflows", "settings"},
-    "gateway": {"workflows", "settings"},
+    "worker": {
+        "activities",
+        "gateway",
+        "noise",
+        "channels",
+        "rules",
+        "egress",
+        "models",
+        "workflows",
+        "settings",
+        "telemetry",
+    },
+    "api": {"amapi", "gateway", "noise", "channels", "rules", "egress", "models", "workflows", "settings", "telemetry"},
+    "activities": {"gateway", "noise", "channels", "rules", "egress", "models", "workflows", "settings", "telemetry"},
+    "gateway": {"workflows", "settings", "telemetry"},
     "amapi": {"workflows"},  # Alertmanager API v2 as pure protocol code: fingerprints, shapes, mapping
     "noise": {"models", "workflows"},  # matchers, routes, silences: pure decisions over label sets
     "rules": {"channels", "egress", "models", "workflows"},
     "channels": {"egress", "models", "workflows"},
+    "telemetry": set(),  # a leaf: metrics, JSON logs, tracing for every entry point and activity
     "egress": set(),  # a leaf: the entry points build its policy from settings
     "models": {"workflows"},
     "workflows": set(),
