@@ -1,5 +1,5 @@
-"""The `herald` command: dev, api, worker, db upgrade, init, api-key create / rotate, config (export, check, apply,
-import-alertmanager: configcode/).
+"""The `herald` command: dev, api, worker, db upgrade, init, temporal setup, api-key create / rotate, config (export,
+check, apply, import-alertmanager: configcode/).
 
 The operator commands (db upgrade, init, api-key) use the database the environment names, else
 that of the `herald dev` running in this directory (`devstack.state`), and say in one line when
@@ -148,6 +148,30 @@ def _init(args: argparse.Namespace) -> int:
         print("seeded the six default notification templates")
     if seeded.rules:
         print("seeded the six default alert rules over pushed metrics (docs/guide.md lists their metric names)")
+    return 0
+
+
+def _temporal_setup(args: argparse.Namespace) -> int:
+    """Register Herald's search attributes on TEMPORAL_NAMESPACE (idempotent: only the missing ones are added)."""
+    from temporalio.service import RPCError
+
+    from gateway.connect import connect
+    from gateway.namespace_setup import register_search_attributes
+
+    settings = _settings()
+
+    async def setup() -> list[str]:
+        client = await connect(settings)
+        return await register_search_attributes(client, settings.temporal_namespace)
+
+    where = f"namespace {settings.temporal_namespace!r} at {settings.temporal_address}"
+    try:
+        added = asyncio.run(setup())
+    except RPCError as err:
+        raise OperatorError(f"Temporal refused the search attributes on {where}: {err.message}") from err
+    except (RuntimeError, OSError) as err:  # cannot connect (the SDK's RuntimeError), or a TLS file unreadable
+        raise OperatorError(f"cannot reach Temporal ({where}): {str(err).strip().splitlines()[0]}") from err
+    print(f"search attributes on {where}: " + (f"added {', '.join(added)}" if added else "all present"))
     return 0
 
 
@@ -308,6 +332,13 @@ def parser() -> argparse.ArgumentParser:
         "HERALD_ADMIN_API_KEY",
     ).set_defaults(run=_init)
 
+    temporal = commands.add_parser("temporal", help="Temporal namespace setup")
+    temporal_commands = temporal.add_subparsers(dest="temporal_command", required=True)
+    temporal_commands.add_parser(
+        "setup",
+        help="register Herald's search attributes on TEMPORAL_NAMESPACE (idempotent; run before the first worker)",
+    ).set_defaults(run=_temporal_setup)
+
     commands.add_parser(
         "secret-key", help="print a new HERALD_SECRET_KEY (encrypts channel secrets; give every process the same one)"
     ).set_defaults(run=_secret_key)
@@ -375,7 +406,10 @@ def main(argv: list[str] | None = None) -> None:
 
 def _command_name(args: argparse.Namespace) -> str:
     sub = (
-        getattr(args, "key_command", None) or getattr(args, "db_command", None) or getattr(args, "config_command", None)
+        getattr(args, "key_command", None)
+        or getattr(args, "db_command", None)
+        or getattr(args, "config_command", None)
+        or getattr(args, "temporal_command", None)
     )
     return f"{args.command} {sub}" if sub else str(args.command)
 

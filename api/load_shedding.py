@@ -9,8 +9,8 @@ Three limits, all per API process and all answered before the request body is re
   address (IPv6 by /64); once empty, requests from that source with a key this process has not
   seen authenticate get 429 with `Retry-After`, without a database lookup.
 
-`/healthz` and `/metrics` are exempt from all three: a load balancer must see the process alive while
-it sheds, and Prometheus must see why it sheds.
+`/healthz`, `/readyz` and `/metrics` are exempt from all three: a load balancer must see the process alive
+while it sheds, and Prometheus must see why it sheds.
 
 Keys are told apart by a BLAKE2b fingerprint under a per-process random key: cheap, never the
 token itself, and not the SHA-256 digest the database stores (a dump of this process's memory
@@ -32,7 +32,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-EXEMPT_PATHS = frozenset({"/healthz", "/metrics"})
+EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 # Live streams stay open for hours while costing an idle queue: they pass the authentication-failure
 # limit like any request but hold no in-flight slot (api/live.py bounds them on its own).
 STREAM_PATHS = frozenset({"/api/v1/stream"})

@@ -28,14 +28,14 @@ DESCRIPTIONS = {
     "429": "Too many requests or failed authentications: retry after `Retry-After` seconds",
     "503": "Overloaded, or Temporal or its workers unavailable: retry after `Retry-After` seconds",
 }
-PUBLIC = {"/healthz"}  # no authentication
+PUBLIC = {"/healthz", "/readyz"}  # no authentication: the probes
 SECRET_URLS = {"/api/v1/calendar/{token}.ics"}  # no API key: the secret in the path is the credential
 BODY_KEYS = {"/v2/enqueue", "/v2/change/enqueue"}  # no API key: the routing_key in the body names the tenant
 
 
 def _statuses(path: str, method: str, operation: dict[str, Any]) -> set[str]:
     found = {"422"}
-    if path not in PUBLIC:  # liveness is never shed nor rate-limited, and needs no key
+    if path not in PUBLIC:  # the probes are never shed nor rate-limited, and need no key
         found |= {"429", "503"}
     if path not in PUBLIC | SECRET_URLS | BODY_KEYS:
         found |= {"401", "403"}

@@ -7,12 +7,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.api_keys import Role, ensure_tenant, new_key, store_key
 from models.db import create_engine, create_sessionmaker
 from models.default_rules import seed_rules
 from models.defaults import seed_defaults
+from models.migrate import SETUP_LOCK
 from models.secrets import new_secret_key
 from models.templates import seed_templates
 
@@ -59,6 +61,8 @@ async def bootstrap(database_url: str, tenant_id: str, admin_key: str | None) ->
     engine = create_engine(database_url, pool_size=1)
     try:
         async with create_sessionmaker(engine).begin() as session:
+            # Two `herald init` at once (or one beside `herald db upgrade`) take turns.
+            await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SETUP_LOCK})
             seeded = await seed_tenant(session, tenant_id)
             if admin_key:
                 await store_key(

@@ -9,6 +9,9 @@ from alembic import command
 from alembic.config import Config
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+# The PostgreSQL advisory lock (a bigint key: "Herald" in ASCII) that `herald db upgrade` (migrations/env.py)
+# and `herald init` (devstack/bootstrap.py) hold in their transaction: two of them never run at once.
+SETUP_LOCK = 0x4865_7261_6C64
 
 
 def alembic_config(database_url: str) -> Config:

@@ -145,13 +145,14 @@ async def test_failed_authentications_from_one_address_are_limited_without_a_dat
         assert (await neighbour.get("/api/v1/alerts/", headers=keys[Role.RESPONDER])).status_code == 200
 
 
-async def test_openapi_documents_429_and_503_on_every_route_but_healthz(
+async def test_openapi_documents_429_and_503_on_every_route_but_the_probes(
     settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     async with limited_app(settings) as app, client(app) as http:
         paths = (await http.get("/openapi.json")).json()["paths"]
     assert "429" not in paths["/healthz"]["get"]["responses"]
+    assert "429" not in paths["/readyz"]["get"]["responses"]
     for path, operations in paths.items():
         for method, operation in operations.items():
-            if path != "/healthz":
+            if path not in ("/healthz", "/readyz"):
                 assert {"429", "503"} <= operation["responses"].keys(), (method, path)

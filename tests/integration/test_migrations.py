@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -197,5 +201,35 @@ async def test_upgrading_turns_the_flat_routing_into_an_equivalent_tree(maintena
             [route] = tree.match(route_labels(labels, severity, category))
             assert route.opts.policy_id == chosen, (severity, category, labels)
             assert route.opts.group_by_all and route.opts.group_wait == timedelta(0)
+    finally:
+        await drop_database(url, maintenance_url)
+
+
+async def test_two_upgrades_at_once_both_succeed_and_migrate_once(maintenance_url: str) -> None:
+    """Two `herald db upgrade` processes on an empty database (two Helm hook Jobs, a retried Job beside the
+    first): the advisory lock makes the second wait, then find the database at head."""
+    url = await create_database(maintenance_url)
+    herald = str(Path(sys.executable).parent / "herald")
+    env = {k: v for k, v in os.environ.items() if k != "HERALD_DATA_DIR"} | {"DATABASE_URL": url}
+    try:
+        runs = [
+            await asyncio.create_subprocess_exec(
+                herald, "db", "upgrade", env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            )
+            for _ in range(2)
+        ]
+        outputs = await asyncio.wait_for(asyncio.gather(*(run.communicate() for run in runs)), timeout=120)
+        for run, (out, _) in zip(runs, outputs, strict=True):
+            assert run.returncode == 0, out.decode()
+            assert "database is at the latest revision" in out.decode()
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as connection:
+                versions = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalars().all()
+                diff = await connection.run_sync(_diff)
+        finally:
+            await engine.dispose()
+        assert len(versions) == 1
+        assert diff == []
     finally:
         await drop_database(url, maintenance_url)

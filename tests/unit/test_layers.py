@@ -108,3 +108,14 @@ def test_the_distribution_ships_every_top_level_package() -> None:
     shipped = {pattern.rstrip("*") for pattern in config["tool"]["setuptools"]["packages"]["find"]["include"]}
     packages = {p.name for p in ROOT.iterdir() if (p / "__init__.py").exists() and p.name not in {"tests", "bench"}}
     assert packages - shipped == set()
+
+
+def test_the_image_copies_every_top_level_package() -> None:
+    """deploy/Dockerfile copies packages one by one: a new one left out is an image whose API cannot start."""
+    copied = {
+        line.split()[1]
+        for line in (ROOT / "deploy" / "Dockerfile").read_text().splitlines()
+        if line.startswith("COPY ") and not line.startswith("COPY --")
+    }
+    packages = {p.name for p in ROOT.iterdir() if (p / "__init__.py").exists() and p.name not in {"tests", "bench"}}
+    assert packages - copied == set()
