@@ -110,6 +110,20 @@ class Settings(BaseSettings):
         description="How often the rule-evaluation schedule looks for due rules (a rule's own interval is >= 10 s)",
     )
     rule_batch_size: int = Field(500, ge=1, validation_alias="HERALD_RULE_BATCH_SIZE")
+    retention_days: int = Field(
+        90,
+        ge=1,
+        le=3650,
+        validation_alias="HERALD_RETENTION_DAYS",
+        description="Resolved alerts (timeline, deliveries, members) and idle metric series older are deleted, "
+        "unless the tenant sets its own retention_days",
+    )
+    retention_interval_seconds: int = Field(
+        3600,
+        ge=60,
+        validation_alias="HERALD_RETENTION_INTERVAL_SECONDS",
+        description="How often the retention schedule (herald-retention/<task queue>) runs a pass",
+    )
 
     worker_max_cached_workflows: int = Field(2000, ge=0, validation_alias="HERALD_WORKER_MAX_CACHED_WORKFLOWS")
     worker_max_concurrent_activities: int = Field(200, ge=1, validation_alias="HERALD_WORKER_MAX_CONCURRENT_ACTIVITIES")

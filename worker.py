@@ -21,12 +21,14 @@ from activities.heartbeats import HeartbeatActivities
 from activities.inbox import InboxActivities
 from activities.notify import NotifyActivities
 from activities.projection import ProjectionActivities
+from activities.retention import RetentionActivities
 from activities.rules import RuleActivities
 from channels.registry import Senders
 from egress.http import http_client
 from egress.policy import EgressPolicy
 from gateway.client import AlertingClient
 from gateway.connect import connect, metrics_runtime
+from gateway.retention_schedule import ensure_retention_schedule
 from gateway.rule_schedule import ensure_rule_schedule
 from models.db import create_engine, create_sessionmaker
 from models.secrets import secret_box
@@ -36,6 +38,7 @@ from telemetry.metrics import serve_worker_metrics
 from workflows.alert import AlertWorkflow
 from workflows.heartbeat import HeartbeatWorkflow
 from workflows.inbox import InboxDrainWorkflow
+from workflows.retention import RetentionWorkflow
 from workflows.rule_evaluation import RuleEvaluationWorkflow
 
 log = logging.getLogger("herald.worker")
@@ -49,6 +52,7 @@ ACTIVITY_CLASSES = (
     RuleActivities,
     HeartbeatActivities,
     InboxActivities,
+    RetentionActivities,
 )
 
 
@@ -108,12 +112,13 @@ async def build_worker(
         rules = RuleActivities(sessions, http, box, alerting, settings)
         heartbeats = HeartbeatActivities(sessions, alerting, settings)
         inbox = InboxActivities(sessions, alerting)
+        retention = RetentionActivities(sessions, settings)
         worker = Worker(
             client,
             task_queue=queue,
-            workflows=[AlertWorkflow, RuleEvaluationWorkflow, HeartbeatWorkflow, InboxDrainWorkflow],
+            workflows=[AlertWorkflow, RuleEvaluationWorkflow, HeartbeatWorkflow, InboxDrainWorkflow, RetentionWorkflow],
             workflow_runner=workflow_runner(settings.workflow_sandbox),
-            activities=activities_of(projection, escalation, notify, rules, heartbeats, inbox),
+            activities=activities_of(projection, escalation, notify, rules, heartbeats, inbox, retention),
             max_cached_workflows=settings.worker_max_cached_workflows,
             max_concurrent_activities=settings.worker_max_concurrent_activities,
         )
@@ -139,6 +144,8 @@ async def run_worker(settings: Settings) -> None:
     try:
         done = await ensure_rule_schedule(client, settings)
         log.info("rule-evaluation schedule %s (every %s s)", done, settings.rule_tick_seconds)
+        done = await ensure_retention_schedule(client, settings)
+        log.info("retention schedule %s (every %s s)", done, settings.retention_interval_seconds)
         await AlertingClient(
             client, task_queue=settings.temporal_task_queue, update_timeout=5, ingest_concurrency=1
         ).wake_inbox()  # events a crash left in the inbox go on at once

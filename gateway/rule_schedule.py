@@ -49,8 +49,12 @@ def rule_schedule(settings: Settings) -> Schedule:
 
 async def ensure_rule_schedule(client: Client, settings: Settings) -> str:
     """Create the schedule, or bring an existing one's action, spec and policy up to date. Returns what it did."""
-    wanted = rule_schedule(settings)
-    sid = rule_schedule_id(settings.temporal_task_queue)
+    return await ensure_schedule(client, rule_schedule_id(settings.temporal_task_queue), rule_schedule(settings))
+
+
+async def ensure_schedule(client: Client, sid: str, wanted: Schedule) -> str:
+    """Create schedule `sid`, or bring an existing one's action, spec and policy up to date (its state,
+    paused or not, is kept). Returns "created" or "updated"."""
     try:
         await client.create_schedule(sid, wanted)
         return "created"

@@ -220,6 +220,7 @@ def _shared(common: dict[str, str] | None, pairs: Mapping[str, object]) -> dict[
 class Durations:
     count: int
     mean_seconds: float | None
+    p50_seconds: float | None
     p90_seconds: float | None
 
 
@@ -238,15 +239,19 @@ async def _durations(session: AsyncSession, where: list[ColumnElement[bool]], en
     seconds = func.extract("epoch", end - Alert.created_at)
     row = (
         await session.execute(
-            select(func.count(), func.avg(seconds), func.percentile_cont(0.9).within_group(seconds)).where(
-                *where, end.is_not(None)
-            )
+            select(
+                func.count(),
+                func.avg(seconds),
+                func.percentile_cont(0.5).within_group(seconds),
+                func.percentile_cont(0.9).within_group(seconds),
+            ).where(*where, end.is_not(None))
         )
     ).one()
     return Durations(
         count=int(row[0]),
         mean_seconds=float(row[1]) if row[1] is not None else None,
-        p90_seconds=float(row[2]) if row[2] is not None else None,
+        p50_seconds=float(row[2]) if row[2] is not None else None,
+        p90_seconds=float(row[3]) if row[3] is not None else None,
     )
 
 

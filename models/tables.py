@@ -60,6 +60,10 @@ class Tenant(Base):
     # (None: amapi.mapping.DEFAULT_SEVERITY_MAP).
     resolve_timeout: Mapped[timedelta | None] = mapped_column(Interval, default=None)
     severity_map: Mapped[dict[str, str] | None] = mapped_column(JSONB, default=None)
+    # Resolved alerts older than this many days are deleted (None: HERALD_RETENTION_DAYS); see models/retention.py.
+    retention_days: Mapped[int | None] = mapped_column(Integer, default=None)
+    # The IANA zone of day and week buckets in statistics.
+    time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
@@ -114,6 +118,8 @@ class Alert(Base):
         Index("ix_alerts_tenant_status", "tenant_id", "status"),
         Index("ix_alerts_labels", "labels", postgresql_using="gin"),
         Index("ix_alerts_tenant_change_seq", "tenant_id", "change_seq"),
+        # Retention finds a tenant's oldest resolved alerts (models/retention.py).
+        Index("ix_alerts_tenant_resolved_at", "tenant_id", "resolved_at", postgresql_where=text("status = 'resolved'")),
     )
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))

@@ -33,6 +33,7 @@ with workflow.unsafe.imports_passed_through():
         ResolvedLevel,
         ResolveLevelInput,
     )
+    from workflows.retention_payloads import PurgeRequest, RetentionSummary
     from workflows.rule_payloads import BatchRequest, BatchResult, DueRequest, EmitResult, HeartbeatAlert
 
 In = TypeVar("In")
@@ -73,6 +74,8 @@ METRICS_PRUNE: ActivityRef[datetime, int] = ActivityRef("metrics.prune", int)
 HEARTBEAT_ALERT: ActivityRef[HeartbeatAlert, str] = ActivityRef("heartbeats.alert", str)
 # InboxDrainWorkflow
 INBOX_DRAIN: ActivityRef[NoInput, DrainResult] = ActivityRef("inbox.drain", DrainResult)
+# RetentionWorkflow
+RETENTION_PURGE: ActivityRef[PurgeRequest, RetentionSummary] = ActivityRef("retention.purge", RetentionSummary)
 
 ALL: tuple[ActivityRef[Any, Any], ...] = (
     ALERT_OPEN,
@@ -89,6 +92,7 @@ ALL: tuple[ActivityRef[Any, Any], ...] = (
     METRICS_PRUNE,
     HEARTBEAT_ALERT,
     INBOX_DRAIN,
+    RETENTION_PURGE,
 )
 
 

@@ -55,6 +55,7 @@ import uuid
 from urllib.parse import quote
 
 RULE_EVALUATION = "rule-evaluation"
+RETENTION = "herald-retention"
 TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 TENANT_ID_RULE = "1-63 ASCII letters, digits, '.', '_' or '-', starting with a letter or a digit"
 
@@ -112,6 +113,11 @@ def rule_alert_key(rule_id: str, instance: str) -> str:
 def rule_schedule_id(task_queue: str) -> str:
     """The rule-evaluation Temporal Schedule of a task queue, and the prefix of the runs it starts."""
     return f"{RULE_EVALUATION}/{task_queue}"
+
+
+def retention_schedule_id(task_queue: str) -> str:
+    """The retention Temporal Schedule of a task queue, and the prefix of the runs it starts."""
+    return f"{RETENTION}/{task_queue}"
 
 
 def inbox_drain_workflow_id(task_queue: str) -> str:

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.alert_output import alert_out, view_out
+from api.alert_trends_out import trend_fields
 from api.deps import AlertingDep, Principal, ResourcesDep, Responder, SessionDep, SettingsDep, Viewer
 from api.ingest import check_references, route_bodies, to_event
 from api.schemas.alerts import (
@@ -38,8 +39,10 @@ from gateway.client import AlertingClient, IngestItem
 from gateway.errors import AlertingError, AlertNotFound, EngineUnavailable, TransitionRejected
 from models import alert_queries
 from models.alert_queries import AlertFilter
+from models.alert_trends import MAX_BUCKETS, BucketSize, GroupBy, bucket_count, tenant_time_zone, trends
 from models.deliveries import deliveries_of_alert, delivery_stats
 from models.errors import InvalidQuery, NotFound
+from models.oncall import zone
 from models.tables import Alert
 from models.text import unstorable
 from models.timestamps import utc_text
@@ -174,19 +177,58 @@ async def list_alerts(
     return AlertPage(items=[alert_out(r, settings) for r in page.items], total=page.total, next_cursor=page.next_cursor)
 
 
-@router.get("/statistics", response_model=StatisticsOut, summary="Counts, response times and alerts per day")
+STATISTICS_ERRORS: dict[int | str, dict[str, Any]] = {
+    422: {
+        "description": "`from`/`since` or `to`/`until` lacks a time zone, `from` is not before `to`, `bucket` or "
+        "`group_by` is not one of its values, `tz` is not an IANA zone, or the window holds more than 1,000 buckets"
+    }
+}
+
+
+@router.get(
+    "/statistics",
+    response_model=StatisticsOut,
+    responses=STATISTICS_ERRORS,
+    summary="Counts, response times and trends per bucket",
+    description="Alerts created in [`from`, `to`): totals, time to acknowledge and to resolve (mean, p50, p90), "
+    "then `buckets`: per hour, day or week (read in `tz`, default the tenant's time zone) and per `group_by` "
+    "value, the count, acknowledged, escalated and response times; the noisiest alerts and keys; acknowledgement "
+    "and escalation rates. At most 1,000 buckets per answer.",
+)
 async def statistics(
     principal: Viewer,
     session: SessionDep,
-    since: Annotated[datetime | None, Query(description="default: 7 days ago")] = None,
-    until: Annotated[datetime | None, Query(description="default: now")] = None,
+    since: Annotated[datetime | None, Query(description="Same as `from` (older name)")] = None,
+    until: Annotated[datetime | None, Query(description="Same as `to` (older name)")] = None,
+    from_: Annotated[datetime | None, Query(alias="from", description="default: 7 days before `to`")] = None,
+    to: Annotated[datetime | None, Query(description="default: now")] = None,
+    bucket: Annotated[BucketSize, Query(description="hour, day or week")] = "day",
+    group_by: Annotated[GroupBy | None, Query(description="severity, category, team, service, rule or source")] = None,
+    tz: Annotated[str | None, Query(description="IANA zone of the buckets (default: the tenant's time_zone)")] = None,
 ) -> StatisticsOut:
-    require_time_zones(since=since, until=until)
+    require_time_zones(**{"from": from_, "to": to, "since": since, "until": until})
+    since, until = from_ or since, to or until
     until = until or datetime.now(UTC)
     since = since or until - timedelta(days=7)
     if since >= until:
-        raise InvalidQuery("since", "since must be before until")
+        raise InvalidQuery("from", "from (since) must be before to (until)")
+    if bucket_count(since, until, bucket) > MAX_BUCKETS:
+        raise InvalidQuery("bucket", f"more than {MAX_BUCKETS} {bucket} buckets: narrow from/to or use a larger bucket")
+    zone_name = tz or await tenant_time_zone(session=session, tenant_id=principal.tenant_id)
+    try:
+        zone(zone_name)
+    except ValueError as err:
+        raise InvalidQuery("tz", str(err)) from err
     stats = await alert_queries.statistics(session=session, tenant_id=principal.tenant_id, since=since, until=until)
+    trend = await trends(
+        session=session,
+        tenant_id=principal.tenant_id,
+        since=since,
+        until=until,
+        bucket=bucket,
+        time_zone=zone_name,
+        group_by=group_by,
+    )
     return StatisticsOut(
         since=since,
         until=until,
@@ -197,6 +239,10 @@ async def statistics(
         time_to_acknowledge=DurationStats(**vars(stats.to_acknowledge)),
         time_to_resolve=DurationStats(**vars(stats.to_resolve)),
         per_day=[Bucket(day=day, count=count) for day, count in stats.per_day],
+        bucket=bucket,
+        group_by=group_by,
+        time_zone=zone_name,
+        **trend_fields(trend),
         deliveries=[
             ChannelDeliveries(
                 **vars(c),

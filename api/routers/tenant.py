@@ -24,7 +24,8 @@ INVALID: dict[int | str, dict[str, Any]] = {
     422: {
         "description": "`max_silence_duration` is not a Prometheus duration, is zero, or is longer than the "
         "ceiling (HERALD_MAX_SILENCE_DAYS); `resolve_timeout` is not a duration from 1s to 7d; a `severity_map` "
-        "value is not a severity; or an unknown field"
+        "value is not a severity; `retention_days` is not from 1 to 3650; `time_zone` is not an IANA zone; "
+        "or an unknown field"
     }
 }
 
@@ -39,6 +40,9 @@ def _out(row: Tenant, settings: Settings) -> TenantOut:
         max_silence_duration_ceiling=format_duration(ceiling(settings)),
         resolve_timeout=format_duration(am.resolve_timeout),
         severity_map=am.severities,
+        retention_days=row.retention_days,
+        retention_days_default=settings.retention_days,
+        time_zone=row.time_zone,
     )
 
 
@@ -95,7 +99,8 @@ async def get_tenant(principal: Viewer, session: SessionDep, settings: SettingsD
     summary="Change your tenant's settings (admin)",
     description="Fields left out keep their value. `max_silence_duration` bounds new and edited silences "
     "(existing ones keep their `ends_at`); null returns to the global default. `resolve_timeout` and "
-    "`severity_map` apply to alerts posted to the Alertmanager API (`POST /api/v2/alerts`) from then on.",
+    "`severity_map` apply to alerts posted to the Alertmanager API (`POST /api/v2/alerts`) from then on. `retention_days` applies "
+    "from the next retention pass (hourly); `time_zone` to statistics' day and week buckets.",
 )
 async def update_tenant(body: TenantUpdate, principal: Admin, session: SessionDep, settings: SettingsDep) -> TenantOut:
     row = await _tenant(session, principal.tenant_id)
@@ -108,5 +113,9 @@ async def update_tenant(body: TenantUpdate, principal: Admin, session: SessionDe
     if "severity_map" in body.model_fields_set:
         mapping = body.severity_map
         row.severity_map = None if mapping is None else {value: severity.value for value, severity in mapping.items()}
+    if "retention_days" in body.model_fields_set:
+        row.retention_days = body.retention_days
+    if "time_zone" in body.model_fields_set:
+        row.time_zone = body.time_zone
     await session.flush()
     return _out(row, settings)

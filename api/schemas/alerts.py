@@ -264,7 +264,31 @@ class Bucket(BaseModel):
 class DurationStats(BaseModel):
     count: int
     mean_seconds: float | None
+    p50_seconds: float | None = None
     p90_seconds: float | None
+
+
+class TrendBucketOut(BaseModel):
+    start: datetime = Field(description="The bucket's first instant, with the offset of the statistics' time zone")
+    group: str | None = Field(None, description="The `group_by` value (null: no group_by, or the alert has none)")
+    count: int = Field(description="Alerts created in the bucket")
+    acknowledged: int
+    escalated: int = Field(description="Alerts whose escalation reached level 2 or higher")
+    time_to_acknowledge: DurationStats
+    time_to_resolve: DurationStats
+
+
+class NoisyAlertOut(BaseModel):
+    alert_id: str
+    dedup_key: str
+    title: str
+    event_count: int = Field(description="Events (re-fires included) the incident took in")
+
+
+class NoisyKeyOut(BaseModel):
+    dedup_key: str
+    incidents: int = Field(description="Incidents opened under this key in the window")
+    events: int
 
 
 class StatisticsOut(BaseModel):
@@ -277,6 +301,19 @@ class StatisticsOut(BaseModel):
     time_to_acknowledge: DurationStats
     time_to_resolve: DurationStats
     per_day: list[Bucket]
+    bucket: str = Field("day", description="The size of `buckets`: hour, day or week")
+    group_by: str | None = None
+    time_zone: str = Field("UTC", description="The IANA zone of `buckets` (per_day stays in UTC)")
+    buckets: list[TrendBucketOut] = Field(
+        default_factory=list,
+        description="Per bucket (and group when group_by is given), in time order; empty ones left out",
+    )
+    noisiest_by_refires: list[NoisyAlertOut] = Field(default_factory=list, description="The 10 with most events")
+    noisiest_by_incidents: list[NoisyKeyOut] = Field(
+        default_factory=list, description="The 10 dedup keys that opened most incidents"
+    )
+    acknowledgement_rate: float | None = Field(None, description="Acknowledged / all (null: no alert)")
+    escalation_rate: float | None = Field(None, description="Escalated to level 2 or higher / all (null: no alert)")
     deliveries: list[ChannelDeliveries] = Field(
         default_factory=list,
         description="Delivery outcomes per channel (pages to people: per contact-method type) for deliveries begun in the window",

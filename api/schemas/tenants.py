@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from api.schemas.zones import TimeZoneName
 from workflows.payloads import Severity
 
 SeverityValue = Annotated[str, StringConstraints(min_length=1, max_length=100, to_lower=True, strip_whitespace=True)]
@@ -30,6 +31,13 @@ class TenantOut(BaseModel):
         "value is medium. Default: critical→critical, error→high, high→high, warning→medium, info→info"
     )
 
+    retention_days: int | None = Field(
+        description="Resolved alerts (their timeline, members and deliveries) and metric series idle this many "
+        "days are deleted by the retention schedule; null: the global HERALD_RETENTION_DAYS (`retention_days_default`)"
+    )
+    retention_days_default: int = Field(description="HERALD_RETENTION_DAYS: the retention of a tenant that sets none")
+    time_zone: str = Field(description="IANA zone of day and week buckets in `/api/v1/alerts/statistics` (default UTC)")
+
 
 class TenantUpdate(BaseModel):
     """Only the fields sent change."""
@@ -48,3 +56,7 @@ class TenantUpdate(BaseModel):
         max_length=100,
         description="The whole mapping (it replaces the previous one; keys are lower-cased); null: back to the default",
     )
+    retention_days: int | None = Field(
+        None, ge=1, le=3650, description="Days from 1 to 3650; null: back to the global HERALD_RETENTION_DAYS"
+    )
+    time_zone: TimeZoneName = Field("UTC", description="An IANA zone name (`Europe/Paris`, `UTC`)")

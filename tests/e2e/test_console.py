@@ -2,13 +2,16 @@
 against a real stack: the API (with the built console) under uvicorn on 127.0.0.1, a Herald worker,
 the Temporal dev server and PostgreSQL. `make test` installs Chromium and builds the console first.
 
-Screenshots land in docs/images/ (console-*.png) for the README and the guide.
+Screenshots (console-*.png) land in the test's temporary directory; with HERALD_SCREENSHOTS=docs/images they
+refresh the README's and the guide's (a plain test run never changes tracked files).
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
+import tempfile
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -35,7 +38,8 @@ from worker import build_worker
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).resolve().parents[2] / "console" / "node_modules" / "axe-core" / "axe.min.js"
-IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+IMAGES = Path(os.environ.get("HERALD_SCREENSHOTS") or tempfile.mkdtemp(prefix="herald-console-shots-"))
+IMAGES.mkdir(parents=True, exist_ok=True)
 PHONE = ViewportSize(width=375, height=812)
 
 
@@ -161,7 +165,6 @@ async def test_sign_in_then_an_event_appears_on_the_open_list_within_2_s(browser
     await expect(page.get_by_role("list", name="Alerts").get_by_role("listitem")).to_have_count(2)
     await expect(page).to_have_title("(2) Alerts · Herald")  # the triggered count, on the browser tab
     assert await serious_violations(page) == []
-    IMAGES.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(IMAGES / "console-alerts.png"), full_page=True)
     await page.emulate_media(color_scheme="dark")  # the theme follows the OS
     assert await page.evaluate("() => getComputedStyle(document.body).backgroundColor") != "rgb(255, 255, 255)"

@@ -16,6 +16,7 @@ from temporalio.worker import Replayer
 
 from workflows.alert import AlertWorkflow
 from workflows.heartbeat import HeartbeatWorkflow
+from workflows.retention import RetentionWorkflow
 from workflows.rule_evaluation import RuleEvaluationWorkflow
 
 HISTORIES = sorted((Path(__file__).resolve().parents[1] / "histories").glob("*.json"))
@@ -31,7 +32,8 @@ async def test_history_replays(path: Path) -> None:
     # The default runner re-imports workflows.* in an isolated sandbox per run, so replay also
     # checks, at run time, the determinism that a "shared" production worker no longer checks.
     replayer = Replayer(
-        workflows=[AlertWorkflow, RuleEvaluationWorkflow, HeartbeatWorkflow], data_converter=pydantic_data_converter
+        workflows=[AlertWorkflow, RuleEvaluationWorkflow, HeartbeatWorkflow, RetentionWorkflow],
+        data_converter=pydantic_data_converter,
     )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None

@@ -200,7 +200,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Counts, response times and alerts per day */
+        /**
+         * Counts, response times and trends per bucket
+         * @description Alerts created in [`from`, `to`): totals, time to acknowledge and to resolve (mean, p50, p90), then `buckets`: per hour, day or week (read in `tz`, default the tenant's time zone) and per `group_by` value, the count, acknowledged, escalated and response times; the noisiest alerts and keys; acknowledgement and escalation rates. At most 1,000 buckets per answer.
+         */
         get: operations["statistics_api_v1_alerts_statistics_get"];
         put?: never;
         post?: never;
@@ -1341,7 +1344,7 @@ export interface paths {
         head?: never;
         /**
          * Change your tenant's settings (admin)
-         * @description Fields left out keep their value. `max_silence_duration` bounds new and edited silences (existing ones keep their `ends_at`); null returns to the global default. `resolve_timeout` and `severity_map` apply to alerts posted to the Alertmanager API (`POST /api/v2/alerts`) from then on.
+         * @description Fields left out keep their value. `max_silence_duration` bounds new and edited silences (existing ones keep their `ends_at`); null returns to the global default. `resolve_timeout` and `severity_map` apply to alerts posted to the Alertmanager API (`POST /api/v2/alerts`) from then on. `retention_days` applies from the next retention pass (hourly); `time_zone` to statistics' day and week buckets.
          */
         patch: operations["update_tenant_api_v1_tenant_patch"];
         trace?: never;
@@ -2578,6 +2581,8 @@ export interface components {
             count: number;
             /** Mean Seconds */
             mean_seconds: number | null;
+            /** P50 Seconds */
+            p50_seconds?: number | null;
             /** P90 Seconds */
             p90_seconds: number | null;
         };
@@ -3426,6 +3431,32 @@ export interface components {
              * @description Pass as `after` for the next page; null on the last one
              */
             next_after: string | null;
+        };
+        /** NoisyAlertOut */
+        NoisyAlertOut: {
+            /** Alert Id */
+            alert_id: string;
+            /** Dedup Key */
+            dedup_key: string;
+            /**
+             * Event Count
+             * @description Events (re-fires included) the incident took in
+             */
+            event_count: number;
+            /** Title */
+            title: string;
+        };
+        /** NoisyKeyOut */
+        NoisyKeyOut: {
+            /** Dedup Key */
+            dedup_key: string;
+            /** Events */
+            events: number;
+            /**
+             * Incidents
+             * @description Incidents opened under this key in the window
+             */
+            incidents: number;
         };
         /** NoteBody */
         NoteBody: {
@@ -4470,6 +4501,22 @@ export interface components {
         };
         /** StatisticsOut */
         StatisticsOut: {
+            /**
+             * Acknowledgement Rate
+             * @description Acknowledged / all (null: no alert)
+             */
+            acknowledgement_rate?: number | null;
+            /**
+             * Bucket
+             * @description The size of `buckets`: hour, day or week
+             * @default day
+             */
+            bucket: string;
+            /**
+             * Buckets
+             * @description Per bucket (and group when group_by is given), in time order; empty ones left out
+             */
+            buckets?: components["schemas"]["TrendBucketOut"][];
             /** By Category */
             by_category: {
                 [key: string]: number;
@@ -4487,6 +4534,23 @@ export interface components {
              * @description Delivery outcomes per channel (pages to people: per contact-method type) for deliveries begun in the window
              */
             deliveries?: components["schemas"]["ChannelDeliveries"][];
+            /**
+             * Escalation Rate
+             * @description Escalated to level 2 or higher / all (null: no alert)
+             */
+            escalation_rate?: number | null;
+            /** Group By */
+            group_by?: string | null;
+            /**
+             * Noisiest By Incidents
+             * @description The 10 dedup keys that opened most incidents
+             */
+            noisiest_by_incidents?: components["schemas"]["NoisyKeyOut"][];
+            /**
+             * Noisiest By Refires
+             * @description The 10 with most events
+             */
+            noisiest_by_refires?: components["schemas"]["NoisyAlertOut"][];
             /** Per Day */
             per_day: components["schemas"]["Bucket"][];
             /**
@@ -4496,6 +4560,12 @@ export interface components {
             since: string;
             time_to_acknowledge: components["schemas"]["DurationStats"];
             time_to_resolve: components["schemas"]["DurationStats"];
+            /**
+             * Time Zone
+             * @description The IANA zone of `buckets` (per_day stays in UTC)
+             * @default UTC
+             */
+            time_zone: string;
             /** Total */
             total: number;
             /**
@@ -4681,12 +4751,27 @@ export interface components {
              */
             resolve_timeout: string;
             /**
+             * Retention Days
+             * @description Resolved alerts (their timeline, members and deliveries) and metric series idle this many days are deleted by the retention schedule; null: the global HERALD_RETENTION_DAYS (`retention_days_default`)
+             */
+            retention_days: number | null;
+            /**
+             * Retention Days Default
+             * @description HERALD_RETENTION_DAYS: the retention of a tenant that sets none
+             */
+            retention_days_default: number;
+            /**
              * Severity Map
              * @description Alertmanager API v2: the `severity` label's value (lower-cased) → Herald's severity; any other value is medium. Default: critical→critical, error→high, high→high, warning→medium, info→info
              */
             severity_map: {
                 [key: string]: components["schemas"]["Severity"];
             };
+            /**
+             * Time Zone
+             * @description IANA zone of day and week buckets in `/api/v1/alerts/statistics` (default UTC)
+             */
+            time_zone: string;
         };
         /**
          * TenantUpdate
@@ -4704,12 +4789,23 @@ export interface components {
              */
             resolve_timeout?: string | null;
             /**
+             * Retention Days
+             * @description Days from 1 to 3650; null: back to the global HERALD_RETENTION_DAYS
+             */
+            retention_days?: number | null;
+            /**
              * Severity Map
              * @description The whole mapping (it replaces the previous one; keys are lower-cased); null: back to the default
              */
             severity_map?: {
                 [key: string]: components["schemas"]["Severity"];
             } | null;
+            /**
+             * Time Zone
+             * @description An IANA zone name (`Europe/Paris`, `UTC`)
+             * @default UTC
+             */
+            time_zone: string;
         };
         /** TestInstance */
         TestInstance: {
@@ -4861,6 +4957,34 @@ export interface components {
              * @description Grows by one per write; send it back as `If-Match` to write (0: never written)
              */
             version: number;
+        };
+        /** TrendBucketOut */
+        TrendBucketOut: {
+            /** Acknowledged */
+            acknowledged: number;
+            /**
+             * Count
+             * @description Alerts created in the bucket
+             */
+            count: number;
+            /**
+             * Escalated
+             * @description Alerts whose escalation reached level 2 or higher
+             */
+            escalated: number;
+            /**
+             * Group
+             * @description The `group_by` value (null: no group_by, or the alert has none)
+             */
+            group?: string | null;
+            /**
+             * Start
+             * Format: date-time
+             * @description The bucket's first instant, with the offset of the statistics' time zone
+             */
+            start: string;
+            time_to_acknowledge: components["schemas"]["DurationStats"];
+            time_to_resolve: components["schemas"]["DurationStats"];
         };
         /** UserIn */
         UserIn: {
@@ -6257,10 +6381,20 @@ export interface operations {
     statistics_api_v1_alerts_statistics_get: {
         parameters: {
             query?: {
-                /** @description default: 7 days ago */
+                /** @description Same as `from` (older name) */
                 since?: string | null;
-                /** @description default: now */
+                /** @description Same as `to` (older name) */
                 until?: string | null;
+                /** @description default: 7 days before `to` */
+                from?: string | null;
+                /** @description default: now */
+                to?: string | null;
+                /** @description hour, day or week */
+                bucket?: "hour" | "day" | "week";
+                /** @description severity, category, team, service, rule or source */
+                group_by?: ("severity" | "category" | "team" | "service" | "rule" | "source") | null;
+                /** @description IANA zone of the buckets (default: the tenant's time_zone) */
+                tz?: string | null;
             };
             header?: never;
             path?: never;
@@ -6295,7 +6429,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Invalid input; `errors` names each field */
+            /** @description `from`/`since` or `to`/`until` lacks a time zone, `from` is not before `to`, `bucket` or `group_by` is not one of its values, `tz` is not an IANA zone, or the window holds more than 1,000 buckets */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -15619,7 +15753,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description `max_silence_duration` is not a Prometheus duration, is zero, or is longer than the ceiling (HERALD_MAX_SILENCE_DAYS); `resolve_timeout` is not a duration from 1s to 7d; a `severity_map` value is not a severity; or an unknown field */
+            /** @description `max_silence_duration` is not a Prometheus duration, is zero, or is longer than the ceiling (HERALD_MAX_SILENCE_DAYS); `resolve_timeout` is not a duration from 1s to 7d; a `severity_map` value is not a severity; `retention_days` is not from 1 to 3650; `time_zone` is not an IANA zone; or an unknown field */
             422: {
                 headers: {
                     [name: string]: unknown;
