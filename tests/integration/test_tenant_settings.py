@@ -37,6 +37,9 @@ async def test_the_tenant_reads_and_sets_its_maximum_silence_duration(api: Stack
         "max_silence_duration_ceiling": "4w",
         "resolve_timeout": "5m",
         "severity_map": {"critical": "critical", "error": "high", "high": "high", "warning": "medium", "info": "info"},
+        "retention_days": None,
+        "retention_days_default": 90,
+        "time_zone": "UTC",
     }
     assert (await patch(api, {"max_silence_duration": "1w"}))["max_silence_duration"] == "1w"
     again = await api.http.get("/api/v1/tenant", headers=api.viewer)
