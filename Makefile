@@ -28,7 +28,7 @@ $(AMTOOL):
 	DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends prometheus-alertmanager \
 	  || { $(SUDO) apt-get update && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends prometheus-alertmanager; }
 
-# The console's browser tests drive Debian's Chromium (never `playwright install`), installed the same way.
+# The console's browser tests drive Debian's Chromium (never a browser Playwright downloads), installed the same way.
 CHROMIUM := /usr/bin/chromium
 $(CHROMIUM):
 	@command -v apt-get >/dev/null || { echo "the console tests need Chromium: install the 'chromium' package"; exit 1; }
