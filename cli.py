@@ -183,22 +183,40 @@ def _secret_key(args: argparse.Namespace) -> int:
 
 
 def _create_key(args: argparse.Namespace) -> int:
+    from sqlalchemy import or_, select
+
     from devstack.bootstrap import seed_tenant
     from models.api_keys import Role, new_key, store_key
     from models.db import create_engine, create_sessionmaker
-    from models.tables import Tenant
+    from models.tables import Tenant, User
     from workflows.ids import check_tenant_id
 
     settings = _operator_settings()
 
-    async def create() -> str:
+    async def create() -> str | None:
         engine = create_engine(settings.database_url, pool_size=1)
         try:
             async with create_sessionmaker(engine).begin() as session:
                 if await session.get(Tenant, args.tenant) is None:  # a new tenant starts as the first one did
                     await seed_tenant(session, args.tenant)
+                user_id = None
+                if args.user:
+                    user_id = await session.scalar(
+                        select(User.id).where(
+                            User.tenant_id == args.tenant, or_(User.id == args.user, User.email == args.user)
+                        )
+                    )
+                    if user_id is None:
+                        return None
                 key = new_key()
-                await store_key(session=session, tenant_id=args.tenant, name=args.name, role=Role(args.role), key=key)
+                await store_key(
+                    session=session,
+                    tenant_id=args.tenant,
+                    name=args.name,
+                    role=Role(args.role),
+                    key=key,
+                    user_id=user_id,
+                )
                 return key
         finally:
             await engine.dispose()
@@ -208,7 +226,14 @@ def _create_key(args: argparse.Namespace) -> int:
     except ValueError as err:
         print(f"herald api-key create: {err}", file=sys.stderr)
         return 2
-    print(_against_database(settings, create()))
+    created = _against_database(settings, create())
+    if created is None:
+        print(
+            f"herald api-key create: --user: no user {args.user!r} (id or email) in tenant {args.tenant!r}",
+            file=sys.stderr,
+        )
+        return 2
+    print(created)
     return 0
 
 
@@ -349,6 +374,7 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("--tenant", default="default")
     create.add_argument("--name", required=True)
     create.add_argument("--role", choices=["viewer", "responder", "admin"], default="responder")
+    create.add_argument("--user", help="the person the key belongs to (a user's id or email in the tenant)")
     create.set_defaults(run=_create_key)
     rotate = key_commands.add_parser(
         "rotate", help="replace a key: prints the new one; the old one keeps working for --grace-hours"

@@ -45,6 +45,7 @@ class Principal:
     key_id: str
     key_name: str
     session_id: str | None = None  # the console session's digest when authenticated by its cookie
+    user_id: str | None = None  # the key's person (api_keys.user_id); None for a service key
 
     @property
     def actor(self) -> str:
@@ -138,7 +139,9 @@ async def get_principal(
         resources.guard.failed_authentication(request.scope)
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid, revoked or expired API key", unauthorized)
     resources.guard.authenticated(secret)
-    return Principal(tenant_id=key.tenant_id, role=Role(key.role), key_id=key.id, key_name=key.name)
+    return Principal(
+        tenant_id=key.tenant_id, role=Role(key.role), key_id=key.id, key_name=key.name, user_id=key.user_id
+    )
 
 
 async def _session_principal(request: Request, resources: Resources, cookie: str) -> Principal:
@@ -163,7 +166,12 @@ async def _session_principal(request: Request, resources: Resources, cookie: str
         )
     key = found.key
     return Principal(
-        tenant_id=key.tenant_id, role=Role(key.role), key_id=key.id, key_name=key.name, session_id=found.id_hash
+        tenant_id=key.tenant_id,
+        role=Role(key.role),
+        key_id=key.id,
+        key_name=key.name,
+        session_id=found.id_hash,
+        user_id=key.user_id,
     )
 
 

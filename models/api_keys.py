@@ -14,7 +14,8 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.tables import ApiKey, Tenant
+from models.errors import InvalidQuery
+from models.tables import ApiKey, Tenant, User
 from workflows.ids import check_tenant_id
 
 KEY_PREFIX = "hk_"
@@ -47,9 +48,17 @@ async def ensure_tenant(*, session: AsyncSession, tenant_id: str, name: str | No
 
 
 async def store_key(
-    *, session: AsyncSession, tenant_id: str, name: str, role: Role, key: str, expires_at: datetime | None = None
+    *,
+    session: AsyncSession,
+    tenant_id: str,
+    name: str,
+    role: Role,
+    key: str,
+    expires_at: datetime | None = None,
+    user_id: str | None = None,
 ) -> ApiKey:
-    """Store `key` (hashed) unless an identical key exists; returns the row."""
+    """Store `key` (hashed) unless an identical key exists; returns the row. `user_id` (the key's person) must be
+    a user of `tenant_id`: see `check_key_person`."""
     digest = hash_key(key)
     existing = await session.scalar(select(ApiKey).where(ApiKey.key_hash == digest))
     if existing is not None:
@@ -62,6 +71,7 @@ async def store_key(
         prefix=key[:10],
         key_hash=digest,
         expires_at=expires_at,
+        user_id=user_id,
     )
     session.add(row)
     await session.flush()
@@ -111,8 +121,20 @@ async def rotate_key(
     old.expires_at = min(at + grace, old.expires_at) if old.expires_at else at + grace
     key = new_key()
     role = Role(old.role)
-    row = await store_key(session=session, tenant_id=old.tenant_id, name=old.name, role=role, key=key)
+    row = await store_key(
+        session=session, tenant_id=old.tenant_id, name=old.name, role=role, key=key, user_id=old.user_id
+    )
     return row, key
+
+
+async def check_key_person(*, session: AsyncSession, tenant_id: str, user_id: str | None) -> None:
+    """InvalidQuery on `user_id` unless it is None or a user of `tenant_id` (another tenant's user is not found
+    either: a key never learns of other tenants' people)."""
+    if user_id is None:
+        return
+    found = await session.scalar(select(User.id).where(User.tenant_id == tenant_id, User.id == user_id))
+    if found is None:
+        raise InvalidQuery("user_id", f"no user {user_id!r} in your tenant")
 
 
 async def list_keys(*, session: AsyncSession, tenant_id: str) -> Sequence[ApiKey]:

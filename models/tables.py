@@ -79,6 +79,10 @@ class ApiKey(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     expires_at: Mapped[datetime | None] = mapped_column(default=None)  # None: never
     last_used_at: Mapped[datetime | None] = mapped_column(default=None)  # to the minute (see touch_key)
+    # the person the key belongs to (their shifts in the console, their name in the audit log); None: a service key
+    user_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL", name="fk_api_keys_user_id_users"), index=True, default=None
+    )
 
 
 class ConsoleSession(Base):

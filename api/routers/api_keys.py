@@ -11,13 +11,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from sqlalchemy import select
 
 from api.deps import Admin, SessionDep
-from models.api_keys import Role, list_keys, new_key, revoke_key, rotate_key, store_key
+from models.api_keys import Role, check_key_person, list_keys, new_key, revoke_key, rotate_key, store_key
 from models.errors import NotFound
 from models.tables import ApiKey
 
 router = APIRouter(prefix="/api/v1/api-keys", tags=["api keys"])
+INVALID: dict[int | str, dict[str, Any]] = {422: {"description": "A bad field, or a user_id not in your tenant"}}
 
 
 class ApiKeyCreate(BaseModel):
@@ -27,6 +29,17 @@ class ApiKeyCreate(BaseModel):
         description="viewer reads; responder also acknowledges, resolves and sends events; admin also configures"
     )
     expires_in_days: int | None = Field(None, ge=1, le=3650, description="Expire after this many days (default: never)")
+    user_id: str | None = Field(
+        None,
+        description="The person the key belongs to (a user of your tenant): the console shows their shifts, "
+        "the audit log names them. Null: a service key",
+    )
+
+
+class ApiKeyPatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    user_id: str | None = Field(None, description="The key's person (null: none); omitted: unchanged")
 
 
 class ApiKeyRotate(BaseModel):
@@ -45,6 +58,7 @@ class ApiKeyOut(BaseModel):
     revoked_at: datetime | None
     expires_at: datetime | None = Field(description="When the key stops working (null: never)")
     last_used_at: datetime | None = Field(description="Last authenticated request, to the minute")
+    user_id: str | None = Field(description="The person the key belongs to (null: a service key)")
 
 
 class ApiKeyCreated(ApiKeyOut):
@@ -61,15 +75,29 @@ def _out(row: ApiKey) -> dict[str, Any]:
         "revoked_at": row.revoked_at,
         "expires_at": row.expires_at,
         "last_used_at": row.last_used_at,
+        "user_id": row.user_id,
     }
 
 
-@router.post("", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED, summary="Create an API key")
+@router.post(
+    "",
+    response_model=ApiKeyCreated,
+    status_code=status.HTTP_201_CREATED,
+    responses=INVALID,
+    summary="Create an API key",
+)
 async def create_key(body: ApiKeyCreate, principal: Admin, session: SessionDep) -> ApiKeyCreated:
+    await check_key_person(session=session, tenant_id=principal.tenant_id, user_id=body.user_id)
     key = new_key()
     expires_at = datetime.now(UTC) + timedelta(days=body.expires_in_days) if body.expires_in_days else None
     row = await store_key(
-        session=session, tenant_id=principal.tenant_id, name=body.name, role=body.role, key=key, expires_at=expires_at
+        session=session,
+        tenant_id=principal.tenant_id,
+        name=body.name,
+        role=body.role,
+        key=key,
+        expires_at=expires_at,
+        user_id=body.user_id,
     )
     await session.refresh(row)
     return ApiKeyCreated(**_out(row), key=key)
@@ -95,6 +123,28 @@ async def rotate(key_id: str, principal: Admin, session: SessionDep, body: ApiKe
     row, key = rotated
     await session.refresh(row)
     return ApiKeyCreated(**_out(row), key=key)
+
+
+@router.patch(
+    "/{key_id}",
+    response_model=ApiKeyOut,
+    responses={404: {"description": "No such key in your tenant"}, **INVALID},
+    summary="Rename a key or set its person",
+    description="Only the fields sent change; `user_id: null` makes it a service key. A key's role is fixed: "
+    "create a new key for another role.",
+)
+async def update_key(key_id: str, body: ApiKeyPatch, principal: Admin, session: SessionDep) -> ApiKeyOut:
+    row = await session.scalar(select(ApiKey).where(ApiKey.tenant_id == principal.tenant_id, ApiKey.id == key_id))
+    if row is None:
+        raise NotFound(f"API key {key_id} not found")
+    if "user_id" in body.model_fields_set:
+        await check_key_person(session=session, tenant_id=principal.tenant_id, user_id=body.user_id)
+        row.user_id = body.user_id
+    if body.name is not None:
+        row.name = body.name
+    await session.flush()
+    await session.refresh(row)
+    return ApiKeyOut(**_out(row))
 
 
 @router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke an API key")

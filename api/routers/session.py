@@ -37,6 +37,9 @@ class SessionOut(BaseModel):
     actor: str = Field(description="How the console's actions are recorded in timelines (`api-key:<name>`)")
     csrf_token: str = Field(description="Send it as `X-CSRF-Token` with every write made with the cookie")
     expires_at: datetime = Field(description=f"The session ends then ({SESSION_LIFETIME} after sign-in; not sliding)")
+    user_id: str | None = Field(
+        None, description="The signed-in key's person (their shifts under On call); null for a service key"
+    )
 
 
 def _secure(request: Request, settings: Settings) -> bool:
@@ -78,6 +81,7 @@ async def sign_in(body: SessionCreate, request: Request, response: Response, res
         actor=principal.actor,
         csrf_token=opened.csrf_token,
         expires_at=opened.expires_at,
+        user_id=key.user_id,
     )
 
 
@@ -107,6 +111,7 @@ async def whoami(request: Request, principal: CurrentPrincipal, resources: Resou
         actor=principal.actor,
         csrf_token=found.csrf_token,
         expires_at=found.expires_at,
+        user_id=principal.user_id,
     )
 
 

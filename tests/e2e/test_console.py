@@ -1,143 +1,21 @@
-"""The web console in Debian's Chromium (Playwright, `executable_path`; never `playwright install`)
-against a real stack: the API (with the built console) under uvicorn on 127.0.0.1, a Herald worker,
-the Temporal dev server and PostgreSQL. `make test` installs Chromium and builds the console first.
+"""The web console's main flows in Debian's Chromium against a real stack (tests/e2e/conftest.py): sign in, the
+live list, acknowledge, bulk resolve, a viewer's view, a notification's link at phone width.
 
-Screenshots (console-*.png) land in the test's temporary directory; with HERALD_SCREENSHOTS=docs/images they
+Screenshots (console-*.png) land in a temporary directory; with HERALD_SCREENSHOTS=docs/images they
 refresh the README's and the guide's (a plain test run never changes tracked files).
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
-import httpx
-import pytest
-import uvicorn
-from playwright.async_api import Browser, Page, ViewportSize, async_playwright, expect
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from temporalio.testing import WorkflowEnvironment
+from playwright.async_api import Browser, expect
 
-from api.app import create_app
-from api.console import DIST
-from devstack.ports import free_port
 from models.api_keys import Role
-from settings import Settings
-from tests.integration.conftest import make_keys
-from tests.support.alerts import eventually
+from tests.e2e.console_support import IMAGES, PHONE, Console, serious_violations, signed_in
 from tests.support.receiver import WebhookReceiver
-from worker import build_worker
-
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = Path(__file__).resolve().parents[2] / "console" / "node_modules" / "axe-core" / "axe.min.js"
-IMAGES = Path(os.environ.get("HERALD_SCREENSHOTS") or tempfile.mkdtemp(prefix="herald-console-shots-"))
-IMAGES.mkdir(parents=True, exist_ok=True)
-PHONE = ViewportSize(width=375, height=812)
-
-
-@dataclass
-class Console:
-    url: str
-    keys: dict[Role, str]  # raw keys
-    http: httpx.AsyncClient  # the API as a script would call it (responder's key)
-
-    async def fire(self, title: str, **fields: Any) -> dict[str, Any]:
-        """Post an event through the API; return the alert once it is listed."""
-        await self.post_events([{"title": title, "labels": {"alertname": title}, **fields}])
-        return await self.alert_titled(title)
-
-    async def post_events(self, events: list[dict[str, Any]]) -> None:
-        answer = await self.http.post("/api/v1/events", json={"events": events})
-        assert answer.status_code == 202, answer.text
-
-    async def alert_titled(self, title: str) -> dict[str, Any]:
-        listing = await eventually(
-            lambda: self.http.get("/api/v1/alerts/", params={"q": title}),
-            lambda r: any(a["title"] == title for a in r.json()["items"]),
-        )
-        return next(a for a in listing.json()["items"] if a["title"] == title)
-
-
-@pytest.fixture
-async def console(
-    dev_env: WorkflowEnvironment, settings: Settings, sessions: async_sessionmaker[AsyncSession]
-) -> AsyncIterator[Console]:
-    if not (DIST / "index.html").is_file():
-        pytest.fail("the console is not built: run `make console` (make test does)")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    target = dev_env.client.service_client.config.target_host
-    served = settings.model_copy(update={"temporal_address": target, "public_url": url})
-    tenant = f"t-{uuid.uuid4().hex[:8]}"
-    headers = await make_keys(sessions, tenant)
-    keys = {role: h["Authorization"].removeprefix("Bearer ") for role, h in headers.items()}
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(served),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            access_log=False,
-            timeout_graceful_shutdown=1,  # the browser's live stream stays open until it closes
-        )
-    )
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 (uvicorn offers no event for this)
-        await asyncio.sleep(0.01)
-    try:
-        async with (
-            build_worker(dev_env.client, sessions, served) as worker,
-            worker,
-            httpx.AsyncClient(base_url=url, headers=headers[Role.RESPONDER], timeout=30) as http,
-        ):
-            yield Console(url, keys, http)
-    finally:
-        server.should_exit = True
-        await task
-
-
-@pytest.fixture
-def chromium() -> str:
-    if not CHROMIUM.exists():
-        pytest.fail("Chromium is missing: `make /usr/bin/chromium` installs Debian's package")
-    return str(CHROMIUM)
-
-
-@pytest.fixture
-async def browser(chromium: str, console: Console) -> AsyncIterator[Browser]:
-    """Chromium, closed before the stack stops (its pages hold live streams open)."""
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=chromium)
-        yield launched
-        await launched.close()
-
-
-async def signed_in(browser: Browser, console: Console, role: Role, **context: Any) -> Page:
-    page = await (await browser.new_context(**context)).new_page()
-    await page.goto(console.url + "/")
-    await page.get_by_label("API key").fill(console.keys[role])
-    await page.get_by_role("button", name="Sign in").click()
-    await expect(page.get_by_role("heading", name="Alerts")).to_be_visible()
-    return page
-
-
-async def serious_violations(page: Page) -> list[str]:
-    """axe-core (npm, injected) over the page: the serious and critical violations, described."""
-    await page.add_script_tag(path=str(AXE))
-    result = await page.evaluate("async () => await axe.run(document)")
-    return [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])}: {v['nodes'][0]['html'][:120]})"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 async def test_sign_in_then_an_event_appears_on_the_open_list_within_2_s(browser: Browser, console: Console) -> None:

@@ -402,7 +402,11 @@ export interface paths {
         delete: operations["revoke_api_v1_api_keys__key_id__delete"];
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Rename a key or set its person
+         * @description Only the fields sent change; `user_id: null` makes it a service key. A key's role is fixed: create a new key for another role.
+         */
+        patch: operations["update_key_api_v1_api_keys__key_id__patch"];
         trace?: never;
     };
     "/api/v1/api-keys/{key_id}/rotate": {
@@ -2067,6 +2071,11 @@ export interface components {
             name: string;
             /** @description viewer reads; responder also acknowledges, resolves and sends events; admin also configures */
             role: components["schemas"]["Role"];
+            /**
+             * User Id
+             * @description The person the key belongs to (a user of your tenant): the console shows their shifts, the audit log names them. Null: a service key
+             */
+            user_id?: string | null;
         };
         /** ApiKeyCreated */
         ApiKeyCreated: {
@@ -2099,6 +2108,11 @@ export interface components {
             /** Revoked At */
             revoked_at: string | null;
             role: components["schemas"]["Role"];
+            /**
+             * User Id
+             * @description The person the key belongs to (null: a service key)
+             */
+            user_id: string | null;
         };
         /** ApiKeyOut */
         ApiKeyOut: {
@@ -2126,6 +2140,21 @@ export interface components {
             /** Revoked At */
             revoked_at: string | null;
             role: components["schemas"]["Role"];
+            /**
+             * User Id
+             * @description The person the key belongs to (null: a service key)
+             */
+            user_id: string | null;
+        };
+        /** ApiKeyPatch */
+        ApiKeyPatch: {
+            /** Name */
+            name?: string | null;
+            /**
+             * User Id
+             * @description The key's person (null: none); omitted: unchanged
+             */
+            user_id?: string | null;
         };
         /** ApiKeyRotate */
         ApiKeyRotate: {
@@ -4340,6 +4369,11 @@ export interface components {
             role: components["schemas"]["Role"];
             /** Tenant */
             tenant: string;
+            /**
+             * User Id
+             * @description The signed-in key's person (their shifts under On call); null for a service key
+             */
+            user_id?: string | null;
         };
         /**
          * Severity
@@ -7580,7 +7614,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Invalid input; `errors` names each field */
+            /** @description A bad field, or a user_id not in your tenant */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7664,6 +7698,113 @@ export interface operations {
                 };
             };
             /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests of this API key in progress, or too many failed authentications from this address; `{"detail": ...}` says which */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API process is at its limit of requests in progress */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    update_key_api_v1_api_keys__key_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiKeyPatch"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyOut"];
+                };
+            };
+            /** @description Malformed body (not JSON, or not the content type the operation reads) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The key's role is too low for this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such key in your tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not possible in the current state (the message says why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Body larger than HERALD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A bad field, or a user_id not in your tenant */
             422: {
                 headers: {
                     [name: string]: unknown;
