@@ -14,7 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBasic, HTTPBasicC
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.live import AlertHub
-from api.load_shedding import RequestGuard
+from api.load_shedding import SESSION_COOKIE, RequestGuard
 from channels.registry import Senders
 from gateway.client import AlertingClient
 from models.api_keys import Role, find_active_key, touch_key
@@ -99,7 +99,6 @@ _basic = HTTPBasic(
 )
 
 
-SESSION_COOKIE = "herald_session"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -138,7 +137,7 @@ async def get_principal(
     if key is None:
         resources.guard.failed_authentication(request.scope)
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid, revoked or expired API key", unauthorized)
-    resources.guard.authenticated(secret)
+    resources.guard.authenticated(request.scope)
     return Principal(
         tenant_id=key.tenant_id, role=Role(key.role), key_id=key.id, key_name=key.name, user_id=key.user_id
     )
@@ -156,6 +155,7 @@ async def _session_principal(request: Request, resources: Resources, cookie: str
             "the console session has ended (signed out, expired, or its key was revoked): sign in again",
             {"WWW-Authenticate": "Bearer"},
         )
+    resources.guard.authenticated(request.scope)
     if request.method not in SAFE_METHODS and not secrets.compare_digest(
         request.headers.get(CSRF_HEADER, "").encode(), found.csrf_token.encode()
     ):

@@ -3,8 +3,8 @@
 Three limits, all per API process and all answered before the request body is read:
 
 * **in flight, process-wide**: over `max_in_flight` requests in progress → 503 with `Retry-After`;
-* **in flight, per API key**: over `max_in_flight_per_key` requests of one key → 429 with
-  `Retry-After`, so one client's flood cannot take every slot;
+* **in flight, per API key**: over `max_in_flight_per_key` requests of one key (bearer, Basic password, or one
+  console session) → 429 with `Retry-After`, so one client's flood cannot take every slot;
 * **failed authentications, per source**: a token bucket of `auth_failures_per_minute` per client
   address (IPv6 by /64); once empty, requests from that source with a key this process has not
   seen authenticate get 429 with `Retry-After`, without a database lookup.
@@ -19,6 +19,7 @@ names no stored key).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import ipaddress
 import json
@@ -28,6 +29,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -67,12 +69,39 @@ def source_of(scope: Scope) -> str:
     return str(address)
 
 
-def bearer_token(scope: Scope) -> str | None:
+SESSION_COOKIE = "herald_session"  # the console's session cookie (api/routers/session.py sets it)
+
+
+def credential_of(scope: Scope) -> str | None:
+    """The credential a request authenticates with, as `api.deps.get_principal` chooses it: a bearer token, else
+    the password of Basic authentication, else (with no Authorization header at all) the console's session cookie,
+    prefixed `session:` so it never equals a key. None: no credential. Per-key limits count by this."""
+    authorization = cookie = None
     for name, value in scope.get("headers", []):
-        if name == b"authorization":
-            scheme, _, token = value.decode("latin-1").partition(" ")
-            token = token.strip()
-            return token if scheme.lower() == "bearer" and token else None
+        if name == b"authorization" and authorization is None:
+            authorization = value.decode("latin-1")
+        elif name == b"cookie":
+            cookie = value.decode("latin-1")
+    if authorization is not None:
+        scheme, _, token = authorization.partition(" ")
+        token = token.strip()
+        if scheme.lower() == "bearer":
+            return token or None
+        if scheme.lower() == "basic":
+            try:
+                _, _, password = base64.b64decode(token, validate=True).decode().partition(":")
+            except (ValueError, UnicodeDecodeError):
+                return None
+            return password or None
+        return None
+    if cookie is not None:
+        jar = SimpleCookie()
+        try:
+            jar.load(cookie)
+        except CookieError:
+            return None
+        morsel = jar.get(SESSION_COOKIE)
+        return f"session:{morsel.value}" if morsel is not None and morsel.value else None
     return None
 
 
@@ -133,9 +162,13 @@ class RequestGuard:
     def fingerprint(self, token: str) -> bytes:
         return hashlib.blake2b(token.encode(), key=self._salt, digest_size=16).digest()
 
-    def authenticated(self, token: str) -> None:
-        """A key that authenticated: it passes a source's failure limit (it still goes to the database)."""
-        known = self.fingerprint(token)
+    def authenticated(self, scope: Scope) -> None:
+        """The request's credential (`credential_of`: a key or a console session) authenticated: it passes a
+        source's failure limit from now on (it still goes to the database)."""
+        credential = credential_of(scope)
+        if credential is None:
+            return
+        known = self.fingerprint(credential)
         self._known_keys[known] = None
         self._known_keys.move_to_end(known)
         while len(self._known_keys) > MAX_KNOWN_KEYS:
@@ -158,8 +191,8 @@ class LoadSheddingMiddleware:
             await self.app(scope, receive, send)
             return
         guard = self.guard
-        token = bearer_token(scope)
-        key = guard.fingerprint(token) if token is not None else None
+        credential = credential_of(scope)
+        key = guard.fingerprint(credential) if credential is not None else None
         if key is None or not guard.is_known(key):
             wait = guard.auth_failures.retry_after(source_of(scope))
             if wait is not None:

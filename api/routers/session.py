@@ -14,7 +14,8 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import SESSION_COOKIE, CurrentPrincipal, Principal, ResourcesDep
+from api.deps import CurrentPrincipal, Principal, ResourcesDep
+from api.load_shedding import SESSION_COOKIE
 from models.api_keys import Role, find_active_key
 from models.console_sessions import SESSION_LIFETIME, find_session, open_session, revoke_session
 from settings import Settings

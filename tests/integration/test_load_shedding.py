@@ -6,6 +6,7 @@ before any database lookup. `/healthz` always answers."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -156,3 +157,40 @@ async def test_openapi_documents_429_and_503_on_every_route_but_the_probes(
         for method, operation in operations.items():
             if path not in ("/healthz", "/readyz"):
                 assert {"429", "503"} <= operation["responses"].keys(), (method, path)
+
+
+async def test_a_console_session_and_a_basic_password_count_against_their_keys_limit(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """Every way to present a key is one credential to the per-key limit: its session cookie and the password of
+    Basic authentication too (not only a bearer token), and a session that signed in passes a source's failure
+    limit as a key that authenticated does."""
+    keys = await make_keys(sessions, f"t-{uuid.uuid4().hex[:8]}")
+    raw = keys[Role.RESPONDER]["Authorization"].removeprefix("Bearer ")
+    async with (
+        limited_app(settings, max_in_flight=10, max_in_flight_per_key=2, auth_failures_per_minute=2) as app,
+        client(app) as console,
+        client(app) as script,
+    ):
+        signed = await console.post("/api/v1/session", json={"api_key": raw})
+        assert signed.status_code == 200, signed.text
+        csrf = {"X-CSRF-Token": signed.json()["csrf_token"]}
+        assert (await console.get("/api/v1/alerts/")).status_code == 200  # the session authenticated once
+        async with held(console, [csrf] * 2):
+            refused = await console.get("/api/v1/alerts/")
+            assert_refused(refused, 429, "this API key has 2 requests in progress")
+            other = await script.get("/api/v1/alerts/", headers=keys[Role.VIEWER])
+            assert other.status_code == 200, other.text
+        assert (await console.get("/api/v1/alerts/")).status_code == 200
+
+        basic = {"Authorization": "Basic " + base64.b64encode(f"any:{raw}".encode()).decode()}
+        async with held(script, [basic] * 2):
+            refused = await script.get("/api/v1/alerts/", headers=basic)
+            assert_refused(refused, 429, "this API key has 2 requests in progress")
+
+        for _ in range(2):  # this address guesses keys until its failure bucket is empty
+            assert (
+                await script.get("/api/v1/alerts/", headers={"Authorization": "Bearer hk_guess"})
+            ).status_code == 401
+        assert_refused(await script.get("/api/v1/alerts/"), 429, "too many failed authentications")
+        assert (await console.get("/api/v1/alerts/")).status_code == 200  # the signed-in session still passes

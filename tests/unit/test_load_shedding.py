@@ -1,11 +1,14 @@
-"""The failed-authentication bucket and how a client address is counted, on a clock the test moves."""
+"""The failed-authentication bucket, how a client address is counted (on a clock the test moves), and which
+credential a request is counted under."""
 
 from __future__ import annotations
+
+import base64
 
 import pytest
 
 from api import load_shedding
-from api.load_shedding import AuthFailures, source_of
+from api.load_shedding import AuthFailures, credential_of, source_of
 
 
 class Clock:
@@ -57,3 +60,25 @@ def test_the_map_of_sources_is_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
 )
 def test_sources_are_addresses_and_ipv6_counts_by_its_64(host: str, source: str) -> None:
     assert source_of({"type": "http", "client": (host, 1234)}) == source
+
+
+@pytest.mark.parametrize(
+    ("headers", "credential"),
+    [
+        ([(b"authorization", b"Bearer hk_a")], "hk_a"),
+        ([(b"authorization", b"bearer  hk_a ")], "hk_a"),
+        ([(b"authorization", b"Basic " + base64.b64encode(b"user:hk_b"))], "hk_b"),
+        ([(b"authorization", b"Basic " + base64.b64encode(b"hk_c"))], None),  # no password
+        ([(b"authorization", b"Basic !!not-base64")], None),
+        ([(b"authorization", b"Token hk_a")], None),
+        ([(b"cookie", b"theme=dark; herald_session=abc")], "session:abc"),
+        ([(b"cookie", b"herald_session=")], None),
+        ([(b"cookie", b"herald_session=abc"), (b"authorization", b"Bearer hk_a")], "hk_a"),  # the header wins
+        ([(b"cookie", b"theme=dark")], None),
+        ([], None),
+    ],
+)
+def test_a_request_has_the_credential_authentication_will_use(
+    headers: list[tuple[bytes, bytes]], credential: str | None
+) -> None:
+    assert credential_of({"type": "http", "headers": headers}) == credential
