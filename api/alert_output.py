@@ -5,13 +5,14 @@ from __future__ import annotations
 from api.schemas.alerts import AlertOut, EscalationOut, LevelPageOut, PagedOut
 from models.tables import Alert
 from settings import Settings
-from workflows.ids import alert_api_link, temporal_ui_link
+from workflows.ids import alert_api_link, alert_dashboard_link, temporal_ui_link
 from workflows.payloads import AlertStatus, AlertView, Category, Escalation, Severity
 
 
 def links(settings: Settings, alert_id: str, workflow_id: str) -> dict[str, str]:
     return {
         "self": alert_api_link(settings.public_url, alert_id),
+        "dashboard": alert_dashboard_link(settings.public_url, alert_id),
         "temporal_ui": temporal_ui_link(settings.temporal_ui_url, settings.temporal_namespace, workflow_id),
     }
 

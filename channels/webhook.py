@@ -58,7 +58,11 @@ def build_payload(message: Message) -> dict[str, Any]:
     return {
         "event": message.event.value,
         "alert": alert_fields(message.alert, message.members),
-        "links": {"api": message.links.api, "temporal_ui": message.links.temporal_ui},
+        "links": {
+            "api": message.links.api,
+            "dashboard": message.links.dashboard,
+            "temporal_ui": message.links.temporal_ui,
+        },
     }
 
 

@@ -93,6 +93,10 @@ async def test_an_event_reaches_the_default_channel_as_a_signed_webhook(
     assert payload["event"] == "triggered"
     assert payload["alert"]["title"] == "Disk 95% full" and payload["alert"]["labels"] == disk_labels()
     assert payload["links"]["temporal_ui"].endswith(f"alert%2F{stack.tenant}%2F{key}")
+    assert (
+        payload["links"]["dashboard"]
+        == f"{stack.settings.public_url.rstrip('/')}/dashboard/alerts/{payload['alert']['id']}"
+    )
     assert hook.headers["idempotency-key"]
 
 
@@ -132,6 +136,7 @@ async def test_the_timeline_names_the_acknowledger_and_every_delivery(stack: Sta
     ack_entry = next(e for e in detail["timeline"] if e["kind"] == "acknowledged")
     assert ack_entry["actor"] == "api-key:responder-key" and ack_entry["message"] == "looking"
     assert detail["links"]["temporal_ui"].startswith(stack.settings.temporal_ui_url)
+    assert detail["links"]["dashboard"].endswith(f"/dashboard/alerts/{alert_id}")
 
 
 async def test_the_same_labels_after_resolution_open_a_new_alert(stack: Stack, receiver: WebhookReceiver) -> None:

@@ -66,7 +66,7 @@ def test_payload_carries_the_alert_and_links() -> None:
     assert payload["event"] == "acknowledged"
     assert payload["alert"]["id"] == "a1" and payload["alert"]["acknowledged_by"] == "alice"
     assert payload["alert"]["first_seen"] == "2026-01-02T03:04:05Z"
-    assert payload["links"] == {"api": "http://api/a1", "temporal_ui": "http://ui/wf"}
+    assert payload["links"] == {"api": "http://api/a1", "dashboard": "http://dash/a1", "temporal_ui": "http://ui/wf"}
 
 
 @pytest.mark.parametrize("status", [200, 201, 202, 204])
