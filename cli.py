@@ -32,6 +32,7 @@ def _dev(args: argparse.Namespace) -> int:
         temporal_port=args.temporal_port,
         ui_port=args.ui_port,
         inbox_port=args.inbox_port,
+        temporal_metrics_port=args.temporal_metrics_port,
     )
     try:
         return asyncio.run(Supervisor(options).run())
@@ -338,6 +339,12 @@ def parser() -> argparse.ArgumentParser:
     dev.add_argument("--temporal-port", type=int, default=7233)
     dev.add_argument("--ui-port", type=int, default=8233)
     dev.add_argument("--inbox-port", type=int, default=8001, help="the local webhook receiver (inbox)")
+    dev.add_argument(
+        "--temporal-metrics-port",
+        type=int,
+        default=None,
+        help="serve the Temporal dev server's own Prometheus metrics here (default: any free port); bench/ reads them",
+    )
     dev.set_defaults(run=_dev)
 
     api = commands.add_parser("api", help="serve the REST API (configured by environment)")

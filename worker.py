@@ -136,7 +136,7 @@ async def run_worker(settings: Settings) -> None:
     if settings.worker_metrics_port is not None:
         serve_worker_metrics(settings.worker_metrics_port, settings.worker_metrics_host)
         log.info("worker metrics at http://%s:%s/metrics", settings.worker_metrics_host, settings.worker_metrics_port)
-    engine = create_engine(settings.database_url)
+    engine = create_engine(settings.database_url, pre_ping=False, application_name="herald-worker")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -313,10 +313,9 @@ class NotifyActivities:
         now = datetime.now(UTC)
         alert = request.alert
         async with self._sessions.begin() as session:
-            row = await get_delivery(session=session, idempotency_key=request.idempotency_key)
-            assert row is not None
-            finish_attempt(
-                row,
+            await finish_attempt(
+                session=session,
+                idempotency_key=request.idempotency_key,
                 status=status,
                 at=now,
                 provider_status=provider_status,

@@ -89,7 +89,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None, console_di
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = create_engine(settings.database_url)
+        engine = create_engine(settings.database_url, application_name="herald-api")
         client = temporal or await connect(settings, lazy=True)
         http = http_client(egress)  # every outbound call of the API: channel tests, Prometheus, Slack
         senders = Senders(http, egress)

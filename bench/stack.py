@@ -22,6 +22,7 @@ class Stack:
     def __init__(self, data_dir: Path, *, max_cached_workflows: int | None = None) -> None:
         self.max_cached_workflows = max_cached_workflows
         self.api_port, self.temporal_port, self.ui_port = free_port(), free_port(), free_port()
+        self.temporal_metrics_port = free_port()  # the dev server's own Prometheus metrics (persistence requests)
         self.key = new_key()
         self.data_dir = data_dir
         self.process: subprocess.Popen[str] | None = None
@@ -30,6 +31,7 @@ class Stack:
         argv = [
             str(Path(sys.executable).parent / "herald"), "dev", "--data-dir", str(self.data_dir),
             "--api-port", str(self.api_port), "--temporal-port", str(self.temporal_port), "--ui-port", str(self.ui_port),
+            "--temporal-metrics-port", str(self.temporal_metrics_port),
         ]  # fmt: skip
         env = {**os.environ, "HERALD_ADMIN_API_KEY": self.key}
         if self.max_cached_workflows is not None:

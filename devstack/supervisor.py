@@ -50,6 +50,7 @@ class DevOptions:
     ui_port: int = 8233
     inbox_port: int = 8001
     tenant: str = "default"
+    temporal_metrics_port: int | None = None  # the dev server's Prometheus metrics; None: any free port
 
 
 class StackFailed(Exception):
@@ -112,7 +113,7 @@ class Supervisor:
                 "--http-port",
                 str(free_port()),
                 "--metrics-port",
-                str(free_port()),
+                str(o.temporal_metrics_port or free_port()),
                 "--db-filename",
                 str(o.data_dir / "temporal.db"),
                 "--namespace",
@@ -165,9 +166,10 @@ class Supervisor:
 
     async def run(self) -> int:
         o = self.options
-        ensure_free(
-            {"api-port": o.api_port, "temporal-port": o.temporal_port, "ui-port": o.ui_port, "inbox-port": o.inbox_port}
-        )
+        ports = {"api-port": o.api_port, "temporal-port": o.temporal_port, "ui-port": o.ui_port, "inbox-port": o.inbox_port}
+        if o.temporal_metrics_port is not None:
+            ports["temporal-metrics-port"] = o.temporal_metrics_port
+        ensure_free(ports)
         o.data_dir.mkdir(parents=True, exist_ok=True)
         self.logs.mkdir(exist_ok=True)
         loop = asyncio.get_running_loop()

@@ -6,8 +6,23 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, literal, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Integer,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,8 +43,10 @@ async def begin_attempt(
     user_id: str | None = None,
 ) -> Notification:
     """Create the delivery row on the first attempt, count the attempt, and return the row
-    (locked for this transaction). A row already `delivered` means: do not send again."""
-    await session.execute(
+    (locked for this transaction). A row already `delivered` means: do not send again.
+
+    One round trip (an upsert that returns the row) unless the row was delivered already."""
+    upsert = (
         insert(Notification)
         .values(
             id=str(uuid.uuid4()),
@@ -42,18 +59,29 @@ async def begin_attempt(
             user_id=user_id,
             idempotency_key=idempotency_key,
             status="sending",
-            attempts=0,
+            attempts=1,
         )
-        .on_conflict_do_nothing(index_elements=[Notification.idempotency_key])
+        .on_conflict_do_update(
+            index_elements=[Notification.idempotency_key],
+            # provider_status: this attempt has no answer yet (fire_may_have_reached reads it)
+            set_={
+                "attempts": Notification.attempts + 1,
+                "status": "sending",
+                "provider_status": None,
+                "updated_at": func.now(),
+            },
+            where=Notification.status != "delivered",
+        )
+        .returning(Notification)
     )
-    row = await session.scalar(
-        select(Notification).where(Notification.idempotency_key == idempotency_key).with_for_update()
+    row: Notification | None = await session.scalar(
+        select(Notification).from_statement(upsert).execution_options(populate_existing=True)
     )
+    if row is None:  # delivered by an earlier attempt: the conflict changed nothing
+        row = await session.scalar(
+            select(Notification).where(Notification.idempotency_key == idempotency_key).with_for_update()
+        )
     assert row is not None
-    if row.status != "delivered":
-        row.attempts += 1
-        row.status = "sending"
-        row.provider_status = None  # this attempt has no answer yet (fire_may_have_reached reads it)
     return row
 
 
@@ -68,23 +96,31 @@ async def get_delivery(*, session: AsyncSession, idempotency_key: str) -> Notifi
     return await session.scalar(select(Notification).where(Notification.idempotency_key == idempotency_key))
 
 
-def finish_attempt(
-    row: Notification,
+async def finish_attempt(
     *,
+    session: AsyncSession,
+    idempotency_key: str,
     status: str,
     at: datetime,
     provider_status: int | None,
     error: str | None,
     provider_message_id: str | None = None,
 ) -> None:
-    row.status = status
-    row.provider_status = provider_status
-    row.last_error = error
+    """Record an attempt's outcome on the delivery row, in one UPDATE. `delivered` also sets `delivered_at`
+    and `latency_ms` (from the row's creation to `at`, whole milliseconds)."""
+    values: dict[str, Any] = {
+        "status": status,
+        "provider_status": provider_status,
+        "last_error": error,
+        "updated_at": func.now(),
+    }
     if provider_message_id:
-        row.provider_message_id = provider_message_id[:200]
+        values["provider_message_id"] = provider_message_id[:200]
     if status == "delivered":
-        row.delivered_at = at
-        row.latency_ms = int((at - row.created_at).total_seconds() * 1000)
+        values["delivered_at"] = at
+        elapsed = func.extract("epoch", literal(at, DateTime(timezone=True)) - Notification.created_at)
+        values["latency_ms"] = cast(func.floor(elapsed * 1000), Integer)
+    await session.execute(update(Notification).where(Notification.idempotency_key == idempotency_key).values(**values))
 
 
 FIRE_EVENTS = ("triggered", "renotified", "escalated")  # a notice that the alert fired (the others follow one)
