@@ -20,10 +20,10 @@ from api.schemas.schedules import (
     OverrideOut,
     ScheduleIn,
     ScheduleOut,
+    ScheduleTimelineLayer,
+    ScheduleTimelineOut,
+    ScheduleTimelineOverride,
     ShiftOut,
-    TimelineLayer,
-    TimelineOut,
-    TimelineOverride,
 )
 from models import oncall
 from models.calendar_feeds import find_feed, issue_feed, revoke_feed
@@ -197,7 +197,7 @@ def _shift_out(piece: oncall.Shift, names: dict[str, str]) -> ShiftOut:
 
 @router.get(
     "/{schedule_id}/timeline",
-    response_model=TimelineOut,
+    response_model=ScheduleTimelineOut,
     responses={404: {"description": "No such schedule in your tenant"}, 422: {"description": "A bad `from` or `to`"}},
     summary="The timeline row by row: each layer alone, the overrides, and the final shifts",
     description="What a schedule view draws: every layer's own rotation (restrictions applied), the overrides "
@@ -210,7 +210,7 @@ async def schedule_timeline(
     session: SessionDep,
     start: Annotated[AwareDatetime | None, Query(alias="from", description="Default: now")] = None,
     end: Annotated[AwareDatetime | None, Query(alias="to", description="Default: `from` + 14 days")] = None,
-) -> TimelineOut:
+) -> ScheduleTimelineOut:
     row = await _schedule(session, principal.tenant_id, schedule_id)
     start, end = _range(start, end)
     spec = spec_of(row)
@@ -228,13 +228,16 @@ async def schedule_timeline(
     wanted = {p.user_id for p in final if p.user_id} | {o.user_id for o in stored}
     wanted |= {p.user_id for _, pieces in per_layer for p in pieces if p.user_id}
     names = await _names(session, principal.tenant_id, wanted)
-    return TimelineOut(
+    return ScheduleTimelineOut(
         start=start,
         end=end,
         time_zone=spec.time_zone,
-        layers=[TimelineLayer(name=name, shifts=[_shift_out(p, names) for p in pieces]) for name, pieces in per_layer],
+        layers=[
+            ScheduleTimelineLayer(name=name, shifts=[_shift_out(p, names) for p in pieces])
+            for name, pieces in per_layer
+        ],
         overrides=[
-            TimelineOverride(
+            ScheduleTimelineOverride(
                 id=o.id, user_id=o.user_id, user_name=names.get(o.user_id), start=o.starts_at, end=o.ends_at
             )
             for o in sorted(stored, key=lambda o: (o.created_at, o.id))

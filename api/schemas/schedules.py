@@ -64,12 +64,12 @@ class ShiftOut(BaseModel):
     source: str | None
 
 
-class TimelineLayer(BaseModel):
+class ScheduleTimelineLayer(BaseModel):
     name: str
     shifts: list[ShiftOut] = Field(description="The layer's own shifts, as if it were alone (gaps: `user_id` null)")
 
 
-class TimelineOverride(BaseModel):
+class ScheduleTimelineOverride(BaseModel):
     id: str
     user_id: str
     user_name: str | None
@@ -77,12 +77,16 @@ class TimelineOverride(BaseModel):
     end: datetime
 
 
-class TimelineOut(BaseModel):
+class ScheduleTimelineOut(BaseModel):
     start: datetime
     end: datetime
     time_zone: str = Field(description="The schedule's zone, in which its handoffs keep their wall-clock time")
-    layers: list[TimelineLayer] = Field(description="In ascending precedence: a later layer wins where it has someone")
-    overrides: list[TimelineOverride] = Field(description="Those overlapping the range, oldest first (the newest wins)")
+    layers: list[ScheduleTimelineLayer] = Field(
+        description="In ascending precedence: a later layer wins where it has someone"
+    )
+    overrides: list[ScheduleTimelineOverride] = Field(
+        description="Those overlapping the range, oldest first (the newest wins)"
+    )
     final: list[ShiftOut] = Field(description="Who gets paged: the same answer as `/shifts`")
 
 

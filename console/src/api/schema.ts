@@ -1820,7 +1820,7 @@ export interface components {
             source: string;
             status: components["schemas"]["AlertStatus"];
             /** Timeline */
-            timeline: components["schemas"]["api__schemas__alerts__TimelineOut"][];
+            timeline: components["schemas"]["TimelineOut"][];
             /** Title */
             title: string;
             /** Workflow Id */
@@ -4338,6 +4338,68 @@ export interface components {
              */
             updated_at: string;
         };
+        /** ScheduleTimelineLayer */
+        ScheduleTimelineLayer: {
+            /** Name */
+            name: string;
+            /**
+             * Shifts
+             * @description The layer's own shifts, as if it were alone (gaps: `user_id` null)
+             */
+            shifts: components["schemas"]["ShiftOut"][];
+        };
+        /** ScheduleTimelineOut */
+        ScheduleTimelineOut: {
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /**
+             * Final
+             * @description Who gets paged: the same answer as `/shifts`
+             */
+            final: components["schemas"]["ShiftOut"][];
+            /**
+             * Layers
+             * @description In ascending precedence: a later layer wins where it has someone
+             */
+            layers: components["schemas"]["ScheduleTimelineLayer"][];
+            /**
+             * Overrides
+             * @description Those overlapping the range, oldest first (the newest wins)
+             */
+            overrides: components["schemas"]["ScheduleTimelineOverride"][];
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+            /**
+             * Time Zone
+             * @description The schedule's zone, in which its handoffs keep their wall-clock time
+             */
+            time_zone: string;
+        };
+        /** ScheduleTimelineOverride */
+        ScheduleTimelineOverride: {
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /** Id */
+            id: string;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+            /** User Id */
+            user_id: string;
+            /** User Name */
+            user_name: string | null;
+        };
         /** SeriesOut */
         SeriesOut: {
             /** Labels */
@@ -4979,34 +5041,23 @@ export interface components {
              */
             start_time: string;
         };
-        /** TimelineLayer */
-        TimelineLayer: {
-            /** Name */
-            name: string;
+        /** TimelineOut */
+        TimelineOut: {
+            /** Actor */
+            actor: string | null;
             /**
-             * Shifts
-             * @description The layer's own shifts, as if it were alone (gaps: `user_id` null)
-             */
-            shifts: components["schemas"]["ShiftOut"][];
-        };
-        /** TimelineOverride */
-        TimelineOverride: {
-            /**
-             * End
+             * At
              * Format: date-time
              */
-            end: string;
-            /** Id */
-            id: string;
-            /**
-             * Start
-             * Format: date-time
-             */
-            start: string;
-            /** User Id */
-            user_id: string;
-            /** User Name */
-            user_name: string | null;
+            at: string;
+            /** Details */
+            details: {
+                [key: string]: string;
+            };
+            /** Kind */
+            kind: string;
+            /** Message */
+            message: string;
         };
         /** TreeIn */
         TreeIn: {
@@ -5165,57 +5216,6 @@ export interface components {
              * @description Alerts Alertmanager left out of this notification (its max_alerts)
              */
             truncated_alerts: number;
-        };
-        /** TimelineOut */
-        api__schemas__alerts__TimelineOut: {
-            /** Actor */
-            actor: string | null;
-            /**
-             * At
-             * Format: date-time
-             */
-            at: string;
-            /** Details */
-            details: {
-                [key: string]: string;
-            };
-            /** Kind */
-            kind: string;
-            /** Message */
-            message: string;
-        };
-        /** TimelineOut */
-        api__schemas__schedules__TimelineOut: {
-            /**
-             * End
-             * Format: date-time
-             */
-            end: string;
-            /**
-             * Final
-             * @description Who gets paged: the same answer as `/shifts`
-             */
-            final: components["schemas"]["ShiftOut"][];
-            /**
-             * Layers
-             * @description In ascending precedence: a later layer wins where it has someone
-             */
-            layers: components["schemas"]["TimelineLayer"][];
-            /**
-             * Overrides
-             * @description Those overlapping the range, oldest first (the newest wins)
-             */
-            overrides: components["schemas"]["TimelineOverride"][];
-            /**
-             * Start
-             * Format: date-time
-             */
-            start: string;
-            /**
-             * Time Zone
-             * @description The schedule's zone, in which its handoffs keep their wall-clock time
-             */
-            time_zone: string;
         };
     };
     responses: never;
@@ -14006,7 +14006,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["api__schemas__schedules__TimelineOut"];
+                    "application/json": components["schemas"]["ScheduleTimelineOut"];
                 };
             };
             /** @description Missing, unknown, revoked or expired API key */
