@@ -114,9 +114,13 @@ async def test_create_a_rule_with_its_live_preview_then_evaluate_and_pause(brows
     await expect(rule.get_by_text("paused", exact=True)).to_be_visible()
     [stored] = (await console.http.get("/api/v1/alerts/rules/")).json()
     assert stored["enabled"] is False and stored["summary"] == "CPU {{ value }}% on {{ labels.host }}"
-    await _shots(page, "rules")
     await rule.get_by_role("button", name="Resume CPU high").click()
     await expect(rule.get_by_role("button", name="Pause CPU high")).to_be_visible()
+    await expect(rule.get_by_text("paused", exact=True)).to_have_count(0)
+    await rule.get_by_role("button", name="Test CPU high").click()  # the saved rule's dry run, nothing stored
+    await expect(rule.get_by_text("Test (nothing stored or sent):")).to_be_visible()
+    await expect(rule.get_by_role("list", name="Preview instances").get_by_role("listitem")).to_have_count(2)
+    await _shots(page, "rules")
 
 
 async def test_an_override_changes_who_is_on_call_now_and_my_shifts(browser: Browser, console: Console) -> None:

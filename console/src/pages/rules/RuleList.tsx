@@ -31,7 +31,8 @@ function RuleItem({ rule, admin }: { rule: RuleOut; admin: boolean }) {
         <h2 id={titleId} className="text-base font-semibold break-all">
           {rule.name}
         </h2>
-        {rule.enabled ? <StateBadge state={rule.state} /> : <StateBadge state="paused" />}
+        {!rule.enabled && <StateBadge state="paused" />}
+        <StateBadge state={rule.state} />
         <StateBadge state={rule.health} prefix="health" />
         <span className="text-xs text-slate-600 dark:text-slate-400">
           {rule.instances.length} instance{rule.instances.length === 1 ? "" : "s"}
