@@ -139,6 +139,16 @@ export function RuleForm({ rule }: { rule?: RuleOut }) {
             {(p) => <input {...p} inputMode="decimal" className={INPUT} {...text("threshold")} />}
           </Field>
         </div>
+        {body && preview.data && !preview.isError && (
+          <p className="text-sm lg:hidden">
+            <a href="#preview-title" className="underline">
+              Preview
+            </a>
+            : {preview.data.instances.filter((i) => i.state === "firing").length} of {preview.data.instances.length}{" "}
+            instance{preview.data.instances.length === 1 ? "" : "s"} would fire
+            {preview.data.error ? "; the query failed" : ""}.
+          </p>
+        )}
         <div className="grid grid-cols-2 gap-3 sm:grid-cols-4">
           <Field label="For (s)" error={messageFor(errors, "for_seconds")}>
             {(p) => <input {...p} inputMode="numeric" className={INPUT} {...text("for_seconds")} />}
