@@ -122,6 +122,15 @@ async def test_create_a_rule_with_its_live_preview_then_evaluate_and_pause(brows
     await expect(rule.get_by_role("list", name="Preview instances").get_by_role("listitem")).to_have_count(2)
     await _shots(page, "rules")
 
+    await rule.get_by_role("link", name="Edit CPU high").click()
+    await expect(page.get_by_role("heading", name="Edit rule: CPU high")).to_be_visible()
+    await expect(page.get_by_label("Summary (alert title)")).to_have_value("CPU {{ value }}% on {{ labels.host }}")
+    await page.get_by_label("Threshold", exact=True).fill("99")
+    edited = page.get_by_role("list", name="Preview instances").get_by_role("listitem").filter(has_text="host=db-1")
+    await expect(edited).to_contain_text("would be inactive")
+    await page.get_by_role("button", name="Save rule").click()
+    await expect(rule).to_contain_text("cpu_usage_percent > 99")
+
 
 async def test_an_override_changes_who_is_on_call_now_and_my_shifts(browser: Browser, console: Console) -> None:
     ann = await _post(console, "/api/v1/users", {"name": "Ann", "email": "ann@example.com"})
@@ -192,6 +201,15 @@ async def test_heartbeats_and_a_viewers_sections(browser: Browser, console: Cons
     await page.get_by_role("navigation", name="Main").get_by_role("link", name="Rules").click()
     await expect(page.get_by_text("An admin creates them.")).to_be_visible()
     assert await page.get_by_role("link", name="New rule").count() == 0
+    await _post(console, "/api/v1/alerts/rules/", {"name": "Disk full", "query": "disk_used_percent", "threshold": 90})
+    await page.reload()
+    rule = page.get_by_role("list", name="Rules").get_by_role("listitem").first
+    await expect(rule).to_contain_text("Disk full")
+    await expect(rule.get_by_role("button", name="Test Disk full")).to_be_visible()  # a dry run is a read
+    for action in ("Evaluate now", "Pause", "Delete"):
+        assert await rule.get_by_role("button", name=f"{action} Disk full").count() == 0, action
+    assert await rule.get_by_role("link", name="Edit Disk full").count() == 0
+    assert await page.get_by_role("button", name="Evaluate all now").count() == 0
     await page.goto(console.url + "/dashboard/rules/new")
     await expect(page.get_by_text("Only an admin key creates and changes rules.")).to_be_visible()
     await page.get_by_role("navigation", name="Main").get_by_role("link", name="On call").click()
