@@ -13,7 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.deps import Admin, ResourcesDep, SessionDep, SettingsDep, Viewer
 from api.errors import FieldErrors, InUse, check
-from api.schemas.schedules import CalendarFeedOut, OnCallOut, OverrideIn, OverrideOut, ScheduleIn, ScheduleOut, ShiftOut
+from api.schemas.schedules import (
+    CalendarFeedOut,
+    OnCallOut,
+    OverrideIn,
+    OverrideOut,
+    ScheduleIn,
+    ScheduleOut,
+    ScheduleTimelineLayer,
+    ScheduleTimelineOut,
+    ScheduleTimelineOverride,
+    ShiftOut,
+)
 from models import oncall
 from models.calendar_feeds import find_feed, issue_feed, revoke_feed
 from models.crud import check_name, get_row, list_rows, require_row, rows_by_id, save_row
@@ -171,10 +182,68 @@ async def list_shifts(
     start, end = _range(start, end)
     pieces = oncall.shifts(spec_of(row), await overrides_for(session, row.id, start, end), start, end)
     names = await _names(session, principal.tenant_id, {p.user_id for p in pieces if p.user_id})
-    return [
-        ShiftOut(start=p.start, end=p.end, user_id=p.user_id, user_name=names.get(p.user_id or ""), source=p.source)
-        for p in pieces
+    return [_shift_out(p, names) for p in pieces]
+
+
+def _shift_out(piece: oncall.Shift, names: dict[str, str]) -> ShiftOut:
+    return ShiftOut(
+        start=piece.start,
+        end=piece.end,
+        user_id=piece.user_id,
+        user_name=names.get(piece.user_id or ""),
+        source=piece.source,
+    )
+
+
+@router.get(
+    "/{schedule_id}/timeline",
+    response_model=ScheduleTimelineOut,
+    responses={404: {"description": "No such schedule in your tenant"}, 422: {"description": "A bad `from` or `to`"}},
+    summary="The timeline row by row: each layer alone, the overrides, and the final shifts",
+    description="What a schedule view draws: every layer's own rotation (restrictions applied), the overrides "
+    "overlapping the range, and the final row, which alone says who is paged (the same engine as `/shifts` and "
+    "`/oncall`). Range as for `/shifts`: default now + 14 days, at most 366 days.",
+)
+async def schedule_timeline(
+    schedule_id: str,
+    principal: Viewer,
+    session: SessionDep,
+    start: Annotated[AwareDatetime | None, Query(alias="from", description="Default: now")] = None,
+    end: Annotated[AwareDatetime | None, Query(alias="to", description="Default: `from` + 14 days")] = None,
+) -> ScheduleTimelineOut:
+    row = await _schedule(session, principal.tenant_id, schedule_id)
+    start, end = _range(start, end)
+    spec = spec_of(row)
+    overrides = await overrides_for(session, row.id, start, end)
+    final = oncall.shifts(spec, overrides, start, end)
+    per_layer = [
+        (layer.name, oncall.shifts(spec.model_copy(update={"layers": [layer]}), [], start, end))
+        for layer in spec.layers
     ]
+    stored = [
+        o
+        for o in await schedule_overrides(session=session, schedule_id=row.id)
+        if o.ends_at > start and o.starts_at < end
+    ]
+    wanted = {p.user_id for p in final if p.user_id} | {o.user_id for o in stored}
+    wanted |= {p.user_id for _, pieces in per_layer for p in pieces if p.user_id}
+    names = await _names(session, principal.tenant_id, wanted)
+    return ScheduleTimelineOut(
+        start=start,
+        end=end,
+        time_zone=spec.time_zone,
+        layers=[
+            ScheduleTimelineLayer(name=name, shifts=[_shift_out(p, names) for p in pieces])
+            for name, pieces in per_layer
+        ],
+        overrides=[
+            ScheduleTimelineOverride(
+                id=o.id, user_id=o.user_id, user_name=names.get(o.user_id), start=o.starts_at, end=o.ends_at
+            )
+            for o in sorted(stored, key=lambda o: (o.created_at, o.id))
+        ],
+        final=[_shift_out(p, names) for p in final],
+    )
 
 
 async def _schedule_ics(session: AsyncSession, row: Schedule) -> Response:

@@ -64,6 +64,32 @@ class ShiftOut(BaseModel):
     source: str | None
 
 
+class ScheduleTimelineLayer(BaseModel):
+    name: str
+    shifts: list[ShiftOut] = Field(description="The layer's own shifts, as if it were alone (gaps: `user_id` null)")
+
+
+class ScheduleTimelineOverride(BaseModel):
+    id: str
+    user_id: str
+    user_name: str | None
+    start: datetime
+    end: datetime
+
+
+class ScheduleTimelineOut(BaseModel):
+    start: datetime
+    end: datetime
+    time_zone: str = Field(description="The schedule's zone, in which its handoffs keep their wall-clock time")
+    layers: list[ScheduleTimelineLayer] = Field(
+        description="In ascending precedence: a later layer wins where it has someone"
+    )
+    overrides: list[ScheduleTimelineOverride] = Field(
+        description="Those overlapping the range, oldest first (the newest wins)"
+    )
+    final: list[ShiftOut] = Field(description="Who gets paged: the same answer as `/shifts`")
+
+
 class CalendarFeedOut(BaseModel):
     url: str = Field(
         description="The secret URL a calendar application subscribes to (no API key needed); shown only now. "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -10,9 +11,10 @@ import icalendar
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from models.api_keys import Role
 from models.defaults import seed_defaults
 from settings import Settings
-from tests.integration.conftest import Stack, api_stack
+from tests.integration.conftest import Stack, api_stack, make_keys
 
 
 @pytest.fixture
@@ -397,3 +399,68 @@ async def test_routing_replaced_at_once_by_two_admins_is_one_of_them(api: Stack)
     routes = (await api.http.get(path, headers=api.viewer)).json()["routes"]
     [(only, count)] = {(tuple(r["labels"].items()), len(routes)) for r in routes}  # one body's routes ...
     assert count == int(only[0][1])  # ... all of them, once
+
+
+async def test_timeline_shows_each_layer_the_overrides_and_the_final_row(
+    api: Stack, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    ann, ben, cat = await user(api, "ann"), await user(api, "ben"), await user(api, "cat")
+    layers = [
+        {
+            "name": "base",
+            "participants": [ann, ben],
+            "shift_length": 1,
+            "shift_unit": "days",
+            "start": "2026-05-01T09:00:00",
+        },
+        {
+            "name": "nights",
+            "participants": [cat],
+            "shift_length": 1,
+            "shift_unit": "weeks",
+            "start": "2026-05-01T00:00:00",
+            "restrictions": [{"start": "18:00", "end": "09:00"}],
+        },
+    ]
+    sid = (await create(api, "/api/v1/schedules", {"name": "Berlin", "time_zone": "Europe/Berlin", "layers": layers}))[
+        "id"
+    ]
+    override = await create(
+        api,
+        f"/api/v1/schedules/{sid}/overrides",
+        {"user_id": cat, "start": "2026-05-02T10:00:00Z", "end": "2026-05-02T12:00:00Z"},
+    )
+    window = {"from": "2026-05-02T07:00:00Z", "to": "2026-05-03T07:00:00Z"}  # 09:00 to 09:00 Berlin (UTC+2)
+    answer = await api.http.get(f"/api/v1/schedules/{sid}/timeline", headers=api.viewer, params=window)
+    assert answer.status_code == 200, answer.text
+    timeline = answer.json()
+    assert timeline["time_zone"] == "Europe/Berlin"
+    [base, nights] = timeline["layers"]
+    assert [(s["start"], s["user_name"]) for s in base["shifts"]] == [("2026-05-02T07:00:00Z", "ben")]
+    assert [(s["start"], s["end"], s["user_name"]) for s in nights["shifts"]] == [
+        ("2026-05-02T07:00:00Z", "2026-05-02T16:00:00Z", None),  # outside the 18:00-09:00 window: nobody
+        ("2026-05-02T16:00:00Z", "2026-05-03T07:00:00Z", "cat"),
+    ]
+    assert timeline["overrides"] == [
+        {
+            "id": override["id"],
+            "user_id": cat,
+            "user_name": "cat",
+            "start": "2026-05-02T10:00:00Z",
+            "end": "2026-05-02T12:00:00Z",
+        }
+    ]
+    final = (await api.http.get(f"/api/v1/schedules/{sid}/shifts", headers=api.viewer, params=window)).json()
+    assert timeline["final"] == final  # the same engine as /shifts: the row that says who is paged
+    assert [(s["user_name"], s["source"]) for s in final] == [
+        ("ben", "layer:base"),
+        ("cat", "override"),
+        ("ben", "layer:base"),
+        ("cat", "layer:nights"),
+    ]
+    backwards = await api.http.get(
+        f"/api/v1/schedules/{sid}/timeline", headers=api.viewer, params={"from": window["to"], "to": window["from"]}
+    )
+    assert fields(backwards) == {"to"}
+    stranger = (await make_keys(sessions, f"t-other-{uuid.uuid4().hex[:8]}"))[Role.VIEWER]
+    assert (await api.http.get(f"/api/v1/schedules/{sid}/timeline", headers=stranger)).status_code == 404

@@ -1142,6 +1142,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/schedules/{schedule_id}/timeline": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The timeline row by row: each layer alone, the overrides, and the final shifts
+         * @description What a schedule view draws: every layer's own rotation (restrictions applied), the overrides overlapping the range, and the final row, which alone says who is paged (the same engine as `/shifts` and `/oncall`). Range as for `/shifts`: default now + 14 days, at most 366 days.
+         */
+        get: operations["schedule_timeline_api_v1_schedules__schedule_id__timeline_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/session": {
         parameters: {
             query?: never;
@@ -4317,6 +4337,68 @@ export interface components {
              * Format: date-time
              */
             updated_at: string;
+        };
+        /** ScheduleTimelineLayer */
+        ScheduleTimelineLayer: {
+            /** Name */
+            name: string;
+            /**
+             * Shifts
+             * @description The layer's own shifts, as if it were alone (gaps: `user_id` null)
+             */
+            shifts: components["schemas"]["ShiftOut"][];
+        };
+        /** ScheduleTimelineOut */
+        ScheduleTimelineOut: {
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /**
+             * Final
+             * @description Who gets paged: the same answer as `/shifts`
+             */
+            final: components["schemas"]["ShiftOut"][];
+            /**
+             * Layers
+             * @description In ascending precedence: a later layer wins where it has someone
+             */
+            layers: components["schemas"]["ScheduleTimelineLayer"][];
+            /**
+             * Overrides
+             * @description Those overlapping the range, oldest first (the newest wins)
+             */
+            overrides: components["schemas"]["ScheduleTimelineOverride"][];
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+            /**
+             * Time Zone
+             * @description The schedule's zone, in which its handoffs keep their wall-clock time
+             */
+            time_zone: string;
+        };
+        /** ScheduleTimelineOverride */
+        ScheduleTimelineOverride: {
+            /**
+             * End
+             * Format: date-time
+             */
+            end: string;
+            /** Id */
+            id: string;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+            /** User Id */
+            user_id: string;
+            /** User Name */
+            user_name: string | null;
         };
         /** SeriesOut */
         SeriesOut: {
@@ -13874,6 +13956,87 @@ export interface operations {
                 };
             };
             /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests of this API key in progress, or too many failed authentications from this address; `{"detail": ...}` says which */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API process is at its limit of requests in progress */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    schedule_timeline_api_v1_schedules__schedule_id__timeline_get: {
+        parameters: {
+            query?: {
+                /** @description Default: now */
+                from?: string | null;
+                /** @description Default: `from` + 14 days */
+                to?: string | null;
+            };
+            header?: never;
+            path: {
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleTimelineOut"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The key's role is too low for this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such schedule in your tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A bad `from` or `to` */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -1,13 +1,8 @@
 import type { SessionOut } from "../api/client";
+import { HeartbeatList } from "./heartbeats/HeartbeatList";
 
-/** Placeholder: this section is being built. */
+/** Heartbeats: each monitor's status and last ping (every role reads; monitors are set up through the API). */
 export default function HeartbeatsPage({ session }: { session: SessionOut }) {
-  return (
-    <section aria-labelledby="page-title">
-      <h1 id="page-title" className="text-xl font-semibold">
-        Heartbeats
-      </h1>
-      <p className="text-sm text-slate-600 dark:text-slate-400">Not built yet ({session.tenant}).</p>
-    </section>
-  );
+  void session;
+  return <HeartbeatList />;
 }

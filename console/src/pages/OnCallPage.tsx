@@ -1,13 +1,15 @@
+import { Route, Routes } from "react-router-dom";
 import type { SessionOut } from "../api/client";
+import { ScheduleList } from "./oncall/ScheduleList";
+import { ScheduleView } from "./oncall/ScheduleView";
 
-/** Placeholder: this section is being built. */
+/** On call: who is on call on each schedule, "my shifts", and a schedule's two-week timeline with its overrides. */
 export default function OnCallPage({ session }: { session: SessionOut }) {
+  const admin = session.role === "admin";
   return (
-    <section aria-labelledby="page-title">
-      <h1 id="page-title" className="text-xl font-semibold">
-        On call
-      </h1>
-      <p className="text-sm text-slate-600 dark:text-slate-400">Not built yet ({session.tenant}).</p>
-    </section>
+    <Routes>
+      <Route index element={<ScheduleList session={session} />} />
+      <Route path=":scheduleId" element={<ScheduleView admin={admin} />} />
+    </Routes>
   );
 }
