@@ -128,7 +128,7 @@ export default function MaintenancePage({ session }: { session: SessionOut }) {
                 type="button"
                 disabled={end.isPending}
                 onClick={() => end.mutate(w.id)}
-                aria-label={`End maintenance window ${w.reason || w.id}`}
+                aria-label={`End now: ${w.reason || w.id}`}
                 className="self-start rounded border border-slate-400 px-3 py-1.5 text-sm disabled:opacity-40 dark:border-slate-600"
               >
                 End now

@@ -133,7 +133,7 @@ export function MoreFilters({ filters, onChange }: Props) {
               type="datetime-local"
               value={toLocalInput(filters.from)}
               onChange={(e) => set({ from: fromLocalInput(e.target.value) })}
-              className="rounded border border-slate-400 bg-white px-2 py-1 dark:border-slate-600 dark:bg-slate-900"
+              className="rounded border border-slate-400 bg-white px-2 py-1 dark:border-slate-600 dark:bg-slate-900 dark:[color-scheme:dark]"
             />
           </label>
           <label className="flex flex-col gap-0.5">
@@ -142,7 +142,7 @@ export function MoreFilters({ filters, onChange }: Props) {
               type="datetime-local"
               value={toLocalInput(filters.to)}
               onChange={(e) => set({ to: fromLocalInput(e.target.value) })}
-              className="rounded border border-slate-400 bg-white px-2 py-1 dark:border-slate-600 dark:bg-slate-900"
+              className="rounded border border-slate-400 bg-white px-2 py-1 dark:border-slate-600 dark:bg-slate-900 dark:[color-scheme:dark]"
             />
           </label>
         </div>

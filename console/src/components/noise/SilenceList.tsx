@@ -29,7 +29,7 @@ function useMatchCounts(silences: readonly SilenceOut[]) {
   const active = silences.filter((s) => s.state === "active").slice(0, MATCH_COUNTS);
   const results = useQueries({
     queries: active.map((s) => ({
-      queryKey: [...SILENCES_KEY, "preview", s.matchers.join("\n")],
+      queryKey: [...SILENCES_KEY, "matching", s.matchers.join("\n")], // a count, not the preview's answer
       queryFn: async () => {
         const { data } = await api.POST("/api/v1/silences/preview", { body: { matchers: s.matchers } });
         return data?.total ?? null;

@@ -14,7 +14,7 @@ interface Props {
 }
 
 const input =
-  "rounded border border-slate-400 bg-white px-2 py-1.5 text-sm dark:border-slate-600 dark:bg-slate-900";
+  "rounded border border-slate-400 bg-white px-2 py-1.5 text-sm dark:border-slate-600 dark:bg-slate-900 dark:[color-scheme:dark]";
 
 /** When a silence or maintenance window starts (empty: now) and ends (a length from the start, or a moment). */
 export function WindowTimes({ starts, onStarts, end, onEnd, errors, preview }: Props) {
@@ -41,6 +41,7 @@ export function WindowTimes({ starts, onStarts, end, onEnd, errors, preview }: P
         Duration
         <select
           value={custom ? "custom" : String(end.minutes)}
+          aria-describedby={errors.ends_at ? "ends-error" : undefined}
           onChange={(e) =>
             onEnd(e.target.value === "custom" ? { at: "" } : { minutes: Number(e.target.value) })
           }
@@ -61,6 +62,7 @@ export function WindowTimes({ starts, onStarts, end, onEnd, errors, preview }: P
             type="datetime-local"
             value={end.at}
             onChange={(e) => onEnd({ at: e.target.value })}
+            aria-describedby={errors.ends_at ? "ends-error" : undefined}
             required
             className={input}
           />
