@@ -147,6 +147,13 @@ async def test_bulk_snooze_and_silence_from_a_label_filter_kept_in_the_url(brows
     await page.emulate_media(color_scheme="dark")
     assert await serious_violations(page) == []
     await page.screenshot(path=str(IMAGES / "console-silences-dark.png"), full_page=True)
+    await silences.get_by_role("link", name=re.compile("^Edit silence")).click()  # an active one is replaced
+    await expect(page.get_by_role("heading", name="Edit silence")).to_be_visible()
+    await page.get_by_label("Comment (required)").fill("queue consumer redeploy, take two")
+    await page.get_by_role("button", name="Save silence").click()
+    await expect(silences.get_by_text("queue consumer redeploy, take two")).to_be_visible()
+    states = {s["id"]: s["state"] for s in (await console.http.get("/api/v1/silences")).json()}
+    assert states.pop(silence["id"]) == "expired" and list(states.values()) == ["active"]
 
     phone = await signed_in(browser, console, Role.RESPONDER, viewport=PHONE, color_scheme="dark")
     await phone.goto(f"{console.url}/dashboard/silences")

@@ -1,6 +1,7 @@
-import { Link, Route, Routes, useNavigate, useSearchParams } from "react-router-dom";
-import type { SessionOut } from "../api/client";
-import { SilenceForm } from "../components/noise/SilenceForm";
+import { useQuery } from "@tanstack/react-query";
+import { Link, Route, Routes, useNavigate, useParams, useSearchParams } from "react-router-dom";
+import { api, errorText, type SessionOut } from "../api/client";
+import { SILENCES_KEY, SilenceForm } from "../components/noise/SilenceForm";
 import { SilenceList } from "../components/noise/SilenceList";
 import { parseMatcher, type MatcherRow } from "../noise/matchers";
 import { canAct } from "../session";
@@ -23,7 +24,38 @@ function NewSilence() {
   );
 }
 
-/** Silences: the list (`/dashboard/silences`) and a new one (`/dashboard/silences/new?matcher=…`). */
+function EditSilence() {
+  const { silenceId = "" } = useParams();
+  const navigate = useNavigate();
+  const silence = useQuery({
+    queryKey: [...SILENCES_KEY, "one", silenceId],
+    queryFn: async () => {
+      const { data, error, response } = await api.GET("/api/v1/silences/{silence_id}", {
+        params: { path: { silence_id: silenceId } },
+      });
+      if (response.status === 404) return null;
+      if (!data) throw new Error(errorText(error));
+      return data;
+    },
+  });
+  if (silence.isPending) return <p>Loading…</p>;
+  if (silence.isError) return <p role="alert">{silence.error.message}</p>;
+  if (!silence.data) return <p>No silence {silenceId} in your tenant.</p>;
+  if (silence.data.state === "expired") {
+    return <p>This silence has expired; recreate it from the list (toggle expired).</p>;
+  }
+  return (
+    <SilenceForm
+      key={silence.data.id}
+      initial={[]}
+      editing={silence.data}
+      onCreated={() => void navigate("/dashboard/silences")}
+    />
+  );
+}
+
+/** Silences: the list (`/dashboard/silences`), a new one (`/dashboard/silences/new?matcher=…`), an edit
+ * (`/dashboard/silences/<id>/edit`). */
 export default function SilencesPage({ session }: { session: SessionOut }) {
   const actor = canAct(session);
   return (
@@ -46,6 +78,10 @@ export default function SilencesPage({ session }: { session: SessionOut }) {
         <Route
           path="new"
           element={actor ? <NewSilence /> : <p>Viewers cannot create silences.</p>}
+        />
+        <Route
+          path=":silenceId/edit"
+          element={actor ? <EditSilence /> : <p>Viewers cannot edit silences.</p>}
         />
         <Route path="*" element={<p>No such page.</p>} />
       </Routes>

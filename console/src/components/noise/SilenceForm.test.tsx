@@ -105,3 +105,51 @@ describe("SilenceForm", () => {
     expect(Date.parse(body.ends_at) - Date.now()).toBeGreaterThan(6.9 * 86400_000);
   });
 });
+
+describe("editing a silence", () => {
+  it("starts from the silence and saves it with PUT", async () => {
+    const calls = serve((method) =>
+      method === "PUT" ? { status: 200, body: { id: "s-2" } } : { status: 200, body: PREVIEW },
+    );
+    const onCreated = vi.fn();
+    const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    const ends = new Date(Date.now() + 3 * 3600_000);
+    ends.setSeconds(0, 0);
+    render(
+      <QueryClientProvider client={client}>
+        <MemoryRouter>
+          <SilenceForm
+            initial={[]}
+            onCreated={onCreated}
+            editing={{
+              id: "s-1",
+              matchers: ['svc=~"api|web"'],
+              starts_at: new Date(Date.now() - 60_000).toISOString(),
+              ends_at: ends.toISOString(),
+              state: "active",
+              comment: "deploy",
+              created_by: "api-key:ops",
+              created_at: new Date().toISOString(),
+              updated_at: new Date().toISOString(),
+              expire_when_resolved: false,
+            }}
+          />
+        </MemoryRouter>
+      </QueryClientProvider>,
+    );
+    expect(screen.getByRole("heading", { name: "Edit silence" })).toBeInTheDocument();
+    expect(screen.getByRole("textbox", { name: "Value 1" })).toHaveValue("api|web");
+    expect(screen.getByRole("combobox", { name: "Operator 1" })).toHaveValue("=~");
+    await userEvent.type(screen.getByRole("textbox", { name: "Comment (required)" }), " of api");
+    await userEvent.click(screen.getByRole("button", { name: "Save silence" }));
+    await waitFor(() => expect(onCreated).toHaveBeenCalledWith("s-2"));
+    const put = calls.find((c) => c.method === "PUT");
+    expect(put?.path).toBe("/api/v1/silences/s-1");
+    expect(put?.body).toEqual({
+      matchers: ['svc=~"api|web"'],
+      ends_at: ends.toISOString(),
+      comment: "deploy of api",
+      expire_when_resolved: false,
+    });
+  });
+});

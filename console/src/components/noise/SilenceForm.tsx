@@ -4,9 +4,10 @@ import { Link } from "react-router-dom";
 import { api, errorText } from "../../api/client";
 import { endsAt } from "../../noise/durations";
 import { ApiError, fieldErrors } from "../../noise/errors";
-import { matcherText, matchesEmpty, type MatcherRow } from "../../noise/matchers";
+import { matcherText, matchesEmpty, parseMatcher, type MatcherRow } from "../../noise/matchers";
+import type { components } from "../../api/schema";
 import { localTime } from "../../time";
-import { fromLocalInput } from "./MoreFilters";
+import { fromLocalInput, toLocalInput } from "./MoreFilters";
 import { MatcherEditor } from "./MatcherEditor";
 import { WindowTimes, type EndChoice } from "./WindowTimes";
 
@@ -42,19 +43,27 @@ export function usePreview(texts: readonly string[]) {
   });
 }
 
+type SilenceOut = components["schemas"]["SilenceOut"];
+
 interface Props {
   initial: MatcherRow[];
   onCreated: (id: string) => void;
+  /** Edit this (pending or active) silence instead of creating one: PUT; an active one is replaced. */
+  editing?: SilenceOut | undefined;
 }
 
-/** A new silence: matchers (previewing the open alerts they match), start, duration or end, a comment. */
-export function SilenceForm({ initial, onCreated }: Props) {
+/** A new silence, or an edit of one: matchers (previewing the open alerts they match), start, duration or end,
+ * a comment. */
+export function SilenceForm({ initial, onCreated, editing }: Props) {
   const client = useQueryClient();
-  const [rows, setRows] = useState<MatcherRow[]>(initial.length ? initial : [{ name: "", op: "=", value: "" }]);
-  const [starts, setStarts] = useState("");
-  const [end, setEnd] = useState<EndChoice>({ minutes: 120 });
-  const [comment, setComment] = useState("");
-  const [expireWhenResolved, setExpireWhenResolved] = useState(false);
+  const [rows, setRows] = useState<MatcherRow[]>(() => {
+    const given = editing ? editing.matchers.map(parseMatcher).filter((r): r is MatcherRow => r !== null) : initial;
+    return given.length ? given : [{ name: "", op: "=", value: "" }];
+  });
+  const [starts, setStarts] = useState(editing?.state === "pending" ? toLocalInput(editing.starts_at) : "");
+  const [end, setEnd] = useState<EndChoice>(editing ? { at: toLocalInput(editing.ends_at) } : { minutes: 120 });
+  const [comment, setComment] = useState(editing?.comment ?? "");
+  const [expireWhenResolved, setExpireWhenResolved] = useState(editing?.expire_when_resolved ?? false);
   const texts = useMemo(() => matcherTexts(rows), [rows]);
   const preview = usePreview(texts);
   const startsIso = fromLocalInput(starts);
@@ -62,15 +71,16 @@ export function SilenceForm({ initial, onCreated }: Props) {
 
   const create = useMutation({
     mutationFn: async () => {
-      const { data, error } = await api.POST("/api/v1/silences", {
-        body: {
-          matchers: texts,
-          ...(startsIso ? { starts_at: startsIso } : {}),
-          ends_at: endsAt(end, startsIso) ?? "",
-          comment: comment.trim(),
-          expire_when_resolved: expireWhenResolved,
-        },
-      });
+      const body = {
+        matchers: texts,
+        ...(startsIso ? { starts_at: startsIso } : {}),
+        ends_at: endsAt(end, startsIso) ?? "",
+        comment: comment.trim(),
+        expire_when_resolved: expireWhenResolved,
+      };
+      const { data, error } = editing
+        ? await api.PUT("/api/v1/silences/{silence_id}", { params: { path: { silence_id: editing.id } }, body })
+        : await api.POST("/api/v1/silences", { body });
       if (!data) throw new ApiError(errorText(error), error);
       return data;
     },
@@ -101,8 +111,13 @@ export function SilenceForm({ initial, onCreated }: Props) {
       }}
     >
       <h2 id="silence-form-title" className="text-lg font-semibold">
-        New silence
+        {editing ? "Edit silence" : "New silence"}
       </h2>
+      {editing?.state === "active" && (
+        <p className="text-sm text-slate-700 dark:text-slate-300">
+          Saving expires this active silence and starts a new one from the form, so what it muted stays on record.
+        </p>
+      )}
       <MatcherEditor rows={rows} onChange={setRows} error={errors.matchers} />
       <section aria-labelledby="preview-title" className="rounded border border-slate-300 p-2 dark:border-slate-700">
         <h3 id="preview-title" className="text-sm font-medium">
@@ -183,7 +198,7 @@ export function SilenceForm({ initial, onCreated }: Props) {
           disabled={Boolean(problem) || create.isPending}
           className="rounded bg-blue-700 px-4 py-2 text-sm font-medium text-white disabled:opacity-40"
         >
-          {create.isPending ? "Creating…" : "Create silence"}
+          {create.isPending ? "Saving…" : editing ? "Save silence" : "Create silence"}
         </button>
         {problem && <span className="text-sm text-slate-700 dark:text-slate-300">{problem}</span>}
         <Link to="/dashboard/silences" className="text-sm underline">

@@ -130,6 +130,15 @@ export function SilenceList({ canAct }: { canAct: boolean }) {
                 </p>
               </div>
               {canAct && s.state !== "expired" && (
+                <Link
+                  to={`/dashboard/silences/${s.id}/edit`}
+                  aria-label={`Edit silence ${s.matchers.join(", ")}`}
+                  className="self-start rounded border border-slate-400 px-3 py-1.5 text-sm dark:border-slate-600"
+                >
+                  Edit
+                </Link>
+              )}
+              {canAct && s.state !== "expired" && (
                 <button
                   type="button"
                   disabled={expire.isPending}
