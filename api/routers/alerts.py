@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.alert_output import alert_out, view_out
 from api.alert_trends_out import trend_fields
 from api.deps import AlertingDep, Principal, ResourcesDep, Responder, SessionDep, SettingsDep, Viewer
+from api.errors import FieldErrors
 from api.ingest import check_references, route_bodies, to_event
 from api.schemas.alerts import (
     MEMBERS_SHOWN,
@@ -56,6 +57,7 @@ from workflows.payloads import (
     EditRequest,
     ResolveRequest,
     Severity,
+    SnoozeRequest,
 )
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
@@ -366,7 +368,11 @@ async def resolve(alert_id: str, desk: AlertDeskDep, body: ActionBody | None = N
 
 
 Transition = Literal["acknowledge", "resolve"]
-PAST: dict[Transition, str] = {"acknowledge": "acknowledged", "resolve": "resolved"}
+PAST: dict[Transition | Literal["snooze"], str] = {
+    "acknowledge": "acknowledged",
+    "resolve": "resolved",
+    "snooze": "snoozed",
+}
 
 
 async def _transition(
@@ -388,18 +394,35 @@ async def _act(alerting: AlertingClient, row: Alert | None, alert_id: str, body:
         if row is None:
             raise NotFound(f"alert {alert_id} not found")
         ensure_open(row, PAST[body.action])
-        view = await _transition(alerting, row, body.action, actor, body.note)
+        if body.action == "snooze":
+            assert body.minutes is not None  # bulk_action checked
+            request = SnoozeRequest(alert_id=row.id, actor=actor, duration=timedelta(minutes=body.minutes))
+            view = await alerting.act(row.workflow_id, "snooze", request)
+        else:
+            view = await _transition(alerting, row, body.action, actor, body.note)
     except (NotFound, AlertingError) as err:
         code = {NotFound: 404, AlertNotFound: 404, TransitionRejected: 409, EngineUnavailable: 503}.get(type(err), 500)
         return BulkResult(id=alert_id, ok=False, status=code, message=str(err))
     return BulkResult(id=alert_id, ok=True, status=200, alert_status=view.status)
 
 
-@router.post("/bulk_action", response_model=BulkOut, summary="Acknowledge or resolve many alerts; per-id results")
+@router.post(
+    "/bulk_action",
+    response_model=BulkOut,
+    responses={422: {"description": "Duplicate ids, or `minutes` missing on a snooze (or given to another action)"}},
+    summary="Acknowledge, resolve or snooze many alerts; per-id results",
+    description="Each id is acted on as its own request would be; an id that cannot be (another tenant's or none: "
+    "404, resolved or, for a snooze, not acknowledged: 409, no worker: 503) is a failed result whose `message` says "
+    "why, and the others still happen. At most 500 ids per call.",
+)
 async def bulk_action(body: BulkAction, principal: Responder, session: SessionDep, alerting: AlertingDep) -> BulkOut:
     ids = list(dict.fromkeys(body.alert_ids))
     if len(ids) != len(body.alert_ids):
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "alert_ids: contains duplicates")
+    if body.action == "snooze" and body.minutes is None:
+        raise FieldErrors([("minutes", "a snooze needs minutes")])
+    if body.action != "snooze" and body.minutes is not None:
+        raise FieldErrors([("minutes", f"only a snooze takes minutes, not {body.action}")])
     rows = await alert_queries.get_alerts(session=session, tenant_id=principal.tenant_id, alert_ids=ids)
     slots = asyncio.Semaphore(BULK_CONCURRENCY)
 

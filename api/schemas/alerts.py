@@ -105,9 +105,12 @@ class ActionBody(BaseModel):
 
 class BulkAction(BaseModel):
     model_config = STRICT
-    action: Literal["acknowledge", "resolve"]
+    action: Literal["acknowledge", "resolve", "snooze"]
     alert_ids: list[str] = Field(min_length=1, max_length=500)
-    note: Note | None = None
+    note: Note | None = Field(None, description="Kept on the timeline of an acknowledge or resolve")
+    minutes: int | None = Field(
+        None, ge=1, le=7 * 24 * 60, description="For `snooze` (required there): re-notify after this long"
+    )
 
 
 class BulkResult(BaseModel):

@@ -300,3 +300,44 @@ async def test_openapi_documents_every_route(stack: Stack) -> None:
     for path in ("/api/v1/events", "/api/v1/alerts/", "/api/v1/alerts/{alert_id}/acknowledge", "/api/v1/channels"):
         assert path in spec["paths"]
     assert all(op.get("summary") for item in spec["paths"].values() for op in item.values())
+
+
+async def test_bulk_snooze_snoozes_the_acknowledged_and_says_why_it_skipped_the_others(stack: Stack) -> None:
+    ids = []
+    for i in range(3):
+        created = await stack.http.post(
+            "/api/v1/alerts/",
+            headers=stack.responder,
+            json={"title": f"bulk snooze {i}", "dedup_key": f"bulk-snooze-{i}"},
+        )
+        ids.append(created.json()["id"])
+    acked = await stack.http.post(
+        "/api/v1/alerts/bulk_action", headers=stack.responder, json={"action": "acknowledge", "alert_ids": ids[:2]}
+    )
+    assert acked.json()["succeeded"] == 2
+    no_minutes = await stack.http.post(
+        "/api/v1/alerts/bulk_action", headers=stack.responder, json={"action": "snooze", "alert_ids": ids}
+    )
+    assert no_minutes.status_code == 422 and no_minutes.json()["errors"][0]["field"] == "minutes"
+    stray = await stack.http.post(
+        "/api/v1/alerts/bulk_action",
+        headers=stack.responder,
+        json={"action": "resolve", "alert_ids": ids, "minutes": 5},
+    )
+    assert stray.status_code == 422 and stray.json()["errors"][0]["field"] == "minutes"
+
+    snooze = await stack.http.post(
+        "/api/v1/alerts/bulk_action",
+        headers=stack.responder,
+        json={"action": "snooze", "alert_ids": [*ids, "missing"], "minutes": 30},
+    )
+    assert snooze.status_code == 200, snooze.text
+    out = snooze.json()
+    assert (out["succeeded"], out["failed"]) == (2, 2)
+    results = {r["id"]: r for r in out["results"]}
+    assert results[ids[0]]["ok"] and results[ids[0]]["alert_status"] == "acknowledged"
+    skipped = results[ids[2]]
+    assert not skipped["ok"] and skipped["status"] == 409 and "acknowledge it first" in skipped["message"]
+    assert results["missing"]["status"] == 404
+    snoozed = (await stack.http.get(f"/api/v1/alerts/{ids[1]}", headers=stack.viewer)).json()
+    assert snoozed["snoozed_until"] is not None

@@ -31,7 +31,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Acknowledge or resolve many alerts; per-id results */
+        /**
+         * Acknowledge, resolve or snooze many alerts; per-id results
+         * @description Each id is acted on as its own request would be; an id that cannot be (another tenant's or none: 404, resolved or, for a snooze, not acknowledged: 409, no worker: 503) is a failed result whose `message` says why, and the others still happen. At most 500 ids per call.
+         */
         post: operations["bulk_action_api_v1_alerts_bulk_action_post"];
         delete?: never;
         options?: never;
@@ -2198,10 +2201,18 @@ export interface components {
              * Action
              * @enum {string}
              */
-            action: "acknowledge" | "resolve";
+            action: "acknowledge" | "resolve" | "snooze";
             /** Alert Ids */
             alert_ids: string[];
-            /** Note */
+            /**
+             * Minutes
+             * @description For `snooze` (required there): re-notify after this long
+             */
+            minutes?: number | null;
+            /**
+             * Note
+             * @description Kept on the timeline of an acknowledge or resolve
+             */
             note?: string | null;
         };
         /** BulkOut */
@@ -5499,7 +5510,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description Invalid input; `errors` names each field */
+            /** @description Duplicate ids, or `minutes` missing on a snooze (or given to another action) */
             422: {
                 headers: {
                     [name: string]: unknown;

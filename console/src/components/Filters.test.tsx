@@ -63,3 +63,31 @@ describe("filters in the URL", () => {
     expect(readFilters(new URLSearchParams("status=bogus&severity=nope&sort=drop"))).toEqual(OPEN_FILTERS);
   });
 });
+
+describe("more filters in the URL", () => {
+  it("round-trips category, source, matchers and a time range, and drops what is not one", () => {
+    const filters: AlertFilters = {
+      ...OPEN_FILTERS,
+      category: ["security"],
+      source: ["prometheus", "grafana"],
+      matcher: ['env="prod"', 'svc=~"api|web"'],
+      from: "2026-12-01T08:00:00.000Z",
+      to: "2026-12-01T09:00:00.000Z",
+    };
+    const params = writeFilters(filters);
+    expect(params.getAll("matcher")).toEqual(['env="prod"', 'svc=~"api|web"']);
+    expect(readFilters(new URLSearchParams(params.toString()))).toEqual(filters);
+    expect(readFilters(new URLSearchParams("category=nope&from=yesterday&matcher="))).toEqual(OPEN_FILTERS);
+  });
+
+  it("adds a label matcher on Enter and removes it by its button", async () => {
+    const onChange = vi.fn();
+    const { rerender } = render(<Filters filters={OPEN_FILTERS} onChange={onChange} />);
+    await userEvent.click(screen.getByText("Labels, source, time"));
+    await userEvent.type(screen.getByRole("textbox", { name: "Label matcher" }), 'env="prod"{Enter}');
+    expect(onChange).toHaveBeenLastCalledWith({ ...OPEN_FILTERS, matcher: ['env="prod"'] });
+    rerender(<Filters filters={{ ...OPEN_FILTERS, matcher: ['env="prod"'] }} onChange={onChange} />);
+    await userEvent.click(screen.getByRole("button", { name: 'Remove label matchers env="prod"' }));
+    expect(onChange).toHaveBeenLastCalledWith(OPEN_FILTERS);
+  });
+});

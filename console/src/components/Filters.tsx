@@ -1,6 +1,7 @@
 import { useEffect, useState } from "react";
 import { SEVERITIES, STATUSES, type AlertStatus, type Severity } from "../api/client";
-import { SORTS, toggle, type AlertFilters, type Sort } from "../filters";
+import { CATEGORIES, SORTS, toggle, type AlertFilters, type Sort } from "../filters";
+import { MoreFilters } from "./noise/MoreFilters";
 
 interface Props {
   filters: AlertFilters;
@@ -8,7 +9,8 @@ interface Props {
   counts?: { status: Partial<Record<AlertStatus, number>>; severity: Partial<Record<Severity, number>> };
 }
 
-/** Status and severity toggles with their counts, a free-text search (applied as you stop typing), the sort. */
+/** Status, severity and category toggles (with counts), a free-text search (applied as you stop typing), the sort;
+ * then sources, label matchers and a time range (MoreFilters). */
 export function Filters({ filters, onChange, counts }: Props) {
   const [text, setText] = useState(filters.q);
   useEffect(() => setText(filters.q), [filters.q]);
@@ -55,6 +57,19 @@ export function Filters({ filters, onChange, counts }: Props) {
           </button>
         ))}
       </div>
+      <div role="group" aria-label="Category" className="flex flex-wrap gap-1.5">
+        {CATEGORIES.map((c) => (
+          <button
+            key={c}
+            type="button"
+            aria-pressed={(filters.category ?? []).includes(c)}
+            className={chip((filters.category ?? []).includes(c))}
+            onClick={() => onChange({ ...filters, category: toggle(filters.category ?? [], c) })}
+          >
+            {c}
+          </button>
+        ))}
+      </div>
       <div className="flex flex-wrap gap-2">
         <label htmlFor="alert-search" className="sr-only">
           Search alerts
@@ -86,6 +101,7 @@ export function Filters({ filters, onChange, counts }: Props) {
           ))}
         </select>
       </div>
+      <MoreFilters filters={filters} onChange={onChange} />
     </div>
   );
 }

@@ -1,9 +1,10 @@
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type ReactNode } from "react";
-import { useParams } from "react-router-dom";
+import { Link, useParams } from "react-router-dom";
 import { api, errorText, type AlertDetail, type SessionOut } from "../api/client";
 import { SeverityBadge, StatusBadge } from "../components/Badges";
 import { ALERTS_KEY, useAlertStream } from "../live";
+import { labelMatchers, newSilenceLink } from "../noise/matchers";
 import { canAct } from "../session";
 import { localTime } from "../time";
 
@@ -206,6 +207,13 @@ export function AlertPage({ session }: { session: SessionOut }) {
       <h1 className="mt-2 text-xl font-semibold break-words">{a.title}</h1>
       {a.description && <p className="mt-1 whitespace-pre-wrap text-sm">{a.description}</p>}
       {canAct(session) && <Actions alert={a} />}
+      {canAct(session) && Object.keys(a.labels).length > 0 && (
+        <p className="mt-2 text-sm">
+          <Link to={newSilenceLink(labelMatchers(a.labels))} className="text-blue-700 underline dark:text-blue-300">
+            Silence alerts like this
+          </Link>
+        </p>
+      )}
       <p className="mt-3 text-sm text-slate-700 dark:text-slate-300">
         Opened {localTime(a.created_at)}
         {a.acknowledged_at && ` · acknowledged ${localTime(a.acknowledged_at)} by ${a.acknowledged_by ?? "?"}`}

@@ -1,10 +1,13 @@
 import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useCallback, useEffect, useMemo, useState } from "react";
-import { useSearchParams } from "react-router-dom";
-import { api, errorText, SEVERITIES, STATUSES, type BulkOut, type SessionOut } from "../api/client";
+import { useNavigate, useSearchParams } from "react-router-dom";
+import { api, errorText, SEVERITIES, STATUSES, type SessionOut } from "../api/client";
 import { AlertRow } from "../components/AlertRow";
 import { Filters } from "../components/Filters";
-import { readFilters, writeFilters, type AlertFilters } from "../filters";
+import { listQuery, readFilters, writeFilters, type AlertFilters } from "../filters";
+import { BulkBar } from "../components/noise/BulkBar";
+import { matchingAlerts, runBulk, skipped, type BulkVerb } from "../noise/bulk";
+import { labelMatchers, newSilenceLink, sharedLabels } from "../noise/matchers";
 import { ALERTS_KEY, useAlertStream } from "../live";
 import { ShortcutHelp } from "../components/ShortcutHelp";
 import { canAct } from "../session";
@@ -18,13 +21,7 @@ function useAlertList(filters: AlertFilters) {
     queryFn: async () => {
       const { data, error } = await api.GET("/api/v1/alerts/", {
         params: {
-          query: {
-            status: filters.status,
-            severity: filters.severity,
-            q: filters.q,
-            sort: filters.sort,
-            limit: PAGE_SIZE,
-          },
+          query: { ...listQuery(filters), sort: filters.sort, limit: PAGE_SIZE },
         },
       });
       if (!data) throw new Error(errorText(error));
@@ -37,14 +34,14 @@ function useAlertList(filters: AlertFilters) {
 /** Counts per status and per severity under the other filters (each the `total` of a one-row page). */
 function useCounts(filters: AlertFilters) {
   const facets = [
-    ...STATUSES.map((s) => ({ facet: "status" as const, value: s, query: { status: [s], severity: filters.severity } })),
-    ...SEVERITIES.map((s) => ({ facet: "severity" as const, value: s, query: { status: filters.status, severity: [s] } })),
+    ...STATUSES.map((s) => ({ facet: "status" as const, value: s, query: { ...listQuery(filters), status: [s] } })),
+    ...SEVERITIES.map((s) => ({ facet: "severity" as const, value: s, query: { ...listQuery(filters), severity: [s] } })),
   ];
   const results = useQueries({
     queries: facets.map(({ facet, value, query }) => ({
-      queryKey: [...ALERTS_KEY, "count", facet, value, query, filters.q],
+      queryKey: [...ALERTS_KEY, "count", facet, value, query],
       queryFn: async () => {
-        const { data } = await api.GET("/api/v1/alerts/", { params: { query: { ...query, q: filters.q, limit: 1 } } });
+        const { data } = await api.GET("/api/v1/alerts/", { params: { query: { ...query, limit: 1 } } });
         return data?.total ?? 0;
       },
     })),
@@ -86,19 +83,37 @@ export function AlertsPage({ session }: { session: SessionOut }) {
   const items = list.data?.items ?? [];
   const visibleSelected = items.filter((a) => selected.has(a.id)).map((a) => a.id);
 
+  const navigate = useNavigate();
+  const [allMatching, setAllMatching] = useState(false);
+  useEffect(() => setAllMatching(false), [filters]); // a new view: "all matching" meant the old one
   const bulk = useMutation({
-    mutationFn: async (action: "acknowledge" | "resolve"): Promise<BulkOut> => {
-      const { data, error } = await api.POST("/api/v1/alerts/bulk_action", {
-        body: { action, alert_ids: visibleSelected },
-      });
-      if (!data) throw new Error(errorText(error));
-      return data;
+    mutationFn: async ({ verb, minutes }: { verb: BulkVerb; minutes?: number }) => {
+      const targets = allMatching ? await matchingAlerts(filters) : items.filter((a) => selected.has(a.id));
+      const out = await runBulk(
+        verb,
+        targets.map((a) => a.id),
+        minutes,
+      );
+      return { verb, succeeded: out.succeeded, skipped: skipped(out, targets) };
     },
-    onSuccess: (out) => {
-      setSelected(new Set(out.results.filter((r) => !r.ok).map((r) => r.id)));
+    onSuccess: (outcome) => {
+      setSelected(new Set(outcome.skipped.map((s) => s.id)));
+      setAllMatching(false);
       void client.invalidateQueries({ queryKey: ALERTS_KEY });
     },
   });
+  const silence = useMutation({
+    mutationFn: async () => {
+      const targets = allMatching ? await matchingAlerts(filters) : items.filter((a) => selected.has(a.id));
+      const shared = sharedLabels(targets);
+      if (!Object.keys(shared).length) throw new Error("The selected alerts share no label: select fewer to silence");
+      return newSilenceLink(labelMatchers(shared));
+    },
+    onSuccess: (link) => void navigate(link),
+  });
+  const act = (verb: BulkVerb) => {
+    if (actor && (visibleSelected.length || allMatching) && !bulk.isPending) bulk.mutate({ verb });
+  };
 
   const [help, setHelp] = useState(false);
   useShortcuts({
@@ -108,18 +123,13 @@ export function AlertsPage({ session }: { session: SessionOut }) {
       const id = focusedAlertId();
       if (id && actor) onToggle(id);
     },
-    a: () => {
-      if (actor && visibleSelected.length && !bulk.isPending) bulk.mutate("acknowledge");
-    },
-    r: () => {
-      if (actor && visibleSelected.length && !bulk.isPending) bulk.mutate("resolve");
-    },
+    a: () => act("acknowledge"),
+    r: () => act("resolve"),
     "/": () => document.getElementById("alert-search")?.focus(),
     "?": () => setHelp((shown) => !shown),
     Escape: () => setHelp(false),
   });
 
-  const allSelected = items.length > 0 && visibleSelected.length === items.length;
   return (
     <div className="flex flex-col gap-3">
       <div className="flex flex-wrap items-baseline gap-3">
@@ -154,53 +164,21 @@ export function AlertsPage({ session }: { session: SessionOut }) {
       )}
       <Filters filters={filters} onChange={setFilters} counts={counts} />
       {actor && (
-        <div className="sticky top-0 z-10 flex flex-wrap items-center gap-2 bg-white py-1 dark:bg-slate-950">
-          <label className="flex items-center gap-1.5 text-sm">
-            <input
-              type="checkbox"
-              className="h-5 w-5"
-              checked={allSelected}
-              onChange={() => setSelected(allSelected ? new Set() : new Set(items.map((a) => a.id)))}
-            />
-            Select all shown
-          </label>
-          <button
-            type="button"
-            disabled={!visibleSelected.length || bulk.isPending}
-            onClick={() => bulk.mutate("acknowledge")}
-            className="rounded bg-amber-600 px-3 py-1.5 text-sm font-medium text-slate-950 disabled:opacity-40"
-          >
-            Acknowledge {visibleSelected.length || ""}
-          </button>
-          <button
-            type="button"
-            disabled={!visibleSelected.length || bulk.isPending}
-            onClick={() => bulk.mutate("resolve")}
-            className="rounded bg-green-700 px-3 py-1.5 text-sm font-medium text-white disabled:opacity-40"
-          >
-            Resolve {visibleSelected.length || ""}
-          </button>
-          {bulk.isPending && <span className="text-sm">Working…</span>}
-        </div>
-      )}
-      {bulk.isError && (
-        <p role="alert" className="text-sm text-red-700 dark:text-red-400">
-          {bulk.error.message}
-        </p>
-      )}
-      {bulk.data && bulk.data.failed > 0 && (
-        <div role="alert" className="text-sm text-red-700 dark:text-red-400">
-          {bulk.data.failed} failed:
-          <ul className="list-disc pl-5">
-            {bulk.data.results
-              .filter((r) => !r.ok)
-              .map((r) => (
-                <li key={r.id}>
-                  {r.id}: {r.message}
-                </li>
-              ))}
-          </ul>
-        </div>
+        <BulkBar
+          items={items}
+          total={list.data?.total ?? 0}
+          selection={{ ids: visibleSelected, allMatching }}
+          pending={bulk.isPending || silence.isPending}
+          onSelectShown={(all) => {
+            setSelected(all ? new Set(items.map((a) => a.id)) : new Set());
+            setAllMatching(false);
+          }}
+          onSelectAllMatching={() => setAllMatching(true)}
+          onAct={(verb, minutes) => bulk.mutate({ verb, ...(minutes ? { minutes } : {}) })}
+          onSilence={() => silence.mutate()}
+          outcome={bulk.data}
+          error={bulk.error?.message ?? silence.error?.message}
+        />
       )}
       {list.isError && (
         <p role="alert" className="text-red-700 dark:text-red-400">
