@@ -277,7 +277,7 @@ export function AlertPage({ session }: { session: SessionOut }) {
         </ol>
       </Section>
       <Section title="Deliveries">
-        <Deliveries alertId={a.id} names={names} />
+        <Deliveries alertId={a.id} open={a.status !== "resolved"} names={names} />
       </Section>
     </article>
   );

@@ -43,13 +43,15 @@ function useStatistics(choice: Choice, groupBy: GroupBy | null) {
     queryKey: ["statistics", choice.range, choice.from, choice.to, choice.bucket, groupBy],
     enabled: rangeBounds(choice.range, choice) !== null,
     placeholderData: keepPreviousData,
+    retry: (failures, error) => !(error instanceof StatisticsError) && failures < 3, // a refused choice stays refused
     queryFn: async () => {
       const bounds = rangeBounds(choice.range, choice);
       if (!bounds) throw new StatisticsError("give both ends of the custom range", "from");
-      const { data, error } = await api.GET("/api/v1/alerts/statistics", {
+      const { data, error, response } = await api.GET("/api/v1/alerts/statistics", {
         params: { query: { from: bounds.from, to: bounds.to, bucket: choice.bucket, group_by: groupBy } },
       });
       if (!data) {
+        if (response.status >= 500) throw new Error(errorText(error));
         const errors = error && typeof error === "object" && "errors" in error ? error.errors : null;
         const field = Array.isArray(errors) && errors[0] ? String((errors[0] as { field?: unknown }).field ?? "") : null;
         throw new StatisticsError(errorText(error), field);

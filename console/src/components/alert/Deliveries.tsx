@@ -6,10 +6,14 @@ import { groupDeliveries, providerAnswer } from "./deliveries";
 const muted = "text-slate-600 dark:text-slate-400";
 
 /** The alert's deliveries per channel and person: each event sent, its attempts, the provider's answer, errors. */
-export function Deliveries({ alertId, names }: { alertId: string; names: Map<string, string> }) {
-  // Under ["alert", id]: the live stream and every action invalidate it with the alert.
+export function Deliveries({ alertId, open, names }: { alertId: string; open: boolean; names: Map<string, string> }) {
+  // Under ["alert", id]: the live stream and every action invalidate it with the alert. A delivery's outcome
+  // (and a page an escalation just sent) changes no alert, so the list is also re-read: every second while a
+  // delivery is in flight, every 5 s while the alert is open.
   const deliveries = useQuery({
     queryKey: ["alert", alertId, "notifications"],
+    refetchInterval: (query) =>
+      query.state.data?.some((d) => d.status === "sending" || d.status === "retrying") ? 1000 : open ? 5000 : false,
     queryFn: async () => {
       const { data, error } = await api.GET("/api/v1/alerts/{alert_id}/notifications", {
         params: { path: { alert_id: alertId } },
@@ -26,7 +30,7 @@ export function Deliveries({ alertId, names }: { alertId: string; names: Map<str
     <ul className="flex flex-col gap-3" aria-label="Deliveries">
       {groups.map((g) => {
         const who = g.userId ? (names.get(g.userId) ?? g.userId) : null;
-        const heading = who ? `${who} via ${g.channelName} (${g.channelType})` : `${g.channelName} (${g.channelType})`;
+        const heading = who ? `To ${who} by ${g.channelType}` : `${g.channelName} (${g.channelType})`;
         return (
           <li key={g.key} className="rounded border border-slate-200 p-2 dark:border-slate-800">
             <h3 className="text-sm font-semibold break-words">{heading}</h3>
@@ -34,37 +38,30 @@ export function Deliveries({ alertId, names }: { alertId: string; names: Map<str
               {g.deliveries.length} message{g.deliveries.length === 1 ? "" : "s"}, {g.attempts} attempt
               {g.attempts === 1 ? "" : "s"}: {g.delivered} delivered, {g.failed} failed
             </p>
-            <div className="overflow-x-auto" tabIndex={0} role="region" aria-label={`Deliveries to ${heading}`}>
-              <table className="mt-1 min-w-full text-left text-sm">
-                <thead className={`text-xs ${muted}`}>
-                  <tr>
-                    <th className="pr-3 font-medium">Sent</th>
-                    <th className="pr-3 font-medium">Event</th>
-                    <th className="pr-3 font-medium">Status</th>
-                    <th className="pr-3 font-medium">Attempts</th>
-                    <th className="pr-3 font-medium">Provider answer</th>
-                    <th className="font-medium">Error</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {g.deliveries.map((d) => (
-                    <tr key={d.id} className="border-t border-slate-200 align-top dark:border-slate-800">
-                      <td className="pr-3 whitespace-nowrap">
-                        <time dateTime={d.created_at}>{localTime(d.created_at)}</time>
-                      </td>
-                      <td className="pr-3">{d.event}</td>
-                      <td className="pr-3">
-                        {d.status}
-                        {d.latency_ms != null && <span className={muted}> in {d.latency_ms} ms</span>}
-                      </td>
-                      <td className="pr-3">{d.attempts}</td>
-                      <td className="pr-3 break-all">{providerAnswer(d) || "—"}</td>
-                      <td className="break-all text-red-800 dark:text-red-300">{d.last_error ?? ""}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <ol className="mt-1 text-sm" aria-label={`Deliveries to ${heading}`}>
+              {g.deliveries.map((d) => (
+                <li
+                  key={d.id}
+                  className="flex flex-wrap gap-x-3 border-t border-slate-200 py-1 dark:border-slate-800"
+                >
+                  <time dateTime={d.created_at} className={muted}>
+                    {localTime(d.created_at)}
+                  </time>
+                  <span className="font-medium">{d.event}</span>
+                  <span>
+                    {d.status}
+                    {d.latency_ms != null && <span className={muted}> in {d.latency_ms} ms</span>}
+                  </span>
+                  <span>
+                    {d.attempts} attempt{d.attempts === 1 ? "" : "s"}
+                  </span>
+                  {providerAnswer(d) && <span className="break-all">provider: {providerAnswer(d)}</span>}
+                  {d.last_error && (
+                    <span className="basis-full break-all text-red-800 dark:text-red-300">error: {d.last_error}</span>
+                  )}
+                </li>
+              ))}
+            </ol>
           </li>
         );
       })}

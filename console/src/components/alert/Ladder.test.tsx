@@ -78,7 +78,7 @@ describe("Ladder", () => {
     expect(items[1]).toHaveTextContent("Level 2 · level now");
     expect(items[1]).toHaveTextContent("reached nobody: schedule Primary: nobody on call");
     expect(items[2]).toHaveTextContent("Level 3 · next");
-    expect(screen.getByText(/Next escalation at/)).toBeInTheDocument();
+    expect(screen.getByText(/Next escalation: level 3 at/)).toBeInTheDocument();
   });
 });
 

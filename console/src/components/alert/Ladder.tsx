@@ -23,6 +23,7 @@ export function Ladder({
   names: Map<string, string>;
 }) {
   const rungs = ladderRungs(escalation, names, status === "triggered");
+  const next = rungs.find((r) => r.dueAt);
   return (
     <div className="text-sm">
       <p>
@@ -34,8 +35,10 @@ export function Ladder({
       {status !== "triggered" && !escalation.exhausted && (
         <p className={muted}>The alert is {status}: it climbs no further.</p>
       )}
-      {status === "triggered" && escalation.next_escalation_at && (
-        <p>Next escalation at {localTime(escalation.next_escalation_at)} unless someone acknowledges.</p>
+      {next?.dueAt && (
+        <p>
+          Next escalation: level {next.level} at {localTime(next.dueAt)} unless someone acknowledges.
+        </p>
       )}
       <ol className="mt-2 flex flex-col gap-2" aria-label="Escalation ladder">
         {rungs.map((r) => (

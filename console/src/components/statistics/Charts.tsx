@@ -18,9 +18,9 @@ import { bucketLabel, minutes, percent, pivotCounts, seconds, type BucketSize, t
 
 export function CountsChart({ stats, grouped }: { stats: Statistics; grouped: Statistics }) {
   const bucket = grouped.bucket as BucketSize;
-  const { rows, groups } = pivotCounts(grouped.buckets ?? [], bucket, grouped.time_zone);
-  const data = rows.map((r) => ({ label: r.label, ...r.counts }));
   const by = grouped.group_by ?? "";
+  const { rows, groups } = pivotCounts(grouped.buckets ?? [], bucket, grouped.time_zone, by ? "none" : "alerts");
+  const data = rows.map((r) => ({ label: r.label, ...r.counts }));
   const busiest = rows.reduce<{ label: string; total: number } | null>(
     (best, r) => (best && best.total >= r.total ? best : r),
     null,

@@ -1,3 +1,4 @@
+import { useId } from "react";
 import { GROUPS, RANGES, type BucketSize, type RangeName } from "./stats";
 
 export interface Choice {
@@ -20,12 +21,14 @@ export function Controls({
   onChange: (next: Choice) => void;
   invalid: string | null;
 }) {
+  const id = useId();
   const bad = (field: string) => (invalid === field ? `${control} border-red-700 dark:border-red-400` : control);
   return (
-    <form className="flex flex-wrap items-end gap-3" aria-label="Statistics range" onSubmit={(e) => e.preventDefault()}>
-      <label className="flex flex-col text-sm">
-        Range
+    <form className="flex flex-wrap items-end gap-3" aria-label="What to show" onSubmit={(e) => e.preventDefault()}>
+      <div className="flex flex-col text-sm">
+        <label htmlFor={`${id}-range`}>Range</label>
         <select
+          id={`${id}-range`}
           className={control}
           value={choice.range}
           onChange={(e) => {
@@ -39,34 +42,37 @@ export function Controls({
             </option>
           ))}
         </select>
-      </label>
+      </div>
       {choice.range === "custom" && (
         <>
-          <label className="flex flex-col text-sm">
-            From
+          <div className="flex flex-col text-sm">
+            <label htmlFor={`${id}-from`}>From</label>
             <input
+              id={`${id}-from`}
               type="datetime-local"
               className={bad("from")}
               aria-invalid={invalid === "from" || undefined}
               value={choice.from}
               onChange={(e) => onChange({ ...choice, from: e.target.value })}
             />
-          </label>
-          <label className="flex flex-col text-sm">
-            To
+          </div>
+          <div className="flex flex-col text-sm">
+            <label htmlFor={`${id}-to`}>To</label>
             <input
+              id={`${id}-to`}
               type="datetime-local"
               className={bad("to")}
               aria-invalid={invalid === "to" || undefined}
               value={choice.to}
               onChange={(e) => onChange({ ...choice, to: e.target.value })}
             />
-          </label>
+          </div>
         </>
       )}
-      <label className="flex flex-col text-sm">
-        Bucket
+      <div className="flex flex-col text-sm">
+        <label htmlFor={`${id}-bucket`}>Bucket</label>
         <select
+          id={`${id}-bucket`}
           className={bad("bucket")}
           aria-invalid={invalid === "bucket" || undefined}
           value={choice.bucket}
@@ -76,10 +82,11 @@ export function Controls({
           <option value="day">day</option>
           <option value="week">week</option>
         </select>
-      </label>
-      <label className="flex flex-col text-sm">
-        Group by
+      </div>
+      <div className="flex flex-col text-sm">
+        <label htmlFor={`${id}-group`}>Group by</label>
         <select
+          id={`${id}-group`}
           className={bad("group_by")}
           value={choice.group}
           onChange={(e) => onChange({ ...choice, group: e.target.value })}
@@ -91,7 +98,7 @@ export function Controls({
             </option>
           ))}
         </select>
-      </label>
+      </div>
     </form>
   );
 }

@@ -48,16 +48,17 @@ export interface CountRow {
   counts: Record<string, number>; // group → alerts
 }
 
-/** Alerts per bucket and group (a null group is "none"), buckets in time order, groups by total, largest first. */
+/** Alerts per bucket and group (a null group is `none`), buckets in time order, groups by total, largest first. */
 export function pivotCounts(
   buckets: TrendBucket[],
   bucket: BucketSize,
   timeZone: string,
+  none = "none",
 ): { rows: CountRow[]; groups: string[] } {
   const rows = new Map<string, CountRow & { at: number }>();
   const totals = new Map<string, number>();
   for (const b of buckets) {
-    const group = b.group ?? "none";
+    const group = b.group ?? none;
     let row = rows.get(b.start);
     if (!row) {
       row = { label: bucketLabel(b.start, bucket, timeZone), total: 0, counts: {}, at: Date.parse(b.start) };
