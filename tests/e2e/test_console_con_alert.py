@@ -81,7 +81,9 @@ async def test_deliveries_ladder_escalate_and_reassign_on_the_alert_page(
     page = await signed_in(browser, console, Role.RESPONDER)
     await page.goto(f"{console.url}/dashboard/alerts/{alert['id']}")
     await expect(page.get_by_role("heading", name=alert["title"])).to_be_visible()
-    await expect(page.get_by_role("link", name="Runbook")).to_have_attribute("href", "https://wiki.example.com/checkout")
+    await expect(page.get_by_role("link", name="Runbook")).to_have_attribute(
+        "href", "https://wiki.example.com/checkout"
+    )
     assert await page.locator('a[href^="javascript:"]').count() == 0  # the generator_url stays text
 
     ladder = page.get_by_role("list", name="Escalation ladder")
