@@ -95,7 +95,7 @@ async def test_deliveries_ladder_escalate_and_reassign_on_the_alert_page(
     await expect(rungs.nth(1)).to_contain_text("Level 2 · next")
     await expect(rungs.nth(1)).to_contain_text("unless acknowledged")  # the next escalation and when
     await expect(page.get_by_text("Next escalation: level 2 at")).to_be_visible()
-    deliveries = page.get_by_role("list", name="Deliveries")
+    deliveries = page.get_by_role("list", name="Deliveries", exact=True)
     to_ann = deliveries.get_by_role("listitem").filter(has_text="To ann by webhook")
     await expect(to_ann).to_contain_text("1 message, 1 attempt: 1 delivered, 0 failed")
     await expect(to_ann).to_contain_text("provider: HTTP 200")
@@ -125,8 +125,10 @@ async def test_deliveries_ladder_escalate_and_reassign_on_the_alert_page(
     await expect(rungs.nth(0)).to_contain_text("cat (user)")
     await expect(page.get_by_text("reassigned", exact=False).first).to_be_visible()  # on the timeline
 
-    dark = await signed_in(browser, console, Role.RESPONDER, color_scheme="dark", viewport=PHONE)
+    dark = await signed_in(browser, console, Role.VIEWER, color_scheme="dark", viewport=PHONE)
     await dark.goto(f"{console.url}/dashboard/alerts/{alert['id']}")
+    await expect(dark.get_by_role("list", name="Deliveries", exact=True)).to_be_visible()  # a viewer reads it all...
+    assert await dark.get_by_role("form", name="Reassign").count() == 0  # ...but cannot reassign
     await expect(dark.get_by_role("list", name="Escalation ladder")).to_be_visible()
     assert await dark.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
     assert await serious_violations(dark) == []

@@ -28,17 +28,19 @@ export function Deliveries({ alertId, open, names }: { alertId: string; open: bo
   if (!groups.length) return <p className={`text-sm ${muted}`}>Nothing sent yet.</p>;
   return (
     <ul className="flex flex-col gap-3" aria-label="Deliveries">
-      {groups.map((g) => {
+      {groups.map((g, index) => {
         const who = g.userId ? (names.get(g.userId) ?? g.userId) : null;
         const heading = who ? `To ${who} by ${g.channelType}` : `${g.channelName} (${g.channelType})`;
         return (
           <li key={g.key} className="rounded border border-slate-200 p-2 dark:border-slate-800">
-            <h3 className="text-sm font-semibold break-words">{heading}</h3>
+            <h3 id={`delivery-group-${index}`} className="text-sm font-semibold break-words">
+              {heading}
+            </h3>
             <p className={`text-xs ${muted}`}>
               {g.deliveries.length} message{g.deliveries.length === 1 ? "" : "s"}, {g.attempts} attempt
               {g.attempts === 1 ? "" : "s"}: {g.delivered} delivered, {g.failed} failed
             </p>
-            <ol className="mt-1 text-sm" aria-label={`Deliveries to ${heading}`}>
+            <ol className="mt-1 text-sm" aria-labelledby={`delivery-group-${index}`}>
               {g.deliveries.map((d) => (
                 <li
                   key={d.id}
