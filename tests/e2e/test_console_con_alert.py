@@ -59,6 +59,7 @@ async def test_deliveries_ladder_escalate_and_reassign_on_the_alert_page(
     ann = await person(console, "ann", receiver.url)
     ben = await person(console, "ben", receiver.url)
     await person(console, "cat", receiver.url)
+    gone = await person(console, "dan", receiver.url)
     levels = [
         {"targets": [{"type": "user", "id": ann}], "delay_minutes": 30},
         {"targets": [{"type": "user", "id": ben}], "delay_minutes": 30},
@@ -114,7 +115,17 @@ async def test_deliveries_ladder_escalate_and_reassign_on_the_alert_page(
     await reassign.get_by_label("an escalation policy").check()
     await expect(reassign.get_by_label("Escalation policy", exact=True)).to_contain_text("Payments")
     await reassign.get_by_label("a person").check()
-    await reassign.get_by_label("Person", exact=True).select_option(label="cat")
+    choose = reassign.get_by_label("Person", exact=True)
+    await choose.select_option(label="dan")
+    deleted = await console.http.delete(
+        f"/api/v1/users/{gone}", headers={"Authorization": f"Bearer {console.keys[Role.ADMIN]}"}
+    )
+    assert deleted.status_code == 204, deleted.text
+    await reassign.get_by_role("button", name="Reassign").click()  # dan is gone since the list was read
+    await expect(reassign.get_by_role("alert")).to_contain_text("user_id")  # the API's 422 names the field
+    await expect(choose).to_have_attribute("aria-invalid", "true")
+    await choose.select_option(label="cat")
+    await expect(choose).not_to_have_attribute("aria-invalid", "true")  # a new choice clears the mark
     await reassign.get_by_role("button", name="Reassign").click()
     await expect(reassign.get_by_role("status")).to_contain_text("Reassigned")
     await receiver.wait_for(3)

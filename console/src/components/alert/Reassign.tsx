@@ -88,7 +88,10 @@ export function Reassign({ alertId }: { alertId: string }) {
           disabled={options.isPending}
           aria-invalid={invalid || undefined}
           aria-describedby={reassign.isError ? "reassign-error" : undefined}
-          onChange={(e) => setTarget(e.target.value)}
+          onChange={(e) => {
+            setTarget(e.target.value);
+            if (reassign.isError) reassign.reset();
+          }}
           className={`${control} min-w-0 sm:w-64 ${invalid ? "border-red-700 dark:border-red-400" : ""}`}
         >
           <option value="">{options.isPending ? "Loading…" : kind === "user" ? "Choose a person" : "Choose a policy"}</option>
