@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from api.schemas.alerts import AlertOut, EscalationOut, LevelPageOut, PagedOut
+from api.schemas.alerts import AlertOut, EscalationOut, LadderLevelOut, LadderTargetOut, LevelPageOut, PagedOut
 from models.tables import Alert
 from settings import Settings
 from workflows.ids import alert_api_link, alert_dashboard_link, temporal_ui_link
@@ -41,6 +41,15 @@ def escalation_out(escalation: Escalation | None) -> EscalationOut | None:
             )
             for page in escalation.pages
         ],
+        ladder=[
+            LadderLevelOut(
+                level=number,
+                delay_seconds=int(level.delay.total_seconds()),
+                targets=[LadderTargetOut(type=t.type, id=t.id) for t in level.targets],
+            )
+            for number, level in enumerate(escalation.policy.levels, start=1)
+        ],
+        repeat=escalation.policy.repeat,
     )
 
 

@@ -9,7 +9,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from api.schemas.common import Annotations, DedupKey, Description, Labels, Note, RepeatSeconds, Source, Title
-from workflows.payloads import AlertStatus, Category, Severity
+from workflows.payloads import AlertStatus, Category, Severity, TargetType
 
 STRICT = ConfigDict(extra="forbid")
 
@@ -182,6 +182,17 @@ class LevelPageOut(BaseModel):
     gaps: list[str] = Field(description="Targets that reached nobody, and why")
 
 
+class LadderTargetOut(BaseModel):
+    type: TargetType
+    id: str | None = Field(description="The user, team, schedule or channel; null for `manager`")
+
+
+class LadderLevelOut(BaseModel):
+    level: int = Field(description="1-based")
+    delay_seconds: int = Field(description="How long this level waits for an acknowledgement before the next")
+    targets: list[LadderTargetOut]
+
+
 class EscalationOut(BaseModel):
     policy_id: str
     policy_name: str
@@ -193,6 +204,10 @@ class EscalationOut(BaseModel):
     exhausted: bool
     ack_timeout_at: datetime | None
     pages: list[LevelPageOut] = Field(description="Who was paged at each level, in order")
+    ladder: list[LadderLevelOut] = Field(
+        default_factory=list, description="The policy's levels as the alert took them (later edits do not apply)"
+    )
+    repeat: int = Field(0, description="Extra passes over the whole ladder when nobody acknowledges")
 
 
 class AlertOut(BaseModel):

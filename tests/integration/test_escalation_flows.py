@@ -71,6 +71,11 @@ async def test_routing_levels_and_actions_through_the_api(
     detail = await eventually(lambda: get(stack, alert["id"]), paged)
     assert detail["escalation"]["level"] == 1 and detail["escalation"]["next_escalation_at"] is not None
     assert detail["escalation"]["pages"][0]["users"][0]["name"] == "ann"
+    assert detail["escalation"]["ladder"] == [  # the ladder the alert took, for the console's escalation view
+        {"level": 1, "delay_seconds": 3600, "targets": [{"type": "user", "id": ann}]},
+        {"level": 2, "delay_seconds": 3600, "targets": [{"type": "user", "id": ben}]},
+    ]
+    assert detail["escalation"]["repeat"] == 0
 
     moved = await post(stack, f"/api/v1/alerts/{alert['id']}/escalate")
     # The answer is the state the escalation produced: level 2 has run and paged ben.

@@ -2684,6 +2684,11 @@ export interface components {
             /** Exhausted */
             exhausted: boolean;
             /**
+             * Ladder
+             * @description The policy's levels as the alert took them (later edits do not apply)
+             */
+            ladder?: components["schemas"]["LadderLevelOut"][];
+            /**
              * Level
              * @description Current level, 1-based
              */
@@ -2711,6 +2716,12 @@ export interface components {
              * @description How the alert got this policy
              */
             reason: string;
+            /**
+             * Repeat
+             * @description Extra passes over the whole ladder when nobody acknowledges
+             * @default 0
+             */
+            repeat: number;
         };
         /** EvaluateIn */
         EvaluateIn: {
@@ -3278,6 +3289,34 @@ export interface components {
             prefix: string | null;
             /** Revoked At */
             revoked_at: string | null;
+        };
+        /** LadderLevelOut */
+        LadderLevelOut: {
+            /**
+             * Delay Seconds
+             * @description How long this level waits for an acknowledgement before the next
+             */
+            delay_seconds: number;
+            /**
+             * Level
+             * @description 1-based
+             */
+            level: number;
+            /** Targets */
+            targets: components["schemas"]["LadderTargetOut"][];
+        };
+        /** LadderTargetOut */
+        LadderTargetOut: {
+            /**
+             * Id
+             * @description The user, team, schedule or channel; null for `manager`
+             */
+            id: string | null;
+            /**
+             * Type
+             * @enum {string}
+             */
+            type: "user" | "team" | "schedule" | "manager" | "channel";
         };
         /**
          * Layer

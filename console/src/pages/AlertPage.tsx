@@ -3,6 +3,11 @@ import { useState, type ReactNode } from "react";
 import { Link, useParams } from "react-router-dom";
 import { api, errorText, type AlertDetail, type SessionOut } from "../api/client";
 import { SeverityBadge, StatusBadge } from "../components/Badges";
+import { AlertLinks } from "../components/alert/AlertLinks";
+import { Deliveries } from "../components/alert/Deliveries";
+import { useNames } from "../components/alert/directory";
+import { Ladder } from "../components/alert/Ladder";
+import { Reassign } from "../components/alert/Reassign";
 import { ALERTS_KEY, useAlertStream } from "../live";
 import { labelMatchers, newSilenceLink } from "../noise/matchers";
 import { canAct } from "../session";
@@ -188,6 +193,7 @@ function Actions({ alert }: { alert: AlertDetail }) {
 export function AlertPage({ session }: { session: SessionOut }) {
   const { alertId = "" } = useParams();
   const alert = useAlert(alertId);
+  const names = useNames();
   useAlertStream();
   if (alert.isPending) return <p>Loading…</p>;
   if (alert.isError) return <p role="alert">{alert.error.message}</p>;
@@ -206,6 +212,7 @@ export function AlertPage({ session }: { session: SessionOut }) {
       </div>
       <h1 className="mt-2 text-xl font-semibold break-words">{a.title}</h1>
       {a.description && <p className="mt-1 whitespace-pre-wrap text-sm">{a.description}</p>}
+      <AlertLinks annotations={a.annotations} />
       {canAct(session) && <Actions alert={a} />}
       {canAct(session) && Object.keys(a.labels).length > 0 && (
         <p className="mt-2 text-sm">
@@ -235,18 +242,16 @@ export function AlertPage({ session }: { session: SessionOut }) {
       </Section>
       <Section title="Escalation">
         {escalation ? (
-          <div className="text-sm">
-            <p>
-              Policy <strong>{escalation.policy_name}</strong> (the copy taken when the alert opened): level{" "}
-              {escalation.level} of {escalation.levels}, pass {escalation.pass_number}
-              {escalation.exhausted && " — exhausted"}.
-            </p>
-            {escalation.next_escalation_at && <p>Next level at {localTime(escalation.next_escalation_at)}.</p>}
-          </div>
+          <Ladder escalation={escalation} status={a.status} names={names} />
         ) : (
           <p className="text-sm text-slate-600 dark:text-slate-400">No escalation policy.</p>
         )}
       </Section>
+      {canAct(session) && a.status !== "resolved" && (
+        <Section title="Reassign">
+          <Reassign alertId={a.id} />
+        </Section>
+      )}
       {members.length > 0 && (
         <Section title={`Members (${a.firing_members} firing, ${a.resolved_members} resolved)`}>
           <ul className="text-sm">
@@ -280,36 +285,7 @@ export function AlertPage({ session }: { session: SessionOut }) {
         </ol>
       </Section>
       <Section title="Deliveries">
-        {a.notifications.length === 0 ? (
-          <p className="text-sm text-slate-600 dark:text-slate-400">None.</p>
-        ) : (
-          <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Deliveries table">
-            <table className="min-w-full text-left text-sm">
-              <thead>
-                <tr>
-                  <th className="pr-3">Channel</th>
-                  <th className="pr-3">Event</th>
-                  <th className="pr-3">Status</th>
-                  <th className="pr-3">Attempts</th>
-                  <th>Provider answer / error</th>
-                </tr>
-              </thead>
-              <tbody>
-                {a.notifications.map((n) => (
-                  <tr key={n.id} className="border-t border-slate-200 dark:border-slate-800">
-                    <td className="pr-3">
-                      {n.channel_name} ({n.channel_type}){n.user_id ? ` → ${n.user_id}` : ""}
-                    </td>
-                    <td className="pr-3">{n.event}</td>
-                    <td className="pr-3">{n.status}</td>
-                    <td className="pr-3">{n.attempts}</td>
-                    <td className="break-all">{n.last_error ?? (n.provider_status ? `HTTP ${n.provider_status}` : "")}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <Deliveries alertId={a.id} open={a.status !== "resolved"} names={names} />
       </Section>
     </article>
   );
