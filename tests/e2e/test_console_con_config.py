@@ -262,3 +262,19 @@ async def test_a_viewer_sees_the_configuration_read_only_and_no_secret(browser: 
     await expect(page.get_by_text("Root route", exact=False).last).to_be_visible()
     await page.goto(f"{console.url}/dashboard/channels/{channel['id']}")
     await expect(page.get_by_text("set (hidden)")).to_be_visible()  # the URL is write-only: never shown
+
+
+async def test_the_configuration_forms_fit_a_phone_in_the_dark(browser: Browser, console: Console) -> None:
+    await _create(console, "/api/v1/users", {"name": "Ana Ortiz", "email": "ana@example.com"})
+    page = await signed_in(browser, console, Role.ADMIN, viewport=PHONE, color_scheme="dark")
+    for path, heading, name in (
+        ("/dashboard/policies/new", "New escalation policy", "policy-form"),
+        ("/dashboard/channels/new", "New channel", "channel-form"),
+        ("/dashboard/templates/new", "New template", "template-form"),
+    ):
+        await page.goto(console.url + path)
+        await expect(page.get_by_role("heading", name=heading)).to_be_visible()
+        if name == "template-form":
+            await expect(page.get_by_test_id("preview-subject")).to_be_visible()
+        await _fits(page)
+        await page.screenshot(path=str(IMAGES / f"console-{name}-phone-dark.png"), full_page=True)

@@ -31,7 +31,7 @@ export const CHANNEL_FIELDS: Record<ChannelType, ChannelField[]> = {
   webhook: [
     { name: "url", label: "URL", kind: "text", secret: true, required: true, hint: "Receives a POST per notification" },
     { name: "secret", label: "Signing secret", kind: "text", secret: true, hint: "HMAC key for X-Herald-Signature (8+ characters)" },
-    { name: "headers", label: "Headers", kind: "map", secret: true, hint: "One `Name: value` a line" },
+    { name: "headers", label: "Headers", kind: "map", secret: true, hint: "One Name: value a line; ******** keeps a stored value" },
     timeout,
   ],
   email: [
