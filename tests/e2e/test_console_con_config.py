@@ -10,12 +10,14 @@ temporary directory; with HERALD_SCREENSHOTS=docs/images they refresh the guide'
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from playwright.async_api import Browser, Page, expect
 
 from models.api_keys import Role
 from tests.e2e.console_support import IMAGES, PHONE, Console, serious_violations, signed_in
+from tests.support.alerts import eventually
 from tests.support.receiver import WebhookReceiver
 
 
@@ -65,16 +67,28 @@ async def test_a_webhook_channel_is_created_and_its_test_reaches_the_receiver(
 
     await page.get_by_role("link", name="Edit").click()  # the secret stays unless replaced
     await page.get_by_label("Name", exact=True).fill("ops hook 2")
+    await page.get_by_label("Default channel").check()
     await page.get_by_role("button", name="Save channel").click()
     await expect(page.get_by_role("heading", name="ops hook 2")).to_be_visible()
     await page.get_by_role("button", name="Send test notification").click()
     await expect(page.get_by_role("status")).to_contain_text("Delivered")
     await receiver.wait_for(2)
 
+    # A real notification through the default channel: the list shows it as the channel's last delivery.
+    alert = await console.fire(f"Disk full {uuid.uuid4().hex[:6]}")
+    await receiver.wait_for(3)
+    await eventually(
+        lambda: console.http.get("/api/v1/notifications", params={"alert_id": alert["id"]}),
+        lambda r: [d["status"] for d in r.json()["items"]] == ["delivered"],
+    )
     dark = await signed_in(browser, console, Role.ADMIN, viewport=PHONE, color_scheme="dark")
     await dark.goto(console.url + "/dashboard/channels")
     await expect(dark.get_by_role("link", name="ops hook 2")).to_be_visible()
-    await expect(dark.get_by_text("no deliveries yet")).to_be_visible()
+    await expect(dark.get_by_text("last: delivered")).to_be_visible()
+    await dark.get_by_role("link", name="ops hook 2").click()
+    await expect(dark.get_by_role("link", name="Open alert")).to_have_attribute(
+        "href", f"/dashboard/alerts/{alert['id']}"
+    )
     await _fits(dark)
     await dark.screenshot(path=str(IMAGES / "console-channels-phone-dark.png"), full_page=True)
 
@@ -224,6 +238,12 @@ async def test_a_route_is_edited_a_stale_edit_is_refused_and_the_routing_test_an
     await expect(dark.get_by_role("region", name="Route 1")).to_contain_text('team="frontend"')
     await _fits(dark)
     await dark.screenshot(path=str(IMAGES / "console-routing-phone-dark.png"), full_page=True)
+
+    await page.goto(console.url + "/dashboard/policies/routing/edit/1")  # delete a route (and its children)
+    await page.get_by_role("button", name="Delete").click()
+    await page.get_by_role("button", name="Yes, delete").click()
+    await expect(routing.get_by_role("region", name="Route 0")).to_be_visible()
+    await expect(routing.get_by_role("region", name="Route 1")).to_have_count(0)
 
 
 async def test_a_viewer_sees_the_configuration_read_only_and_no_secret(browser: Browser, console: Console) -> None:

@@ -164,7 +164,7 @@ function Deliveries({ channelId }: { channelId: string }) {
                 <span className={`shrink-0 font-medium ${STATUS_STYLE[d.status] ?? ""}`}>{d.status}</span>
                 <span className="shrink-0">{d.event}</span>
                 <Link to={`/dashboard/alerts/${d.alert_id}`} className={`${LINK} shrink-0`}>
-                  alert
+                  Open alert
                 </Link>
                 <span className="min-w-0 break-all">
                   {d.last_error ?? (d.provider_status ? `HTTP ${d.provider_status}` : "")}

@@ -10,6 +10,7 @@ import { useLookups, type Lookups } from "../../components/config/lookups";
 import {
   ApiError,
   BUTTON,
+  DeleteButton,
   ErrorNote,
   Field,
   INPUT,
@@ -17,6 +18,7 @@ import {
   Loaded,
   MUTED,
   must,
+  mustOk,
   PageTitle,
   PRIMARY,
 } from "../../components/config/ui";
@@ -356,6 +358,24 @@ export function RouteEditor({ adding = false }: { adding?: boolean }) {
                 <p role="alert" className="mt-2 text-sm text-red-700 dark:text-red-400">
                   The route was not saved: see the fields above.
                 </p>
+              )}
+              {!adding && path.length > 0 && (
+                <div className="mt-6">
+                  <DeleteButton
+                    what={`route ${pathParam} and its children`}
+                    onDelete={async () =>
+                      mustOk(
+                        await api.DELETE("/api/v1/routes/{path}", {
+                          params: { path: { path: pathParam }, header: { "if-match": `"${t.version}"` } },
+                        }),
+                      )
+                    }
+                    onDeleted={() => {
+                      void client.invalidateQueries({ queryKey: ROUTES_KEY });
+                      navigate("/dashboard/policies/routing");
+                    }}
+                  />
+                </div>
               )}
             </>
           );
