@@ -66,6 +66,8 @@ async def test_a_webhook_channel_is_created_and_its_test_reaches_the_receiver(
     await page.screenshot(path=str(IMAGES / "console-channels.png"), full_page=True)
 
     await page.get_by_role("link", name="Edit").click()  # the secret stays unless replaced
+    await expect(page.get_by_role("button", name="Replace URL")).to_be_visible()
+    await _fits(page)
     await page.get_by_label("Name", exact=True).fill("ops hook 2")
     await page.get_by_label("Default channel").check()
     await page.get_by_role("button", name="Save channel").click()
@@ -198,6 +200,7 @@ async def test_a_route_is_edited_a_stale_edit_is_refused_and_the_routing_test_an
     await page.get_by_label("Group wait").fill("ten seconds")
     await page.get_by_role("button", name="Save route").click()
     await expect(page.get_by_label("Group wait")).to_have_attribute("aria-invalid", "true")
+    await _fits(page)
     await page.get_by_label("Group wait").fill("10s")
     await page.get_by_role("button", name="Save route").click()
     await expect(routing.get_by_role("region", name="Route 0")).to_contain_text('env=~"prod|dr"')
@@ -276,6 +279,7 @@ async def test_a_viewer_sees_the_configuration_read_only_and_no_secret(browser: 
         for action in ("Delete", "Send test notification"):
             assert await page.get_by_role("button", name=action).count() == 0, (path, action)
         assert "s3cr3t" not in await page.content()
+        await _fits(page)
     await expect(page.get_by_role("link", name="Edit route 0")).to_have_count(0)
     await page.get_by_role("textbox", name="Labels").fill("team=db")  # reading the routing is every role's
     await page.get_by_role("button", name="Test the routing").click()
