@@ -26,9 +26,9 @@ function SecretInput({
   if (stored && value === undefined) {
     return (
       <div className="flex items-center gap-2">
-        <span id={props.id} className="text-sm" aria-describedby={props["aria-describedby"]}>
+        <output id={props.id} className="text-sm" aria-describedby={props["aria-describedby"]}>
           set (hidden)
-        </span>
+        </output>
         <button type="button" className={BUTTON} onClick={() => onChange("")} aria-label={`Replace ${field.label}`}>
           Replace
         </button>
