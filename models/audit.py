@@ -9,8 +9,11 @@ one is replaced by `{"truncated": true, "bytes": <its size>, "sha256": <of its J
 
 from __future__ import annotations
 
+import getpass
 import hashlib
 import json
+import os
+import socket
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -45,6 +48,17 @@ class Origin:
 
     client_address: str | None
     request_id: str | None
+
+
+def cli_actor(command: str) -> Actor:
+    """An operator command run against the database (`herald api-key create`): no key; who ran it, where."""
+    try:
+        who = getpass.getuser()
+    except (KeyError, OSError):  # no name for the uid (a container)
+        who = f"uid {os.getuid()}"
+    return Actor(
+        key_id=None, key_name=None, user_id=None, via="cli", detail=f"herald {command} ({who}@{socket.gethostname()})"
+    )
 
 
 def bounded(value: Any) -> tuple[Any, bool]:

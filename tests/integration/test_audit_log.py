@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
 from fastapi.routing import APIRoute, iter_route_contexts
 from pydantic import SecretStr
@@ -471,7 +470,8 @@ async def test_every_write_route_records_an_audit_row(
         f"{base}/maintenance-windows/{moved['id']}",
         audited=("maintenance_window", "end"),
     )
-    tree = {"routes": [{"matchers": ['team="db"'], "mute_time_intervals": ["late"]}]}
+    # group_wait 0s: the alert below pages at once (the root's default is 30s).
+    tree = {"group_wait": "0s", "routes": [{"matchers": ['team="db"'], "mute_time_intervals": ["late"]}]}
 
     async def version() -> dict[str, str]:
         etag = (await stack.http.get(f"{base}/routes", headers=stack.admin)).headers["ETag"]
@@ -516,10 +516,11 @@ async def test_every_write_route_records_an_audit_row(
     aid = alert["id"]
     act = f"{base}/alerts/{aid}"
 
-    def escalating(answer: httpx.Response) -> bool:
-        return answer.json()["escalation"] is not None
+    async def read() -> dict[str, Any]:
+        answer = (await stack.http.get(act, headers=stack.viewer)).json()
+        return {k: answer.get(k) for k in ("status", "escalation", "timeline")}
 
-    await eventually(lambda: stack.http.get(act, headers=stack.viewer), escalating)  # past group_wait
+    await eventually(read, lambda a: a["escalation"] is not None)  # past group_wait
     await w(
         "POST",
         f"{base}/alerts/{{alert_id}}/escalate",
