@@ -86,6 +86,14 @@ async def main() -> None:
                 await session.execute(text("INSERT INTO tenants (id, name) VALUES (:t, :t)"), {"t": tenant})
                 rows = args.rows if tenant == TENANT else args.rows // 9
                 await session.execute(text(FILL), {"tenant": tenant, "rows": rows})
+            await session.execute(
+                text(
+                    "INSERT INTO audit_log (tenant_id, at, key_id, via, resource, action) SELECT :t, "
+                    "now() - interval '300 days' - i * interval '1 hour', 'key-rare', 'api-key', 'channel', 'update' "
+                    "FROM generate_series(1, 5) AS i"
+                ),
+                {"t": TENANT},
+            )
         async with sessions.begin() as session:
             await session.execute(text("ANALYZE audit_log"))
         print(f"seeded {args.rows} rows (+{args.rows} in 9 other tenants) in {time.perf_counter() - started:.0f} s")
@@ -93,7 +101,10 @@ async def main() -> None:
         cases = {
             "newest first, no filter": AuditFilter(TENANT),
             "resource=channel": AuditFilter(TENANT, resource="channel"),
-            "resource_id=res-42 (one resource's history)": AuditFilter(TENANT, resource="alert", resource_id="res-42"),
+            "resource=user, resource_id=res-42 (one resource's history)": AuditFilter(
+                TENANT, resource="user", resource_id="res-42"
+            ),
+            "actor=key-rare (5 rows, 300 days old)": AuditFilter(TENANT, actor="key-rare"),
             "actor=key-7 (a key)": AuditFilter(TENANT, actor="key-7"),
             "actor=user-3 (a person)": AuditFilter(TENANT, actor="user-3"),
             "from = 30 days ago, action=delete": AuditFilter(TENANT, action="delete", since=month),
