@@ -600,6 +600,19 @@ async def test_every_write_route_records_an_audit_row(
         audited=("console_session", "sign_in"),
         headers={},
     )
+    # A write through the console session names the key and the door, and keeps the client's request id.
+    console_write = await stack.http.post(
+        f"{base}/teams",
+        json={"name": "via-console"},
+        headers={"X-CSRF-Token": signed["csrf_token"], "X-Request-ID": "req-audit-1"},
+    )
+    assert console_write.status_code == 201, console_write.text
+    async with sessions() as session:
+        newest = await session.scalar(
+            select(AuditEntry).where(AuditEntry.tenant_id == stack.tenant).order_by(AuditEntry.id.desc()).limit(1)
+        )
+    assert newest is not None and (newest.resource, newest.action, newest.via) == ("team", "create", "console")
+    assert newest.key_name == "admin-key" and newest.request_id == "req-audit-1"
     await w(
         "DELETE",
         f"{base}/session",
@@ -900,3 +913,24 @@ async def test_retention_deletes_audit_rows_past_the_tenants_audit_retention_onl
     # short keeps 30 days, long the default 365; alerts' retention plays no part.
     assert left == {f"{short}-10", f"{long}-10", f"{long}-40"}
     assert deleted == 3
+
+
+async def test_a_row_names_the_keys_person(stack: Stack) -> None:
+    person = await stack.http.post("/api/v1/users", headers=stack.admin, json={"name": "Cy", "email": "cy@example.com"})
+    made = await stack.http.post(
+        "/api/v1/api-keys",
+        headers=stack.admin,
+        json={"name": "cy-laptop", "role": "admin", "user_id": person.json()["id"]},
+    )
+    assert made.status_code == 201, made.text
+    cy = {"Authorization": f"Bearer {made.json()['key']}"}
+    assert (await stack.http.post("/api/v1/teams", headers=cy, json={"name": "cy's"})).status_code == 201
+    mine = await stack.http.get("/api/v1/audit", params={"actor": person.json()["id"]}, headers=stack.admin)
+    [entry] = mine.json()["items"]
+    assert entry["resource"] == "team" and entry["actor"] == {
+        "key_id": made.json()["id"],
+        "key_name": "cy-laptop",
+        "user_id": person.json()["id"],
+        "via": "api-key",
+        "detail": None,
+    }
