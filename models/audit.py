@@ -22,8 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, delete, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.cursors import decode_cursor, encode_cursor
-from models.errors import InvalidQuery
+from models.cursors import decode_time_cursor, encode_cursor
 from models.tables import AuditEntry, Tenant
 
 MAX_JSON_BYTES = 64 * 1024  # per side (before, after) of one row
@@ -148,10 +147,7 @@ Position = tuple[datetime, int]  # (at, id): the order of the log, newest first
 
 def read_cursor(cursor: str) -> Position:
     """The position a `next_cursor` holds; InvalidQuery("cursor") for anything this API did not return."""
-    at, row_id = decode_cursor(cursor, ORDER, datetime.fromisoformat)
-    if not row_id.isdigit():
-        raise InvalidQuery("cursor", "cursor is not one this API returned")
-    return at, int(row_id)
+    return decode_time_cursor(cursor, ORDER)
 
 
 def _newest_first(query: Any) -> Any:

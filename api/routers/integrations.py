@@ -25,8 +25,8 @@ from api.schemas.integrations import (
     IntegrationOut,
 )
 from models.crud import require_row, rows_by_id
-from models.cursors import decode_cursor, encode_cursor
-from models.errors import InvalidQuery, NotFound
+from models.cursors import decode_time_cursor, encode_cursor
+from models.errors import NotFound
 from models.integrations import (
     GroupBy,
     IntegrationKind,
@@ -117,10 +117,7 @@ ORDER = "-timestamp"
 def _read_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     if cursor is None:
         return None
-    at, row_id = decode_cursor(cursor, ORDER, datetime.fromisoformat)
-    if not row_id.isdigit():
-        raise InvalidQuery("cursor", "cursor is not one this API returned")
-    return at, int(row_id)
+    return decode_time_cursor(cursor, ORDER)
 
 
 @changes.get(
