@@ -822,34 +822,46 @@ async def test_the_log_lists_filters_pages_and_exports_newest_first(
 async def test_a_write_whose_audit_row_cannot_be_stored_is_not_applied(
     stack: Stack, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    """A real constraint refuses this tenant's channel audit rows: the channel must not be created."""
+    """A real constraint refuses this tenant's channel and alert audit rows: the channel is not created,
+    and the acknowledgement never reaches the alert's workflow (its row is inserted before the call)."""
+    alert = await stack.http.post("/api/v1/alerts/", headers=stack.responder, json={"title": "disk full"})
+    assert alert.status_code == 201, alert.text
     constraint = f"refuse_{stack.tenant.replace('-', '_')}"
     async with sessions.begin() as session:
         await session.execute(
             text(
                 f"ALTER TABLE audit_log ADD CONSTRAINT {constraint} "
-                f"CHECK (tenant_id <> '{stack.tenant}' OR resource <> 'channel') NOT VALID"
+                f"CHECK (tenant_id <> '{stack.tenant}' OR resource NOT IN ('channel', 'alert')) NOT VALID"
             )
         )
     try:
         body = {"name": "unaudited", "type": "webhook", "config": {"url": "http://127.0.0.1:9/"}}
-        try:
-            answer = await stack.http.post("/api/v1/channels", headers=stack.admin, json=body)
-        except DBAPIError:
-            pass  # the app raised: the ASGI transport hands the error to the client
-        else:
-            assert answer.status_code == 500, answer.text
+        for method, path, payload, headers in (
+            ("POST", "/api/v1/channels", body, stack.admin),
+            ("POST", f"/api/v1/alerts/{alert.json()['id']}/acknowledge", None, stack.responder),
+        ):
+            try:
+                answer = await stack.http.request(method, path, json=payload, headers=headers)
+            except DBAPIError:
+                pass  # the app raised: the ASGI transport hands the error to the client
+            else:
+                assert answer.status_code == 500, answer.text
         async with sessions() as session:
             count = await session.scalar(
                 select(func.count()).select_from(Channel).where(Channel.tenant_id == stack.tenant)
             )
         assert count == 0
+        still = await stack.http.get(f"/api/v1/alerts/{alert.json()['id']}", headers=stack.viewer)
+        assert still.json()["status"] == "triggered" and still.json()["acknowledged_by"] is None
         # Another resource is unaffected: the refusal is the audit insert's, not the request's.
         team = await stack.http.post("/api/v1/teams", headers=stack.admin, json={"name": "fine"})
         assert team.status_code == 201
     finally:
         async with sessions.begin() as session:
             await session.execute(text(f"ALTER TABLE audit_log DROP CONSTRAINT {constraint}"))
+    # With the constraint gone the same acknowledgement goes through: it was the row, not the alert.
+    acked = await stack.http.post(f"/api/v1/alerts/{alert.json()['id']}/acknowledge", headers=stack.responder)
+    assert acked.status_code == 200 and acked.json()["status"] == "acknowledged"
 
 
 async def test_a_failed_write_leaves_no_audit_row(stack: Stack, sessions: async_sessionmaker[AsyncSession]) -> None:
