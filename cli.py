@@ -188,6 +188,7 @@ def _create_key(args: argparse.Namespace) -> int:
 
     from devstack.bootstrap import seed_tenant
     from models.api_keys import Role, new_key, store_key
+    from models.audit import Origin, add_entry, cli_actor
     from models.db import create_engine, create_sessionmaker
     from models.tables import Tenant, User
     from workflows.ids import check_tenant_id
@@ -210,13 +211,24 @@ def _create_key(args: argparse.Namespace) -> int:
                     if user_id is None:
                         return None
                 key = new_key()
-                await store_key(
+                row = await store_key(
                     session=session,
                     tenant_id=args.tenant,
                     name=args.name,
                     role=Role(args.role),
                     key=key,
                     user_id=user_id,
+                )
+                after = {"name": row.name, "role": row.role, "prefix": row.prefix, "user_id": row.user_id}
+                await add_entry(
+                    session=session,
+                    tenant_id=args.tenant,
+                    actor=cli_actor("api-key create"),
+                    origin=Origin(None, None),
+                    resource="api_key",
+                    resource_id=row.id,
+                    action="create",
+                    after=after,
                 )
                 return key
         finally:
@@ -242,6 +254,7 @@ def _rotate_key(args: argparse.Namespace) -> int:
     from datetime import timedelta
 
     from models.api_keys import rotate_key
+    from models.audit import Origin, add_entry, cli_actor
     from models.db import create_engine, create_sessionmaker
 
     settings = _operator_settings()
@@ -252,7 +265,20 @@ def _rotate_key(args: argparse.Namespace) -> int:
             async with create_sessionmaker(engine).begin() as session:
                 grace = timedelta(hours=args.grace_hours)
                 rotated = await rotate_key(session=session, tenant_id=None, key_id=args.id, grace=grace)
-                return rotated[1] if rotated else None
+                if rotated is None:
+                    return None
+                row, key = rotated
+                await add_entry(
+                    session=session,
+                    tenant_id=row.tenant_id,
+                    actor=cli_actor("api-key rotate"),
+                    origin=Origin(None, None),
+                    resource="api_key",
+                    resource_id=args.id,
+                    action="rotate",
+                    after={"id": row.id, "name": row.name, "prefix": row.prefix, "grace_hours": args.grace_hours},
+                )
+                return key
         finally:
             await engine.dispose()
 

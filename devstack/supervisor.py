@@ -166,7 +166,12 @@ class Supervisor:
 
     async def run(self) -> int:
         o = self.options
-        ports = {"api-port": o.api_port, "temporal-port": o.temporal_port, "ui-port": o.ui_port, "inbox-port": o.inbox_port}
+        ports = {
+            "api-port": o.api_port,
+            "temporal-port": o.temporal_port,
+            "ui-port": o.ui_port,
+            "inbox-port": o.inbox_port,
+        }
         if o.temporal_metrics_port is not None:
             ports["temporal-metrics-port"] = o.temporal_metrics_port
         ensure_free(ports)

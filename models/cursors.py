@@ -40,3 +40,12 @@ def decode_cursor(cursor: str, order: str, read: Callable[[Any], Any] | None = N
         except (TypeError, ValueError) as err:
             raise InvalidQuery("cursor", "cursor is not one this API returned") from err
     return value, row_id
+
+
+def decode_time_cursor(cursor: str, order: str) -> tuple[datetime, int]:
+    """A cursor of `order` over (a time, an integer id) rows (change events, the audit log);
+    InvalidQuery("cursor", ...) for anything this API did not return."""
+    at, row_id = decode_cursor(cursor, order, datetime.fromisoformat)
+    if not row_id.isdigit():
+        raise InvalidQuery("cursor", "cursor is not one this API returned")
+    return at, int(row_id)

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models.audit import delete_audit_batch
 from models.rule_tables import MetricSample, MetricSeries
 from models.tables import Alert, AlertEvent, AlertMember, Notification, Tenant
 
@@ -30,6 +31,7 @@ class Deleted:
     deliveries: int = 0
     metric_series: int = 0
     metric_samples: int = 0
+    audit_entries: int = 0
 
 
 async def tenant_cutoffs(
@@ -95,3 +97,11 @@ async def delete_idle_series_batch(*, session: AsyncSession, tenant_id: str, bef
     samples = _count(await session.execute(delete(MetricSample).where(MetricSample.series_id.in_(found))))
     series = _count(await session.execute(delete(MetricSeries).where(MetricSeries.id.in_(found))))
     return Deleted(metric_series=series, metric_samples=samples)
+
+
+async def delete_audit_entries_batch(*, session: AsyncSession, tenant_id: str, before: datetime, limit: int) -> Deleted:
+    """Delete up to `limit` of the tenant's audit log rows older than `before` (its audit retention,
+    apart from the alerts'); models/audit.py."""
+    return Deleted(
+        audit_entries=await delete_audit_batch(session=session, tenant_id=tenant_id, before=before, limit=limit)
+    )

@@ -64,6 +64,8 @@ class Tenant(Base):
     retention_days: Mapped[int | None] = mapped_column(Integer, default=None)
     # The IANA zone of day and week buckets in statistics.
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    # Audit log rows older than this many days are deleted by the retention pass (apart from alerts').
+    audit_retention_days: Mapped[int] = mapped_column(Integer, default=365, server_default="365")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
@@ -476,3 +478,36 @@ class ChangeEvent(Base):
     custom_details: Mapped[dict[str, Any] | None] = mapped_column(JSONB, default=None)
     links: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     received_at: Mapped[datetime] = mapped_column(server_default=func.now())
+
+
+class AuditEntry(Base):
+    """One change to configuration or one action on an alert, written in the transaction of the change
+    (models/audit.py). `before` / `after` are JSON with secrets masked, each at most
+    models.audit.MAX_JSON_BYTES (else `{"truncated": true, ...}` and `truncated` is set)."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_tenant_at", "tenant_id", "at", "id"),
+        Index("ix_audit_log_tenant_resource", "tenant_id", "resource", "resource_id", "at"),
+        Index("ix_audit_log_tenant_key", "tenant_id", "key_id", "at"),
+        Index("ix_audit_log_tenant_user", "tenant_id", "user_id", "at"),
+    )
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    tenant_id: Mapped[str] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(server_default=func.clock_timestamp())
+    # Who: the API key (id and name as they were), its person, and the door (api-key, console, slack).
+    key_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    key_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    user_id: Mapped[str | None] = mapped_column(String(36), default=None)
+    via: Mapped[str] = mapped_column(String(16))
+    actor_detail: Mapped[str | None] = mapped_column(String(200), default=None)  # e.g. the Slack user
+    # From where.
+    client_address: Mapped[str | None] = mapped_column(String(64), default=None)
+    request_id: Mapped[str | None] = mapped_column(String(128), default=None)
+    # What.
+    resource: Mapped[str] = mapped_column(String(40))
+    resource_id: Mapped[str | None] = mapped_column(String(200), default=None)
+    action: Mapped[str] = mapped_column(String(40))
+    before: Mapped[Any | None] = mapped_column(JSONB, default=None)
+    after: Mapped[Any | None] = mapped_column(JSONB, default=None)
+    truncated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

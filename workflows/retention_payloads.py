@@ -35,6 +35,7 @@ class RetentionSummary(BaseModel):
     deliveries: int = 0
     metric_series: int = 0
     metric_samples: int = 0
+    audit_entries: int = 0  # audit log rows older than the tenant's audit_retention_days
     batches: int = 0
     seconds: float = 0.0
     complete: bool = True
@@ -48,4 +49,5 @@ class RetentionSummary(BaseModel):
             + self.deliveries
             + self.metric_series
             + self.metric_samples
+            + self.audit_entries
         )

@@ -36,7 +36,10 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 async def snooze(alert_id: str, body: SnoozeBody, desk: AlertDeskDep) -> AlertOut:
     request = partial(SnoozeRequest, actor=desk.principal.actor, duration=timedelta(minutes=body.minutes))
     return await desk.act(
-        alert_id, "snoozed", lambda row: desk.alerting.act(row.workflow_id, "snooze", request(alert_id=row.id))
+        alert_id,
+        "snoozed",
+        lambda row: desk.alerting.act(row.workflow_id, "snooze", request(alert_id=row.id)),
+        {"minutes": body.minutes},
     )
 
 
@@ -49,7 +52,10 @@ async def snooze(alert_id: str, body: SnoozeBody, desk: AlertDeskDep) -> AlertOu
 async def escalate(alert_id: str, desk: AlertDeskDep, body: EscalateBody | None = None) -> AlertOut:
     request = partial(EscalateRequest, actor=desk.principal.actor, level=body.level if body else None)
     return await desk.act(
-        alert_id, "escalated", lambda row: desk.alerting.act(row.workflow_id, "escalate", request(alert_id=row.id))
+        alert_id,
+        "escalated",
+        lambda row: desk.alerting.act(row.workflow_id, "escalate", request(alert_id=row.id)),
+        {"level": body.level if body else None},
     )
 
 
@@ -72,12 +78,15 @@ async def reassign(alert_id: str, body: ReassignBody, desk: AlertDeskDep) -> Ale
         )
         return await desk.alerting.act(row.workflow_id, "reassign", request)
 
-    return await desk.act(alert_id, "reassigned", reassign_to)
+    return await desk.act(alert_id, "reassigned", reassign_to, {"user_id": body.user_id, "policy_id": body.policy_id})
 
 
 @router.post("/{alert_id}/notes", response_model=AlertOut, responses=ERRORS, summary="Add a note to the timeline")
 async def add_note(alert_id: str, body: NoteBody, desk: AlertDeskDep) -> AlertOut:
     request = partial(NoteRequest, actor=desk.principal.actor, text=body.text)
     return await desk.act(
-        alert_id, "annotated", lambda row: desk.alerting.act(row.workflow_id, "add_note", request(alert_id=row.id))
+        alert_id,
+        "annotated",
+        lambda row: desk.alerting.act(row.workflow_id, "add_note", request(alert_id=row.id)),
+        {"text": body.text},
     )

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.alert_output import alert_out, view_out
 from api.alert_trends_out import trend_fields
+from api.audit import Audit, AuditDep, actor_of, masked
 from api.deps import AlertingDep, Principal, ResourcesDep, Responder, SessionDep, SettingsDep, Viewer
 from api.errors import FieldErrors
 from api.ingest import check_references, route_bodies, to_event
@@ -112,7 +113,12 @@ def parse_matcher_filters(values: list[str]) -> list[Matcher]:
     summary="Create a manual alert (or re-fire the open one with the same key)",
 )
 async def create_alert(
-    body: AlertCreate, principal: Responder, alerting: AlertingDep, resources: ResourcesDep, response: Response
+    body: AlertCreate,
+    principal: Responder,
+    alerting: AlertingDep,
+    resources: ResourcesDep,
+    request: Request,
+    response: Response,
 ) -> AlertOut:
     event = to_event(body, resources.settings, actor=principal.actor)
     async with resources.sessions() as session:
@@ -124,6 +130,10 @@ async def create_alert(
         failed = [o for o in outcomes if o.status == "failed"]
         if failed:
             raise EngineUnavailable(failed[0].message)
+    async with resources.sessions.begin() as session:  # once Temporal took it (the session is not held across)
+        audit = Audit.for_actor(session, request, principal.tenant_id, actor_of(principal))
+        action = "refire" if view.event_count > 1 else "create"
+        await audit.record("alert", view.alert_id, action, after=body.model_dump(mode="json", exclude_unset=True))
     if view.event_count > 1:
         response.status_code = status.HTTP_200_OK
     return view_out(view, resources.settings)
@@ -316,16 +326,40 @@ class AlertDesk:
     alerting: AlertingClient
     settings: Settings
 
-    async def act(self, alert_id: str, verb: str, call: Callable[[Alert], Awaitable[AlertView]]) -> AlertOut:
+    audit: Audit
+
+    async def act(
+        self, alert_id: str, verb: str, call: Callable[[Alert], Awaitable[AlertView]], asked: Any = None
+    ) -> AlertOut:
         """The tenant's alert (else 404), still open (else a 409 saying it cannot be `verb`), then
-        `call` on it through the gateway, its answer as the API shows it."""
+        `call` on it through the gateway, its answer as the API shows it.
+
+        The audit row (action `ACTIONS[verb]`, `after`: what was `asked` and the status it led to) is
+        inserted before the call: a failed insert sends nothing, a refused call rolls the row back."""
         row = await owned_alert(self.session, self.principal, alert_id)
         ensure_open(row, verb)
-        return view_out(await call(row), self.settings)
+        entry = await self.audit.record("alert", row.id, ACTIONS[verb], before={"status": row.status}, after=asked)
+        view = await call(row)
+        entry.after = masked({**(asked or {}), "status": view.status})
+        return view_out(view, self.settings)
 
 
-def alert_desk(principal: Responder, session: SessionDep, alerting: AlertingDep, settings: SettingsDep) -> AlertDesk:
-    return AlertDesk(session, principal, alerting, settings)
+# The audit log's action for each verb of AlertDesk.act.
+ACTIONS = {
+    "acknowledged": "acknowledge",
+    "resolved": "resolve",
+    "edited": "edit",
+    "snoozed": "snooze",
+    "escalated": "escalate",
+    "reassigned": "reassign",
+    "annotated": "note",
+}
+
+
+def alert_desk(
+    principal: Responder, audit: AuditDep, session: SessionDep, alerting: AlertingDep, settings: SettingsDep
+) -> AlertDesk:
+    return AlertDesk(session, principal, alerting, settings, audit)
 
 
 AlertDeskDep = Annotated[AlertDesk, Depends(alert_desk)]
@@ -344,6 +378,7 @@ async def edit_alert(alert_id: str, body: AlertUpdate, desk: AlertDeskDep) -> Al
         alert_id,
         "edited",
         lambda row: desk.alerting.edit(row.workflow_id, EditRequest(alert_id=row.id, actor=actor, **changes)),
+        body.model_dump(mode="json", exclude_unset=True),
     )
 
 
@@ -386,7 +421,9 @@ async def _transition(
 async def _transition_one(action: Transition, alert_id: str, desk: AlertDesk, body: ActionBody | None) -> AlertOut:
     note = body.note if body else None
     actor = desk.principal.actor
-    return await desk.act(alert_id, PAST[action], lambda row: _transition(desk.alerting, row, action, actor, note))
+    return await desk.act(
+        alert_id, PAST[action], lambda row: _transition(desk.alerting, row, action, actor, note), {"note": note}
+    )
 
 
 async def _act(alerting: AlertingClient, row: Alert | None, alert_id: str, body: BulkAction, actor: str) -> BulkResult:
@@ -413,9 +450,12 @@ async def _act(alerting: AlertingClient, row: Alert | None, alert_id: str, body:
     summary="Acknowledge, resolve or snooze many alerts; per-id results",
     description="Each id is acted on as its own request would be; an id that cannot be (another tenant's or none: "
     "404, resolved or, for a snooze, not acknowledged: 409, no worker: 503) is a failed result whose `message` says "
-    "why, and the others still happen. At most 500 ids per call.",
+    "why, and the others still happen. At most 500 ids per call. The audit log has one row per alert the action "
+    "succeeded on (`after.bulk`: true); ids that failed have none.",
 )
-async def bulk_action(body: BulkAction, principal: Responder, session: SessionDep, alerting: AlertingDep) -> BulkOut:
+async def bulk_action(
+    body: BulkAction, principal: Responder, audit: AuditDep, session: SessionDep, alerting: AlertingDep
+) -> BulkOut:
     ids = list(dict.fromkeys(body.alert_ids))
     if len(ids) != len(body.alert_ids):
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "alert_ids: contains duplicates")
@@ -431,4 +471,10 @@ async def bulk_action(body: BulkAction, principal: Responder, session: SessionDe
             return await _act(alerting, rows.get(alert_id), alert_id, body, principal.actor)
 
     results = await asyncio.gather(*(one(alert_id) for alert_id in ids))
+    for result in results:  # after the gather: one session takes one statement at a time
+        if result.ok:
+            after: dict[str, object] = {"note": body.note, "status": result.alert_status, "bulk": True}
+            if body.minutes is not None:
+                after["minutes"] = body.minutes
+            await audit.record("alert", result.id, body.action, before={"status": rows[result.id].status}, after=after)
     return BulkOut(succeeded=sum(r.ok for r in results), failed=sum(not r.ok for r in results), results=results)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from amapi.shapes import GettableSilence, Matcher, PostableSilence, PostSilenceOk, SilenceStatus
 from api.am_http import bad_request, body_schema
+from api.audit import AuditDep
 from api.deps import Responder, SessionDep, SettingsDep, Viewer
 from api.errors import FieldErrors
 from api.routers.silences import create_silence, edit_silence, expire_silence
@@ -138,7 +139,9 @@ async def get_silences(
     "one: it is expired and a new one made (a new id, as Alertmanager does); of an expired one: a new one. An "
     "`id` that is not a silence of your tenant: 404. Needs a responder key.",
 )
-async def post_silences(request: Request, principal: Responder, session: SessionDep, settings: SettingsDep) -> Any:
+async def post_silences(
+    request: Request, principal: Responder, audit: AuditDep, session: SessionDep, settings: SettingsDep
+) -> Any:
     try:
         silence = POSTABLE_SILENCE.validate_json(await request.body())
         body = _herald_body(silence)
@@ -153,9 +156,9 @@ async def post_silences(request: Request, principal: Responder, session: Session
             raise NotFound(f"silence {silence.id} not found")
         now = datetime.now(UTC)
         if existing is not None and silence_state(existing.starts_at, existing.ends_at, now) != "expired":
-            out = await edit_silence(existing.id, body, principal, session, settings)
+            out = await edit_silence(existing.id, body, principal, audit, session, settings)
         else:
-            out = await create_silence(body, principal, session, settings)
+            out = await create_silence(body, principal, audit, session, settings)
     except FieldErrors as err:
         return bad_request(_field_errors(err))
     return PostSilenceOk(silenceID=out.id)
@@ -180,8 +183,8 @@ async def get_silence(silenceID: str, principal: Viewer, session: SessionDep) ->
     description="Kept, expired. Expiring a silence that has expired already changes nothing and answers 200 "
     "(Alertmanager answers 500). Needs a responder key.",
 )
-async def delete_silence(silenceID: str, principal: Responder, session: SessionDep) -> Any:
+async def delete_silence(silenceID: str, principal: Responder, audit: AuditDep, session: SessionDep) -> Any:
     row = await require_row(session, Silence, principal.tenant_id, silenceID, "silence")
     if silence_state(row.starts_at, row.ends_at, datetime.now(UTC)) != "expired":
-        await expire_silence(row.id, principal, session)
+        await expire_silence(row.id, principal, audit, session)
     return None

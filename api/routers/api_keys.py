@@ -13,6 +13,7 @@ from fastapi import APIRouter, Response, status
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
 
+from api.audit import AuditDep
 from api.deps import Admin, SessionDep
 from models.api_keys import Role, check_key_person, list_keys, new_key, revoke_key, rotate_key, store_key
 from models.errors import NotFound
@@ -86,7 +87,7 @@ def _out(row: ApiKey) -> dict[str, Any]:
     responses=INVALID,
     summary="Create an API key",
 )
-async def create_key(body: ApiKeyCreate, principal: Admin, session: SessionDep) -> ApiKeyCreated:
+async def create_key(body: ApiKeyCreate, principal: Admin, audit: AuditDep, session: SessionDep) -> ApiKeyCreated:
     await check_key_person(session=session, tenant_id=principal.tenant_id, user_id=body.user_id)
     key = new_key()
     expires_at = datetime.now(UTC) + timedelta(days=body.expires_in_days) if body.expires_in_days else None
@@ -100,6 +101,7 @@ async def create_key(body: ApiKeyCreate, principal: Admin, session: SessionDep) 
         user_id=body.user_id,
     )
     await session.refresh(row)
+    await audit.record("api_key", row.id, "create", after=ApiKeyOut(**_out(row)))
     return ApiKeyCreated(**_out(row), key=key)
 
 
@@ -115,13 +117,16 @@ async def list_api_keys(principal: Admin, session: SessionDep) -> list[ApiKeyOut
     responses={404: {"description": "No such active key in your tenant"}},
     summary="Replace a key: a new one now, the old one until the grace period ends",
 )
-async def rotate(key_id: str, principal: Admin, session: SessionDep, body: ApiKeyRotate | None = None) -> ApiKeyCreated:
+async def rotate(
+    key_id: str, principal: Admin, audit: AuditDep, session: SessionDep, body: ApiKeyRotate | None = None
+) -> ApiKeyCreated:
     grace = timedelta(seconds=(body or ApiKeyRotate()).grace_seconds)
     rotated = await rotate_key(session=session, tenant_id=principal.tenant_id, key_id=key_id, grace=grace)
     if rotated is None:
         raise NotFound(f"API key {key_id} not found, revoked or expired")
     row, key = rotated
     await session.refresh(row)
+    await audit.record("api_key", key_id, "rotate", after={**_out(row), "grace_seconds": grace.total_seconds()})
     return ApiKeyCreated(**_out(row), key=key)
 
 
@@ -133,10 +138,13 @@ async def rotate(key_id: str, principal: Admin, session: SessionDep, body: ApiKe
     description="Only the fields sent change; `user_id: null` makes it a service key. A key's role is fixed: "
     "create a new key for another role.",
 )
-async def update_key(key_id: str, body: ApiKeyPatch, principal: Admin, session: SessionDep) -> ApiKeyOut:
+async def update_key(
+    key_id: str, body: ApiKeyPatch, principal: Admin, audit: AuditDep, session: SessionDep
+) -> ApiKeyOut:
     row = await session.scalar(select(ApiKey).where(ApiKey.tenant_id == principal.tenant_id, ApiKey.id == key_id))
     if row is None:
         raise NotFound(f"API key {key_id} not found")
+    before = ApiKeyOut(**_out(row))
     if "user_id" in body.model_fields_set:
         await check_key_person(session=session, tenant_id=principal.tenant_id, user_id=body.user_id)
         row.user_id = body.user_id
@@ -144,11 +152,14 @@ async def update_key(key_id: str, body: ApiKeyPatch, principal: Admin, session: 
         row.name = body.name
     await session.flush()
     await session.refresh(row)
-    return ApiKeyOut(**_out(row))
+    out = ApiKeyOut(**_out(row))
+    await audit.record("api_key", row.id, "update", before=before, after=out)
+    return out
 
 
 @router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke an API key")
-async def revoke(key_id: str, principal: Admin, session: SessionDep) -> Response:
+async def revoke(key_id: str, principal: Admin, audit: AuditDep, session: SessionDep) -> Response:
     if await revoke_key(session=session, tenant_id=principal.tenant_id, key_id=key_id) is None:
         raise NotFound(f"API key {key_id} not found")
+    await audit.record("api_key", key_id, "revoke")
     return Response(status_code=status.HTTP_204_NO_CONTENT)

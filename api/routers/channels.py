@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
+from api.audit import AuditDep
 from api.channel_input import masked, parse_config
 from api.deps import Admin, ResourcesDep, SessionDep, Viewer
 from api.errors import InUse
@@ -80,9 +81,11 @@ async def list_channels(principal: Viewer, session: SessionDep, resources: Resou
     summary="Create a channel",
 )
 async def create_channel(
-    body: ChannelCreate, principal: Admin, session: SessionDep, resources: ResourcesDep
+    body: ChannelCreate, principal: Admin, session: SessionDep, resources: ResourcesDep, audit: AuditDep
 ) -> ChannelOut:
-    return await _store(session, resources, principal.tenant_id, body, None)
+    out = await _store(session, resources, principal.tenant_id, body, None)
+    await audit.record("channel", out.id, "create", after=out)
+    return out
 
 
 @router.get("/{channel_id}", response_model=ChannelOut, responses=NOT_FOUND, summary="Read a channel")
@@ -99,11 +102,18 @@ async def get_channel(channel_id: str, principal: Viewer, session: SessionDep, r
     "Changing the type drops the stored secrets.",
 )
 async def update_channel(
-    channel_id: str, body: ChannelUpdate, principal: Admin, session: SessionDep, resources: ResourcesDep
+    channel_id: str,
+    body: ChannelUpdate,
+    principal: Admin,
+    session: SessionDep,
+    resources: ResourcesDep,
+    audit: AuditDep,
 ) -> ChannelOut:
-    return await _store(
-        session, resources, principal.tenant_id, body, await _get(session, principal.tenant_id, channel_id)
-    )
+    row = await _get(session, principal.tenant_id, channel_id)
+    before = channel_out(row, resources.secrets)
+    out = await _store(session, resources, principal.tenant_id, body, row)
+    await audit.record("channel", out.id, "update", before=before, after=out)
+    return out
 
 
 @router.delete(
@@ -115,11 +125,14 @@ async def update_channel(
     },
     summary="Delete a channel",
 )
-async def delete_channel(channel_id: str, principal: Admin, session: SessionDep) -> Response:
+async def delete_channel(
+    channel_id: str, principal: Admin, session: SessionDep, resources: ResourcesDep, audit: AuditDep
+) -> Response:
     row = await _get(session, principal.tenant_id, channel_id)
     used_by = await references(session, principal.tenant_id, "channel", row.id)
     if used_by:
         raise InUse(f"channel '{row.name}'", used_by)
+    await audit.record("channel", row.id, "delete", before=channel_out(row, resources.secrets))
     await session.delete(row)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -133,7 +146,7 @@ async def delete_channel(channel_id: str, principal: Admin, session: SessionDep)
     "A failed send is still a 200: `delivered` is false and `detail` says why.",
 )
 async def test_channel(
-    channel_id: str, principal: Admin, session: SessionDep, resources: ResourcesDep
+    channel_id: str, principal: Admin, session: SessionDep, resources: ResourcesDep, audit: AuditDep
 ) -> ChannelTestResult:
     row = await _get(session, principal.tenant_id, channel_id)
     alert = sample_alert()
@@ -161,7 +174,13 @@ async def test_channel(
     try:
         sent = await resources.senders[row.type].send(target, message)
     except DeliveryError as err:
-        return ChannelTestResult(delivered=False, provider_status=err.provider_status, detail=str(err))
-    return ChannelTestResult(
-        delivered=True, provider_status=sent.provider_status, provider_message_id=sent.provider_id, detail=sent.detail
-    )
+        result = ChannelTestResult(delivered=False, provider_status=err.provider_status, detail=str(err))
+    else:
+        result = ChannelTestResult(
+            delivered=True,
+            provider_status=sent.provider_status,
+            provider_message_id=sent.provider_id,
+            detail=sent.detail,
+        )
+    await audit.record("channel", row.id, "test", after=result)
+    return result

@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
+from api.audit import AuditDep
 from api.deps import Admin, ResourcesDep, SessionDep, Viewer
 from api.errors import InUse
 from api.schemas.rules import DataSourceIn, DataSourceOut, DataSourceTestOut
@@ -75,10 +76,12 @@ async def list_sources(principal: Viewer, session: SessionDep, resources: Resour
     summary="Add a Prometheus data source",
 )
 async def create_source(
-    body: DataSourceIn, principal: Admin, session: SessionDep, resources: ResourcesDep
+    body: DataSourceIn, principal: Admin, session: SessionDep, resources: ResourcesDep, audit: AuditDep
 ) -> DataSourceOut:
     row = await _store(resources, session, principal.tenant_id, body, None)
-    return _out(row, resources.secrets.open(row.secret))
+    out = _out(row, resources.secrets.open(row.secret))
+    await audit.record("data_source", out.id, "create", after=out)
+    return out
 
 
 @router.get("/{source_id}", response_model=DataSourceOut, responses=NOT_FOUND, summary="Read a data source")
@@ -94,11 +97,19 @@ async def get_source(source_id: str, principal: Viewer, session: SessionDep, res
     summary="Replace a data source",
 )
 async def update_source(
-    source_id: str, body: DataSourceIn, principal: Admin, session: SessionDep, resources: ResourcesDep
+    source_id: str,
+    body: DataSourceIn,
+    principal: Admin,
+    session: SessionDep,
+    resources: ResourcesDep,
+    audit: AuditDep,
 ) -> DataSourceOut:
     row = await require_row(session, DataSource, principal.tenant_id, source_id, "data source")
+    before = _out(row, resources.secrets.open(row.secret))
     row = await _store(resources, session, principal.tenant_id, body, row)
-    return _out(row, resources.secrets.open(row.secret))
+    out = _out(row, resources.secrets.open(row.secret))
+    await audit.record("data_source", out.id, "update", before=before, after=out)
+    return out
 
 
 @router.delete(
@@ -107,11 +118,14 @@ async def update_source(
     responses={**NOT_FOUND, 409: {"description": "Rules use it; `used_by` lists them"}},
     summary="Delete a data source",
 )
-async def delete_source(source_id: str, principal: Admin, session: SessionDep) -> Response:
+async def delete_source(
+    source_id: str, principal: Admin, session: SessionDep, resources: ResourcesDep, audit: AuditDep
+) -> Response:
     row = await require_row(session, DataSource, principal.tenant_id, source_id, "data source")
     used_by = await references(session, principal.tenant_id, "data_source", row.id)
     if used_by:
         raise InUse(f"data source '{row.name}'", used_by)
+    await audit.record("data_source", row.id, "delete", before=_out(row, resources.secrets.open(row.secret)))
     await session.delete(row)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

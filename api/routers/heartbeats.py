@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
+from api.audit import Audit, AuditDep
 from api.columns import from_columns, to_columns
 from api.deps import Admin, AlertingDep, ResourcesDep, Responder, SessionDep, Viewer
 from api.ingest import check_references
@@ -77,13 +78,22 @@ async def _get(session: SessionDep, tenant_id: str, name: str) -> Heartbeat:
 
 
 async def _store(
-    session: SessionDep, alerting: AlertingDep, tenant_id: str, body: HeartbeatIn, row: Heartbeat | None
+    session: SessionDep,
+    alerting: AlertingDep,
+    audit: Audit,
+    tenant_id: str,
+    body: HeartbeatIn,
+    row: Heartbeat | None,
 ) -> HeartbeatOut:
     await check_references(session, tenant_id, [body])
+    before = _out(row) if row is not None else None
     duplicate = Conflict.named("heartbeat", body.name)
     row = await save_row(session, Heartbeat, tenant_id, to_columns(body), row, duplicate=duplicate)
+    out = _out(row)
+    # Recorded before the signal: a failed record sends nothing; a failed signal (503) rolls both back.
+    await audit.record("heartbeat", row.id, "update" if before else "create", before=before, after=out)
     await alerting.heartbeat_signal(_start(row), "configure", _timing(row))  # 503 rolls the row back
-    return _out(row)
+    return out
 
 
 @router.get("", response_model=list[HeartbeatOut], summary="List heartbeat monitors")
@@ -100,9 +110,9 @@ async def list_heartbeats(principal: Viewer, session: SessionDep) -> list[Heartb
     description="Watching starts now: without a first ping within interval + grace, the alert fires.",
 )
 async def create_heartbeat(
-    body: HeartbeatIn, principal: Admin, session: SessionDep, alerting: AlertingDep
+    body: HeartbeatIn, principal: Admin, audit: AuditDep, session: SessionDep, alerting: AlertingDep
 ) -> HeartbeatOut:
-    return await _store(session, alerting, principal.tenant_id, body, None)
+    return await _store(session, alerting, audit, principal.tenant_id, body, None)
 
 
 @router.get("/{name}", response_model=HeartbeatOut, responses=NOT_FOUND, summary="Read a heartbeat monitor")
@@ -117,9 +127,10 @@ async def get_heartbeat(name: str, principal: Viewer, session: SessionDep) -> He
     summary="Replace a heartbeat monitor",
 )
 async def update_heartbeat(
-    name: str, body: HeartbeatIn, principal: Admin, session: SessionDep, alerting: AlertingDep
+    name: str, body: HeartbeatIn, principal: Admin, audit: AuditDep, session: SessionDep, alerting: AlertingDep
 ) -> HeartbeatOut:
-    return await _store(session, alerting, principal.tenant_id, body, await _get(session, principal.tenant_id, name))
+    row = await _get(session, principal.tenant_id, name)
+    return await _store(session, alerting, audit, principal.tenant_id, body, row)
 
 
 @router.delete(
@@ -128,8 +139,11 @@ async def update_heartbeat(
     responses={**NOT_FOUND, **UNAVAILABLE},
     summary="Delete a heartbeat monitor (its open alert is resolved)",
 )
-async def delete_heartbeat(name: str, principal: Admin, session: SessionDep, alerting: AlertingDep) -> Response:
+async def delete_heartbeat(
+    name: str, principal: Admin, audit: AuditDep, session: SessionDep, alerting: AlertingDep
+) -> Response:
     row = await _get(session, principal.tenant_id, name)
+    await audit.record("heartbeat", row.id, "delete", before=_out(row))
     await alerting.stop_heartbeat(row.tenant_id, row.id)
     await session.delete(row)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Response, status
 from sqlalchemy import select
 
+from api.audit import AuditDep
 from api.deps import Admin, SessionDep, Viewer
 from api.schemas.inhibit_rules import InhibitRuleIn, InhibitRuleOut
 from models.crud import require_row
@@ -49,10 +50,14 @@ async def list_inhibit_rules(principal: Viewer, session: SessionDep) -> list[Inh
 
 
 @router.post("", response_model=InhibitRuleOut, status_code=201, responses=INVALID, summary="Create an inhibit rule")
-async def create_inhibit_rule(body: InhibitRuleIn, principal: Admin, session: SessionDep) -> InhibitRuleOut:
+async def create_inhibit_rule(
+    body: InhibitRuleIn, principal: Admin, audit: AuditDep, session: SessionDep
+) -> InhibitRuleOut:
     row = InhibitRule(id=str(uuid.uuid4()), tenant_id=principal.tenant_id, **_columns(body))
     session.add(row)
-    return await _saved(session, row)
+    out = await _saved(session, row)
+    await audit.record("inhibit_rule", out.id, "create", after=out)
+    return out
 
 
 @router.get("/{rule_id}", response_model=InhibitRuleOut, responses=NOT_FOUND, summary="Read an inhibit rule")
@@ -67,17 +72,22 @@ async def get_inhibit_rule(rule_id: str, principal: Viewer, session: SessionDep)
     summary="Replace an inhibit rule",
 )
 async def replace_inhibit_rule(
-    rule_id: str, body: InhibitRuleIn, principal: Admin, session: SessionDep
+    rule_id: str, body: InhibitRuleIn, principal: Admin, audit: AuditDep, session: SessionDep
 ) -> InhibitRuleOut:
     row = await require_row(session, InhibitRule, principal.tenant_id, rule_id, "inhibit rule")
+    before = _out(row)
     for name, value in _columns(body).items():
         setattr(row, name, value)
-    return await _saved(session, row)
+    out = await _saved(session, row)
+    await audit.record("inhibit_rule", out.id, "update", before=before, after=out)
+    return out
 
 
 @router.delete(
     "/{rule_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND, summary="Delete an inhibit rule"
 )
-async def delete_inhibit_rule(rule_id: str, principal: Admin, session: SessionDep) -> Response:
-    await session.delete(await require_row(session, InhibitRule, principal.tenant_id, rule_id, "inhibit rule"))
+async def delete_inhibit_rule(rule_id: str, principal: Admin, audit: AuditDep, session: SessionDep) -> Response:
+    row = await require_row(session, InhibitRule, principal.tenant_id, rule_id, "inhibit rule")
+    await audit.record("inhibit_rule", row.id, "delete", before=_out(row))
+    await session.delete(row)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
+from api.audit import AuditDep
 from api.deps import Admin, SessionDep, Viewer
 from api.errors import check
 from api.schemas.integrations import (
@@ -24,8 +25,8 @@ from api.schemas.integrations import (
     IntegrationOut,
 )
 from models.crud import require_row, rows_by_id
-from models.cursors import decode_cursor, encode_cursor
-from models.errors import InvalidQuery, NotFound
+from models.cursors import decode_time_cursor, encode_cursor
+from models.errors import NotFound
 from models.integrations import (
     GroupBy,
     IntegrationKind,
@@ -63,7 +64,9 @@ def _out(row: Integration) -> dict[str, Any]:
     responses={422: {"description": "Invalid field, or an escalation_policy_id the tenant does not have"}},
     summary="Create an integration (a PagerDuty routing key is answered once)",
 )
-async def create_integration(body: IntegrationCreate, principal: Admin, session: SessionDep) -> IntegrationCreated:
+async def create_integration(
+    body: IntegrationCreate, principal: Admin, audit: AuditDep, session: SessionDep
+) -> IntegrationCreated:
     policy = str(body.escalation_policy_id) if body.escalation_policy_id else None
     if policy is not None:
         known = await rows_by_id(session, EscalationPolicy, principal.tenant_id, [policy])
@@ -80,6 +83,7 @@ async def create_integration(body: IntegrationCreate, principal: Admin, session:
         group_by=body.group_by,
     )
     await session.refresh(row)
+    await audit.record("integration", row.id, "create", after=_out(row))
     return IntegrationCreated(**_out(row), key=key)
 
 
@@ -100,9 +104,10 @@ async def get_integration(integration_id: str, principal: Admin, session: Sessio
     responses=NOT_FOUND,
     summary="Revoke an integration: its key is refused from now on",
 )
-async def revoke(integration_id: str, principal: Admin, session: SessionDep) -> Response:
+async def revoke(integration_id: str, principal: Admin, audit: AuditDep, session: SessionDep) -> Response:
     if await revoke_integration(session=session, tenant_id=principal.tenant_id, integration_id=integration_id) is None:
         raise NotFound(f"integration {integration_id} not found")
+    await audit.record("integration", integration_id, "revoke")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -112,10 +117,7 @@ ORDER = "-timestamp"
 def _read_cursor(cursor: str | None) -> tuple[datetime, int] | None:
     if cursor is None:
         return None
-    at, row_id = decode_cursor(cursor, ORDER, datetime.fromisoformat)
-    if not row_id.isdigit():
-        raise InvalidQuery("cursor", "cursor is not one this API returned")
-    return at, int(row_id)
+    return decode_time_cursor(cursor, ORDER)
 
 
 @changes.get(

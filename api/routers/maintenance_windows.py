@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from api.audit import AuditDep
 from api.deps import Principal, Responder, SessionDep, SettingsDep, Viewer
 from api.errors import check
 from api.schemas.maintenance_windows import MaintenanceWindowIn, MaintenanceWindowOut
@@ -93,11 +94,13 @@ async def list_maintenance_windows(
     summary="Create a maintenance window (starts now unless told)",
 )
 async def create_maintenance_window(
-    body: MaintenanceWindowIn, principal: Responder, session: SessionDep, settings: SettingsDep
+    body: MaintenanceWindowIn, principal: Responder, audit: AuditDep, session: SessionDep, settings: SettingsDep
 ) -> MaintenanceWindowOut:
     now = datetime.now(UTC)
     starts_at, ends_at = _times(body, settings, now)
-    return _out(await add_row(session, _row(body, principal, starts_at, ends_at)), now)
+    out = _out(await add_row(session, _row(body, principal, starts_at, ends_at)), now)
+    await audit.record("maintenance_window", out.id, "create", after=out)
+    return out
 
 
 @router.get(
@@ -117,11 +120,17 @@ async def get_maintenance_window(window_id: str, principal: Viewer, session: Ses
     "(its id is new; `replaces` names the old), so the window a timeline names can always be read back as it was.",
 )
 async def edit_maintenance_window(
-    window_id: str, body: MaintenanceWindowIn, principal: Responder, session: SessionDep, settings: SettingsDep
+    window_id: str,
+    body: MaintenanceWindowIn,
+    principal: Responder,
+    audit: AuditDep,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> MaintenanceWindowOut:
     row = await require_row(session, MaintenanceWindow, principal.tenant_id, window_id, WHAT)
     now = datetime.now(UTC)
     state = window_state(row.starts_at, row.ends_at, now)
+    before = _out(row, now)
     if state == "expired":
         raise TransitionRejected(f"maintenance window {row.id} ended at {row.ends_at.isoformat()}; create a new one")
     starts_at, ends_at = _times(body, settings, now)
@@ -131,10 +140,17 @@ async def edit_maintenance_window(
         row.created_by = body.created_by or row.created_by
         await session.flush()
         await session.refresh(row)
-        return _out(row, now)
+        out = _out(row, now)
+
+        await audit.record("maintenance_window", row.id, "update", before=before, after=out)
+        return out
     row.ends_at = now
+    ended = _out(row, now)
     replacement = await add_row(session, _row(body, principal, starts_at, ends_at))
-    return _out(replacement, now, replaces=row.id)
+    out = _out(replacement, now, replaces=row.id)
+    await audit.record("maintenance_window", row.id, "end", before=before, after=ended)
+    await audit.record("maintenance_window", replacement.id, "create", after=out)
+    return out
 
 
 @router.delete(
@@ -143,13 +159,18 @@ async def edit_maintenance_window(
     responses={**NOT_FOUND, **EXPIRED},
     summary="End a maintenance window now (it is kept, expired)",
 )
-async def end_maintenance_window(window_id: str, principal: Responder, session: SessionDep) -> MaintenanceWindowOut:
+async def end_maintenance_window(
+    window_id: str, principal: Responder, audit: AuditDep, session: SessionDep
+) -> MaintenanceWindowOut:
     row = await require_row(session, MaintenanceWindow, principal.tenant_id, window_id, WHAT)
     now = datetime.now(UTC)
     if window_state(row.starts_at, row.ends_at, now) == "expired":
         raise TransitionRejected(f"maintenance window {row.id} ended at {row.ends_at.isoformat()} already")
+    before = _out(row, now)
     row.starts_at = min(row.starts_at, now)
     row.ends_at = now
     await session.flush()
     await session.refresh(row)
-    return _out(row, now)
+    out = _out(row, now)
+    await audit.record("maintenance_window", row.id, "end", before=before, after=out)
+    return out

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response, status
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.audit import AuditDep
 from api.deps import Admin, SessionDep, Viewer
 from api.errors import InUse, check
 from api.schemas.policies import EDIT_NOTE, PolicyIn, PolicyOut, RouteIn, RoutingIn, RoutingOut
@@ -96,8 +97,10 @@ async def list_policies(principal: Viewer, session: SessionDep) -> list[PolicyOu
     summary="Create an escalation policy",
     description=EDIT_NOTE,
 )
-async def create_policy(body: PolicyIn, principal: Admin, session: SessionDep) -> PolicyOut:
-    return await _store(session, principal.tenant_id, body, None)
+async def create_policy(body: PolicyIn, principal: Admin, session: SessionDep, audit: AuditDep) -> PolicyOut:
+    out = await _store(session, principal.tenant_id, body, None)
+    await audit.record("escalation_policy", out.id, "create", after=out)
+    return out
 
 
 def _flat(node: dict[str, Any]) -> RouteIn | None:
@@ -153,7 +156,7 @@ async def get_routing(principal: Viewer, session: SessionDep) -> RoutingOut:
     "wins) and sets the tenant default policy as the root's; the root's grouping and timings stay. An alert that "
     "names no policy follows the first route whose matchers all hold, else the default policy. " + EDIT_NOTE,
 )
-async def put_routing(body: RoutingIn, principal: Admin, session: SessionDep) -> RoutingOut:
+async def put_routing(body: RoutingIn, principal: Admin, session: SessionDep, audit: AuditDep) -> RoutingOut:
     tenant_id = principal.tenant_id
     # Replacements one at a time: write_tree locks the tenant row before it reads the version.
     tenant = await session.get(Tenant, tenant_id, with_for_update=True)
@@ -168,6 +171,7 @@ async def put_routing(body: RoutingIn, principal: Admin, session: SessionDep) ->
     if body.default_policy_id and body.default_policy_id not in found:
         errors.append(("default_policy_id", f"unknown escalation policy {body.default_policy_id}"))
     check(errors)
+    before = {"default_policy_id": tenant.default_policy_id, "tree": (await stored_tree(session, tenant_id))[1]}
     _, tree = await stored_tree(session, tenant_id)
     tree = {
         **tree,
@@ -182,7 +186,9 @@ async def put_routing(body: RoutingIn, principal: Admin, session: SessionDep) ->
     await write_tree(session, tenant_id, tree, None)
     tenant.default_policy_id = body.default_policy_id
     await session.flush()
-    return RoutingOut.model_validate(body.model_dump())
+    out = RoutingOut.model_validate(body.model_dump())
+    await audit.record("routing", None, "replace", before=before, after=out)
+    return out
 
 
 @router.get("/{policy_id}", response_model=PolicyOut, summary="Read an escalation policy")
@@ -192,8 +198,14 @@ async def get_policy(policy_id: str, principal: Viewer, session: SessionDep) -> 
 
 
 @router.put("/{policy_id}", response_model=PolicyOut, summary="Replace an escalation policy", description=EDIT_NOTE)
-async def update_policy(policy_id: str, body: PolicyIn, principal: Admin, session: SessionDep) -> PolicyOut:
-    return await _store(session, principal.tenant_id, body, await _policy(session, principal.tenant_id, policy_id))
+async def update_policy(
+    policy_id: str, body: PolicyIn, principal: Admin, session: SessionDep, audit: AuditDep
+) -> PolicyOut:
+    row = await _policy(session, principal.tenant_id, policy_id)
+    before = _out(row, await _tenant(session, principal.tenant_id))
+    out = await _store(session, principal.tenant_id, body, row)
+    await audit.record("escalation_policy", out.id, "update", before=before, after=out)
+    return out
 
 
 @router.delete(
@@ -203,10 +215,13 @@ async def update_policy(policy_id: str, body: PolicyIn, principal: Admin, sessio
     summary="Delete an escalation policy",
     description="Open alerts keep their snapshot of it.",
 )
-async def delete_policy(policy_id: str, principal: Admin, session: SessionDep) -> Response:
+async def delete_policy(policy_id: str, principal: Admin, session: SessionDep, audit: AuditDep) -> Response:
     row = await _policy(session, principal.tenant_id, policy_id)
     used_by = await references(session, principal.tenant_id, "policy", row.id)
     if used_by:
         raise InUse(f"policy '{row.name}'", used_by)
+    await audit.record(
+        "escalation_policy", row.id, "delete", before=_out(row, await _tenant(session, principal.tenant_id))
+    )
     await session.delete(row)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

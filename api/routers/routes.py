@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Response, status
 
+from api.audit import AuditDep
 from api.deps import Admin, SessionDep, Viewer
 from api.errors import FieldErrors, check
 from api.schemas.routes import RouteAt, RouteBody, RouteMatch, RouteTestIn, RouteTestOut, TreeIn, TreeOut
@@ -92,10 +93,12 @@ async def get_tree(principal: Viewer, session: SessionDep, response: Response) -
     "", response_model=TreeOut, response_model_exclude_none=True, responses=WRITE, summary="Replace the routing tree"
 )
 async def put_tree(
-    body: TreeIn, principal: Admin, session: SessionDep, response: Response, if_match: IfMatch = None
+    body: TreeIn, principal: Admin, audit: AuditDep, session: SessionDep, response: Response, if_match: IfMatch = None
 ) -> TreeOut:
     tree = await _checked(session, principal.tenant_id, body.tree.stored())
+    _, old = await stored_tree(session, principal.tenant_id)
     version = await _write(session, principal.tenant_id, tree, if_match)
+    await audit.record("route", "", "replace_tree", before=old, after={"version": version, "tree": tree})
     _etag(response, version)
     return TreeOut(version=version, tree=RouteSpec.model_validate(tree))
 
@@ -164,7 +167,13 @@ def _renamed(errors: list[tuple[str, str]], place: str) -> list[tuple[str, str]]
     summary="Replace one route (and its children)",
 )
 async def put_route(
-    path: str, body: RouteBody, principal: Admin, session: SessionDep, response: Response, if_match: IfMatch = None
+    path: str,
+    body: RouteBody,
+    principal: Admin,
+    audit: AuditDep,
+    session: SessionDep,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> RouteAt:
     where = _path(path)
     await lock_trees(session, principal.tenant_id)  # the tree read below is the one the version check sees
@@ -173,6 +182,7 @@ async def put_route(
     children = list(parent.get("routes") or [])
     if where[-1] >= len(children):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no route at path {path!r}")
+    old = children[where[-1]]
     children[where[-1]] = body.route.stored()
     parent["routes"] = children
     place = ".".join(["tree", *(f"routes.{i}" for i in where)])
@@ -181,6 +191,7 @@ async def put_route(
     except FieldErrors as err:  # the body's fields, named as the body names them (`route.matchers.0`)
         raise FieldErrors(_renamed(err.errors, place)) from None
     version = await _write(session, principal.tenant_id, checked, if_match)
+    await audit.record("route", path, "update", before=old, after={"version": version, "route": body.route.stored()})
     _etag(response, version)
     return RouteAt(version=version, path=path, route=RouteSpec.model_validate(_node(checked, where, path)))
 
@@ -191,7 +202,9 @@ async def put_route(
     responses={**NOT_FOUND, 412: WRITE[412], 428: WRITE[428]},
     summary="Delete one route (and its children)",
 )
-async def delete_route(path: str, principal: Admin, session: SessionDep, if_match: IfMatch = None) -> Response:
+async def delete_route(
+    path: str, principal: Admin, audit: AuditDep, session: SessionDep, if_match: IfMatch = None
+) -> Response:
     where = _path(path)
     await lock_trees(session, principal.tenant_id)  # the tree read below is the one the version check sees
     _, tree = await stored_tree(session, principal.tenant_id)
@@ -199,7 +212,9 @@ async def delete_route(path: str, principal: Admin, session: SessionDep, if_matc
     children = list(parent.get("routes") or [])
     if where[-1] >= len(children):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no route at path {path!r}")
+    old = children[where[-1]]
     del children[where[-1]]
     parent["routes"] = children
     version = await _write(session, principal.tenant_id, tree, if_match)
+    await audit.record("route", path, "delete", before=old, after={"version": version})
     return Response(status_code=status.HTTP_204_NO_CONTENT, headers={"ETag": f'"{version}"'})

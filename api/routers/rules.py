@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Response, status
 
+from api.audit import Audit, AuditDep
 from api.columns import from_columns, to_columns
 from api.deps import Admin, AlertingDep, ResourcesDep, SessionDep, Viewer
 from api.rule_input import check_rule, draft_rule
@@ -86,6 +87,22 @@ async def list_rules(principal: Viewer, session: SessionDep) -> list[RuleOut]:
     return [_out(row, states.get(row.id, [])) for row in rows]
 
 
+def _configured(out: RuleOut) -> dict[str, Any]:
+    """What an audit row keeps of a rule: its configuration, not its instances' live state."""
+    return out.model_dump(
+        mode="json",
+        exclude={
+            "instances",
+            "state",
+            "health",
+            "last_error",
+            "last_evaluated_at",
+            "next_evaluation_at",
+            "last_duration_ms",
+        },
+    )
+
+
 @router.post("/rules", response_model=RuleOut, status_code=status.HTTP_201_CREATED, include_in_schema=False)
 @router.post(
     "/rules/",
@@ -96,8 +113,12 @@ async def list_rules(principal: Viewer, session: SessionDep) -> list[RuleOut]:
     description="Evaluated from the next schedule pass (at most `HERALD_RULE_TICK_SECONDS` later), then every "
     "`interval_seconds`. A PromQL query is checked by the data source when it can be reached.",
 )
-async def create_rule(body: RuleIn, principal: Admin, session: SessionDep, resources: ResourcesDep) -> RuleOut:
-    return await _read(session, await _store(resources, session, principal.tenant_id, body, None))
+async def create_rule(
+    body: RuleIn, principal: Admin, audit: AuditDep, session: SessionDep, resources: ResourcesDep
+) -> RuleOut:
+    out = await _read(session, await _store(resources, session, principal.tenant_id, body, None))
+    await audit.record("rule", out.id, "create", after=_configured(out))
+    return out
 
 
 @router.post(
@@ -125,30 +146,35 @@ async def get_rule(rule_id: str, principal: Viewer, session: SessionDep) -> Rule
     description="Instances keep their state; one that no longer matches resolves at the next evaluation.",
 )
 async def update_rule(
-    rule_id: str, body: RuleIn, principal: Admin, session: SessionDep, resources: ResourcesDep
+    rule_id: str, body: RuleIn, principal: Admin, audit: AuditDep, session: SessionDep, resources: ResourcesDep
 ) -> RuleOut:
     row = await require_row(session, Rule, principal.tenant_id, rule_id, "rule")
-    return await _read(session, await _store(resources, session, principal.tenant_id, body, row))
+    before = _configured(await _read(session, row))
+    out = await _read(session, await _store(resources, session, principal.tenant_id, body, row))
+    await audit.record("rule", out.id, "update", before=before, after=_configured(out))
+    return out
 
 
-async def _set_enabled(session: SessionDep, tenant_id: str, rule_id: str, enabled: bool) -> RuleOut:
+async def _set_enabled(session: SessionDep, audit: Audit, tenant_id: str, rule_id: str, enabled: bool) -> RuleOut:
     row = await require_row(session, Rule, tenant_id, rule_id, "rule")
+    before = {"enabled": row.enabled}
     row.enabled = enabled
     row.next_evaluation_at = None
     await session.flush()
     await session.refresh(row)
+    await audit.record("rule", row.id, "resume" if enabled else "pause", before=before, after={"enabled": enabled})
     return await _read(session, row)
 
 
 @router.post("/rules/{rule_id}/pause", response_model=RuleOut, responses=NOT_FOUND, summary="Stop evaluating a rule")
-async def pause_rule(rule_id: str, principal: Admin, session: SessionDep) -> RuleOut:
+async def pause_rule(rule_id: str, principal: Admin, audit: AuditDep, session: SessionDep) -> RuleOut:
     """Its open alerts stay as they are until resolved by hand or the rule is resumed."""
-    return await _set_enabled(session, principal.tenant_id, rule_id, False)
+    return await _set_enabled(session, audit, principal.tenant_id, rule_id, False)
 
 
 @router.post("/rules/{rule_id}/resume", response_model=RuleOut, responses=NOT_FOUND, summary="Evaluate a rule again")
-async def resume_rule(rule_id: str, principal: Admin, session: SessionDep) -> RuleOut:
-    return await _set_enabled(session, principal.tenant_id, rule_id, True)
+async def resume_rule(rule_id: str, principal: Admin, audit: AuditDep, session: SessionDep) -> RuleOut:
+    return await _set_enabled(session, audit, principal.tenant_id, rule_id, True)
 
 
 @router.delete(
@@ -157,9 +183,12 @@ async def resume_rule(rule_id: str, principal: Admin, session: SessionDep) -> Ru
     responses={**NOT_FOUND, 503: {"description": "Its open alerts could not be resolved; nothing was deleted"}},
     summary="Delete an alert rule (its open alerts are resolved)",
 )
-async def delete_rule(rule_id: str, principal: Admin, session: SessionDep, alerting: AlertingDep) -> Response:
+async def delete_rule(
+    rule_id: str, principal: Admin, audit: AuditDep, session: SessionDep, alerting: AlertingDep
+) -> Response:
     row = await require_row(session, Rule, principal.tenant_id, rule_id, "rule")
     states = await _states_of(session, row)
+    await audit.record("rule", row.id, "delete", before=_configured(_out(row, states)))
     now = datetime.now(UTC)
     resolve = FireEvent(action="resolve", received_at=now, actor=f"{principal.actor} (rule deleted)")
     items = [
@@ -226,10 +255,13 @@ async def test_rule(rule_id: str, principal: Viewer, session: SessionDep, resour
     description="Runs the same RuleEvaluationWorkflow the schedule runs, now, even for rules not yet due; "
     "alerts are raised and resolved as on a scheduled pass. Paused rules are skipped.",
 )
-async def evaluate_now(body: EvaluateIn, principal: Admin, session: SessionDep, alerting: AlertingDep) -> EvaluateOut:
+async def evaluate_now(
+    body: EvaluateIn, principal: Admin, audit: AuditDep, session: SessionDep, alerting: AlertingDep
+) -> EvaluateOut:
     if body.rule_ids:
         for rule_id in body.rule_ids:
             await require_row(session, Rule, principal.tenant_id, rule_id, "rule")
+    await audit.record("rule", None, "evaluate", after={"rule_ids": body.rule_ids})
     summary = await alerting.evaluate_rules(
         EvaluationRequest(rule_ids=body.rule_ids, tenant_id=principal.tenant_id, force=True, prune_metrics=False)
     )

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import AwareDatetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.audit import AuditDep
 from api.deps import Admin, ResourcesDep, SessionDep, SettingsDep, Viewer
 from api.errors import FieldErrors, InUse, check
 from api.schemas.schedules import (
@@ -120,8 +121,10 @@ async def list_schedules(principal: Viewer, session: SessionDep) -> list[Schedul
 
 
 @router.post("", response_model=ScheduleOut, status_code=status.HTTP_201_CREATED, summary="Create a schedule")
-async def create_schedule(body: ScheduleIn, principal: Admin, session: SessionDep) -> ScheduleOut:
-    return await _store(session, principal.tenant_id, body, None)
+async def create_schedule(body: ScheduleIn, principal: Admin, session: SessionDep, audit: AuditDep) -> ScheduleOut:
+    out = await _store(session, principal.tenant_id, body, None)
+    await audit.record("schedule", out.id, "create", after=out)
+    return out
 
 
 @router.get("/{schedule_id}", response_model=ScheduleOut, summary="Read a schedule")
@@ -135,8 +138,14 @@ async def get_schedule(schedule_id: str, principal: Viewer, session: SessionDep)
     summary="Replace a schedule",
     description="Open alerts see the change at their next escalation level (targets are resolved then).",
 )
-async def update_schedule(schedule_id: str, body: ScheduleIn, principal: Admin, session: SessionDep) -> ScheduleOut:
-    return await _store(session, principal.tenant_id, body, await _schedule(session, principal.tenant_id, schedule_id))
+async def update_schedule(
+    schedule_id: str, body: ScheduleIn, principal: Admin, session: SessionDep, audit: AuditDep
+) -> ScheduleOut:
+    row = await _schedule(session, principal.tenant_id, schedule_id)
+    before = _out(row)
+    out = await _store(session, principal.tenant_id, body, row)
+    await audit.record("schedule", out.id, "update", before=before, after=out)
+    return out
 
 
 @router.delete(
@@ -145,11 +154,12 @@ async def update_schedule(schedule_id: str, body: ScheduleIn, principal: Admin, 
     responses={409: {"description": "Still used by escalation policies or open alerts"}},
     summary="Delete a schedule",
 )
-async def delete_schedule(schedule_id: str, principal: Admin, session: SessionDep) -> Response:
+async def delete_schedule(schedule_id: str, principal: Admin, session: SessionDep, audit: AuditDep) -> Response:
     row = await _schedule(session, principal.tenant_id, schedule_id)
     used_by = await references(session, principal.tenant_id, "schedule", row.id)
     if used_by:
         raise InUse(f"schedule '{row.name}'", used_by)
+    await audit.record("schedule", row.id, "delete", before=_out(row))
     await session.delete(row)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -298,10 +308,11 @@ FEED_ISSUED = (
     description=FEED_ISSUED,
 )
 async def issue_schedule_feed(
-    schedule_id: str, principal: Admin, session: SessionDep, settings: SettingsDep
+    schedule_id: str, principal: Admin, session: SessionDep, settings: SettingsDep, audit: AuditDep
 ) -> CalendarFeedOut:
     row = await _schedule(session, principal.tenant_id, schedule_id)
     feed, token = await issue_feed(session=session, tenant_id=principal.tenant_id, schedule_id=row.id)
+    await audit.record("schedule", row.id, "issue_calendar_feed", after={"created_at": feed.created_at})
     return _feed_out(settings, feed, token)
 
 
@@ -311,10 +322,11 @@ async def issue_schedule_feed(
     summary="Revoke the schedule's secret calendar URL",
     responses={404: {"description": "No such schedule, or it has no secret calendar URL"}},
 )
-async def revoke_schedule_feed(schedule_id: str, principal: Admin, session: SessionDep) -> Response:
+async def revoke_schedule_feed(schedule_id: str, principal: Admin, session: SessionDep, audit: AuditDep) -> Response:
     row = await _schedule(session, principal.tenant_id, schedule_id)
     if not await revoke_feed(session=session, tenant_id=principal.tenant_id, schedule_id=row.id):
         raise NotFound(f"schedule '{row.name}' has no secret calendar URL")
+    await audit.record("schedule", row.id, "revoke_calendar_feed")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -326,10 +338,11 @@ async def revoke_schedule_feed(schedule_id: str, principal: Admin, session: Sess
     description=FEED_ISSUED,
 )
 async def issue_user_feed(
-    user_id: str, principal: Admin, session: SessionDep, settings: SettingsDep
+    user_id: str, principal: Admin, session: SessionDep, settings: SettingsDep, audit: AuditDep
 ) -> CalendarFeedOut:
     user = await require_row(session, User, principal.tenant_id, user_id, "user")
     feed, token = await issue_feed(session=session, tenant_id=principal.tenant_id, user_id=user.id)
+    await audit.record("user", user.id, "issue_calendar_feed", after={"created_at": feed.created_at})
     return _feed_out(settings, feed, token)
 
 
@@ -339,10 +352,11 @@ async def issue_user_feed(
     summary="Revoke the secret calendar URL of one person's shifts",
     responses={404: {"description": "No such user, or they have no secret calendar URL"}},
 )
-async def revoke_user_feed(user_id: str, principal: Admin, session: SessionDep) -> Response:
+async def revoke_user_feed(user_id: str, principal: Admin, session: SessionDep, audit: AuditDep) -> Response:
     user = await require_row(session, User, principal.tenant_id, user_id, "user")
     if not await revoke_feed(session=session, tenant_id=principal.tenant_id, user_id=user.id):
         raise NotFound(f"user '{user.name}' has no secret calendar URL")
+    await audit.record("user", user.id, "revoke_calendar_feed")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -386,7 +400,9 @@ def _override_out(row: ScheduleOverride) -> OverrideOut:
     status_code=status.HTTP_201_CREATED,
     summary="Put someone on call from `start` to `end` (wins over every layer; the newest override wins)",
 )
-async def create_override(schedule_id: str, body: OverrideIn, principal: Admin, session: SessionDep) -> OverrideOut:
+async def create_override(
+    schedule_id: str, body: OverrideIn, principal: Admin, session: SessionDep, audit: AuditDep
+) -> OverrideOut:
     row = await _schedule(session, principal.tenant_id, schedule_id)
     if await get_row(session, User, principal.tenant_id, body.user_id) is None:
         raise FieldErrors([("user_id", f"unknown user {body.user_id}")])
@@ -401,14 +417,28 @@ async def create_override(schedule_id: str, body: OverrideIn, principal: Admin, 
     )
     session.add(override)
     await session.flush()
+    await audit.record(
+        "schedule_override",
+        override.id,
+        "create",
+        after={**_override_out(override).model_dump(mode="json"), "schedule_id": row.id},
+    )
     return _override_out(override)
 
 
 @router.delete("/{schedule_id}/overrides/{override_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete one")
-async def delete_override(schedule_id: str, override_id: str, principal: Admin, session: SessionDep) -> Response:
+async def delete_override(
+    schedule_id: str, override_id: str, principal: Admin, session: SessionDep, audit: AuditDep
+) -> Response:
     row = await _schedule(session, principal.tenant_id, schedule_id)
     override = await get_override(session=session, schedule_id=row.id, override_id=override_id)
     if override is None:
         raise NotFound(f"override {override_id} not found")
+    await audit.record(
+        "schedule_override",
+        override.id,
+        "delete",
+        before={**_override_out(override).model_dump(mode="json"), "schedule_id": row.id},
+    )
     await session.delete(override)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -14,9 +14,11 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.audit import Audit, actor_of
 from api.deps import CurrentPrincipal, Principal, ResourcesDep
 from api.load_shedding import SESSION_COOKIE
 from models.api_keys import Role, find_active_key
+from models.audit import Actor
 from models.console_sessions import SESSION_LIFETIME, find_session, open_session, revoke_session
 from settings import Settings
 
@@ -63,6 +65,9 @@ async def sign_in(body: SessionCreate, request: Request, response: Response, res
         key = await find_active_key(session=session, key=body.api_key)
         if key is not None:
             token, opened = await open_session(session=session, key=key)
+            actor = Actor(key_id=key.id, key_name=key.name, user_id=key.user_id, via="console")
+            audit = Audit.for_actor(session, request, key.tenant_id, actor)
+            await audit.record("console_session", key.id, "sign_in", after={"expires_at": opened.expires_at})
     if key is None:
         resources.guard.failed_authentication(request.scope)
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "api_key: invalid, revoked or expired API key")
@@ -126,6 +131,8 @@ async def sign_out(request: Request, principal: CurrentPrincipal, resources: Res
     id_hash = _session_of(principal)
     async with resources.sessions.begin() as session:
         await revoke_session(session=session, id_hash=id_hash)
+        audit = Audit.for_actor(session, request, principal.tenant_id, actor_of(principal))
+        await audit.record("console_session", principal.key_id, "sign_out")
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(
         SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=_secure(request, resources.settings)

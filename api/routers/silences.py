@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.audit import AuditDep
 from api.deps import Principal, Responder, SessionDep, SettingsDep, Viewer
 from api.errors import check
 from api.schemas.silences import MatchedAlert, SilenceIn, SilenceOut, SilencePreviewIn, SilencePreviewOut
@@ -110,11 +111,13 @@ async def list_silences(
     summary="Create a silence (starts now unless told)",
 )
 async def create_silence(
-    body: SilenceIn, principal: Responder, session: SessionDep, settings: SettingsDep
+    body: SilenceIn, principal: Responder, audit: AuditDep, session: SessionDep, settings: SettingsDep
 ) -> SilenceOut:
     now = datetime.now(UTC)
     starts_at, ends_at = await _times(body, session, settings, principal.tenant_id, now)
-    return _out(await add_row(session, await _row(body, principal, session, starts_at, ends_at, now)), now)
+    out = _out(await add_row(session, await _row(body, principal, session, starts_at, ends_at, now)), now)
+    await audit.record("silence", out.id, "create", after=out)
+    return out
 
 
 @router.post(
@@ -152,11 +155,12 @@ async def get_silence(silence_id: str, principal: Viewer, session: SessionDep) -
     "(its id is new; `replaces` names the old), so what muted an alert can always be read back as it was.",
 )
 async def edit_silence(
-    silence_id: str, body: SilenceIn, principal: Responder, session: SessionDep, settings: SettingsDep
+    silence_id: str, body: SilenceIn, principal: Responder, audit: AuditDep, session: SessionDep, settings: SettingsDep
 ) -> SilenceOut:
     row = await require_row(session, Silence, principal.tenant_id, silence_id, "silence")
     now = datetime.now(UTC)
     state = silence_state(row.starts_at, row.ends_at, now)
+    before = _out(row, now)
     if state == "expired":
         raise TransitionRejected(f"silence {row.id} expired at {row.ends_at.isoformat()}; create a new one")
     starts_at, ends_at = await _times(body, session, settings, principal.tenant_id, now)
@@ -167,10 +171,16 @@ async def edit_silence(
         row.expire_when_resolved = body.expire_when_resolved
         await session.flush()
         await session.refresh(row)
-        return _out(row, now)
+        out = _out(row, now)
+        await audit.record("silence", row.id, "update", before=before, after=out)
+        return out
     row.ends_at = now
+    ended = _out(row, now)
     replacement = await add_row(session, await _row(body, principal, session, starts_at, ends_at, now))
-    return _out(replacement, now, replaces=row.id)
+    out = _out(replacement, now, replaces=row.id)
+    await audit.record("silence", row.id, "expire", before=before, after=ended)
+    await audit.record("silence", replacement.id, "create", after=out)
+    return out
 
 
 @router.delete(
@@ -179,13 +189,16 @@ async def edit_silence(
     responses={**NOT_FOUND, **EXPIRED},
     summary="Expire a silence now (it is kept, expired)",
 )
-async def expire_silence(silence_id: str, principal: Responder, session: SessionDep) -> SilenceOut:
+async def expire_silence(silence_id: str, principal: Responder, audit: AuditDep, session: SessionDep) -> SilenceOut:
     row = await require_row(session, Silence, principal.tenant_id, silence_id, "silence")
     now = datetime.now(UTC)
     if silence_state(row.starts_at, row.ends_at, now) == "expired":
         raise TransitionRejected(f"silence {row.id} expired at {row.ends_at.isoformat()} already")
+    before = _out(row, now)
     row.starts_at = min(row.starts_at, now)
     row.ends_at = now
     await session.flush()
     await session.refresh(row)
-    return _out(row, now)
+    out = _out(row, now)
+    await audit.record("silence", row.id, "expire", before=before, after=out)
+    return out

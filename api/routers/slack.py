@@ -23,12 +23,14 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Request, Response, status
 
+from api.audit import Audit
 from api.deps import Resources, ResourcesDep
 from api.errors import FieldErrors
 from channels.markup import slack as escape_mrkdwn
 from channels.slack import ACK_ACTION, RESOLVE_ACTION
 from channels.style import RESOLVED_COLOUR
 from gateway.errors import AlertNotFound, EngineUnavailable, TransitionRejected
+from models.audit import Actor
 from models.channels import slack_team_ids
 from models.tables import Alert
 from models.text import first_unstorable
@@ -184,8 +186,13 @@ async def slack_actions(request: Request, resources: ResourcesDep, background: B
         return Response(status_code=status.HTTP_200_OK)
     actor = f"{user.name} (Slack)"
     request_body = (AcknowledgeRequest if verb == "acknowledge" else ResolveRequest)(alert_id=alert.id, actor=actor)
+    actor_of_click = Actor(key_id=None, key_name=None, user_id=user.id, via="slack", detail=f"{slack_user} ({team})")
     try:
-        await resources.alerting.signal_transition(alert.workflow_id, request_body)
+        # The audit row first, committed only once the signal is accepted (a refused signal rolls it back).
+        async with resources.sessions.begin() as session:
+            audit = Audit.for_actor(session, request, alert.tenant_id, actor_of_click)
+            await audit.record("alert", alert.id, verb, before={"status": alert.status}, after={"via": "slack"})
+            await resources.alerting.signal_transition(alert.workflow_id, request_body)
     except (TransitionRejected, AlertNotFound):
         background.add_task(_respond, resources, response_url, _ephemeral("This alert is already resolved."))
         return Response(status_code=status.HTTP_200_OK)

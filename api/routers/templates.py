@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
+from api.audit import AuditDep
 from api.deps import Admin, SessionDep, Viewer
 from api.errors import FieldErrors
 from api.schemas.templates import PreviewIn, PreviewOut, TemplateIn, TemplateOut
@@ -71,8 +72,10 @@ async def list_templates(principal: Viewer, session: SessionDep) -> list[Templat
     responses={409: {}, **INVALID},
     summary="Create a template",
 )
-async def create_template(body: TemplateIn, principal: Admin, session: SessionDep) -> TemplateOut:
-    return _out(await _store(session, principal.tenant_id, body, None))
+async def create_template(body: TemplateIn, principal: Admin, session: SessionDep, audit: AuditDep) -> TemplateOut:
+    out = _out(await _store(session, principal.tenant_id, body, None))
+    await audit.record("template", out.id, "create", after=out)
+    return out
 
 
 @router.post(
@@ -110,15 +113,21 @@ async def get_template(template_id: str, principal: Viewer, session: SessionDep)
     responses={**NOT_FOUND, 409: {}, **INVALID},
     summary="Replace a template",
 )
-async def update_template(template_id: str, body: TemplateIn, principal: Admin, session: SessionDep) -> TemplateOut:
+async def update_template(
+    template_id: str, body: TemplateIn, principal: Admin, session: SessionDep, audit: AuditDep
+) -> TemplateOut:
     row = await require_row(session, Template, principal.tenant_id, template_id, "template")
-    return _out(await _store(session, principal.tenant_id, body, row))
+    before = _out(row)
+    out = _out(await _store(session, principal.tenant_id, body, row))
+    await audit.record("template", out.id, "update", before=before, after=out)
+    return out
 
 
 @router.delete(
     "/{template_id}", status_code=status.HTTP_204_NO_CONTENT, responses=NOT_FOUND, summary="Delete a template"
 )
-async def delete_template(template_id: str, principal: Admin, session: SessionDep) -> Response:
+async def delete_template(template_id: str, principal: Admin, session: SessionDep, audit: AuditDep) -> Response:
     row = await require_row(session, Template, principal.tenant_id, template_id, "template")
+    await audit.record("template", row.id, "delete", before=_out(row))
     await session.delete(row)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

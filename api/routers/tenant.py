@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from api.am_tenant import am_settings
+from api.audit import AuditDep
 from api.deps import Admin, SessionDep, SettingsDep, Viewer
 from api.errors import FieldErrors, check
 from api.schemas.tenants import TenantOut, TenantUpdate
@@ -25,7 +26,7 @@ INVALID: dict[int | str, dict[str, Any]] = {
         "description": "`max_silence_duration` is not a Prometheus duration, is zero, or is longer than the "
         "ceiling (HERALD_MAX_SILENCE_DAYS); `resolve_timeout` is not a duration from 1s to 7d; a `severity_map` "
         "value is not a severity; `retention_days` is not from 1 to 3650; `time_zone` is not an IANA zone; "
-        "or an unknown field"
+        "`audit_retention_days` is not from 1 to 3650; or an unknown field"
     }
 }
 
@@ -43,6 +44,7 @@ def _out(row: Tenant, settings: Settings) -> TenantOut:
         retention_days=row.retention_days,
         retention_days_default=settings.retention_days,
         time_zone=row.time_zone,
+        audit_retention_days=row.audit_retention_days,
     )
 
 
@@ -100,10 +102,14 @@ async def get_tenant(principal: Viewer, session: SessionDep, settings: SettingsD
     description="Fields left out keep their value. `max_silence_duration` bounds new and edited silences "
     "(existing ones keep their `ends_at`); null returns to the global default. `resolve_timeout` and "
     "`severity_map` apply to alerts posted to the Alertmanager API (`POST /api/v2/alerts`) from then on. `retention_days` applies "
-    "from the next retention pass (hourly); `time_zone` to statistics' day and week buckets.",
+    "from the next retention pass (hourly); `time_zone` to statistics' day and week buckets; "
+    "`audit_retention_days` from the next retention pass too. The change is in the audit log (`resource` tenant).",
 )
-async def update_tenant(body: TenantUpdate, principal: Admin, session: SessionDep, settings: SettingsDep) -> TenantOut:
+async def update_tenant(
+    body: TenantUpdate, principal: Admin, audit: AuditDep, session: SessionDep, settings: SettingsDep
+) -> TenantOut:
     row = await _tenant(session, principal.tenant_id)
+    before = _out(row, settings)
     if "max_silence_duration" in body.model_fields_set:
         text = body.max_silence_duration
         row.max_silence_duration = None if text is None else _duration(text, settings)
@@ -117,5 +123,9 @@ async def update_tenant(body: TenantUpdate, principal: Admin, session: SessionDe
         row.retention_days = body.retention_days
     if "time_zone" in body.model_fields_set:
         row.time_zone = body.time_zone
+    if "audit_retention_days" in body.model_fields_set:
+        row.audit_retention_days = body.audit_retention_days
     await session.flush()
-    return _out(row, settings)
+    out = _out(row, settings)
+    await audit.record("tenant", row.id, "update", before=before, after=out)
+    return out

@@ -11,6 +11,7 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
+from api.audit import AuditDep
 from api.deps import Admin, SessionDep, Viewer
 from api.errors import InUse
 from api.schemas.time_intervals import TimeIntervalIn, TimeIntervalOut
@@ -87,12 +88,15 @@ async def list_time_intervals(principal: Viewer, session: SessionDep) -> list[Ti
     responses={**DUPLICATE, **INVALID},
     summary="Create a time interval",
 )
-async def create_time_interval(body: TimeIntervalIn, principal: Admin, session: SessionDep) -> TimeIntervalOut:
+async def create_time_interval(
+    body: TimeIntervalIn, principal: Admin, audit: AuditDep, session: SessionDep
+) -> TimeIntervalOut:
     await check_name(session, TimeIntervalRow, principal.tenant_id, body.name, None, WHAT)
     row = await save_row(
         session, TimeIntervalRow, principal.tenant_id, _values(body), duplicate=Conflict.named(WHAT, body.name)
     )
     [answer] = await _outs([row])
+    await audit.record("time_interval", answer.id, "create", after=answer)
     return answer
 
 
@@ -115,9 +119,10 @@ async def get_time_interval(interval_id: str, principal: Viewer, session: Sessio
     description="A rename is refused (409, `used_by`) while a route names the interval by its old name.",
 )
 async def replace_time_interval(
-    interval_id: str, body: TimeIntervalIn, principal: Admin, session: SessionDep
+    interval_id: str, body: TimeIntervalIn, principal: Admin, audit: AuditDep, session: SessionDep
 ) -> TimeIntervalOut:
     row = await require_row(session, TimeIntervalRow, principal.tenant_id, interval_id, WHAT)
+    [before] = await _outs([row])
     if body.name != row.name:
         await check_name(session, TimeIntervalRow, principal.tenant_id, body.name, row.id, WHAT)
         used_by = await references(session, principal.tenant_id, "time_interval", row.id)
@@ -127,6 +132,7 @@ async def replace_time_interval(
         session, TimeIntervalRow, principal.tenant_id, _values(body), row, duplicate=Conflict.named(WHAT, body.name)
     )
     [answer] = await _outs([row])
+    await audit.record("time_interval", answer.id, "update", before=before, after=answer)
     return answer
 
 
@@ -136,10 +142,12 @@ async def replace_time_interval(
     responses={**NOT_FOUND, **IN_USE},
     summary="Delete a time interval",
 )
-async def delete_time_interval(interval_id: str, principal: Admin, session: SessionDep) -> Response:
+async def delete_time_interval(interval_id: str, principal: Admin, audit: AuditDep, session: SessionDep) -> Response:
     row = await require_row(session, TimeIntervalRow, principal.tenant_id, interval_id, WHAT)
     used_by = await references(session, principal.tenant_id, "time_interval", row.id)
     if used_by:
         raise InUse(f"time interval '{row.name}'", used_by)
+    [before] = await _outs([row])
+    await audit.record("time_interval", row.id, "delete", before=before)
     await session.delete(row)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

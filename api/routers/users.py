@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.audit import AuditDep
 from api.deps import Admin, SessionDep, Viewer
 from api.errors import FieldErrors, InUse, check
 from api.schemas.responders import TeamIn, TeamOut, UserIn, UserOut
@@ -70,9 +71,11 @@ async def list_users(principal: Viewer, session: SessionDep) -> list[UserOut]:
 
 
 @users.post("", response_model=UserOut, status_code=status.HTTP_201_CREATED, summary="Create a user")
-async def create_user(body: UserIn, principal: Admin, session: SessionDep) -> UserOut:
+async def create_user(body: UserIn, principal: Admin, session: SessionDep, audit: AuditDep) -> UserOut:
     await _check_user(session, principal.tenant_id, body, None)
-    return user_out(await _store_user(session, principal.tenant_id, body, None))
+    out = user_out(await _store_user(session, principal.tenant_id, body, None))
+    await audit.record("user", out.id, "create", after=out)
+    return out
 
 
 @users.get("/{user_id}", response_model=UserOut, summary="Read a user")
@@ -81,18 +84,22 @@ async def get_user(user_id: str, principal: Viewer, session: SessionDep) -> User
 
 
 @users.put("/{user_id}", response_model=UserOut, summary="Replace a user")
-async def update_user(user_id: str, body: UserIn, principal: Admin, session: SessionDep) -> UserOut:
+async def update_user(user_id: str, body: UserIn, principal: Admin, session: SessionDep, audit: AuditDep) -> UserOut:
     row = await _user(session, principal.tenant_id, user_id)
     await _check_user(session, principal.tenant_id, body, row.id)
-    return user_out(await _store_user(session, principal.tenant_id, body, row))
+    before = user_out(row)
+    out = user_out(await _store_user(session, principal.tenant_id, body, row))
+    await audit.record("user", out.id, "update", before=before, after=out)
+    return out
 
 
 @users.delete("/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=IN_USE, summary="Delete a user")
-async def delete_user(user_id: str, principal: Admin, session: SessionDep) -> Response:
+async def delete_user(user_id: str, principal: Admin, session: SessionDep, audit: AuditDep) -> Response:
     row = await _user(session, principal.tenant_id, user_id)
     used_by = await references(session, principal.tenant_id, "user", row.id)
     if used_by:
         raise InUse(f"user '{row.name}'", used_by)
+    await audit.record("user", row.id, "delete", before=user_out(row))
     await session.delete(row)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -126,9 +133,11 @@ async def list_teams(principal: Viewer, session: SessionDep) -> list[TeamOut]:
 
 
 @teams.post("", response_model=TeamOut, status_code=status.HTTP_201_CREATED, summary="Create a team")
-async def create_team(body: TeamIn, principal: Admin, session: SessionDep) -> TeamOut:
+async def create_team(body: TeamIn, principal: Admin, session: SessionDep, audit: AuditDep) -> TeamOut:
     await _check_team(session, principal.tenant_id, body, None)
-    return team_out(await _store_team(session, principal.tenant_id, body, None))
+    out = team_out(await _store_team(session, principal.tenant_id, body, None))
+    await audit.record("team", out.id, "create", after=out)
+    return out
 
 
 @teams.get("/{team_id}", response_model=TeamOut, summary="Read a team")
@@ -137,17 +146,21 @@ async def get_team(team_id: str, principal: Viewer, session: SessionDep) -> Team
 
 
 @teams.put("/{team_id}", response_model=TeamOut, summary="Replace a team (members included)")
-async def update_team(team_id: str, body: TeamIn, principal: Admin, session: SessionDep) -> TeamOut:
+async def update_team(team_id: str, body: TeamIn, principal: Admin, session: SessionDep, audit: AuditDep) -> TeamOut:
     row = await _team(session, principal.tenant_id, team_id)
     await _check_team(session, principal.tenant_id, body, row.id)
-    return team_out(await _store_team(session, principal.tenant_id, body, row))
+    before = team_out(row)
+    out = team_out(await _store_team(session, principal.tenant_id, body, row))
+    await audit.record("team", out.id, "update", before=before, after=out)
+    return out
 
 
 @teams.delete("/{team_id}", status_code=status.HTTP_204_NO_CONTENT, responses=IN_USE, summary="Delete a team")
-async def delete_team(team_id: str, principal: Admin, session: SessionDep) -> Response:
+async def delete_team(team_id: str, principal: Admin, session: SessionDep, audit: AuditDep) -> Response:
     row = await _team(session, principal.tenant_id, team_id)
     used_by = await references(session, principal.tenant_id, "team", row.id)
     if used_by:
         raise InUse(f"team '{row.name}'", used_by)
+    await audit.record("team", row.id, "delete", before=team_out(row))
     await session.delete(row)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -37,6 +37,10 @@ class TenantOut(BaseModel):
     )
     retention_days_default: int = Field(description="HERALD_RETENTION_DAYS: the retention of a tenant that sets none")
     time_zone: str = Field(description="IANA zone of day and week buckets in `/api/v1/alerts/statistics` (default UTC)")
+    audit_retention_days: int = Field(
+        description="Audit log rows (`/api/v1/audit`) older than this many days are deleted by the retention "
+        "schedule; separate from `retention_days` (default 365)"
+    )
 
 
 class TenantUpdate(BaseModel):
@@ -60,3 +64,6 @@ class TenantUpdate(BaseModel):
         None, ge=1, le=3650, description="Days from 1 to 3650; null: back to the global HERALD_RETENTION_DAYS"
     )
     time_zone: TimeZoneName = Field("UTC", description="An IANA zone name (`Europe/Paris`, `UTC`)")
+    audit_retention_days: int = Field(
+        365, ge=1, le=3650, description="Days from 1 to 3650 that audit log rows are kept (not null)"
+    )

@@ -209,6 +209,15 @@ async def test_a_slack_acknowledge_acts_once_and_both_providers_follow(slack_sta
         lambda r: r.json()["status"] == "acknowledged",
     )
     assert acked.json()["acknowledged_by"] == "Ann (Slack)"
+    # The audit log names the Slack user and the Herald person (a click has no API key).
+    [ann] = (await stack.http.get("/api/v1/users", headers=stack.viewer)).json()
+    audit = await stack.http.get("/api/v1/audit", params={"resource_id": alert_id}, headers=stack.admin)
+    clicks = [e for e in audit.json()["items"] if e["action"] == "acknowledge"]
+    assert clicks, audit.json()
+    for entry in clicks:  # a retry that came before the projection caught up was signalled (and audited) too
+        assert entry["resource"] == "alert" and entry["actor"]["via"] == "slack"
+        assert entry["actor"]["user_id"] == ann["id"] and entry["actor"]["key_id"] is None
+        assert entry["actor"]["detail"] == f"U0ANN ({TEAM})"
     replaced = (await eventually(lambda: _calls(peer, "slack-response"), lambda calls: len(calls) >= 1))[0].json
     assert replaced["replace_original"] is True
     assert "Acknowledged by <@U0ANN>" in json.dumps(replaced)

@@ -21,7 +21,7 @@ from devstack.ports import free_port
 from devstack.state import clear_state, write_state
 from models.api_keys import hash_key
 from models.rule_tables import Rule
-from models.tables import ApiKey, EscalationPolicy, RoutingTree, Team, Template
+from models.tables import ApiKey, AuditEntry, EscalationPolicy, RoutingTree, Team, Template
 
 HERALD = str(Path(sys.executable).parent / "herald")
 NAMING_THE_DATABASE = ("DATABASE_URL", "HERALD_DATABASE_URL", "HERALD_DATA_DIR")
@@ -86,6 +86,20 @@ async def test_api_key_create_reaches_the_dev_stack_and_seeds_the_new_tenant(
     rotated = herald(dev_dir, "api-key", "rotate", "--id", row.id, "--grace-hours", "1")
     assert rotated.returncode == 0, rotated.stderr
     assert rotated.stdout.strip().startswith("hk_")
+    # Both commands are in the tenant's audit log, as the operator's (no key), and the keys are not.
+    async with sessions.begin() as session:
+        entries = (
+            await session.scalars(select(AuditEntry).where(AuditEntry.tenant_id == tenant).order_by(AuditEntry.id))
+        ).all()
+    assert [(e.resource, e.action, e.via) for e in entries] == [
+        ("api_key", "create", "cli"),
+        ("api_key", "create", "cli"),
+        ("api_key", "rotate", "cli"),
+    ]
+    assert entries[0].resource_id == row.id and entries[0].key_id is None
+    assert (entries[2].actor_detail or "").startswith("herald api-key rotate (")
+    for secret in (key, rotated.stdout.strip(), hash_key(key)):
+        assert all(secret not in str(e.after) for e in entries)
 
 
 async def test_init_and_db_upgrade_reach_the_dev_stack(

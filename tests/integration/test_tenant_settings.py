@@ -39,6 +39,7 @@ async def test_the_tenant_reads_and_sets_its_maximum_silence_duration(api: Stack
         "severity_map": {"critical": "critical", "error": "high", "high": "high", "warning": "medium", "info": "info"},
         "retention_days": None,
         "retention_days_default": 90,
+        "audit_retention_days": 365,
         "time_zone": "UTC",
     }
     assert (await patch(api, {"max_silence_duration": "1w"}))["max_silence_duration"] == "1w"
@@ -114,3 +115,13 @@ async def test_the_tenant_sets_its_alertmanager_resolve_timeout_and_severity_map
         assert error["field"] == field, error
     [error] = (await patch(api, {"severity_map": {"page": "urgent"}}, 422))["errors"]
     assert error["field"].startswith("severity_map"), error
+
+
+async def test_the_tenant_sets_its_audit_retention_apart_from_the_alerts(api: Stack) -> None:
+    changed = await patch(api, {"audit_retention_days": 30})
+    assert changed["audit_retention_days"] == 30 and changed["retention_days"] is None
+    assert (await api.http.get("/api/v1/tenant", headers=api.viewer)).json()["audit_retention_days"] == 30
+    for value in (0, 3651, None, "a year"):
+        refused = await patch(api, {"audit_retention_days": value}, status=422)
+        assert refused["errors"][0]["field"] == "audit_retention_days", refused
+    assert (await api.http.get("/api/v1/tenant", headers=api.viewer)).json()["audit_retention_days"] == 30

@@ -33,7 +33,7 @@ export interface paths {
         put?: never;
         /**
          * Acknowledge, resolve or snooze many alerts; per-id results
-         * @description Each id is acted on as its own request would be; an id that cannot be (another tenant's or none: 404, resolved or, for a snooze, not acknowledged: 409, no worker: 503) is a failed result whose `message` says why, and the others still happen. At most 500 ids per call.
+         * @description Each id is acted on as its own request would be; an id that cannot be (another tenant's or none: 404, resolved or, for a snooze, not acknowledged: 409, no worker: 503) is a failed result whose `message` says why, and the others still happen. At most 500 ids per call. The audit log has one row per alert the action succeeded on (`after.bulk`: true); ids that failed have none.
          */
         post: operations["bulk_action_api_v1_alerts_bulk_action_post"];
         delete?: never;
@@ -423,6 +423,46 @@ export interface paths {
         put?: never;
         /** Replace a key: a new one now, the old one until the grace period ends */
         post: operations["rotate_api_v1_api_keys__key_id__rotate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The audit log: every change to configuration and every action on an alert (admin)
+         * @description Newest first. Filters combine: `resource`, `resource_id`, `actor` (a key id or a user id), `action`, `from` (inclusive) and `to` (exclusive). Secrets are masked in `before` / `after`.
+         */
+        get: operations["list_audit_api_v1_audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the audit log as CSV or JSON (admin)
+         * @description The list's filters, newest first, at most `limit` rows (≤ 10000) per request, streamed (memory stays flat whatever the size). A longer export continues with the `Herald-Next-Cursor` header's value.
+         */
+        get: operations["export_audit_api_v1_audit_export_get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1371,7 +1411,7 @@ export interface paths {
         head?: never;
         /**
          * Change your tenant's settings (admin)
-         * @description Fields left out keep their value. `max_silence_duration` bounds new and edited silences (existing ones keep their `ends_at`); null returns to the global default. `resolve_timeout` and `severity_map` apply to alerts posted to the Alertmanager API (`POST /api/v2/alerts`) from then on. `retention_days` applies from the next retention pass (hourly); `time_zone` to statistics' day and week buckets.
+         * @description Fields left out keep their value. `max_silence_duration` bounds new and edited silences (existing ones keep their `ends_at`); null returns to the global default. `resolve_timeout` and `severity_map` apply to alerts posted to the Alertmanager API (`POST /api/v2/alerts`) from then on. `retention_days` applies from the next retention pass (hourly); `time_zone` to statistics' day and week buckets; `audit_retention_days` from the next retention pass too. The change is in the audit log (`resource` tenant).
          */
         patch: operations["update_tenant_api_v1_tenant_patch"];
         trace?: never;
@@ -2187,6 +2227,92 @@ export interface components {
              * @default 86400
              */
             grace_seconds: number;
+        };
+        /** AuditActorOut */
+        AuditActorOut: {
+            /**
+             * Detail
+             * @description What the door adds: the Slack user and workspace ids
+             */
+            detail: string | null;
+            /**
+             * Key Id
+             * @description The API key (null for a Slack click)
+             */
+            key_id: string | null;
+            /**
+             * Key Name
+             * @description The key's name when it acted
+             */
+            key_name: string | null;
+            /**
+             * User Id
+             * @description The key's person, or the Herald user who clicked in Slack
+             */
+            user_id: string | null;
+            /**
+             * Via
+             * @description api-key, console (a console session of the key) or slack
+             */
+            via: string;
+        };
+        /** AuditEntryOut */
+        AuditEntryOut: {
+            /**
+             * Action
+             * @description create, update, delete, acknowledge, resolve, rotate, revoke, sign_in...
+             */
+            action: string;
+            actor: components["schemas"]["AuditActorOut"];
+            /**
+             * After
+             * @description The resource after, or what was asked (JSON, secrets masked); null for a delete
+             */
+            after: unknown;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /**
+             * Before
+             * @description The resource before the change (JSON, secrets masked); null for a create
+             */
+            before: unknown;
+            /**
+             * Client Address
+             * @description The client's address (X-Forwarded-For from trusted proxies)
+             */
+            client_address: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Request Id
+             * @description The request's X-Request-ID (as in the logs)
+             */
+            request_id: string | null;
+            /**
+             * Resource
+             * @description channel, template, user, team, schedule, alert, api_key, silence...
+             */
+            resource: string;
+            /** Resource Id */
+            resource_id: string | null;
+            /**
+             * Truncated
+             * @description A side was over 64 KiB of JSON: it holds its size and SHA-256 instead
+             */
+            truncated: boolean;
+        };
+        /** AuditPageOut */
+        AuditPageOut: {
+            /** Items */
+            items: components["schemas"]["AuditEntryOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next (older) page; null on the last one
+             */
+            next_cursor: string | null;
         };
         /** Bucket */
         Bucket: {
@@ -4897,6 +5023,11 @@ export interface components {
         };
         /** TenantOut */
         TenantOut: {
+            /**
+             * Audit Retention Days
+             * @description Audit log rows (`/api/v1/audit`) older than this many days are deleted by the retention schedule; separate from `retention_days` (default 365)
+             */
+            audit_retention_days: number;
             /** Id */
             id: string;
             /**
@@ -4944,6 +5075,12 @@ export interface components {
          * @description Only the fields sent change.
          */
         TenantUpdate: {
+            /**
+             * Audit Retention Days
+             * @description Days from 1 to 3650 that audit log rows are kept (not null)
+             * @default 365
+             */
+            audit_retention_days: number;
             /**
              * Max Silence Duration
              * @description A Prometheus duration (`12h`, `7d`, `2w`), more than zero and at most the ceiling; null: back to the global default
@@ -8044,6 +8181,173 @@ export interface operations {
                 };
             };
             /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests of this API key in progress, or too many failed authentications from this address; `{"detail": ...}` says which */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API process is at its limit of requests in progress */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    list_audit_api_v1_audit_get: {
+        parameters: {
+            query?: {
+                /** @description e.g. channel, alert, api_key */
+                resource?: string | null;
+                /** @description The resource's id */
+                resource_id?: string | null;
+                /** @description An API key id or a user id */
+                actor?: string | null;
+                /** @description e.g. create, update, delete, acknowledge */
+                action?: string | null;
+                /** @description RFC 3339 with a zone; inclusive */
+                from?: string | null;
+                /** @description RFC 3339 with a zone; exclusive */
+                to?: string | null;
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPageOut"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The key's role is too low for this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description `from` / `to` not RFC 3339 with a zone, `to` not after `from`, a bad `cursor` or `limit` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests of this API key in progress, or too many failed authentications from this address; `{"detail": ...}` says which */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API process is at its limit of requests in progress */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    export_audit_api_v1_audit_export_get: {
+        parameters: {
+            query?: {
+                /** @description csv or json */
+                format?: "csv" | "json";
+                /** @description e.g. channel, alert, api_key */
+                resource?: string | null;
+                /** @description The resource's id */
+                resource_id?: string | null;
+                /** @description An API key id or a user id */
+                actor?: string | null;
+                /** @description e.g. create, update, delete, acknowledge */
+                action?: string | null;
+                /** @description RFC 3339 with a zone; inclusive */
+                from?: string | null;
+                /** @description RFC 3339 with a zone; exclusive */
+                to?: string | null;
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description CSV (a header line, then one line per row; `before` / `after` as JSON text) or a JSON array of the list's items. `Herald-Next-Cursor`, when present, continues the export. */
+            200: {
+                headers: {
+                    /** @description Pass as `cursor` for the next part; absent on the last */
+                    "Herald-Next-Cursor"?: unknown;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "text/csv": unknown;
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The key's role is too low for this operation */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description `from` / `to` not RFC 3339 with a zone, `to` not after `from`, a bad `cursor` or `limit` */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -16107,7 +16411,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description `max_silence_duration` is not a Prometheus duration, is zero, or is longer than the ceiling (HERALD_MAX_SILENCE_DAYS); `resolve_timeout` is not a duration from 1s to 7d; a `severity_map` value is not a severity; `retention_days` is not from 1 to 3650; `time_zone` is not an IANA zone; or an unknown field */
+            /** @description `max_silence_duration` is not a Prometheus duration, is zero, or is longer than the ceiling (HERALD_MAX_SILENCE_DAYS); `resolve_timeout` is not a duration from 1s to 7d; a `severity_map` value is not a severity; `retention_days` is not from 1 to 3650; `time_zone` is not an IANA zone; `audit_retention_days` is not from 1 to 3650; or an unknown field */
             422: {
                 headers: {
                     [name: string]: unknown;
