@@ -46,6 +46,7 @@ from api.routers import (
     stream,
     templates,
     tenant,
+    tenants,
     time_intervals,
     users,
 )
@@ -159,6 +160,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None, console_di
         time_intervals.router,
         maintenance_windows.router,
         tenant.router,
+        tenants.router,
         alertmanager_in.router,  # before integrations: POST /alertmanager is not an integration id
         integrations.router,
         integrations.changes,

@@ -64,6 +64,12 @@ class Tenant(Base):
     retention_days: Mapped[int | None] = mapped_column(Integer, default=None)
     # The IANA zone of day and week buckets in statistics.
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    # The repeat interval of an alert whose route (and its parents) set none (None: the routing tree's
+    # default, 4h); see noise/route_store.py.
+    default_repeat_interval: Mapped[timedelta | None] = mapped_column(Interval, default=None)
+    # Set by a platform admin: the tenant's keys, sessions and ingest doors are refused, its rules and
+    # heartbeats are not evaluated; nothing is deleted (models/tenants.py). None: enabled.
+    disabled_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 

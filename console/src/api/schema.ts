@@ -380,7 +380,10 @@ export interface paths {
         /** List API keys (never the keys themselves) */
         get: operations["list_api_keys_api_v1_api_keys_get"];
         put?: never;
-        /** Create an API key */
+        /**
+         * Create an API key
+         * @description A key of any role up to the caller's: an admin cannot make a platform key.
+         */
         post: operations["create_key_api_v1_api_keys_post"];
         delete?: never;
         options?: never;
@@ -1348,9 +1351,152 @@ export interface paths {
         head?: never;
         /**
          * Change your tenant's settings (admin)
-         * @description Fields left out keep their value. `max_silence_duration` bounds new and edited silences (existing ones keep their `ends_at`); null returns to the global default. `resolve_timeout` and `severity_map` apply to alerts posted to the Alertmanager API (`POST /api/v2/alerts`) from then on. `retention_days` applies from the next retention pass (hourly); `time_zone` to statistics' day and week buckets.
+         * @description Fields left out keep their value. `max_silence_duration` bounds new and edited silences (existing ones keep their `ends_at`); null returns to the global default. `resolve_timeout` and `severity_map` apply to alerts posted to the Alertmanager API (`POST /api/v2/alerts`) from then on. `retention_days` applies from the next retention pass (hourly); `time_zone` to statistics' day and week buckets; `default_repeat_interval` to alerts routed from then on whose route (and its parents) set no `repeat_interval`.
          */
         patch: operations["update_tenant_api_v1_tenant_patch"];
+        trace?: never;
+    };
+    "/api/v1/tenants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List tenants, by id (platform)
+         * @description With each tenant's settings, its active key count and open alert count. `cursor` (a `next_cursor`) pages on; 422 for a cursor this API did not return.
+         */
+        get: operations["list_all_api_v1_tenants_get"];
+        put?: never;
+        /**
+         * Create a tenant, seeded as `herald init` seeds one (platform)
+         * @description The new tenant gets the defaults of `herald init`: the team Operations, the escalation policies Standard Escalation (its default) and Critical Alert Escalation, the routing tree sending critical alerts to the latter, the six notification templates and the six rules over pushed metrics. Settings sent are set as `PATCH /api/v1/tenant` sets them. With `admin_key`, the answer carries the tenant's first admin key, shown once.
+         */
+        post: operations["create_api_v1_tenants_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant and its settings (platform) */
+        get: operations["get_one_api_v1_tenants__tenant_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Rename a tenant or change its settings (platform)
+         * @description Fields left out keep their value; the settings are those of `PATCH /api/v1/tenant`, checked the same way.
+         */
+        patch: operations["update_api_v1_tenants__tenant_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant_id}/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a tenant's API keys (platform) */
+        get: operations["list_keys_api_v1_tenants__tenant_id__api_keys_get"];
+        put?: never;
+        /**
+         * Create an API key of a tenant (platform)
+         * @description As `POST /api/v1/api-keys` in that tenant; any role, platform included.
+         */
+        post: operations["create_key_api_v1_tenants__tenant_id__api_keys_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant_id}/api-keys/{key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a tenant's API key (platform) */
+        delete: operations["revoke_key_api_v1_tenants__tenant_id__api_keys__key_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant_id}/api-keys/{key_id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a tenant's API key (platform)
+         * @description As `POST /api/v1/api-keys/{key_id}/rotate` in that tenant.
+         */
+        post: operations["rotate_key_api_v1_tenants__tenant_id__api_keys__key_id__rotate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant_id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Disable a tenant (platform)
+         * @description From now on its API keys, console sessions, calendar URLs and ingest doors (events, Alertmanager API and webhook, PagerDuty, heartbeat pings) are refused with 403 `tenant <id> is disabled`; its rules are not evaluated and its heartbeat monitors raise no alert. Nothing is deleted, and alerts already open keep their escalation (`open_alerts`: resolve them first if nobody should be paged). Disabling a disabled tenant changes nothing.
+         */
+        post: operations["disable_api_v1_tenants__tenant_id__disable_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant_id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enable a disabled tenant (platform)
+         * @description Everything a disabled tenant had works again: keys, sessions, ingest, rules, heartbeats.
+         */
+        post: operations["enable_api_v1_tenants__tenant_id__enable_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/time-intervals": {
@@ -2870,6 +3016,19 @@ export interface components {
              */
             type: string | null;
         };
+        /** FirstKey */
+        FirstKey: {
+            /**
+             * Expires In Days
+             * @description Expire after this many days (default: never)
+             */
+            expires_in_days?: number | null;
+            /**
+             * Name
+             * @description The key's name, e.g. `ops`
+             */
+            name: string;
+        };
         /** GettableAlert */
         GettableAlert: {
             /** Annotations */
@@ -3594,6 +3753,88 @@ export interface components {
              */
             received_at: string;
         };
+        /**
+         * PlatformTenantOut
+         * @description A tenant as a platform admin sees it (`/api/v1/tenants`).
+         */
+        PlatformTenantOut: {
+            /**
+             * Active Keys
+             * @description API keys neither revoked nor expired
+             */
+            active_keys: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Default Repeat Interval
+             * @description How often an unacknowledged alert is notified again when its route (and the route's parents) set no `repeat_interval` (a Prometheus duration); null: the routing tree's default (`default_repeat_interval_default`). The seeded tree sets `30m` on its root, which wins over this
+             */
+            default_repeat_interval: string | null;
+            /**
+             * Default Repeat Interval Default
+             * @description The routing tree's own default (Alertmanager's 4h)
+             */
+            default_repeat_interval_default: string;
+            /**
+             * Disabled
+             * @description Its keys, console sessions and ingest doors are refused; its rules wait
+             */
+            disabled: boolean;
+            /**
+             * Disabled At
+             * @description When it was disabled (null: enabled)
+             */
+            disabled_at: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Max Silence Duration
+             * @description The longest a silence may last here, as a Prometheus duration (`7d`, `1w`); null: the global default (`max_silence_duration_ceiling`)
+             */
+            max_silence_duration: string | null;
+            /**
+             * Max Silence Duration Ceiling
+             * @description The global HERALD_MAX_SILENCE_DAYS as a duration: the default, and the most a tenant may set
+             */
+            max_silence_duration_ceiling: string;
+            /** Name */
+            name: string;
+            /**
+             * Open Alerts
+             * @description Alerts not resolved (they keep their escalation while it is disabled)
+             */
+            open_alerts: number;
+            /**
+             * Resolve Timeout
+             * @description Alertmanager API v2: an alert posted without `endsAt` resolves this long after it was last sent (a Prometheus duration; default `5m`, Alertmanager's)
+             */
+            resolve_timeout: string;
+            /**
+             * Retention Days
+             * @description Resolved alerts (their timeline, members and deliveries) and metric series idle this many days are deleted by the retention schedule; null: the global HERALD_RETENTION_DAYS (`retention_days_default`)
+             */
+            retention_days: number | null;
+            /**
+             * Retention Days Default
+             * @description HERALD_RETENTION_DAYS: the retention of a tenant that sets none
+             */
+            retention_days_default: number;
+            /**
+             * Severity Map
+             * @description Alertmanager API v2: the `severity` label's value (lower-cased) → Herald's severity; any other value is medium. Default: critical→critical, error→high, high→high, warning→medium, info→info
+             */
+            severity_map: {
+                [key: string]: components["schemas"]["Severity"];
+            };
+            /**
+             * Time Zone
+             * @description IANA zone of day and week buckets in `/api/v1/alerts/statistics` (default UTC)
+             */
+            time_zone: string;
+        };
         /** PolicyIn */
         PolicyIn: {
             /**
@@ -3748,7 +3989,7 @@ export interface components {
          * Role
          * @enum {string}
          */
-        Role: "viewer" | "responder" | "admin";
+        Role: "viewer" | "responder" | "admin" | "platform";
         /** RouteAt */
         RouteAt: {
             /**
@@ -4763,8 +5004,194 @@ export interface components {
              */
             updated_at: string;
         };
+        /**
+         * TenantAdminUpdate
+         * @description Only the fields sent change: the tenant's name, and the settings of `PATCH /api/v1/tenant`.
+         */
+        TenantAdminUpdate: {
+            /**
+             * Default Repeat Interval
+             * @description A Prometheus duration from `5m` to `30d`: the repeat interval where no route on an alert's path sets one; null: back to the routing tree's default
+             */
+            default_repeat_interval?: string | null;
+            /**
+             * Max Silence Duration
+             * @description A Prometheus duration (`12h`, `7d`, `2w`), more than zero and at most the ceiling; null: back to the global default
+             */
+            max_silence_duration?: string | null;
+            /**
+             * Name
+             * @description The display name (the id never changes)
+             */
+            name?: string | null;
+            /**
+             * Resolve Timeout
+             * @description A Prometheus duration from `1s` to `7d`; null: back to the default (`5m`)
+             */
+            resolve_timeout?: string | null;
+            /**
+             * Retention Days
+             * @description Days from 1 to 3650; null: back to the global HERALD_RETENTION_DAYS
+             */
+            retention_days?: number | null;
+            /**
+             * Severity Map
+             * @description The whole mapping (it replaces the previous one; keys are lower-cased); null: back to the default
+             */
+            severity_map?: {
+                [key: string]: components["schemas"]["Severity"];
+            } | null;
+            /**
+             * Time Zone
+             * @description An IANA zone name (`Europe/Paris`, `UTC`)
+             * @default UTC
+             */
+            time_zone: string;
+        };
+        /**
+         * TenantCreate
+         * @description A new tenant, seeded as `herald init` seeds one, with the settings of `PATCH /api/v1/tenant`.
+         */
+        TenantCreate: {
+            /** @description Make a first admin key of the tenant and answer it once in `admin_key` */
+            admin_key?: components["schemas"]["FirstKey"] | null;
+            /**
+             * Default Repeat Interval
+             * @description A Prometheus duration from `5m` to `30d`: the repeat interval where no route on an alert's path sets one; null: back to the routing tree's default
+             */
+            default_repeat_interval?: string | null;
+            /**
+             * Id
+             * @description 1-63 ASCII letters, digits, `.`, `_` or `-`, starting with a letter or a digit: it names the tenant for good (Temporal workflow ids and search attributes carry it)
+             */
+            id: string;
+            /**
+             * Max Silence Duration
+             * @description A Prometheus duration (`12h`, `7d`, `2w`), more than zero and at most the ceiling; null: back to the global default
+             */
+            max_silence_duration?: string | null;
+            /**
+             * Name
+             * @description The display name (default: the id)
+             */
+            name?: string | null;
+            /**
+             * Resolve Timeout
+             * @description A Prometheus duration from `1s` to `7d`; null: back to the default (`5m`)
+             */
+            resolve_timeout?: string | null;
+            /**
+             * Retention Days
+             * @description Days from 1 to 3650; null: back to the global HERALD_RETENTION_DAYS
+             */
+            retention_days?: number | null;
+            /**
+             * Severity Map
+             * @description The whole mapping (it replaces the previous one; keys are lower-cased); null: back to the default
+             */
+            severity_map?: {
+                [key: string]: components["schemas"]["Severity"];
+            } | null;
+            /**
+             * Time Zone
+             * @description An IANA zone name (`Europe/Paris`, `UTC`)
+             * @default UTC
+             */
+            time_zone: string;
+        };
+        /** TenantCreated */
+        TenantCreated: {
+            /**
+             * Active Keys
+             * @description API keys neither revoked nor expired
+             */
+            active_keys: number;
+            /** @description The first admin key, when asked for: shown once */
+            admin_key: components["schemas"]["ApiKeyCreated"] | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Default Repeat Interval
+             * @description How often an unacknowledged alert is notified again when its route (and the route's parents) set no `repeat_interval` (a Prometheus duration); null: the routing tree's default (`default_repeat_interval_default`). The seeded tree sets `30m` on its root, which wins over this
+             */
+            default_repeat_interval: string | null;
+            /**
+             * Default Repeat Interval Default
+             * @description The routing tree's own default (Alertmanager's 4h)
+             */
+            default_repeat_interval_default: string;
+            /**
+             * Disabled
+             * @description Its keys, console sessions and ingest doors are refused; its rules wait
+             */
+            disabled: boolean;
+            /**
+             * Disabled At
+             * @description When it was disabled (null: enabled)
+             */
+            disabled_at: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Max Silence Duration
+             * @description The longest a silence may last here, as a Prometheus duration (`7d`, `1w`); null: the global default (`max_silence_duration_ceiling`)
+             */
+            max_silence_duration: string | null;
+            /**
+             * Max Silence Duration Ceiling
+             * @description The global HERALD_MAX_SILENCE_DAYS as a duration: the default, and the most a tenant may set
+             */
+            max_silence_duration_ceiling: string;
+            /** Name */
+            name: string;
+            /**
+             * Open Alerts
+             * @description Alerts not resolved (they keep their escalation while it is disabled)
+             */
+            open_alerts: number;
+            /**
+             * Resolve Timeout
+             * @description Alertmanager API v2: an alert posted without `endsAt` resolves this long after it was last sent (a Prometheus duration; default `5m`, Alertmanager's)
+             */
+            resolve_timeout: string;
+            /**
+             * Retention Days
+             * @description Resolved alerts (their timeline, members and deliveries) and metric series idle this many days are deleted by the retention schedule; null: the global HERALD_RETENTION_DAYS (`retention_days_default`)
+             */
+            retention_days: number | null;
+            /**
+             * Retention Days Default
+             * @description HERALD_RETENTION_DAYS: the retention of a tenant that sets none
+             */
+            retention_days_default: number;
+            /**
+             * Severity Map
+             * @description Alertmanager API v2: the `severity` label's value (lower-cased) → Herald's severity; any other value is medium. Default: critical→critical, error→high, high→high, warning→medium, info→info
+             */
+            severity_map: {
+                [key: string]: components["schemas"]["Severity"];
+            };
+            /**
+             * Time Zone
+             * @description IANA zone of day and week buckets in `/api/v1/alerts/statistics` (default UTC)
+             */
+            time_zone: string;
+        };
         /** TenantOut */
         TenantOut: {
+            /**
+             * Default Repeat Interval
+             * @description How often an unacknowledged alert is notified again when its route (and the route's parents) set no `repeat_interval` (a Prometheus duration); null: the routing tree's default (`default_repeat_interval_default`). The seeded tree sets `30m` on its root, which wins over this
+             */
+            default_repeat_interval: string | null;
+            /**
+             * Default Repeat Interval Default
+             * @description The routing tree's own default (Alertmanager's 4h)
+             */
+            default_repeat_interval_default: string;
             /** Id */
             id: string;
             /**
@@ -4807,11 +5234,26 @@ export interface components {
              */
             time_zone: string;
         };
+        /** TenantPage */
+        TenantPage: {
+            /** Items */
+            items: components["schemas"]["PlatformTenantOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last
+             */
+            next_cursor: string | null;
+        };
         /**
          * TenantUpdate
          * @description Only the fields sent change.
          */
         TenantUpdate: {
+            /**
+             * Default Repeat Interval
+             * @description A Prometheus duration from `5m` to `30d`: the repeat interval where no route on an alert's path sets one; null: back to the routing tree's default
+             */
+            default_repeat_interval?: string | null;
             /**
              * Max Silence Duration
              * @description A Prometheus duration (`12h`, `7d`, `2w`), more than zero and at most the ceiling; null: back to the global default
@@ -7578,7 +8020,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The role asked for is above the caller's (a platform key) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7679,7 +8121,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description No such resource in your tenant (or no such path) */
+            /** @description No such key in your tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -7960,6 +8402,13 @@ export interface operations {
                     "application/json": unknown;
                     "text/calendar": unknown;
                 };
+            };
+            /** @description The feed's tenant is disabled */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No such calendar URL: never issued, replaced or revoked */
             404: {
@@ -14007,7 +14456,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15894,7 +16343,909 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description `max_silence_duration` is not a Prometheus duration, is zero, or is longer than the ceiling (HERALD_MAX_SILENCE_DAYS); `resolve_timeout` is not a duration from 1s to 7d; a `severity_map` value is not a severity; `retention_days` is not from 1 to 3650; `time_zone` is not an IANA zone; or an unknown field */
+            /** @description `max_silence_duration` is not a Prometheus duration, is zero, or is longer than the ceiling (HERALD_MAX_SILENCE_DAYS); `resolve_timeout` is not a duration from 1s to 7d; a `severity_map` value is not a severity; `retention_days` is not from 1 to 3650; `time_zone` is not an IANA zone; `default_repeat_interval` is not a duration from 5m to 30d; or an unknown field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests of this API key in progress, or too many failed authentications from this address; `{"detail": ...}` says which */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API process is at its limit of requests in progress */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    list_all_api_v1_tenants_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantPage"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The key is not a platform admin's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests of this API key in progress, or too many failed authentications from this address; `{"detail": ...}` says which */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API process is at its limit of requests in progress */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    create_api_v1_tenants_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TenantCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantCreated"];
+                };
+            };
+            /** @description Malformed body (not JSON, or not the content type the operation reads) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The key is not a platform admin's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such resource in your tenant (or no such path) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A tenant with this id exists (disabled or not) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Body larger than HERALD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description `id` outside the tenant id alphabet, or a bad setting (as `PATCH /api/v1/tenant`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests of this API key in progress, or too many failed authentications from this address; `{"detail": ...}` says which */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API process is at its limit of requests in progress */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_one_api_v1_tenants__tenant_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformTenantOut"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The key is not a platform admin's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests of this API key in progress, or too many failed authentications from this address; `{"detail": ...}` says which */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API process is at its limit of requests in progress */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    update_api_v1_tenants__tenant_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TenantAdminUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformTenantOut"];
+                };
+            };
+            /** @description Malformed body (not JSON, or not the content type the operation reads) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The key is not a platform admin's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not possible in the current state (the message says why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Body larger than HERALD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description `max_silence_duration` is not a Prometheus duration, is zero, or is longer than the ceiling (HERALD_MAX_SILENCE_DAYS); `resolve_timeout` is not a duration from 1s to 7d; a `severity_map` value is not a severity; `retention_days` is not from 1 to 3650; `time_zone` is not an IANA zone; `default_repeat_interval` is not a duration from 5m to 30d; or an unknown field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests of this API key in progress, or too many failed authentications from this address; `{"detail": ...}` says which */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API process is at its limit of requests in progress */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    list_keys_api_v1_tenants__tenant_id__api_keys_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyOut"][];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The key is not a platform admin's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests of this API key in progress, or too many failed authentications from this address; `{"detail": ...}` says which */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API process is at its limit of requests in progress */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    create_key_api_v1_tenants__tenant_id__api_keys_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiKeyCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyCreated"];
+                };
+            };
+            /** @description Malformed body (not JSON, or not the content type the operation reads) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The key is not a platform admin's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not possible in the current state (the message says why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Body larger than HERALD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A bad field, or a user_id not in your tenant */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests of this API key in progress, or too many failed authentications from this address; `{"detail": ...}` says which */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API process is at its limit of requests in progress */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    revoke_key_api_v1_tenants__tenant_id__api_keys__key_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The key is not a platform admin's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such tenant, or no such key in it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not possible in the current state (the message says why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests of this API key in progress, or too many failed authentications from this address; `{"detail": ...}` says which */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API process is at its limit of requests in progress */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    rotate_key_api_v1_tenants__tenant_id__api_keys__key_id__rotate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ApiKeyRotate"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyCreated"];
+                };
+            };
+            /** @description Malformed body (not JSON, or not the content type the operation reads) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The key is not a platform admin's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such tenant, or no such active key in it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not possible in the current state (the message says why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Body larger than HERALD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests of this API key in progress, or too many failed authentications from this address; `{"detail": ...}` says which */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API process is at its limit of requests in progress */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    disable_api_v1_tenants__tenant_id__disable_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformTenantOut"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The key is not a platform admin's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description It is the caller's own tenant */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests of this API key in progress, or too many failed authentications from this address; `{"detail": ...}` says which */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API process is at its limit of requests in progress */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    enable_api_v1_tenants__tenant_id__enable_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformTenantOut"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The key is not a platform admin's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not possible in the current state (the message says why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -17928,6 +19279,13 @@ export interface operations {
                     "application/json": components["schemas"]["EventInvalid"];
                 };
             };
+            /** @description The integration's tenant is disabled */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description No such resource in your tenant (or no such path) */
             404: {
                 headers: {
@@ -18014,6 +19372,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["EventInvalid"];
                 };
+            };
+            /** @description The integration's tenant is disabled */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No such resource in your tenant (or no such path) */
             404: {
