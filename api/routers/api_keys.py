@@ -27,7 +27,8 @@ class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     role: Role = Field(
-        description="viewer reads; responder also acknowledges, resolves and sends events; admin also configures"
+        description="viewer reads; responder also acknowledges, resolves and sends events; admin also configures; "
+        "platform also manages every tenant (`/api/v1/tenants`)"
     )
     expires_in_days: int | None = Field(None, ge=1, le=3650, description="Expire after this many days (default: never)")
     user_id: str | None = Field(

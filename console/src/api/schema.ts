@@ -2215,7 +2215,7 @@ export interface components {
             expires_in_days?: number | null;
             /** Name */
             name: string;
-            /** @description viewer reads; responder also acknowledges, resolves and sends events; admin also configures */
+            /** @description viewer reads; responder also acknowledges, resolves and sends events; admin also configures; platform also manages every tenant (`/api/v1/tenants`) */
             role: components["schemas"]["Role"];
             /**
              * User Id
@@ -5633,7 +5633,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5718,7 +5718,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5823,7 +5823,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5928,7 +5928,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6020,7 +6020,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6085,7 +6085,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6163,7 +6163,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6268,7 +6268,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6362,7 +6362,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6451,7 +6451,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6543,7 +6543,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6628,7 +6628,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6713,7 +6713,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6798,7 +6798,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6896,7 +6896,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6963,7 +6963,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7052,7 +7052,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7159,7 +7159,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7266,7 +7266,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7364,7 +7364,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7453,7 +7453,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7547,7 +7547,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7636,7 +7636,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7743,7 +7743,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7850,7 +7850,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7942,7 +7942,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8112,7 +8112,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8210,7 +8210,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8317,7 +8317,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8479,7 +8479,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8544,7 +8544,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8622,7 +8622,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8716,7 +8716,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8805,7 +8805,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8897,7 +8897,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8982,7 +8982,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9065,7 +9065,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9143,7 +9143,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9237,7 +9237,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9326,7 +9326,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9418,7 +9418,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9503,7 +9503,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9586,7 +9586,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9664,7 +9664,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9756,7 +9756,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9841,7 +9841,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9935,7 +9935,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10024,7 +10024,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10116,7 +10116,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10212,7 +10212,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10304,7 +10304,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10382,7 +10382,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10476,7 +10476,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10565,7 +10565,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10657,7 +10657,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10742,7 +10742,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10818,7 +10818,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10901,7 +10901,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10979,7 +10979,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11073,7 +11073,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11162,7 +11162,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11254,7 +11254,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11337,7 +11337,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11415,7 +11415,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11523,7 +11523,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11622,7 +11622,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11707,7 +11707,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11781,7 +11781,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11869,7 +11869,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11947,7 +11947,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12041,7 +12041,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12130,7 +12130,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12224,7 +12224,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12351,7 +12351,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12453,7 +12453,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12531,7 +12531,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12596,7 +12596,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12677,7 +12677,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12774,7 +12774,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12879,7 +12879,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12973,7 +12973,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13065,7 +13065,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13174,7 +13174,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13271,7 +13271,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13349,7 +13349,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13443,7 +13443,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13532,7 +13532,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13624,7 +13624,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13709,7 +13709,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13792,7 +13792,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13878,7 +13878,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13956,7 +13956,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14032,7 +14032,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14121,7 +14121,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14214,7 +14214,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14304,7 +14304,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14378,7 +14378,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14634,7 +14634,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14712,7 +14712,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14817,7 +14817,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14911,7 +14911,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15000,7 +15000,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15094,7 +15094,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15180,7 +15180,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15245,7 +15245,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15323,7 +15323,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15417,7 +15417,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15506,7 +15506,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15598,7 +15598,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15681,7 +15681,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15759,7 +15759,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15958,7 +15958,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16047,7 +16047,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16139,7 +16139,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16222,7 +16222,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16307,7 +16307,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17301,7 +17301,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17379,7 +17379,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17473,7 +17473,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17562,7 +17562,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17654,7 +17654,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17737,7 +17737,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17815,7 +17815,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17909,7 +17909,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17998,7 +17998,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18090,7 +18090,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18175,7 +18175,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18258,7 +18258,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18344,7 +18344,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18436,7 +18436,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18530,7 +18530,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18639,7 +18639,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18704,7 +18704,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18771,7 +18771,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18847,7 +18847,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18942,7 +18942,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19051,7 +19051,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -19143,7 +19143,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
