@@ -352,6 +352,22 @@ def herald(database_url: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+async def test_the_cli_makes_a_platform_key(stack: Stack, database_url: str) -> None:
+    argv = ["api-key", "create", "--tenant", stack.tenant, "--name", "ops", "--role", "platform"]
+    made = subprocess.run(  # noqa: ASYNC221 (a short CLI run)
+        [str(Path(sys.executable).parent / "herald"), *argv],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=os.environ | {"DATABASE_URL": database_url},
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    key = bearer(made.stdout.strip())
+    assert (await stack.http.get(PATH, headers=key)).status_code == 200
+    assert (await stack.http.get("/api/v1/channels", headers=key)).status_code == 200  # its tenant's admin too
+
+
 async def test_the_cli_creates_lists_renames_disables_and_enables(stack: Stack, database_url: str) -> None:
     tenant = fresh_id()
     made = herald(database_url, "create", tenant, "--name", "Acme", "--admin-key", "ops", "--retention-days", "30")
