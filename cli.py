@@ -1,7 +1,7 @@
-"""The `herald` command: dev, api, worker, db upgrade, init, temporal setup, api-key create / rotate, config (export,
-check, apply, import-alertmanager: configcode/).
+"""The `herald` command: dev, api, worker, db upgrade, init, temporal setup, api-key create / rotate, tenant (create,
+list, show, rename, disable, enable), config (export, check, apply, import-alertmanager: configcode/).
 
-The operator commands (db upgrade, init, api-key) use the database the environment names, else
+The operator commands (db upgrade, init, api-key, tenant) use the database the environment names, else
 that of the `herald dev` running in this directory (`devstack.state`), and say in one line when
 they cannot reach it."""
 
@@ -140,7 +140,10 @@ def _init(args: argparse.Namespace) -> int:
     settings = _operator_settings()
     key = settings.admin_api_key.get_secret_value() if settings.admin_api_key else None
     seeded = _against_database(settings, bootstrap(settings.database_url, settings.default_tenant, key))
-    print(f"tenant {settings.default_tenant!r} ready" + ("; HERALD_ADMIN_API_KEY registered as admin" if key else ""))
+    print(
+        f"tenant {settings.default_tenant!r} ready"
+        + ("; HERALD_ADMIN_API_KEY registered as platform admin" if key else "")
+    )
     if seeded.policies:
         print(
             "seeded team 'Operations' and the policies 'Standard Escalation' (default) and 'Critical Alert Escalation'"
@@ -186,11 +189,11 @@ def _secret_key(args: argparse.Namespace) -> int:
 def _create_key(args: argparse.Namespace) -> int:
     from sqlalchemy import or_, select
 
-    from devstack.bootstrap import seed_tenant
     from models.api_keys import Role, new_key, store_key
     from models.audit import Origin, add_entry, cli_actor
     from models.db import create_engine, create_sessionmaker
     from models.tables import Tenant, User
+    from models.tenants import seed_tenant
     from workflows.ids import check_tenant_id
 
     settings = _operator_settings()
@@ -287,6 +290,102 @@ def _rotate_key(args: argparse.Namespace) -> int:
         print(f"herald api-key rotate: no active API key with id {args.id}", file=sys.stderr)
         return 2
     print(key)
+    return 0
+
+
+def _tenant(args: argparse.Namespace) -> int:
+    """`herald tenant create|list|show|rename|disable|enable`: the code of `/api/v1/tenants`, on the database."""
+    import json
+
+    from pydantic import ValidationError
+
+    from api.audit import Audit
+    from api.errors import FieldErrors
+    from api.routers.api_keys import ApiKeyCreate, create_in
+    from api.schemas.tenants import TenantUpdate
+    from api.tenant_settings import apply_settings, platform_tenant_out
+    from models.api_keys import Role
+    from models.audit import Origin, cli_actor
+    from models.db import create_engine, create_sessionmaker
+    from models.errors import Conflict, InvalidQuery, NotFound
+    from models.tenants import create_tenant, list_tenants, require_tenant, set_disabled, tenant_counts
+
+    settings = _operator_settings()
+    command = args.tenant_command
+    actor = cli_actor(f"tenant {command}")
+
+    async def work() -> str:
+        engine = create_engine(settings.database_url, pool_size=1)
+        try:
+            async with create_sessionmaker(engine).begin() as session:
+                if command == "list":
+                    rows = await list_tenants(session=session, after=None, limit=10_000)
+                    counts = await tenant_counts(session=session, tenant_ids=[r.id for r in rows])
+                    lines = [f"{'ID':<24} {'STATE':<9} {'KEYS':>5} {'OPEN':>6}  NAME"]
+                    for r in rows:
+                        state = "disabled" if r.disabled_at else "enabled"
+                        c = counts[r.id]
+                        lines.append(f"{r.id:<24} {state:<9} {c.active_keys:>5} {c.open_alerts:>6}  {r.name}")
+                    return "\n".join(lines)
+                if command == "create":
+                    sent = {
+                        field: value
+                        for field, value in (
+                            ("time_zone", args.time_zone),
+                            ("retention_days", args.retention_days),
+                            ("max_silence_duration", args.max_silence_duration),
+                            ("default_repeat_interval", args.default_repeat_interval),
+                        )
+                        if value is not None
+                    }
+                    body = TenantUpdate.model_validate(sent)
+                    row = await create_tenant(session=session, tenant_id=args.id, name=args.name)
+                    apply_settings(row, body, settings)
+                    await session.flush()
+                    audit = Audit(session, row.id, actor, Origin(None, None))
+                    await audit.record(
+                        "tenant", row.id, "create", after=await platform_tenant_out(session, row, settings)
+                    )
+                    first = None
+                    if args.admin_key:
+                        wanted = ApiKeyCreate(name=args.admin_key, role=Role.ADMIN)
+                        first = await create_in(session, row.id, wanted, audit)
+                    out = (await platform_tenant_out(session, row, settings)).model_dump(mode="json")
+                    if first is not None:
+                        out["admin_key"] = first.model_dump(mode="json")
+                    return json.dumps(out, indent=2)
+                if command == "rename":
+                    row = await require_tenant(session=session, tenant_id=args.id)
+                    before = {"name": row.name}
+                    row.name = args.name
+                    await session.flush()
+                    audit = Audit(session, row.id, actor, Origin(None, None))
+                    await audit.record("tenant", row.id, "update", before=before, after={"name": row.name})
+                    return f"tenant {row.id!r} is now named {row.name!r}"
+                if command in ("disable", "enable"):
+                    row = await set_disabled(session=session, tenant_id=args.id, disabled=command == "disable")
+                    audit = Audit(session, row.id, actor, Origin(None, None))
+                    await audit.record("tenant", row.id, command, after={"disabled": row.disabled_at is not None})
+                    if command == "enable":
+                        return f"tenant {row.id!r} enabled"
+                    now = (await tenant_counts(session=session, tenant_ids=[row.id]))[row.id]
+                    return f"tenant {row.id!r} disabled ({now.open_alerts} open alerts keep their escalation)"
+                row = await require_tenant(session=session, tenant_id=args.id)
+                return json.dumps((await platform_tenant_out(session, row, settings)).model_dump(mode="json"), indent=2)
+        finally:
+            await engine.dispose()
+
+    try:
+        print(_against_database(settings, work()))
+    except (InvalidQuery, FieldErrors) as err:
+        field = err.field if isinstance(err, InvalidQuery) else err.errors[0][0]
+        message = str(err) if isinstance(err, InvalidQuery) else err.errors[0][1]
+        raise OperatorError(f"--{field.replace('_', '-')}: {message}") from err
+    except ValidationError as err:
+        wrong = "; ".join(f"--{'.'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}" for e in err.errors())
+        raise OperatorError(wrong) from err
+    except (Conflict, NotFound) as err:
+        raise OperatorError(str(err)) from err
     return 0
 
 
@@ -387,7 +486,7 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "init",
         help="create the default tenant, its default team, escalation policies and routing, and register "
-        "HERALD_ADMIN_API_KEY",
+        "HERALD_ADMIN_API_KEY (role platform: that tenant's admin, and /api/v1/tenants)",
     ).set_defaults(run=_init)
 
     temporal = commands.add_parser("temporal", help="Temporal namespace setup")
@@ -406,7 +505,7 @@ def parser() -> argparse.ArgumentParser:
     create = key_commands.add_parser("create", help="create a key (and its tenant if new); prints the key")
     create.add_argument("--tenant", default="default")
     create.add_argument("--name", required=True)
-    create.add_argument("--role", choices=["viewer", "responder", "admin"], default="responder")
+    create.add_argument("--role", choices=["viewer", "responder", "admin", "platform"], default="responder")
     create.add_argument("--user", help="the person the key belongs to (a user's id or email in the tenant)")
     create.set_defaults(run=_create_key)
     rotate = key_commands.add_parser(
@@ -415,6 +514,31 @@ def parser() -> argparse.ArgumentParser:
     rotate.add_argument("--id", required=True, help="the key's id (GET /api/v1/api-keys)")
     rotate.add_argument("--grace-hours", type=float, default=24.0)
     rotate.set_defaults(run=_rotate_key)
+
+    tenant = commands.add_parser("tenant", help="tenants (what a platform admin does with /api/v1/tenants)")
+    tenant_commands = tenant.add_subparsers(dest="tenant_command", required=True)
+    made = tenant_commands.add_parser(
+        "create", help="create a tenant seeded as `herald init` seeds one; prints it as JSON"
+    )
+    made.add_argument("id", help="the tenant id: 1-63 letters, digits, '.', '_' or '-'")
+    made.add_argument("--name", help="display name (default: the id)")
+    made.add_argument("--admin-key", metavar="NAME", help="also make a first admin key of this name (shown once)")
+    made.add_argument("--time-zone", help="IANA zone of statistics' day and week buckets (default UTC)")
+    made.add_argument("--retention-days", type=int, help="keep resolved alerts this many days (1-3650)")
+    made.add_argument("--max-silence-duration", help="longest silence, a duration (`7d`)")
+    made.add_argument("--default-repeat-interval", help="repeat interval where no route sets one (`1h`)")
+    tenant_commands.add_parser("list", help="every tenant: state, active keys, open alerts, name")
+    shown = tenant_commands.add_parser("show", help="one tenant and its settings, as JSON")
+    shown.add_argument("id")
+    renamed = tenant_commands.add_parser("rename", help="change a tenant's display name")
+    renamed.add_argument("id")
+    renamed.add_argument("name")
+    for verb, words in (
+        ("disable", "refuse its keys, sessions and ingest; pause its rules and heartbeats (nothing is deleted)"),
+        ("enable", "undo disable"),
+    ):
+        tenant_commands.add_parser(verb, help=words).add_argument("id")
+    tenant.set_defaults(run=_tenant)
 
     config = commands.add_parser(
         "config", help="config as code: routes, inhibit rules, time intervals and silences as one YAML file"
@@ -469,6 +593,7 @@ def _command_name(args: argparse.Namespace) -> str:
         or getattr(args, "db_command", None)
         or getattr(args, "config_command", None)
         or getattr(args, "temporal_command", None)
+        or getattr(args, "tenant_command", None)
     )
     return f"{args.command} {sub}" if sub else str(args.command)
 

@@ -151,6 +151,15 @@ class Settings(BaseSettings):
         description="The worker serves its Prometheus metrics at http://<host>:<port>/metrics; unset: not served",
     )
     worker_metrics_host: str = Field("0.0.0.0", validation_alias="HERALD_WORKER_METRICS_HOST")
+    worker_shutdown_seconds: int = Field(
+        30,
+        ge=0,
+        le=3600,
+        validation_alias="HERALD_WORKER_SHUTDOWN_SECONDS",
+        description="On SIGTERM the worker stops polling and gives running activities (deliveries, rule "
+        "batches) this long to finish before cancelling them (Temporal retries those on another worker); keep "
+        "it below the orchestrator's grace period",
+    )
     temporal_metrics_address: str | None = Field(
         None,
         validation_alias="HERALD_TEMPORAL_METRICS_ADDRESS",
@@ -182,6 +191,10 @@ class Settings(BaseSettings):
     @property
     def metrics_retention(self) -> timedelta:
         return timedelta(hours=self.metrics_retention_hours)
+
+    @property
+    def worker_shutdown(self) -> timedelta:
+        return timedelta(seconds=self.worker_shutdown_seconds)
 
     @property
     def default_repeat_interval(self) -> timedelta:

@@ -121,6 +121,7 @@ async def build_worker(
             activities=activities_of(projection, escalation, notify, rules, heartbeats, inbox, retention),
             max_cached_workflows=settings.worker_max_cached_workflows,
             max_concurrent_activities=settings.worker_max_concurrent_activities,
+            graceful_shutdown_timeout=settings.worker_shutdown,
         )
         try:
             yield worker

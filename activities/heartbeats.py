@@ -9,6 +9,7 @@ from temporalio.exceptions import ApplicationError
 from gateway.client import AlertingClient, IngestItem
 from gateway.options import alert_options
 from models.rule_tables import Heartbeat
+from models.tenants import is_disabled
 from models.timestamps import utc_text
 from noise.route_store import Routable, route_events
 from settings import Settings
@@ -47,6 +48,8 @@ class HeartbeatActivities:
                 event = FireEvent(action="resolve", received_at=request.at, actor="heartbeat: ping received")
             elif row is None:
                 return "deleted"  # the monitor is gone: nothing to alert about
+            elif await is_disabled(session=session, tenant_id=request.tenant_id):
+                return "tenant disabled"  # its monitors stay quiet until it is enabled again
             else:
                 event = FireEvent(
                     action="trigger",

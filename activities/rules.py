@@ -28,6 +28,7 @@ from gateway.options import alert_options
 from models.metric_store import SeriesLabels, prune_samples
 from models.rule_tables import Rule, RuleState
 from models.secrets import SecretBox
+from models.tables import Tenant
 from noise.route_store import Routable, load_tree, route_one
 from noise.routing import Route
 from rules.engine import describe, instance_of, observe_batch, outcome
@@ -134,7 +135,8 @@ class RuleActivities:
         far past its due time the most overdue rule is (`herald_rule_schedule_lag_seconds`)."""
         query = (
             select(Rule.id, Rule.next_evaluation_at)
-            .where(Rule.enabled.is_(True))
+            .join(Tenant, Tenant.id == Rule.tenant_id)
+            .where(Rule.enabled.is_(True), Tenant.disabled_at.is_(None))  # a disabled tenant's rules wait
             .order_by(Rule.next_evaluation_at.nulls_first())
         )
         if request.rule_ids is not None:

@@ -47,6 +47,7 @@ from api.routers import (
     stream,
     templates,
     tenant,
+    tenants,
     time_intervals,
     users,
 )
@@ -161,6 +162,7 @@ def create_app(settings: Settings, *, temporal: Client | None = None, console_di
         time_intervals.router,
         maintenance_windows.router,
         tenant.router,
+        tenants.router,
         alertmanager_in.router,  # before integrations: POST /alertmanager is not an integration id
         integrations.router,
         integrations.changes,

@@ -101,6 +101,11 @@ class Audit:
         """For a route with no API key principal (Slack's buttons, console sign-in)."""
         return cls(session, tenant_id, actor, origin_of(request))
 
+    def in_tenant(self, tenant_id: str) -> Audit:
+        """The same actor and request, recording in another tenant's log: a platform admin's change to a tenant
+        (`/api/v1/tenants/{id}`) is on the log of the tenant it changed, where that tenant's admins read it."""
+        return Audit(self.session, tenant_id, self.actor, self.origin)
+
     async def record(
         self, resource: str, resource_id: str | int | None, action: str, *, before: Any = None, after: Any = None
     ) -> AuditEntry:

@@ -21,6 +21,7 @@ from models.api_keys import Role, find_active_key, touch_key
 from models.console_sessions import find_session
 from models.metric_store import SeriesCache
 from models.secrets import SecretBox
+from models.tenants import disabled_message, is_disabled
 from settings import Settings
 
 
@@ -134,10 +135,13 @@ async def get_principal(
         key = await find_active_key(session=session, key=secret)
         if key is not None:
             await touch_key(session=session, key_id=key.id)
+            disabled = await is_disabled(session=session, tenant_id=key.tenant_id)
     if key is None:
         resources.guard.failed_authentication(request.scope)
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "invalid, revoked or expired API key", unauthorized)
     resources.guard.authenticated(request.scope)
+    if disabled:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, disabled_message(key.tenant_id))
     return Principal(
         tenant_id=key.tenant_id, role=Role(key.role), key_id=key.id, key_name=key.name, user_id=key.user_id
     )
@@ -148,6 +152,7 @@ async def _session_principal(request: Request, resources: Resources, cookie: str
         found = await find_session(session=session, token=cookie)
         if found is not None:
             await touch_key(session=session, key_id=found.key.id)
+            disabled = await is_disabled(session=session, tenant_id=found.key.tenant_id)
     if found is None:
         resources.guard.failed_authentication(request.scope)
         raise HTTPException(
@@ -155,6 +160,8 @@ async def _session_principal(request: Request, resources: Resources, cookie: str
             "the console session has ended (signed out, expired, or its key was revoked): sign in again",
             {"WWW-Authenticate": "Bearer"},
         )
+    if disabled:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, disabled_message(found.key.tenant_id))
     resources.guard.authenticated(request.scope)
     if request.method not in SAFE_METHODS and not secrets.compare_digest(
         request.headers.get(CSRF_HEADER, "").encode(), found.csrf_token.encode()
@@ -181,8 +188,10 @@ CurrentPrincipal = Annotated[Principal, Depends(get_principal)]
 def require(role: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
     async def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
         if principal.role.rank < role.rank:
+            whose = " (a platform admin's key manages every tenant)" if role is Role.PLATFORM else ""
             raise HTTPException(
-                status.HTTP_403_FORBIDDEN, f"this needs the {role.value} role; the key has {principal.role.value}"
+                status.HTTP_403_FORBIDDEN,
+                f"this needs the {role.value} role{whose}; the key has {principal.role.value}",
             )
         return principal
 
@@ -192,3 +201,4 @@ def require(role: Role) -> Callable[..., Coroutine[Any, Any, Principal]]:
 Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
 Responder = Annotated[Principal, Depends(require(Role.RESPONDER))]
 Admin = Annotated[Principal, Depends(require(Role.ADMIN))]
+Platform = Annotated[Principal, Depends(require(Role.PLATFORM))]

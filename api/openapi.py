@@ -20,7 +20,7 @@ ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorOut"}
 DESCRIPTIONS = {
     "400": "Malformed body (not JSON, or not the content type the operation reads)",
     "401": "Missing, unknown, revoked or expired API key",
-    "403": "The key's role is too low for this operation",
+    "403": "The key's role is too low for this operation, or its tenant is disabled",
     "404": "No such resource in your tenant (or no such path)",
     "409": "Not possible in the current state (the message says why)",
     "413": "Body larger than HERALD_MAX_BODY_BYTES",

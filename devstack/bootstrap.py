@@ -4,19 +4,15 @@ bootstrap admin key, and the default team, escalation policies and routing."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.api_keys import Role, ensure_tenant, new_key, store_key
+from models.api_keys import Role, new_key, store_key
 from models.db import create_engine, create_sessionmaker
-from models.default_rules import seed_rules
-from models.defaults import seed_defaults
 from models.migrate import SETUP_LOCK
 from models.secrets import new_secret_key
-from models.templates import seed_templates
+from models.tenants import Seeded, seed_tenant
 
 
 def admin_key_for(data_dir: Path | None) -> tuple[str, str]:
@@ -35,27 +31,6 @@ def admin_key_for(data_dir: Path | None) -> tuple[str, str]:
     return key, f"generated, kept in {path}"
 
 
-@dataclass(frozen=True)
-class Seeded:
-    policies: bool  # the default team, escalation policies and routing
-    templates: bool  # the six default notification templates
-    rules: bool  # the six default alert rules
-
-
-async def seed_tenant(session: AsyncSession, tenant_id: str) -> Seeded:
-    """Create the tenant if new and give it the defaults: each part goes only into a tenant that
-    has none of it (idempotent). Every way of making a tenant goes through here, so every tenant
-    starts alike."""
-    await ensure_tenant(session=session, tenant_id=tenant_id)
-    policies = await seed_defaults(session, tenant_id)
-    await session.flush()  # the rules name the policies
-    return Seeded(
-        policies=policies,
-        templates=await seed_templates(session, tenant_id),
-        rules=await seed_rules(session, tenant_id),
-    )
-
-
 async def bootstrap(database_url: str, tenant_id: str, admin_key: str | None) -> Seeded:
     """Idempotent: each part of the defaults goes only into a tenant that has none of it."""
     engine = create_engine(database_url, pool_size=1)
@@ -65,9 +40,13 @@ async def bootstrap(database_url: str, tenant_id: str, admin_key: str | None) ->
             await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SETUP_LOCK})
             seeded = await seed_tenant(session, tenant_id)
             if admin_key:
-                await store_key(
-                    session=session, tenant_id=tenant_id, name="bootstrap-admin", role=Role.ADMIN, key=admin_key
+                # The operator's own key: a platform admin (its tenant's admin, and `/api/v1/tenants`). A key
+                # registered as admin by an earlier release is raised to platform.
+                row = await store_key(
+                    session=session, tenant_id=tenant_id, name="bootstrap-admin", role=Role.PLATFORM, key=admin_key
                 )
+                if row.tenant_id == tenant_id and row.role == Role.ADMIN.value:
+                    row.role = Role.PLATFORM.value
     finally:
         await engine.dispose()
     return seeded

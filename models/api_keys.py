@@ -25,10 +25,11 @@ class Role(StrEnum):
     VIEWER = "viewer"
     RESPONDER = "responder"
     ADMIN = "admin"
+    PLATFORM = "platform"  # admin of its own tenant, and manages every tenant (`/api/v1/tenants`)
 
     @property
     def rank(self) -> int:
-        return {Role.VIEWER: 0, Role.RESPONDER: 1, Role.ADMIN: 2}[self]
+        return {Role.VIEWER: 0, Role.RESPONDER: 1, Role.ADMIN: 2, Role.PLATFORM: 3}[self]
 
 
 def new_key() -> str:

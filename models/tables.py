@@ -66,6 +66,12 @@ class Tenant(Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     # Audit log rows older than this many days are deleted by the retention pass (apart from alerts').
     audit_retention_days: Mapped[int] = mapped_column(Integer, default=365, server_default="365")
+    # The repeat interval of an alert whose route (and its parents) set none (None: the routing tree's
+    # default, 4h); see noise/route_store.py.
+    default_repeat_interval: Mapped[timedelta | None] = mapped_column(Interval, default=None)
+    # Set by a platform admin: the tenant's keys, sessions and ingest doors are refused, its rules and
+    # heartbeats are not evaluated; nothing is deleted (models/tenants.py). None: enabled.
+    disabled_at: Mapped[datetime | None] = mapped_column(default=None)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 

@@ -21,6 +21,7 @@ Trees are read once per batch and compiled once per (tenant, version) per proces
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -28,8 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.crud import rows_by_id
 from models.routing_trees import default_tree, nodes, tree_row
-from models.tables import Channel, EscalationPolicy, RoutingTree, TimeInterval
-from noise.routing import Route, RouteSpec, compile_route, route_labels
+from models.tables import Channel, EscalationPolicy, RoutingTree, Tenant, TimeInterval
+from noise.routing import Route, RouteOpts, RouteSpec, compile_route, route_labels
 from workflows.ids import canonical_labels, labels_key, route_group_key
 from workflows.payloads import AlertContent, Category, FireEvent, Grouping, Severity
 
@@ -37,7 +38,7 @@ SEVERITIES = tuple(severity.value for severity in Severity)
 CATEGORIES = tuple(category.value for category in Category)
 
 _CACHE_SIZE = 256
-_compiled: dict[tuple[str, int, str], Route] = {}
+_compiled: dict[tuple[str, int, str, timedelta | None], Route] = {}
 _DEFAULT = compile_route(RouteSpec.model_validate(default_tree(None)))  # a tenant that never wrote one
 
 
@@ -71,20 +72,29 @@ async def stored_tree(session: AsyncSession, tenant_id: str) -> tuple[int, dict[
 
 
 async def load_tree(session: AsyncSession, tenant_id: str) -> Route:
-    """The tenant's compiled tree. Cached per process by (tenant, version, write time): every write
-    bumps the version, so a cached tree is never stale, and a hit reads two columns, not the tree."""
+    """The tenant's compiled tree, its root inheriting the tenant's `default_repeat_interval` (where no node
+    on an alert's path sets one; unset: Alertmanager's 4h). Cached per process by (tenant, version, write
+    time, default): every write bumps the version, so a cached tree is never stale, and a hit reads three
+    columns, not the tree."""
     stamp = (
         await session.execute(
-            select(RoutingTree.version, RoutingTree.updated_at).where(RoutingTree.tenant_id == tenant_id)
+            select(Tenant.default_repeat_interval, RoutingTree.version, RoutingTree.updated_at)
+            .select_from(Tenant)
+            .outerjoin(RoutingTree, RoutingTree.tenant_id == Tenant.id)
+            .where(Tenant.id == tenant_id)
         )
     ).first()
-    if stamp is None:
+    repeat = stamp.default_repeat_interval if stamp is not None else None
+    if (stamp is None or stamp.version is None) and repeat is None:
         return _DEFAULT
-    key = (tenant_id, stamp.version, stamp.updated_at.isoformat())
+    version = stamp.version if stamp is not None and stamp.version is not None else 0
+    written = stamp.updated_at.isoformat() if stamp is not None and stamp.updated_at is not None else ""
+    key = (tenant_id, version, written, repeat)
     cached = _compiled.get(key)
     if cached is None:
         _, tree = await stored_tree(session, tenant_id)
-        cached = compile_route(RouteSpec.model_validate(tree))
+        root = RouteOpts(repeat_interval=repeat) if repeat is not None else None
+        cached = compile_route(RouteSpec.model_validate(tree), root=root)
         if len(_compiled) >= _CACHE_SIZE:
             _compiled.clear()
         _compiled[key] = cached

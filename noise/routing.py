@@ -181,9 +181,12 @@ def _sort_key(matcher: Matcher) -> tuple[str, str, int]:
     return (matcher.name, matcher.value, ("=", "!=", "=~", "!~").index(matcher.op))
 
 
-def compile_route(spec: RouteSpec, parent: Route | None = None, path: tuple[int, ...] = ()) -> Route:
-    """The compiled tree of a validated spec (Alertmanager's NewRoute)."""
-    base = parent.opts if parent is not None else RouteOpts()
+def compile_route(
+    spec: RouteSpec, parent: Route | None = None, path: tuple[int, ...] = (), *, root: RouteOpts | None = None
+) -> Route:
+    """The compiled tree of a validated spec (Alertmanager's NewRoute). `root`: what the root inherits
+    (default `RouteOpts()`: Alertmanager's defaults; a tenant's default repeat interval changes it)."""
+    base = parent.opts if parent is not None else (root or RouteOpts())
     group_by, group_by_all = base.group_by, base.group_by_all
     if spec.group_by:
         group_by_all = spec.group_by == [GROUP_BY_ALL]

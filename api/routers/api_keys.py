@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, HTTPException, Response, status
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.audit import AuditDep
+from api.audit import Audit, AuditDep
 from api.deps import Admin, SessionDep
 from models.api_keys import Role, check_key_person, list_keys, new_key, revoke_key, rotate_key, store_key
 from models.errors import NotFound
@@ -27,7 +28,8 @@ class ApiKeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     role: Role = Field(
-        description="viewer reads; responder also acknowledges, resolves and sends events; admin also configures"
+        description="viewer reads; responder also acknowledges, resolves and sends events; admin also configures; "
+        "platform also manages every tenant (`/api/v1/tenants`)"
     )
     expires_in_days: int | None = Field(None, ge=1, le=3650, description="Expire after this many days (default: never)")
     user_id: str | None = Field(
@@ -80,20 +82,14 @@ def _out(row: ApiKey) -> dict[str, Any]:
     }
 
 
-@router.post(
-    "",
-    response_model=ApiKeyCreated,
-    status_code=status.HTTP_201_CREATED,
-    responses=INVALID,
-    summary="Create an API key",
-)
-async def create_key(body: ApiKeyCreate, principal: Admin, audit: AuditDep, session: SessionDep) -> ApiKeyCreated:
-    await check_key_person(session=session, tenant_id=principal.tenant_id, user_id=body.user_id)
+async def create_in(session: AsyncSession, tenant_id: str, body: ApiKeyCreate, audit: Audit) -> ApiKeyCreated:
+    """A new key of `tenant_id` (this router's and `/api/v1/tenants/{id}/api-keys`' one write), on `audit`'s log."""
+    await check_key_person(session=session, tenant_id=tenant_id, user_id=body.user_id)
     key = new_key()
     expires_at = datetime.now(UTC) + timedelta(days=body.expires_in_days) if body.expires_in_days else None
     row = await store_key(
         session=session,
-        tenant_id=principal.tenant_id,
+        tenant_id=tenant_id,
         name=body.name,
         role=body.role,
         key=key,
@@ -105,9 +101,52 @@ async def create_key(body: ApiKeyCreate, principal: Admin, audit: AuditDep, sess
     return ApiKeyCreated(**_out(row), key=key)
 
 
+async def list_in(session: AsyncSession, tenant_id: str) -> list[ApiKeyOut]:
+    return [ApiKeyOut(**_out(r)) for r in await list_keys(session=session, tenant_id=tenant_id)]
+
+
+async def rotate_in(
+    session: AsyncSession, tenant_id: str, key_id: str, body: ApiKeyRotate | None, audit: Audit
+) -> ApiKeyCreated:
+    """The rotated key of `tenant_id`; NotFound when it has no such active key."""
+    grace = timedelta(seconds=(body or ApiKeyRotate()).grace_seconds)
+    rotated = await rotate_key(session=session, tenant_id=tenant_id, key_id=key_id, grace=grace)
+    if rotated is None:
+        raise NotFound(f"API key {key_id} not found, revoked or expired")
+    row, key = rotated
+    await session.refresh(row)
+    await audit.record("api_key", key_id, "rotate", after={**_out(row), "grace_seconds": grace.total_seconds()})
+    return ApiKeyCreated(**_out(row), key=key)
+
+
+async def revoke_in(session: AsyncSession, tenant_id: str, key_id: str, audit: Audit) -> None:
+    """Revoke the key of `tenant_id`; NotFound when it has no such key."""
+    if await revoke_key(session=session, tenant_id=tenant_id, key_id=key_id) is None:
+        raise NotFound(f"API key {key_id} not found")
+    await audit.record("api_key", key_id, "revoke")
+
+
+@router.post(
+    "",
+    response_model=ApiKeyCreated,
+    status_code=status.HTTP_201_CREATED,
+    responses={**INVALID, 403: {"description": "The role asked for is above the caller's (a platform key)"}},
+    summary="Create an API key",
+    description="A key of any role up to the caller's: an admin cannot make a platform key.",
+)
+async def create_key(body: ApiKeyCreate, principal: Admin, audit: AuditDep, session: SessionDep) -> ApiKeyCreated:
+    if body.role.rank > principal.role.rank:
+        raise HTTPException(
+            status.HTTP_403_FORBIDDEN,
+            f"role: a {principal.role.value} key cannot create a {body.role.value} key "
+            "(a platform admin makes platform keys: `herald api-key create --role platform`)",
+        )
+    return await create_in(session, principal.tenant_id, body, audit)
+
+
 @router.get("", response_model=list[ApiKeyOut], summary="List API keys (never the keys themselves)")
 async def list_api_keys(principal: Admin, session: SessionDep) -> list[ApiKeyOut]:
-    return [ApiKeyOut(**_out(r)) for r in await list_keys(session=session, tenant_id=principal.tenant_id)]
+    return await list_in(session, principal.tenant_id)
 
 
 @router.post(
@@ -120,14 +159,7 @@ async def list_api_keys(principal: Admin, session: SessionDep) -> list[ApiKeyOut
 async def rotate(
     key_id: str, principal: Admin, audit: AuditDep, session: SessionDep, body: ApiKeyRotate | None = None
 ) -> ApiKeyCreated:
-    grace = timedelta(seconds=(body or ApiKeyRotate()).grace_seconds)
-    rotated = await rotate_key(session=session, tenant_id=principal.tenant_id, key_id=key_id, grace=grace)
-    if rotated is None:
-        raise NotFound(f"API key {key_id} not found, revoked or expired")
-    row, key = rotated
-    await session.refresh(row)
-    await audit.record("api_key", key_id, "rotate", after={**_out(row), "grace_seconds": grace.total_seconds()})
-    return ApiKeyCreated(**_out(row), key=key)
+    return await rotate_in(session, principal.tenant_id, key_id, body, audit)
 
 
 @router.patch(
@@ -157,9 +189,12 @@ async def update_key(
     return out
 
 
-@router.delete("/{key_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Revoke an API key")
+@router.delete(
+    "/{key_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={404: {"description": "No such key in your tenant"}},
+    summary="Revoke an API key",
+)
 async def revoke(key_id: str, principal: Admin, audit: AuditDep, session: SessionDep) -> Response:
-    if await revoke_key(session=session, tenant_id=principal.tenant_id, key_id=key_id) is None:
-        raise NotFound(f"API key {key_id} not found")
-    await audit.record("api_key", key_id, "revoke")
+    await revoke_in(session, principal.tenant_id, key_id, audit)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

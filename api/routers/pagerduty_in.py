@@ -15,7 +15,7 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request, Response, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -41,6 +41,7 @@ from models.inbox import Queued
 from models.inbox import enqueue as enqueue_events
 from models.integrations import IntegrationKind, find_by_routing_key, record_change
 from models.tables import Integration
+from models.tenants import disabled_message, is_disabled
 from workflows.payloads import FireEvent
 
 
@@ -90,6 +91,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         "description": "Invalid event (a field missing, of the wrong type or too long; an unknown event_action or "
         "severity; a bad timestamp; a body over 512 KB), or a routing_key that is no active integration key",
     },
+    403: {"description": "The integration's tenant is disabled"},
     422: {"description": "Text PostgreSQL cannot store (a NUL character): Herald's error body naming the field"},
 }
 
@@ -100,6 +102,8 @@ async def integration_of(request: Request, resources: Resources, session: AsyncS
     if found is None or found.kind != IntegrationKind.PAGERDUTY:
         resources.guard.failed_authentication(request.scope)
         raise InvalidEvent(["'routing_key' is not an active integration key (unknown or revoked)"])
+    if await is_disabled(session=session, tenant_id=found.tenant_id):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, disabled_message(found.tenant_id))
     return found
 
 

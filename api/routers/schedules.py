@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, Response, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from pydantic import AwareDatetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +33,7 @@ from models.errors import Conflict, NotFound
 from models.references import references
 from models.schedules import get_override, overrides_for, schedule_overrides, spec_of
 from models.tables import CalendarFeed, Schedule, ScheduleOverride, User
+from models.tenants import disabled_message, is_disabled
 from settings import Settings
 
 router = APIRouter(prefix="/api/v1/schedules", tags=["schedules"])
@@ -362,7 +363,11 @@ async def revoke_user_feed(user_id: str, principal: Admin, session: SessionDep, 
 
 @secret_calendar.get(
     "/{token}.ics",
-    responses={**ICS, 404: {"description": "No such calendar URL: never issued, replaced or revoked"}},
+    responses={
+        **ICS,
+        403: {"description": "The feed's tenant is disabled"},
+        404: {"description": "No such calendar URL: never issued, replaced or revoked"},
+    },
     summary="A calendar feed by its secret URL (no API key)",
     description="What `calendar.ics` of the schedule or user serves, for calendar applications, which "
     "cannot send an `Authorization` header. The token in the path is the credential: an unknown one "
@@ -375,6 +380,8 @@ async def calendar_by_secret_url(
     if feed is None:
         resources.guard.failed_authentication(request.scope)
         raise NotFound("no such calendar URL (never issued, replaced or revoked)")
+    if await is_disabled(session=session, tenant_id=feed.tenant_id):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, disabled_message(feed.tenant_id))
     if feed.schedule_id is not None:
         return await _schedule_ics(session, await _schedule(session, feed.tenant_id, feed.schedule_id))
     assert feed.user_id is not None  # the table's check: exactly one subject

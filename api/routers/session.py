@@ -20,6 +20,7 @@ from api.load_shedding import SESSION_COOKIE
 from models.api_keys import Role, find_active_key
 from models.audit import Actor
 from models.console_sessions import SESSION_LIFETIME, find_session, open_session, revoke_session
+from models.tenants import disabled_message, is_disabled
 from settings import Settings
 
 router = APIRouter(prefix="/api/v1/session", tags=["console session"])
@@ -54,6 +55,7 @@ def _secure(request: Request, settings: Settings) -> bool:
     response_model=SessionOut,
     responses={
         401: {"description": "The key is unknown, revoked or expired"},
+        403: {"description": "The key's tenant is disabled"},
         422: {"description": "`api_key` is missing or empty"},
     },
     summary="Sign in to the console: exchange an API key for a session cookie",
@@ -63,7 +65,8 @@ def _secure(request: Request, settings: Settings) -> bool:
 async def sign_in(body: SessionCreate, request: Request, response: Response, resources: ResourcesDep) -> SessionOut:
     async with resources.sessions.begin() as session:
         key = await find_active_key(session=session, key=body.api_key)
-        if key is not None:
+        disabled = key is not None and await is_disabled(session=session, tenant_id=key.tenant_id)
+        if key is not None and not disabled:
             token, opened = await open_session(session=session, key=key)
             actor = Actor(key_id=key.id, key_name=key.name, user_id=key.user_id, via="console")
             audit = Audit.for_actor(session, request, key.tenant_id, actor)
@@ -71,6 +74,8 @@ async def sign_in(body: SessionCreate, request: Request, response: Response, res
     if key is None:
         resources.guard.failed_authentication(request.scope)
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "api_key: invalid, revoked or expired API key")
+    if disabled:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, disabled_message(key.tenant_id))
     response.set_cookie(
         SESSION_COOKIE,
         token,

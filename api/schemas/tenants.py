@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -41,6 +42,12 @@ class TenantOut(BaseModel):
         description="Audit log rows (`/api/v1/audit`) older than this many days are deleted by the retention "
         "schedule; separate from `retention_days` (default 365)"
     )
+    default_repeat_interval: str | None = Field(
+        description="How often an unacknowledged alert is notified again when its route (and the route's parents) "
+        "set no `repeat_interval` (a Prometheus duration); null: the routing tree's default "
+        "(`default_repeat_interval_default`). The seeded tree sets `30m` on its root, which wins over this"
+    )
+    default_repeat_interval_default: str = Field(description="The routing tree's own default (Alertmanager's 4h)")
 
 
 class TenantUpdate(BaseModel):
@@ -66,4 +73,53 @@ class TenantUpdate(BaseModel):
     time_zone: TimeZoneName = Field("UTC", description="An IANA zone name (`Europe/Paris`, `UTC`)")
     audit_retention_days: int = Field(
         365, ge=1, le=3650, description="Days from 1 to 3650 that audit log rows are kept (not null)"
+    )
+    default_repeat_interval: str | None = Field(
+        None,
+        description="A Prometheus duration from `5m` to `30d`: the repeat interval where no route on an alert's "
+        "path sets one; null: back to the routing tree's default",
+    )
+
+
+TenantName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class PlatformTenantOut(TenantOut):
+    """A tenant as a platform admin sees it (`/api/v1/tenants`)."""
+
+    disabled: bool = Field(description="Its keys, console sessions and ingest doors are refused; its rules wait")
+    disabled_at: datetime | None = Field(description="When it was disabled (null: enabled)")
+    created_at: datetime
+    active_keys: int = Field(description="API keys neither revoked nor expired")
+    open_alerts: int = Field(description="Alerts not resolved (they keep their escalation while it is disabled)")
+
+
+class TenantPage(BaseModel):
+    items: list[PlatformTenantOut]
+    next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last")
+
+
+class TenantAdminUpdate(TenantUpdate):
+    """Only the fields sent change: the tenant's name, and the settings of `PATCH /api/v1/tenant`."""
+
+    name: TenantName | None = Field(None, description="The display name (the id never changes)")
+
+
+class FirstKey(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: TenantName = Field(description="The key's name, e.g. `ops`")
+    expires_in_days: int | None = Field(None, ge=1, le=3650, description="Expire after this many days (default: never)")
+
+
+class TenantCreate(TenantUpdate):
+    """A new tenant, seeded as `herald init` seeds one, with the settings of `PATCH /api/v1/tenant`."""
+
+    id: str = Field(
+        description="1-63 ASCII letters, digits, `.`, `_` or `-`, starting with a letter or a digit: it names "
+        "the tenant for good (Temporal workflow ids and search attributes carry it)",
+        max_length=200,
+    )
+    name: TenantName | None = Field(None, description="The display name (default: the id)")
+    admin_key: FirstKey | None = Field(
+        None, description="Make a first admin key of the tenant and answer it once in `admin_key`"
     )

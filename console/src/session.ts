@@ -53,5 +53,5 @@ export function useSignOut() {
 
 /** Whether the signed-in role may act on alerts (the API enforces it; this only hides buttons). */
 export function canAct(session: SessionOut | null | undefined): boolean {
-  return session?.role === "responder" || session?.role === "admin";
+  return session?.role === "responder" || session?.role === "admin" || session?.role === "platform";
 }

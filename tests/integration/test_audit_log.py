@@ -24,7 +24,7 @@ from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.retention import RetentionActivities
 from api.app import create_app
-from models.api_keys import Role, ensure_tenant
+from models.api_keys import Role, ensure_tenant, new_key, store_key
 from models.secrets import new_secret_key
 from models.tables import AuditEntry, Channel, Tenant
 from settings import Settings
@@ -100,11 +100,9 @@ class Walk:
         self.stack, self.sessions = stack, sessions
         self.done: set[tuple[str, str]] = set()
 
-    async def last_id(self) -> int:
+    async def last_id(self, tenant: str) -> int:
         async with self.sessions() as session:
-            found = await session.scalar(
-                select(func.max(AuditEntry.id)).where(AuditEntry.tenant_id == self.stack.tenant)
-            )
+            found = await session.scalar(select(func.max(AuditEntry.id)).where(AuditEntry.tenant_id == tenant))
         return int(found or 0)
 
     async def __call__(
@@ -117,17 +115,19 @@ class Walk:
         *,
         audited: tuple[str, str],
         headers: dict[str, str] | None = None,
+        log: str | None = None,
     ) -> Any:
-        since = await self.last_id()
+        """`log`: the tenant whose log gets the row (default the stack's; a platform admin's change is on the
+        log of the tenant it changed)."""
+        tenant = log or self.stack.tenant
+        since = await self.last_id(tenant)
         answer = await self.stack.http.request(
             method, path, json=body, headers=self.stack.admin if headers is None else headers
         )
         assert answer.status_code == expect, (method, path, answer.text)
         async with self.sessions() as session:
             rows = (
-                await session.scalars(
-                    select(AuditEntry).where(AuditEntry.tenant_id == self.stack.tenant, AuditEntry.id > since)
-                )
+                await session.scalars(select(AuditEntry).where(AuditEntry.tenant_id == tenant, AuditEntry.id > since))
             ).all()
         assert (audited[0], audited[1]) in {(r.resource, r.action) for r in rows}, (method, path, rows)
         for row in rows:
@@ -721,6 +721,68 @@ async def test_every_write_route_records_an_audit_row(
         audited=("user", "delete"),
     )
 
+    # A platform admin's changes to a tenant are on that tenant's log.
+    platform = new_key()
+    async with sessions.begin() as session:
+        await store_key(session=session, tenant_id=stack.tenant, name="platform", role=Role.PLATFORM, key=platform)
+    ph = {"Authorization": f"Bearer {platform}"}
+    other = f"t-{uuid.uuid4().hex[:8]}"
+    made = await w(
+        "POST",
+        f"{base}/tenants",
+        f"{base}/tenants",
+        {"id": other, "admin_key": {"name": "first"}},
+        201,
+        audited=("tenant", "create"),
+        headers=ph,
+        log=other,
+    )
+    assert made["admin_key"]["key"]
+    for method, tail, body, action in (
+        ("PATCH", "", {"name": "Other", "time_zone": "Europe/Paris"}, "update"),
+        ("POST", "/disable", None, "disable"),
+        ("POST", "/enable", None, "enable"),
+    ):
+        await w(
+            method,
+            f"{base}/tenants/{{tenant_id}}{tail}",
+            f"{base}/tenants/{other}{tail}",
+            body,
+            audited=("tenant", action),
+            headers=ph,
+            log=other,
+        )
+    their_key = await w(
+        "POST",
+        f"{base}/tenants/{{tenant_id}}/api-keys",
+        f"{base}/tenants/{other}/api-keys",
+        {"name": "ops", "role": "responder"},
+        201,
+        audited=("api_key", "create"),
+        headers=ph,
+        log=other,
+    )
+    rotated_theirs = await w(
+        "POST",
+        f"{base}/tenants/{{tenant_id}}/api-keys/{{key_id}}/rotate",
+        f"{base}/tenants/{other}/api-keys/{their_key['id']}/rotate",
+        {"grace_seconds": 0},
+        201,
+        audited=("api_key", "rotate"),
+        headers=ph,
+        log=other,
+    )
+    await w(
+        "DELETE",
+        f"{base}/tenants/{{tenant_id}}/api-keys/{{key_id}}",
+        f"{base}/tenants/{other}/api-keys/{rotated_theirs['id']}",
+        expect=204,
+        audited=("api_key", "revoke"),
+        headers=ph,
+        log=other,
+    )
+    platform_secrets = [made["admin_key"]["key"], their_key["key"], rotated_theirs["key"], platform]
+
     # Every write route is walked, exempt with a reason, or checked elsewhere: a new route fails here.
     routes = write_routes()
     assert not (set(EXEMPT) | set(ELSEWHERE)) - routes, "an exemption names a route that is gone"
@@ -734,12 +796,12 @@ async def test_every_write_route_records_an_audit_row(
         stored = await session.scalar(
             text(
                 "SELECT string_agg(coalesce(before::text, '') || coalesce(after::text, ''), '|') "
-                "FROM audit_log WHERE tenant_id = :t"
+                "FROM audit_log WHERE tenant_id IN (:t, :o)"
             ),
-            {"t": stack.tenant},
+            {"t": stack.tenant, "o": other},
         )
     assert stored
-    shown_once = [key["key"], rotated["key"], integration["key"], signed["csrf_token"], admin_key]
+    shown_once = [key["key"], rotated["key"], integration["key"], signed["csrf_token"], admin_key, *platform_secrets]
     digests = [hashlib.sha256(k.encode()).hexdigest() for k in [key["key"], rotated["key"], admin_key]]
     for secret in [*SECRETS, *shown_once, *digests]:
         assert secret not in stored, secret

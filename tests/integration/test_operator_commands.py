@@ -1,4 +1,4 @@
-"""The operator commands (`herald db upgrade`, `init`, `api-key create`, `api-key rotate`) as run in
+"""The operator commands (`herald db upgrade`, `init`, `api-key create`, `api-key rotate`, `tenant`) as run in
 a directory where `herald dev` runs: they find its database with no environment variable; where
 none runs and none is named, or the one named cannot be used, they say so in one line. A tenant
 that `api-key create` makes starts with the same defaults as the first one."""
@@ -16,12 +16,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from devstack.bootstrap import seed_tenant
 from devstack.ports import free_port
 from devstack.state import clear_state, write_state
-from models.api_keys import hash_key
+from models.api_keys import Role, hash_key, new_key, store_key
 from models.rule_tables import Rule
 from models.tables import ApiKey, AuditEntry, EscalationPolicy, RoutingTree, Team, Template
+from models.tenants import seed_tenant
 
 HERALD = str(Path(sys.executable).parent / "herald")
 NAMING_THE_DATABASE = ("DATABASE_URL", "HERALD_DATABASE_URL", "HERALD_DATA_DIR")
@@ -112,12 +112,27 @@ async def test_init_and_db_upgrade_reach_the_dev_stack(
     assert init.returncode == 0 and f"tenant {tenant!r} ready" in init.stdout, init.stderr
     assert len((await _defaults(sessions, tenant))["Template"]) == 6
 
+    # HERALD_ADMIN_API_KEY is the operator's: a platform admin's key; one an earlier release registered as
+    # admin is raised to platform.
+    for earlier in (None, Role.ADMIN):
+        key = new_key()
+        if earlier is not None:
+            async with sessions.begin() as session:
+                await store_key(session=session, tenant_id=tenant, name="bootstrap-admin", role=earlier, key=key)
+        again = herald(dev_dir, "init", HERALD_DEFAULT_TENANT=tenant, HERALD_ADMIN_API_KEY=key)
+        assert again.returncode == 0 and "registered as platform admin" in again.stdout, again.stderr
+        async with sessions.begin() as session:
+            row = await session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(key)))
+        assert row is not None and row.role == "platform" and row.tenant_id == tenant
+
 
 OPERATOR_COMMANDS = [
     pytest.param(["db", "upgrade"], id="db upgrade"),
     pytest.param(["init"], id="init"),
     pytest.param(["api-key", "create", "--tenant", "acme", "--name", "ops"], id="api-key create"),
     pytest.param(["api-key", "rotate", "--id", "some-id"], id="api-key rotate"),
+    pytest.param(["tenant", "list"], id="tenant list"),
+    pytest.param(["tenant", "create", "acme"], id="tenant create"),
 ]
 
 

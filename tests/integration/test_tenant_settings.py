@@ -41,6 +41,8 @@ async def test_the_tenant_reads_and_sets_its_maximum_silence_duration(api: Stack
         "retention_days_default": 90,
         "audit_retention_days": 365,
         "time_zone": "UTC",
+        "default_repeat_interval": None,
+        "default_repeat_interval_default": "4h",
     }
     assert (await patch(api, {"max_silence_duration": "1w"}))["max_silence_duration"] == "1w"
     again = await api.http.get("/api/v1/tenant", headers=api.viewer)

@@ -187,6 +187,26 @@ def test_a_ca_alone_is_server_verification_without_a_client_certificate() -> Non
     assert "TEMPORAL_TLS_CERT" not in env and "TEMPORAL_TLS_KEY" not in env
 
 
+def test_the_worker_serves_its_metrics_for_scraping_and_has_a_shutdown_time() -> None:
+    worker = one(render(), "Deployment", f"{RELEASE}-herald-worker")["spec"]["template"]
+    [container] = worker["spec"]["containers"]
+    env = env_of(container)
+    assert env["HERALD_WORKER_METRICS_PORT"] == "9102"
+    assert container["ports"] == [{"name": "metrics", "containerPort": 9102}]
+    assert worker["metadata"]["annotations"] == {
+        "prometheus.io/scrape": "true",
+        "prometheus.io/port": "9102",
+        "prometheus.io/path": "/metrics",
+    }
+    # Running activities get their time to finish before Kubernetes kills the pod.
+    assert int(env["HERALD_WORKER_SHUTDOWN_SECONDS"]) < worker["spec"]["terminationGracePeriodSeconds"]
+
+    off = one(render({"worker": {"metricsPort": None}}), "Deployment", f"{RELEASE}-herald-worker")["spec"]["template"]
+    [container] = off["spec"]["containers"]
+    assert "HERALD_WORKER_METRICS_PORT" not in env_of(container) and "ports" not in container
+    assert "annotations" not in off["metadata"]
+
+
 # ---------------------------------------------------------------------------------------------------- compose
 
 
@@ -229,6 +249,11 @@ def test_compose_runs_a_current_temporal_cluster_and_every_herald_process() -> N
     assert "readyz" in " ".join(services["api"]["healthcheck"]["test"])
     assert services["api"]["depends_on"]["init"]["condition"] == "service_completed_successfully"
     assert services["worker"]["depends_on"]["init"]["condition"] == "service_completed_successfully"
+    worker = services["worker"]
+    assert worker["environment"]["HERALD_WORKER_METRICS_PORT"] == "9102"
+    assert worker["expose"] == ["9102"] and worker["labels"]["prometheus.io/port"] == "9102"
+    shutdown = int(worker["environment"]["HERALD_WORKER_SHUTDOWN_SECONDS"])
+    assert shutdown < int(worker["stop_grace_period"].removesuffix("s"))
     # Herald's and Temporal's databases are separate servers: each is backed up and restored on its own.
     assert {"postgres", "temporal-postgres"} <= set(services)
 

@@ -383,7 +383,10 @@ export interface paths {
         /** List API keys (never the keys themselves) */
         get: operations["list_api_keys_api_v1_api_keys_get"];
         put?: never;
-        /** Create an API key */
+        /**
+         * Create an API key
+         * @description A key of any role up to the caller's: an admin cannot make a platform key.
+         */
         post: operations["create_key_api_v1_api_keys_post"];
         delete?: never;
         options?: never;
@@ -1411,9 +1414,152 @@ export interface paths {
         head?: never;
         /**
          * Change your tenant's settings (admin)
-         * @description Fields left out keep their value. `max_silence_duration` bounds new and edited silences (existing ones keep their `ends_at`); null returns to the global default. `resolve_timeout` and `severity_map` apply to alerts posted to the Alertmanager API (`POST /api/v2/alerts`) from then on. `retention_days` applies from the next retention pass (hourly); `time_zone` to statistics' day and week buckets; `audit_retention_days` from the next retention pass too. The change is in the audit log (`resource` tenant).
+         * @description Fields left out keep their value. `max_silence_duration` bounds new and edited silences (existing ones keep their `ends_at`); null returns to the global default. `resolve_timeout` and `severity_map` apply to alerts posted to the Alertmanager API (`POST /api/v2/alerts`) from then on. `retention_days` applies from the next retention pass (hourly); `time_zone` to statistics' day and week buckets; `default_repeat_interval` to alerts routed from then on whose route (and its parents) set no `repeat_interval`; `audit_retention_days` from the next retention pass too. The change is in the audit log (`resource` tenant).
          */
         patch: operations["update_tenant_api_v1_tenant_patch"];
+        trace?: never;
+    };
+    "/api/v1/tenants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List tenants, by id (platform)
+         * @description With each tenant's settings, its active key count and open alert count. `cursor` (a `next_cursor`) pages on; 422 for a cursor this API did not return.
+         */
+        get: operations["list_all_api_v1_tenants_get"];
+        put?: never;
+        /**
+         * Create a tenant, seeded as `herald init` seeds one (platform)
+         * @description The new tenant gets the defaults of `herald init`: the team Operations, the escalation policies Standard Escalation (its default) and Critical Alert Escalation, the routing tree sending critical alerts to the latter, the six notification templates and the six rules over pushed metrics. Settings sent are set as `PATCH /api/v1/tenant` sets them. With `admin_key`, the answer carries the tenant's first admin key, shown once.
+         */
+        post: operations["create_api_v1_tenants_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A tenant and its settings (platform) */
+        get: operations["get_one_api_v1_tenants__tenant_id__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Rename a tenant or change its settings (platform)
+         * @description Fields left out keep their value; the settings are those of `PATCH /api/v1/tenant`, checked the same way.
+         */
+        patch: operations["update_api_v1_tenants__tenant_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant_id}/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List a tenant's API keys (platform) */
+        get: operations["list_keys_api_v1_tenants__tenant_id__api_keys_get"];
+        put?: never;
+        /**
+         * Create an API key of a tenant (platform)
+         * @description As `POST /api/v1/api-keys` in that tenant; any role, platform included.
+         */
+        post: operations["create_key_api_v1_tenants__tenant_id__api_keys_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant_id}/api-keys/{key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revoke a tenant's API key (platform) */
+        delete: operations["revoke_key_api_v1_tenants__tenant_id__api_keys__key_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant_id}/api-keys/{key_id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a tenant's API key (platform)
+         * @description As `POST /api/v1/api-keys/{key_id}/rotate` in that tenant.
+         */
+        post: operations["rotate_key_api_v1_tenants__tenant_id__api_keys__key_id__rotate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant_id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Disable a tenant (platform)
+         * @description From now on its API keys, console sessions, calendar URLs and ingest doors (events, Alertmanager API and webhook, PagerDuty, heartbeat pings) are refused with 403 `tenant <id> is disabled`; its rules are not evaluated and its heartbeat monitors raise no alert. Nothing is deleted, and alerts already open keep their escalation (`open_alerts`: resolve them first if nobody should be paged). Disabling a disabled tenant changes nothing.
+         */
+        post: operations["disable_api_v1_tenants__tenant_id__disable_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant_id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enable a disabled tenant (platform)
+         * @description Everything a disabled tenant had works again: keys, sessions, ingest, rules, heartbeats.
+         */
+        post: operations["enable_api_v1_tenants__tenant_id__enable_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/time-intervals": {
@@ -2132,7 +2278,7 @@ export interface components {
             expires_in_days?: number | null;
             /** Name */
             name: string;
-            /** @description viewer reads; responder also acknowledges, resolves and sends events; admin also configures */
+            /** @description viewer reads; responder also acknowledges, resolves and sends events; admin also configures; platform also manages every tenant (`/api/v1/tenants`) */
             role: components["schemas"]["Role"];
             /**
              * User Id
@@ -3038,6 +3184,19 @@ export interface components {
              */
             type: string | null;
         };
+        /** FirstKey */
+        FirstKey: {
+            /**
+             * Expires In Days
+             * @description Expire after this many days (default: never)
+             */
+            expires_in_days?: number | null;
+            /**
+             * Name
+             * @description The key's name, e.g. `ops`
+             */
+            name: string;
+        };
         /** GettableAlert */
         GettableAlert: {
             /** Annotations */
@@ -3790,6 +3949,93 @@ export interface components {
              */
             received_at: string;
         };
+        /**
+         * PlatformTenantOut
+         * @description A tenant as a platform admin sees it (`/api/v1/tenants`).
+         */
+        PlatformTenantOut: {
+            /**
+             * Active Keys
+             * @description API keys neither revoked nor expired
+             */
+            active_keys: number;
+            /**
+             * Audit Retention Days
+             * @description Audit log rows (`/api/v1/audit`) older than this many days are deleted by the retention schedule; separate from `retention_days` (default 365)
+             */
+            audit_retention_days: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Default Repeat Interval
+             * @description How often an unacknowledged alert is notified again when its route (and the route's parents) set no `repeat_interval` (a Prometheus duration); null: the routing tree's default (`default_repeat_interval_default`). The seeded tree sets `30m` on its root, which wins over this
+             */
+            default_repeat_interval: string | null;
+            /**
+             * Default Repeat Interval Default
+             * @description The routing tree's own default (Alertmanager's 4h)
+             */
+            default_repeat_interval_default: string;
+            /**
+             * Disabled
+             * @description Its keys, console sessions and ingest doors are refused; its rules wait
+             */
+            disabled: boolean;
+            /**
+             * Disabled At
+             * @description When it was disabled (null: enabled)
+             */
+            disabled_at: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Max Silence Duration
+             * @description The longest a silence may last here, as a Prometheus duration (`7d`, `1w`); null: the global default (`max_silence_duration_ceiling`)
+             */
+            max_silence_duration: string | null;
+            /**
+             * Max Silence Duration Ceiling
+             * @description The global HERALD_MAX_SILENCE_DAYS as a duration: the default, and the most a tenant may set
+             */
+            max_silence_duration_ceiling: string;
+            /** Name */
+            name: string;
+            /**
+             * Open Alerts
+             * @description Alerts not resolved (they keep their escalation while it is disabled)
+             */
+            open_alerts: number;
+            /**
+             * Resolve Timeout
+             * @description Alertmanager API v2: an alert posted without `endsAt` resolves this long after it was last sent (a Prometheus duration; default `5m`, Alertmanager's)
+             */
+            resolve_timeout: string;
+            /**
+             * Retention Days
+             * @description Resolved alerts (their timeline, members and deliveries) and metric series idle this many days are deleted by the retention schedule; null: the global HERALD_RETENTION_DAYS (`retention_days_default`)
+             */
+            retention_days: number | null;
+            /**
+             * Retention Days Default
+             * @description HERALD_RETENTION_DAYS: the retention of a tenant that sets none
+             */
+            retention_days_default: number;
+            /**
+             * Severity Map
+             * @description Alertmanager API v2: the `severity` label's value (lower-cased) → Herald's severity; any other value is medium. Default: critical→critical, error→high, high→high, warning→medium, info→info
+             */
+            severity_map: {
+                [key: string]: components["schemas"]["Severity"];
+            };
+            /**
+             * Time Zone
+             * @description IANA zone of day and week buckets in `/api/v1/alerts/statistics` (default UTC)
+             */
+            time_zone: string;
+        };
         /** PolicyIn */
         PolicyIn: {
             /**
@@ -3944,7 +4190,7 @@ export interface components {
          * Role
          * @enum {string}
          */
-        Role: "viewer" | "responder" | "admin";
+        Role: "viewer" | "responder" | "admin" | "platform";
         /** RouteAt */
         RouteAt: {
             /**
@@ -5021,6 +5267,199 @@ export interface components {
              */
             updated_at: string;
         };
+        /**
+         * TenantAdminUpdate
+         * @description Only the fields sent change: the tenant's name, and the settings of `PATCH /api/v1/tenant`.
+         */
+        TenantAdminUpdate: {
+            /**
+             * Audit Retention Days
+             * @description Days from 1 to 3650 that audit log rows are kept (not null)
+             * @default 365
+             */
+            audit_retention_days: number;
+            /**
+             * Default Repeat Interval
+             * @description A Prometheus duration from `5m` to `30d`: the repeat interval where no route on an alert's path sets one; null: back to the routing tree's default
+             */
+            default_repeat_interval?: string | null;
+            /**
+             * Max Silence Duration
+             * @description A Prometheus duration (`12h`, `7d`, `2w`), more than zero and at most the ceiling; null: back to the global default
+             */
+            max_silence_duration?: string | null;
+            /**
+             * Name
+             * @description The display name (the id never changes)
+             */
+            name?: string | null;
+            /**
+             * Resolve Timeout
+             * @description A Prometheus duration from `1s` to `7d`; null: back to the default (`5m`)
+             */
+            resolve_timeout?: string | null;
+            /**
+             * Retention Days
+             * @description Days from 1 to 3650; null: back to the global HERALD_RETENTION_DAYS
+             */
+            retention_days?: number | null;
+            /**
+             * Severity Map
+             * @description The whole mapping (it replaces the previous one; keys are lower-cased); null: back to the default
+             */
+            severity_map?: {
+                [key: string]: components["schemas"]["Severity"];
+            } | null;
+            /**
+             * Time Zone
+             * @description An IANA zone name (`Europe/Paris`, `UTC`)
+             * @default UTC
+             */
+            time_zone: string;
+        };
+        /**
+         * TenantCreate
+         * @description A new tenant, seeded as `herald init` seeds one, with the settings of `PATCH /api/v1/tenant`.
+         */
+        TenantCreate: {
+            /** @description Make a first admin key of the tenant and answer it once in `admin_key` */
+            admin_key?: components["schemas"]["FirstKey"] | null;
+            /**
+             * Audit Retention Days
+             * @description Days from 1 to 3650 that audit log rows are kept (not null)
+             * @default 365
+             */
+            audit_retention_days: number;
+            /**
+             * Default Repeat Interval
+             * @description A Prometheus duration from `5m` to `30d`: the repeat interval where no route on an alert's path sets one; null: back to the routing tree's default
+             */
+            default_repeat_interval?: string | null;
+            /**
+             * Id
+             * @description 1-63 ASCII letters, digits, `.`, `_` or `-`, starting with a letter or a digit: it names the tenant for good (Temporal workflow ids and search attributes carry it)
+             */
+            id: string;
+            /**
+             * Max Silence Duration
+             * @description A Prometheus duration (`12h`, `7d`, `2w`), more than zero and at most the ceiling; null: back to the global default
+             */
+            max_silence_duration?: string | null;
+            /**
+             * Name
+             * @description The display name (default: the id)
+             */
+            name?: string | null;
+            /**
+             * Resolve Timeout
+             * @description A Prometheus duration from `1s` to `7d`; null: back to the default (`5m`)
+             */
+            resolve_timeout?: string | null;
+            /**
+             * Retention Days
+             * @description Days from 1 to 3650; null: back to the global HERALD_RETENTION_DAYS
+             */
+            retention_days?: number | null;
+            /**
+             * Severity Map
+             * @description The whole mapping (it replaces the previous one; keys are lower-cased); null: back to the default
+             */
+            severity_map?: {
+                [key: string]: components["schemas"]["Severity"];
+            } | null;
+            /**
+             * Time Zone
+             * @description An IANA zone name (`Europe/Paris`, `UTC`)
+             * @default UTC
+             */
+            time_zone: string;
+        };
+        /** TenantCreated */
+        TenantCreated: {
+            /**
+             * Active Keys
+             * @description API keys neither revoked nor expired
+             */
+            active_keys: number;
+            /** @description The first admin key, when asked for: shown once */
+            admin_key: components["schemas"]["ApiKeyCreated"] | null;
+            /**
+             * Audit Retention Days
+             * @description Audit log rows (`/api/v1/audit`) older than this many days are deleted by the retention schedule; separate from `retention_days` (default 365)
+             */
+            audit_retention_days: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Default Repeat Interval
+             * @description How often an unacknowledged alert is notified again when its route (and the route's parents) set no `repeat_interval` (a Prometheus duration); null: the routing tree's default (`default_repeat_interval_default`). The seeded tree sets `30m` on its root, which wins over this
+             */
+            default_repeat_interval: string | null;
+            /**
+             * Default Repeat Interval Default
+             * @description The routing tree's own default (Alertmanager's 4h)
+             */
+            default_repeat_interval_default: string;
+            /**
+             * Disabled
+             * @description Its keys, console sessions and ingest doors are refused; its rules wait
+             */
+            disabled: boolean;
+            /**
+             * Disabled At
+             * @description When it was disabled (null: enabled)
+             */
+            disabled_at: string | null;
+            /** Id */
+            id: string;
+            /**
+             * Max Silence Duration
+             * @description The longest a silence may last here, as a Prometheus duration (`7d`, `1w`); null: the global default (`max_silence_duration_ceiling`)
+             */
+            max_silence_duration: string | null;
+            /**
+             * Max Silence Duration Ceiling
+             * @description The global HERALD_MAX_SILENCE_DAYS as a duration: the default, and the most a tenant may set
+             */
+            max_silence_duration_ceiling: string;
+            /** Name */
+            name: string;
+            /**
+             * Open Alerts
+             * @description Alerts not resolved (they keep their escalation while it is disabled)
+             */
+            open_alerts: number;
+            /**
+             * Resolve Timeout
+             * @description Alertmanager API v2: an alert posted without `endsAt` resolves this long after it was last sent (a Prometheus duration; default `5m`, Alertmanager's)
+             */
+            resolve_timeout: string;
+            /**
+             * Retention Days
+             * @description Resolved alerts (their timeline, members and deliveries) and metric series idle this many days are deleted by the retention schedule; null: the global HERALD_RETENTION_DAYS (`retention_days_default`)
+             */
+            retention_days: number | null;
+            /**
+             * Retention Days Default
+             * @description HERALD_RETENTION_DAYS: the retention of a tenant that sets none
+             */
+            retention_days_default: number;
+            /**
+             * Severity Map
+             * @description Alertmanager API v2: the `severity` label's value (lower-cased) → Herald's severity; any other value is medium. Default: critical→critical, error→high, high→high, warning→medium, info→info
+             */
+            severity_map: {
+                [key: string]: components["schemas"]["Severity"];
+            };
+            /**
+             * Time Zone
+             * @description IANA zone of day and week buckets in `/api/v1/alerts/statistics` (default UTC)
+             */
+            time_zone: string;
+        };
         /** TenantOut */
         TenantOut: {
             /**
@@ -5028,6 +5467,16 @@ export interface components {
              * @description Audit log rows (`/api/v1/audit`) older than this many days are deleted by the retention schedule; separate from `retention_days` (default 365)
              */
             audit_retention_days: number;
+            /**
+             * Default Repeat Interval
+             * @description How often an unacknowledged alert is notified again when its route (and the route's parents) set no `repeat_interval` (a Prometheus duration); null: the routing tree's default (`default_repeat_interval_default`). The seeded tree sets `30m` on its root, which wins over this
+             */
+            default_repeat_interval: string | null;
+            /**
+             * Default Repeat Interval Default
+             * @description The routing tree's own default (Alertmanager's 4h)
+             */
+            default_repeat_interval_default: string;
             /** Id */
             id: string;
             /**
@@ -5070,6 +5519,16 @@ export interface components {
              */
             time_zone: string;
         };
+        /** TenantPage */
+        TenantPage: {
+            /** Items */
+            items: components["schemas"]["PlatformTenantOut"][];
+            /**
+             * Next Cursor
+             * @description Pass as `cursor` for the next page; null on the last
+             */
+            next_cursor: string | null;
+        };
         /**
          * TenantUpdate
          * @description Only the fields sent change.
@@ -5081,6 +5540,11 @@ export interface components {
              * @default 365
              */
             audit_retention_days: number;
+            /**
+             * Default Repeat Interval
+             * @description A Prometheus duration from `5m` to `30d`: the repeat interval where no route on an alert's path sets one; null: back to the routing tree's default
+             */
+            default_repeat_interval?: string | null;
             /**
              * Max Silence Duration
              * @description A Prometheus duration (`12h`, `7d`, `2w`), more than zero and at most the ceiling; null: back to the global default
@@ -5460,7 +5924,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5545,7 +6009,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5650,7 +6114,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5755,7 +6219,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5847,7 +6311,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5912,7 +6376,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -5990,7 +6454,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6095,7 +6559,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6189,7 +6653,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6278,7 +6742,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6370,7 +6834,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6455,7 +6919,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6540,7 +7004,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6625,7 +7089,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6723,7 +7187,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6790,7 +7254,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6879,7 +7343,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -6986,7 +7450,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7093,7 +7557,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7191,7 +7655,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7280,7 +7744,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7374,7 +7838,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7463,7 +7927,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7570,7 +8034,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7677,7 +8141,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7769,7 +8233,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7847,7 +8311,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The role asked for is above the caller's (a platform key) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7939,7 +8403,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -7948,7 +8412,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description No such resource in your tenant (or no such path) */
+            /** @description No such key in your tenant */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -8037,7 +8501,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8144,7 +8608,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8252,7 +8716,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8338,7 +8802,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8396,6 +8860,13 @@ export interface operations {
                     "application/json": unknown;
                     "text/calendar": unknown;
                 };
+            };
+            /** @description The feed's tenant is disabled */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No such calendar URL: never issued, replaced or revoked */
             404: {
@@ -8466,7 +8937,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8531,7 +9002,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8609,7 +9080,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8703,7 +9174,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8792,7 +9263,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8884,7 +9355,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -8969,7 +9440,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9052,7 +9523,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9130,7 +9601,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9224,7 +9695,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9313,7 +9784,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9405,7 +9876,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9490,7 +9961,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9573,7 +10044,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9651,7 +10122,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9743,7 +10214,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9828,7 +10299,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -9922,7 +10393,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10011,7 +10482,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10103,7 +10574,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10199,7 +10670,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10291,7 +10762,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10369,7 +10840,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10463,7 +10934,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10552,7 +11023,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10644,7 +11115,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10729,7 +11200,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10805,7 +11276,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10888,7 +11359,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -10966,7 +11437,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11060,7 +11531,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11149,7 +11620,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11241,7 +11712,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11324,7 +11795,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11402,7 +11873,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11510,7 +11981,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11609,7 +12080,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11694,7 +12165,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11768,7 +12239,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11856,7 +12327,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -11934,7 +12405,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12028,7 +12499,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12117,7 +12588,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12211,7 +12682,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12338,7 +12809,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12440,7 +12911,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12518,7 +12989,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12583,7 +13054,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12664,7 +13135,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12761,7 +13232,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12866,7 +13337,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -12960,7 +13431,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13052,7 +13523,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13161,7 +13632,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13258,7 +13729,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13336,7 +13807,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13430,7 +13901,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13519,7 +13990,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13611,7 +14082,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13696,7 +14167,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13779,7 +14250,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13865,7 +14336,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -13943,7 +14414,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14019,7 +14490,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14108,7 +14579,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14201,7 +14672,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14291,7 +14762,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14372,7 +14843,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14446,7 +14917,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14524,7 +14995,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14702,7 +15173,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14780,7 +15251,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14885,7 +15356,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -14979,7 +15450,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15068,7 +15539,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15162,7 +15633,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15248,7 +15719,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15313,7 +15784,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15391,7 +15862,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15485,7 +15956,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15574,7 +16045,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15666,7 +16137,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15749,7 +16220,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -15827,7 +16298,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16026,7 +16497,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16115,7 +16586,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16207,7 +16678,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16290,7 +16761,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16375,7 +16846,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16411,7 +16882,909 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description `max_silence_duration` is not a Prometheus duration, is zero, or is longer than the ceiling (HERALD_MAX_SILENCE_DAYS); `resolve_timeout` is not a duration from 1s to 7d; a `severity_map` value is not a severity; `retention_days` is not from 1 to 3650; `time_zone` is not an IANA zone; `audit_retention_days` is not from 1 to 3650; or an unknown field */
+            /** @description `max_silence_duration` is not a Prometheus duration, is zero, or is longer than the ceiling (HERALD_MAX_SILENCE_DAYS); `resolve_timeout` is not a duration from 1s to 7d; a `severity_map` value is not a severity; `retention_days` is not from 1 to 3650; `time_zone` is not an IANA zone; `default_repeat_interval` is not a duration from 5m to 30d; `audit_retention_days` is not from 1 to 3650; or an unknown field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests of this API key in progress, or too many failed authentications from this address; `{"detail": ...}` says which */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API process is at its limit of requests in progress */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    list_all_api_v1_tenants_get: {
+        parameters: {
+            query?: {
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantPage"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The key is not a platform admin's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests of this API key in progress, or too many failed authentications from this address; `{"detail": ...}` says which */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API process is at its limit of requests in progress */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    create_api_v1_tenants_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TenantCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TenantCreated"];
+                };
+            };
+            /** @description Malformed body (not JSON, or not the content type the operation reads) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The key is not a platform admin's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such resource in your tenant (or no such path) */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A tenant with this id exists (disabled or not) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Body larger than HERALD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description `id` outside the tenant id alphabet, or a bad setting (as `PATCH /api/v1/tenant`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests of this API key in progress, or too many failed authentications from this address; `{"detail": ...}` says which */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API process is at its limit of requests in progress */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    get_one_api_v1_tenants__tenant_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformTenantOut"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The key is not a platform admin's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests of this API key in progress, or too many failed authentications from this address; `{"detail": ...}` says which */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API process is at its limit of requests in progress */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    update_api_v1_tenants__tenant_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TenantAdminUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformTenantOut"];
+                };
+            };
+            /** @description Malformed body (not JSON, or not the content type the operation reads) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The key is not a platform admin's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not possible in the current state (the message says why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Body larger than HERALD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description `max_silence_duration` is not a Prometheus duration, is zero, or is longer than the ceiling (HERALD_MAX_SILENCE_DAYS); `resolve_timeout` is not a duration from 1s to 7d; a `severity_map` value is not a severity; `retention_days` is not from 1 to 3650; `time_zone` is not an IANA zone; `default_repeat_interval` is not a duration from 5m to 30d; `audit_retention_days` is not from 1 to 3650; or an unknown field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests of this API key in progress, or too many failed authentications from this address; `{"detail": ...}` says which */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API process is at its limit of requests in progress */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    list_keys_api_v1_tenants__tenant_id__api_keys_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyOut"][];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The key is not a platform admin's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests of this API key in progress, or too many failed authentications from this address; `{"detail": ...}` says which */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API process is at its limit of requests in progress */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    create_key_api_v1_tenants__tenant_id__api_keys_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApiKeyCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyCreated"];
+                };
+            };
+            /** @description Malformed body (not JSON, or not the content type the operation reads) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The key is not a platform admin's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not possible in the current state (the message says why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Body larger than HERALD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description A bad field, or a user_id not in your tenant */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests of this API key in progress, or too many failed authentications from this address; `{"detail": ...}` says which */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API process is at its limit of requests in progress */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    revoke_key_api_v1_tenants__tenant_id__api_keys__key_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The key is not a platform admin's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such tenant, or no such key in it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not possible in the current state (the message says why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests of this API key in progress, or too many failed authentications from this address; `{"detail": ...}` says which */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API process is at its limit of requests in progress */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    rotate_key_api_v1_tenants__tenant_id__api_keys__key_id__rotate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ApiKeyRotate"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApiKeyCreated"];
+                };
+            };
+            /** @description Malformed body (not JSON, or not the content type the operation reads) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The key is not a platform admin's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such tenant, or no such active key in it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not possible in the current state (the message says why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Body larger than HERALD_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests of this API key in progress, or too many failed authentications from this address; `{"detail": ...}` says which */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API process is at its limit of requests in progress */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    disable_api_v1_tenants__tenant_id__disable_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformTenantOut"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The key is not a platform admin's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description It is the caller's own tenant */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Too many requests of this API key in progress, or too many failed authentications from this address; `{"detail": ...}` says which */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The API process is at its limit of requests in progress */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    enable_api_v1_tenants__tenant_id__enable_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenant_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlatformTenantOut"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The key is not a platform admin's */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such tenant */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not possible in the current state (the message says why) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Invalid input; `errors` names each field */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -16467,7 +17840,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16545,7 +17918,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16639,7 +18012,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16728,7 +18101,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16820,7 +18193,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16903,7 +18276,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -16981,7 +18354,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17075,7 +18448,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17164,7 +18537,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17256,7 +18629,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17341,7 +18714,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17424,7 +18797,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17510,7 +18883,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17602,7 +18975,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17696,7 +19069,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17805,7 +19178,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17870,7 +19243,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -17937,7 +19310,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18013,7 +19386,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18108,7 +19481,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18217,7 +19590,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18309,7 +19682,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The key's role is too low for this operation */
+            /** @description The key's role is too low for this operation, or its tenant is disabled */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -18445,6 +19818,13 @@ export interface operations {
                     "application/json": components["schemas"]["EventInvalid"];
                 };
             };
+            /** @description The integration's tenant is disabled */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description No such resource in your tenant (or no such path) */
             404: {
                 headers: {
@@ -18531,6 +19911,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["EventInvalid"];
                 };
+            };
+            /** @description The integration's tenant is disabled */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description No such resource in your tenant (or no such path) */
             404: {

@@ -44,6 +44,12 @@ app.kubernetes.io/component: {{ index . 1 }}
   value: {{ .Values.publicUrl | quote }}
 - name: HERALD_WORKER_MAX_CACHED_WORKFLOWS
   value: {{ .Values.worker.maxCachedWorkflows | quote }}
+- name: HERALD_WORKER_SHUTDOWN_SECONDS
+  value: {{ .Values.worker.shutdownSeconds | quote }}
+{{- with .Values.worker.metricsPort }}
+- name: HERALD_WORKER_METRICS_PORT
+  value: {{ . | quote }}
+{{- end }}
 {{- with .Values.temporalUiUrl }}
 - name: HERALD_TEMPORAL_UI_URL
   value: {{ . | quote }}
