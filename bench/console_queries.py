@@ -18,6 +18,7 @@ import statistics
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -29,6 +30,7 @@ from models.alert_changes import changed_since
 from models.alert_queries import AlertFilter
 from models.db import create_engine, create_sessionmaker
 from models.migrate import upgrade_async
+from noise.matchers import parse_matcher
 
 
 def _dsn(url: str) -> str:
@@ -98,6 +100,10 @@ async def run(maintenance_url: str, alerts: int, repeat: int) -> None:
             "open alerts (the home page)": AlertFilter(status=open_),
             "open + severity critical": AlertFilter(status=open_, severity=["critical"]),
             "open + free text 'host-42'": AlertFilter(status=open_, text="host-42"),
+            "open + category and source": AlertFilter(status=open_, category=["system"], source=["prometheus"]),
+            "open + label env=prod": AlertFilter(status=open_, labels={"env": "prod"}),
+            "open + matcher alertname=~A1.*": AlertFilter(status=open_, matchers=[parse_matcher('alertname=~"A1.*"')]),
+            "open + created in the last hour": AlertFilter(status=open_, since=datetime.now(UTC) - timedelta(hours=1)),
             "count for one facet (limit 1)": AlertFilter(status=["resolved"]),
         }
         print(f"{alerts} open alerts in the tenant, {4 * alerts} in four others; median of {repeat} runs")
