@@ -116,6 +116,8 @@ class Meter:
 
     def _cpu(self) -> dict[str, float]:
         cpu = {name: cpu_seconds([process]) for name, process in self.processes.items()}
+        # PostgreSQL's backends come and go (a pool's connection that closes takes its CPU time with it), so this
+        # figure is only a lower bound, and can come out negative: the report says n/a then.
         cpu["postgres"] = cpu_seconds(postgres_processes(self.data_dir))
         return cpu
 
@@ -165,7 +167,8 @@ def report(phases: list[Phase]) -> None:
     names = sorted({n for p in phases for n in p.cpu})
     print(f"  {'process':<36}" + "".join(f"{p.name:>18}" for p in phases))
     for name in names:
-        print(f"  {name:<36}" + "".join(f"{p.cpu.get(name, 0.0) * 1000 / p.units:18.1f}" for p in phases))
+        cells = [p.cpu.get(name, 0.0) * 1000 / p.units for p in phases]
+        print(f"  {name:<36}" + "".join(f"{c:18.1f}" if c >= 0 else f"{'n/a':>18}" for c in cells))
     print(f"  {'units / wall seconds':<36}" + "".join(f"{p.units / p.seconds:18.1f}" for p in phases))
 
 
