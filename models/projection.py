@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Text, cast, func, select, update
+from sqlalchemy import Text, bindparam, cast, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -68,23 +68,40 @@ _ALERT_EXCLUDED = insert(Alert).excluded
 _MEMBER_EXCLUDED = insert(AlertMember).excluded
 
 
+# The alert upsert for each set of columns a view writes (with and without an escalation), built once with bound
+# parameters: SQLAlchemy then reuses the statement's cache key and compiled form instead of building a
+# 30-column insert, its conflict clause and their cache key on every write (bench/engine_cost.py found statement
+# building the largest part of the worker's busy time).
+_ALERT_UPSERTS: dict[tuple[str, ...], Any] = {}
+
+
+def _alert_upsert(columns: tuple[str, ...]) -> Any:
+    found = _ALERT_UPSERTS.get(columns)
+    if found is None:
+        statement = insert(Alert).values({"id": bindparam("id"), **{name: bindparam(name) for name in columns}})
+        written = (
+            statement.on_conflict_do_update(
+                index_elements=[Alert.id],
+                set_={
+                    **{name: _ALERT_EXCLUDED[name] for name in columns if name != "created_at"},
+                    "change_seq": NEXT_CHANGE,
+                },
+                where=Alert.version < _ALERT_EXCLUDED.version,
+            )
+            .returning(Alert.tenant_id, Alert.id, Alert.version)
+            .cte("written")
+        )
+        payload = written.c.tenant_id + ":" + written.c.id + ":" + cast(written.c.version, Text)
+        found = _ALERT_UPSERTS[columns] = select(func.pg_notify(CHANNEL, payload)).select_from(written)
+    return found
+
+
 async def upsert_alert(*, session: AsyncSession, view: AlertView) -> None:
     """Write the alert row if `view` is newer than it. A write takes the next change number and, in the
     same statement, tells the console's live streams (NOTIFY, delivered when the caller's transaction
     commits): `<tenant>:<alert id>:<version>` (models/alert_changes.py)."""
     values = _row_values(view)
-    statement = insert(Alert).values(id=view.alert_id, **values)
-    written = (
-        statement.on_conflict_do_update(
-            index_elements=[Alert.id],
-            set_={**{key: _ALERT_EXCLUDED[key] for key in values if key != "created_at"}, "change_seq": NEXT_CHANGE},
-            where=Alert.version < _ALERT_EXCLUDED.version,
-        )
-        .returning(Alert.tenant_id, Alert.id, Alert.version)
-        .cte("written")
-    )
-    payload = written.c.tenant_id + ":" + written.c.id + ":" + cast(written.c.version, Text)
-    await session.execute(select(func.pg_notify(CHANNEL, payload)).select_from(written))
+    await session.execute(_alert_upsert(tuple(values)), {"id": view.alert_id, **values})
 
 
 TIMELINE_DEDUP_MAX = 400  # alert_events.dedup
@@ -108,8 +125,7 @@ async def add_timeline_entry(
 ) -> None:
     """`dedup` makes retries write one entry; a long one (a page's idempotency key under a 255-character
     dedup key) is `bounded` to the column, so it still fits and stays distinct."""
-    statement = insert(AlertEvent).values(_timeline_row(tenant_id, alert_id, dedup, entry))
-    await session.execute(statement.on_conflict_do_nothing(constraint="uq_alert_events_alert_dedup"))
+    await session.execute(_TIMELINE_INSERT, _timeline_row(tenant_id, alert_id, dedup, entry))
 
 
 def _member_upsert(firing: bool) -> Any:
