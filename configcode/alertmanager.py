@@ -32,6 +32,7 @@ from api.schemas.time_intervals import TimeIntervalIn
 from channels.registry import CONFIGS
 from configcode.document import DocumentError, dump, parse
 from configcode.receivers import TEMPLATED, channel_config
+from models.text import ascii_int
 from noise.matchers import Matcher, MatcherError, parse_matchers
 from workflows.payloads import Category, Severity
 
@@ -230,7 +231,7 @@ def _receivers(data: dict[str, Any], out: Imported) -> None:
 
 def _dropped(data: Any, path: str) -> bool:
     """Remove the field at a document path (`routes.routes[0].group_by`) from `data`; False if there is none."""
-    steps = [int(part) if part.isdigit() else part for part in re.findall(r"[^.\[\]]+", path)]
+    steps = [part if ascii_int(part) is None else ascii_int(part) for part in re.findall(r"[^.\[\]]+", path)]
     node = data
     for step in steps[:-1]:
         try:

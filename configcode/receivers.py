@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from models.text import ascii_int
 from noise.durations import DurationError, parse_duration
 
 Problem = tuple[str, str]
@@ -81,7 +82,7 @@ def _email(config: dict[str, Any], glob: dict[str, Any], where: str, unmapped: l
     security = "tls" if port == "465" else "starttls" if require_tls else "none"
     out: dict[str, Any] = {
         "host": host.strip("[]") or smarthost,
-        "port": int(port) if port.isdigit() else 25,
+        "port": ascii_int(port) or 25,
         "security": security,
         "from_address": config.get("from") or glob.get("smtp_from"),
         "to": [address.strip() for address in str(config.get("to") or "").split(",") if address.strip()],

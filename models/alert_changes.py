@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.tables import Alert
+from models.text import ascii_int
 
 CHANNEL = "herald_alerts"
 NEXT_CHANGE = func.nextval("alerts_change_seq")
@@ -35,9 +36,10 @@ class Change:
         """None for a payload that is not ours (anyone may NOTIFY on the channel)."""
         tenant_id, _, rest = payload.partition(":")
         alert_id, _, version = rest.rpartition(":")
-        if not tenant_id or not alert_id or not version.isdigit():
+        number = ascii_int(version)
+        if not tenant_id or not alert_id or number is None:
             return None
-        return cls(tenant_id, alert_id, int(version))
+        return cls(tenant_id, alert_id, number)
 
     @property
     def payload(self) -> str:

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from models.errors import InvalidQuery
+from models.text import ascii_int
 
 
 def encode_cursor(order: str, value: Any, row_id: str) -> str:
@@ -46,6 +47,7 @@ def decode_time_cursor(cursor: str, order: str) -> tuple[datetime, int]:
     """A cursor of `order` over (a time, an integer id) rows (change events, the audit log);
     InvalidQuery("cursor", ...) for anything this API did not return."""
     at, row_id = decode_cursor(cursor, order, datetime.fromisoformat)
-    if not row_id.isdigit():
+    number = ascii_int(row_id)
+    if number is None:
         raise InvalidQuery("cursor", "cursor is not one this API returned")
-    return at, int(row_id)
+    return at, number

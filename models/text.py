@@ -43,3 +43,12 @@ def first_unstorable(document: object, path: tuple[str, ...] = ()) -> tuple[str,
             if found:
                 return found
     return None
+
+
+def ascii_int(text: str) -> int | None:
+    """`text` as a non-negative integer if it is one or more ASCII digits, else None.
+
+    `str.isdigit` alone is not enough before `int()`: it is true of digits `int()` refuses (the superscript `³`,
+    which a latin-1 HTTP header can carry) and `int()` takes digits of other scripts (`٣`) that no id of Herald's
+    is written in."""
+    return int(text) if text.isascii() and text.isdigit() else None

@@ -15,6 +15,7 @@ from api.deps import Admin, SessionDep, Viewer
 from api.errors import FieldErrors, check
 from api.schemas.routes import RouteAt, RouteBody, RouteMatch, RouteTestIn, RouteTestOut, TreeIn, TreeOut
 from models.routing_trees import StaleVersion, lock_trees, write_tree
+from models.text import ascii_int
 from noise.durations import format_duration
 from noise.route_store import group_key, group_labels, load_tree, reference_problems, stored_tree
 from noise.routing import GROUP_BY_ALL, RouteSpec, compile_route, effective_problems, route_labels, tree_problems
@@ -42,12 +43,13 @@ def _if_version(if_match: str | None) -> int:
     if if_match is None:
         raise HTTPException(status.HTTP_428_PRECONDITION_REQUIRED, "If-Match is required: send the ETag of a read")
     text = if_match.strip().removeprefix("W/").strip('"')
-    return int(text) if text.isdigit() else -1
+    version = ascii_int(text)
+    return -1 if version is None else version
 
 
 def _path(text: str) -> tuple[int, ...]:
     parts = text.split(".")
-    if not all(part.isdigit() and len(part) <= 4 for part in parts):
+    if not all(ascii_int(part) is not None and len(part) <= 4 for part in parts):
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no route at path {text!r} (a path is child indexes: `0.2`)")
     return tuple(int(part) for part in parts)
 

@@ -32,6 +32,7 @@ from api.deps import Resources, ResourcesDep, Viewer
 from api.live import Subscription, TooManyStreams
 from models.alert_changes import changed_since, latest_change
 from models.tables import Alert
+from models.text import ascii_int
 
 router = APIRouter(prefix="/api/v1/stream", tags=["alerts"])
 
@@ -128,11 +129,11 @@ async def stream(
 ) -> StreamingResponse:
     after = None
     if last_event_id is not None and last_event_id.strip():
-        if not last_event_id.strip().isdigit() or len(last_event_id.strip()) > 19:
+        after = ascii_int(last_event_id.strip())
+        if after is None or len(last_event_id.strip()) > 19:
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_CONTENT, "Last-Event-ID: must be the id of an event this stream sent"
             )
-        after = int(last_event_id.strip())
     try:
         await resources.hub.ready()
     except TooManyStreams as err:
