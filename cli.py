@@ -494,7 +494,7 @@ def parser() -> argparse.ArgumentParser:
     temporal_commands.add_parser(
         "setup",
         help="register Herald's search attributes on TEMPORAL_NAMESPACE (idempotent; run before the first worker)",
-    ).set_defaults(run=_temporal_setup)
+    ).set_defaults(run=_temporal_setup, temporal_client=True)
 
     commands.add_parser(
         "secret-key", help="print a new HERALD_SECRET_KEY (encrypts channel secrets; give every process the same one)"
@@ -581,10 +581,24 @@ def main(argv: list[str] | None = None) -> None:
     from models.secrets import SecretKeyError
 
     try:
-        sys.exit(args.run(args))
+        code = args.run(args)
     except (SecretKeyError, OperatorError) as err:  # a configuration mistake, not a crash: say so in one line
         print(f"herald {_command_name(args)}: {err}", file=sys.stderr)
-        sys.exit(2)
+        code = 2
+    if getattr(args, "temporal_client", False):
+        _exit_past_temporal_threads(code)
+    sys.exit(code)
+
+
+def _exit_past_temporal_threads(code: int) -> None:
+    """End a one-shot command that used a Temporal client without the interpreter's teardown: the SDK's Rust
+    threads can outlive it and abort the process in finalization ("PyGILState_Release: thread state ... must be
+    current", temporalio/sdk-python#300), turning a command that did its work into exit code -6. Output is
+    flushed first; nothing else of such a command waits for teardown."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def _command_name(args: argparse.Namespace) -> str:
