@@ -2,7 +2,7 @@
 // value (422 field errors, 409 used_by, 412 stale versions), labelled fields that show their own error, and the
 // delete button that says what still uses a row.
 import { useMutation } from "@tanstack/react-query";
-import { useId, useState, type ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 
 /** An API refusal, kept whole: `fields` maps each 422 field (`levels.0.delay_minutes`) to its message. */
 export class ApiError extends Error {
@@ -66,39 +66,7 @@ export const DANGER =
 export const MUTED = "text-sm text-slate-600 dark:text-slate-400";
 export const LINK = "text-blue-700 underline dark:text-blue-300";
 
-/** A labelled control with its hint and the API's error under it (`aria-describedby`, `aria-invalid`). */
-export function Field({
-  label,
-  error,
-  hint,
-  children,
-}: {
-  label: string;
-  error?: string;
-  hint?: string;
-  children: (props: { id: string; "aria-invalid": boolean; "aria-describedby"?: string }) => ReactNode;
-}) {
-  const id = useId();
-  const described = [hint ? `${id}-hint` : "", error ? `${id}-error` : ""].filter(Boolean).join(" ");
-  return (
-    <div className="flex min-w-0 flex-col gap-0.5">
-      <label htmlFor={id} className="text-sm font-medium">
-        {label}
-      </label>
-      {children({ id, "aria-invalid": Boolean(error), "aria-describedby": described || undefined })}
-      {hint && (
-        <p id={`${id}-hint`} className="text-xs text-slate-600 dark:text-slate-400">
-          {hint}
-        </p>
-      )}
-      {error && (
-        <p id={`${id}-error`} className="text-xs text-red-700 dark:text-red-400">
-          {error}
-        </p>
-      )}
-    </div>
-  );
-}
+export { Field } from "../Field"; // one labelled control for every form of the console
 
 /** A failed request in words (and, for a 409 delete, what still uses the row). */
 export function ErrorNote({ error }: { error: unknown }) {

@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from "react";
 import type { components } from "../../api/schema";
-import { Field, INPUT } from "../rules/Field";
+import { Field, INPUT } from "../../components/Field";
 import { ApiError, messageFor } from "../rules/fieldErrors";
 import { useCreateOverride } from "./queries";
 import { fromLocalInput, toLocalInput } from "./timeline";

@@ -13,7 +13,7 @@ import {
   type RuleIn,
   type RuleOut,
 } from "./draft";
-import { Field, INPUT } from "./Field";
+import { Field, INPUT } from "../../components/Field";
 import { ApiError, messageFor, otherErrors, type FieldErrors } from "./fieldErrors";
 import { useDataSources, useDebounced, useDraftTest, useSaveRule } from "./queries";
 import { RulePreview } from "./RulePreview";
