@@ -22,6 +22,16 @@ from settings import Settings, get_settings
 T = TypeVar("T")
 
 
+def _worker_count(text: str) -> int:
+    """`herald dev --workers`: 1-16; anything else is a usage error naming the option (exit 2)."""
+    from models.text import ascii_int
+
+    count = ascii_int(text)
+    if count is None or not 1 <= count <= 16:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number from 1 to 16")
+    return count
+
+
 def _dev(args: argparse.Namespace) -> int:
     from devstack.ports import PortInUse
     from devstack.supervisor import DevOptions, StackFailed, Supervisor
@@ -33,6 +43,7 @@ def _dev(args: argparse.Namespace) -> int:
         ui_port=args.ui_port,
         inbox_port=args.inbox_port,
         temporal_metrics_port=args.temporal_metrics_port,
+        workers=args.workers,
     )
     try:
         return asyncio.run(Supervisor(options).run())
@@ -469,6 +480,12 @@ def parser() -> argparse.ArgumentParser:
         type=int,
         default=None,
         help="serve the Temporal dev server's own Prometheus metrics here (default: any free port); bench/ reads them",
+    )
+    dev.add_argument(
+        "--workers",
+        type=_worker_count,
+        default=1,
+        help="worker processes on the one task queue (1-16, default 1): they share the alerts, each with its own cache",
     )
     dev.set_defaults(run=_dev)
 

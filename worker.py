@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity as temporal_activity
 from temporalio.client import Client
 from temporalio.worker import Worker
-from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.escalation import EscalationActivities
 from activities.heartbeats import HeartbeatActivities
@@ -30,6 +29,7 @@ from gateway.client import AlertingClient
 from gateway.connect import connect, metrics_runtime
 from gateway.retention_schedule import ensure_retention_schedule
 from gateway.rule_schedule import ensure_rule_schedule
+from gateway.sandbox import workflow_runner
 from models.db import create_engine, create_sessionmaker
 from models.secrets import secret_box
 from settings import Settings, get_settings
@@ -71,17 +71,6 @@ def activities_of(*instances: object) -> list[Callable[..., Any]]:
     return [getattr(obj, method) for obj in instances for method in activity_names(type(obj))]
 
 
-def workflow_runner(sandbox: str) -> SandboxedWorkflowRunner:
-    """The sandbox for alert workflows (see `Settings.workflow_sandbox`).
-
-    Measured with 1,000 cached escalating alerts: 267 KB of worker memory each when every run
-    re-imports `workflows.*`, 136 KB when they are shared (docs/performance.md).
-    """
-    if sandbox == "isolated":
-        return SandboxedWorkflowRunner()
-    return SandboxedWorkflowRunner(restrictions=SandboxRestrictions.default.with_passthrough_modules("workflows"))
-
-
 @asynccontextmanager
 async def build_worker(
     client: Client, sessions: async_sessionmaker[AsyncSession], settings: Settings, *, task_queue: str | None = None
@@ -117,7 +106,7 @@ async def build_worker(
             client,
             task_queue=queue,
             workflows=[AlertWorkflow, RuleEvaluationWorkflow, HeartbeatWorkflow, InboxDrainWorkflow, RetentionWorkflow],
-            workflow_runner=workflow_runner(settings.workflow_sandbox),
+            workflow_runner=workflow_runner(settings.workflow_sandbox, client.data_converter),
             activities=activities_of(projection, escalation, notify, rules, heartbeats, inbox, retention),
             max_cached_workflows=settings.worker_max_cached_workflows,
             max_concurrent_activities=settings.worker_max_concurrent_activities,

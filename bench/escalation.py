@@ -11,7 +11,7 @@ Prints:
   p50 / p99 / max, counting only escalations due after the last alert opened;
   peak RSS of the worker, the API and the Temporal server.
 
-Usage: .venv/bin/python bench/escalation.py [--alerts 10000] [--delay 900] [--cache 2000]
+Usage: .venv/bin/python bench/escalation.py [--alerts 10000] [--delay 900] [--cache 2000] [--workers 1]
 Traffic goes only to 127.0.0.1; every wait is bounded.
 """
 
@@ -121,18 +121,19 @@ async def main() -> None:
     parser.add_argument(
         "--cache", type=int, default=None, help="HERALD_WORKER_MAX_CACHED_WORKFLOWS (default: Herald's)"
     )
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (`herald dev --workers`)")
     args = parser.parse_args()
     delay = timedelta(minutes=max(1, args.delay // 60))
 
     with tempfile.TemporaryDirectory(prefix="herald-bench-") as tmp:
-        stack = Stack(Path(tmp) / "data", max_cached_workflows=args.cache)
+        stack = Stack(Path(tmp) / "data", max_cached_workflows=args.cache, workers=args.workers)
         stack.start()
         try:
             rss = PeakRss(stack.processes())
             sampler = asyncio.create_task(rss.sample_forever())
             print(
                 f"herald escalation bench {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} cores, "
-                f"{args.alerts} alerts, level 2 after {delay}, worker cache {args.cache or 'default'}"
+                f"{args.alerts} alerts, level 2 after {delay}, {args.workers} worker(s), cache {args.cache or 'default'} each"
             )
             hook, counts, server = await receiver()
             headers = {"Authorization": f"Bearer {stack.key}"}

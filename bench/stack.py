@@ -19,10 +19,12 @@ from models.api_keys import new_key
 
 
 class Stack:
-    def __init__(self, data_dir: Path, *, max_cached_workflows: int | None = None) -> None:
+    def __init__(self, data_dir: Path, *, max_cached_workflows: int | None = None, workers: int = 1) -> None:
         self.max_cached_workflows = max_cached_workflows
+        self.workers = workers
         self.api_port, self.temporal_port, self.ui_port = free_port(), free_port(), free_port()
         self.temporal_metrics_port = free_port()  # the dev server's own Prometheus metrics (persistence requests)
+        self.inbox_port = free_port()  # not herald dev's 8001: two benches (or a bench and a dev stack) may run at once
         self.key = new_key()
         self.data_dir = data_dir
         self.process: subprocess.Popen[str] | None = None
@@ -31,7 +33,8 @@ class Stack:
         argv = [
             str(Path(sys.executable).parent / "herald"), "dev", "--data-dir", str(self.data_dir),
             "--api-port", str(self.api_port), "--temporal-port", str(self.temporal_port), "--ui-port", str(self.ui_port),
-            "--temporal-metrics-port", str(self.temporal_metrics_port),
+            "--temporal-metrics-port", str(self.temporal_metrics_port), "--workers", str(self.workers),
+            "--inbox-port", str(self.inbox_port),
         ]  # fmt: skip
         env = {**os.environ, "HERALD_ADMIN_API_KEY": self.key}
         if self.max_cached_workflows is not None:
@@ -54,10 +57,12 @@ class Stack:
     def processes(self) -> dict[str, psutil.Process]:
         assert self.process is not None
         found: dict[str, psutil.Process] = {}
-        for child in psutil.Process(self.process.pid).children(recursive=True):
+        workers = 0
+        for child in sorted(psutil.Process(self.process.pid).children(recursive=True), key=lambda p: p.pid):
             cmdline = " ".join(child.cmdline())
             if "cli worker" in cmdline:
-                found["worker"] = child
+                workers += 1
+                found["worker" if workers == 1 else f"worker-{workers}"] = child
             elif "cli api" in cmdline:
                 found["api"] = child
             elif "start-dev" in cmdline:

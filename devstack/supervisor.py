@@ -51,6 +51,7 @@ class DevOptions:
     inbox_port: int = 8001
     tenant: str = "default"
     temporal_metrics_port: int | None = None  # the dev server's Prometheus metrics; None: any free port
+    workers: int = 1  # worker processes on the one task queue (logs/worker.log, logs/worker-2.log, ...)
 
 
 class StackFailed(Exception):
@@ -218,7 +219,8 @@ class Supervisor:
             [sys.executable, "-m", "devstack.inbox", "--port", str(o.inbox_port), "--data-dir", str(o.data_dir)],
             terminal=True,
         )
-        self.spawn("worker", [sys.executable, "-m", "cli", "worker"], env)
+        for number in range(1, o.workers + 1):
+            self.spawn("worker" if number == 1 else f"worker-{number}", [sys.executable, "-m", "cli", "worker"], env)
         self.spawn("api", [sys.executable, "-m", "cli", "api", "--host", "127.0.0.1", "--port", str(o.api_port)], env)
         await self.wait_for_api()
         write_state(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from temporalio.service import TLSConfig
 
+from gateway.data_converter import herald_data_converter
 from settings import Settings
 from telemetry.tracing import temporal_interceptors
 
@@ -39,7 +39,7 @@ async def connect(
     return await Client.connect(
         settings.temporal_address,
         namespace=settings.temporal_namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=herald_data_converter,
         tls=_tls(settings),
         api_key=api_key,
         lazy=lazy,

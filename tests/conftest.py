@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from gateway.data_converter import herald_data_converter
 from gateway.namespace_setup import register_search_attributes
 from models.api_keys import ensure_tenant
 from models.db import create_engine, create_sessionmaker
@@ -79,7 +79,7 @@ SERVER_STARTUP = timedelta(seconds=60)
 async def time_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=binary("temporal-test-server"),
-        data_converter=pydantic_data_converter,
+        data_converter=herald_data_converter,
         test_server_startup_timeout=SERVER_STARTUP,
     )
     await register_search_attributes(env.client, "default")
@@ -91,7 +91,7 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
 async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=binary("temporal"),
-        data_converter=pydantic_data_converter,
+        data_converter=herald_data_converter,
         search_attributes=list(search_attributes.ALL),
         dev_server_startup_timeout=SERVER_STARTUP,
     )

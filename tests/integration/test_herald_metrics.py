@@ -11,12 +11,12 @@ import pytest
 from pydantic import SecretStr
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from devstack.ports import free_port
 from gateway.client import AlertingClient
 from gateway.connect import metrics_runtime
+from gateway.data_converter import herald_data_converter
 from settings import Settings
 from telemetry.metrics import exposition, serve_worker_metrics
 from tests.integration.conftest import Stack, api_stack
@@ -176,7 +176,7 @@ async def test_the_temporal_sdk_runtime_serves_its_metrics(
     port = free_port()
     client = await Client.connect(
         dev_settings.temporal_address,
-        data_converter=pydantic_data_converter,
+        data_converter=herald_data_converter,
         runtime=metrics_runtime(f"127.0.0.1:{port}"),
     )
     queue = f"sdk-metrics-{uuid.uuid4().hex[:6]}"

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 
+from gateway.data_converter import herald_data_converter
 from workflows import member_table
 from workflows.ids import labels_key
 from workflows.payloads import AlertContent, AlertStart, AlertState, FireEvent
@@ -26,15 +26,15 @@ def _recorded_start() -> dict[str, Any]:
 
 
 def _encoded(value: object) -> dict[str, Any]:
-    [payload] = pydantic_data_converter.payload_converter.to_payloads([value])
+    [payload] = herald_data_converter.payload_converter.to_payloads([value])
     data: dict[str, Any] = json.loads(payload.data)
     return data
 
 
 def test_a_recorded_carried_state_decodes_and_encodes_under_the_same_names() -> None:
     recorded = _recorded_start()
-    [start] = pydantic_data_converter.payload_converter.from_payloads(
-        pydantic_data_converter.payload_converter.to_payloads([recorded]), [AlertStart]
+    [start] = herald_data_converter.payload_converter.from_payloads(
+        herald_data_converter.payload_converter.to_payloads([recorded]), [AlertStart]
     )
     assert isinstance(start, AlertStart) and start.carried is not None
     assert start.carried.view is not None and start.carried.view.event_count == 8
@@ -78,13 +78,11 @@ def test_ten_thousand_members_are_carried_packed_well_under_temporals_payload_li
     keys = [labels_key("t", {"alertname": "NodeDown", "host": f"n{i:05}"}) for i in range(10_000)]
     state = AlertState(members={k: 1 for k in keys}, member_events={k: 2 for k in keys})
     state.members[keys[0]] = 2  # resolved
-    [payload] = pydantic_data_converter.payload_converter.to_payloads(
-        [AlertStart(tenant_id="t", key="k", carried=state)]
-    )
+    [payload] = herald_data_converter.payload_converter.to_payloads([AlertStart(tenant_id="t", key="k", carried=state)])
     assert len(payload.data) < 300_000  # Temporal warns from 512 kB and refuses 2 MB; as two maps: 740 kB
     carried = json.loads(payload.data)["carried"]
     assert carried["members"] == {} and carried["member_events"] == {} and carried["members_packed"]
-    [start] = pydantic_data_converter.payload_converter.from_payloads([payload], [AlertStart])
+    [start] = herald_data_converter.payload_converter.from_payloads([payload], [AlertStart])
     assert isinstance(start, AlertStart) and start.carried is not None
     assert start.carried.members == state.members and start.carried.member_events == state.member_events
     assert start.carried.members_packed is None
@@ -97,12 +95,10 @@ def test_ten_thousand_expiring_members_are_carried_packed_too() -> None:
     at = datetime(2026, 12, 1, 5, 0, tzinfo=UTC)
     expiry = {k: at + timedelta(microseconds=7 * i) for i, k in enumerate(keys)}
     state = AlertState(members={k: 1 for k in keys}, member_events={k: 2 for k in keys}, member_expiry=expiry)
-    [payload] = pydantic_data_converter.payload_converter.to_payloads(
-        [AlertStart(tenant_id="t", key="k", carried=state)]
-    )
+    [payload] = herald_data_converter.payload_converter.to_payloads([AlertStart(tenant_id="t", key="k", carried=state)])
     assert len(payload.data) < 400_000  # the expiries as a map alone: 720 kB
     assert json.loads(payload.data)["carried"]["member_expiry"] == {}
-    [start] = pydantic_data_converter.payload_converter.from_payloads([payload], [AlertStart])
+    [start] = herald_data_converter.payload_converter.from_payloads([payload], [AlertStart])
     assert isinstance(start, AlertStart) and start.carried is not None
     assert start.carried.member_expiry == expiry and start.carried.members == state.members
 
@@ -110,8 +106,8 @@ def test_ten_thousand_expiring_members_are_carried_packed_too() -> None:
 def test_members_carried_as_two_maps_still_decode() -> None:
     """Histories recorded before the packed table carry `members` and `member_events` as maps."""
     carried = {"members": {"a": 1, "b": 2}, "member_events": {"a": 3, "b": 1}}
-    [start] = pydantic_data_converter.payload_converter.from_payloads(
-        pydantic_data_converter.payload_converter.to_payloads([{"tenant_id": "t", "key": "k", "carried": carried}]),
+    [start] = herald_data_converter.payload_converter.from_payloads(
+        herald_data_converter.payload_converter.to_payloads([{"tenant_id": "t", "key": "k", "carried": carried}]),
         [AlertStart],
     )
     assert isinstance(start, AlertStart) and start.carried is not None

@@ -53,3 +53,22 @@ def test_a_port_bound_without_listening_is_in_use() -> None:
         port = int(held.getsockname()[1])
         with pytest.raises(PortInUse):
             ensure_free({"api-port": port})
+
+
+@pytest.mark.parametrize("given", ["0", "17", "-1", "two", "٢", "1.5", ""])
+def test_herald_dev_workers_outside_one_to_sixteen_is_a_usage_error_naming_the_option(
+    given: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from cli import parser
+
+    with pytest.raises(SystemExit) as exited:
+        parser().parse_args(["dev", "--workers", given])
+    assert exited.value.code == 2
+    assert "argument --workers" in capsys.readouterr().err
+
+
+def test_herald_dev_runs_one_worker_unless_told_more() -> None:
+    from cli import parser
+
+    assert parser().parse_args(["dev"]).workers == 1
+    assert parser().parse_args(["dev", "--workers", "2"]).workers == 2

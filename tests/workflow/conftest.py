@@ -15,11 +15,12 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from gateway.client import AlertingClient
+from gateway.sandbox import workflow_runner
 from models.metric_store import SeriesCache
 from settings import Settings
 from tests.support.opened import quiet
 from tests.workflow.fakes import FakeActivities, FastAlerts
-from worker import build_worker, workflow_runner
+from worker import build_worker
 from workflows.alert import AlertWorkflow
 
 HISTORIES = Path(__file__).resolve().parents[1] / "histories"

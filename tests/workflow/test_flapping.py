@@ -17,12 +17,12 @@ from temporalio.worker import Worker
 
 from gateway.client import AlertingClient, IngestItem
 from gateway.errors import AlertNotFound, TransitionRejected
+from gateway.sandbox import workflow_runner
 from models.tables import Alert
 from tests.support.alerts import add_webhook, eventually, resolve_event, trigger
 from tests.support.opened import idle, quiet
 from tests.support.receiver import Scripted, WebhookReceiver
 from tests.workflow.fakes import FastAlerts, channel
-from worker import workflow_runner
 from workflows.alert import AlertWorkflow
 from workflows.ids import alert_workflow_id
 from workflows.payloads import AcknowledgeRequest, AlertStatus, NotifyEvent, ResolveRequest

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from gateway.data_converter import herald_data_converter
 from workflows.alert import AlertWorkflow
 from workflows.heartbeat import HeartbeatWorkflow
 from workflows.retention import RetentionWorkflow
@@ -33,7 +33,7 @@ async def test_history_replays(path: Path) -> None:
     # checks, at run time, the determinism that a "shared" production worker no longer checks.
     replayer = Replayer(
         workflows=[AlertWorkflow, RuleEvaluationWorkflow, HeartbeatWorkflow, RetentionWorkflow],
-        data_converter=pydantic_data_converter,
+        data_converter=herald_data_converter,
     )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
