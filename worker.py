@@ -8,6 +8,8 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -32,6 +34,7 @@ from gateway.rule_schedule import ensure_rule_schedule
 from gateway.sandbox import workflow_runner
 from models.db import create_engine, create_sessionmaker
 from models.secrets import secret_box
+from models.text import ascii_int
 from settings import Settings, get_settings
 from telemetry.logs import configure_logging
 from telemetry.metrics import serve_worker_metrics
@@ -71,6 +74,66 @@ def activities_of(*instances: object) -> list[Callable[..., Any]]:
     return [getattr(obj, method) for obj in instances for method in activity_names(type(obj))]
 
 
+# The workflow cache, sized by memory unless told a count. A cached escalating alert costs ~146 KB of
+# worker memory and the worker itself ~250 MiB (docs/performance.md, "The cost of one alert"). Alerts wake
+# in the order they opened, so a least-recently-used cache smaller than the set of open alerts misses on
+# every wake and each escalation replays its history first (docs/operations.md, "Sizing"): the cache should
+# be as large as memory allows. `HERALD_WORKER_MAX_CACHED_WORKFLOWS` still sets a count outright.
+PER_CACHED_WORKFLOW_KIB = 150
+"""Memory of one cached escalating alert workflow (measured 141-150 KB; docs/performance.md)."""
+WORKER_BASE_MIB = 320
+"""The worker without its cache (measured ~235-250 MiB), plus room for a burst of deliveries in flight."""
+DEFAULT_MEMORY_MIB = 1536
+"""The budget when neither `HERALD_WORKER_MEMORY_MIB` nor a container limit says otherwise (the Helm chart's limit)."""
+MINIMUM_CACHED_WORKFLOWS = 100
+
+CGROUP_LIMIT_FILES = (
+    Path("/sys/fs/cgroup/memory.max"),  # cgroup v2: a byte count or "max"
+    Path("/sys/fs/cgroup/memory/memory.limit_in_bytes"),  # cgroup v1: a byte count, huge when unlimited
+)
+UNLIMITED_BYTES = 1 << 60  # cgroup v1 writes ~2**63 for "no limit"
+
+
+@dataclass(frozen=True)
+class CacheSize:
+    workflows: int
+    reason: str  # for the worker's start-up log line
+
+
+def container_memory_limit(files: tuple[Path, ...] = CGROUP_LIMIT_FILES) -> int | None:
+    """The memory limit of the container this process runs in, in bytes; None when there is none or it
+    cannot be read."""
+    for file in files:
+        try:
+            text = file.read_text().strip()
+        except OSError:
+            continue
+        limit = ascii_int(text)
+        if limit is not None and 0 < limit < UNLIMITED_BYTES:
+            return limit
+        return None  # "max", or v1's "unlimited": the first file that exists decides
+    return None
+
+
+def cache_size(
+    max_cached_workflows: int | None, memory_mib: int | None, container_limit_bytes: int | None
+) -> CacheSize:
+    """The worker's `max_cached_workflows`: the count if one is set; else what fits the memory budget
+    (`memory_mib`, else the container's limit, else `DEFAULT_MEMORY_MIB`) after the worker's own base,
+    at `PER_CACHED_WORKFLOW_KIB` per workflow, and never below `MINIMUM_CACHED_WORKFLOWS`."""
+    if max_cached_workflows is not None:
+        return CacheSize(max_cached_workflows, "HERALD_WORKER_MAX_CACHED_WORKFLOWS")
+    if memory_mib is not None:
+        budget, source = memory_mib, "HERALD_WORKER_MEMORY_MIB"
+    elif container_limit_bytes is not None:
+        budget, source = container_limit_bytes // 2**20, "the container's memory limit"
+    else:
+        budget, source = DEFAULT_MEMORY_MIB, "the default budget"
+    fits = (budget - WORKER_BASE_MIB) * 1024 // PER_CACHED_WORKFLOW_KIB
+    workflows = max(MINIMUM_CACHED_WORKFLOWS, fits)
+    return CacheSize(workflows, f"{budget} MiB from {source}, {PER_CACHED_WORKFLOW_KIB} KB per cached alert")
+
+
 @asynccontextmanager
 async def build_worker(
     client: Client, sessions: async_sessionmaker[AsyncSession], settings: Settings, *, task_queue: str | None = None
@@ -92,6 +155,8 @@ async def build_worker(
             namespace=settings.temporal_namespace,
         )
         queue = task_queue or settings.temporal_task_queue
+        cache = cache_size(settings.worker_max_cached_workflows, settings.worker_memory_mib, container_memory_limit())
+        log.info("caching up to %d alert workflows (%s)", cache.workflows, cache.reason)
         alerting = AlertingClient(
             client,
             task_queue=queue,
@@ -108,7 +173,7 @@ async def build_worker(
             workflows=[AlertWorkflow, RuleEvaluationWorkflow, HeartbeatWorkflow, InboxDrainWorkflow, RetentionWorkflow],
             workflow_runner=workflow_runner(settings.workflow_sandbox, client.data_converter),
             activities=activities_of(projection, escalation, notify, rules, heartbeats, inbox, retention),
-            max_cached_workflows=settings.worker_max_cached_workflows,
+            max_cached_workflows=cache.workflows,
             max_concurrent_activities=settings.worker_max_concurrent_activities,
             graceful_shutdown_timeout=settings.worker_shutdown,
         )

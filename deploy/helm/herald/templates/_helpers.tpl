@@ -42,8 +42,10 @@ app.kubernetes.io/component: {{ index . 1 }}
   value: {{ .Values.temporal.taskQueue | quote }}
 - name: HERALD_PUBLIC_URL
   value: {{ .Values.publicUrl | quote }}
+{{- if not (kindIs "invalid" .Values.worker.maxCachedWorkflows) }}
 - name: HERALD_WORKER_MAX_CACHED_WORKFLOWS
   value: {{ .Values.worker.maxCachedWorkflows | quote }}
+{{- end }}
 - name: HERALD_WORKER_SHUTDOWN_SECONDS
   value: {{ .Values.worker.shutdownSeconds | quote }}
 {{- with .Values.worker.metricsPort }}
