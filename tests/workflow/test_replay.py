@@ -7,6 +7,7 @@ and commit the new files next to the old ones (old ones must keep replaying).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 
 from gateway.data_converter import herald_data_converter
+from gateway.sandbox import workflow_runner
 from workflows.alert import AlertWorkflow
 from workflows.heartbeat import HeartbeatWorkflow
 from workflows.retention import RetentionWorkflow
@@ -37,3 +39,25 @@ async def test_history_replays(path: Path) -> None:
     )
     result = await replayer.replay_workflow(history, raise_on_replay_failure=True)
     assert result.replay_failure is None
+
+
+async def test_every_history_replays_in_the_workers_own_sandbox() -> None:
+    # The worker's runner (gateway/sandbox.py: shared workflow modules, serialization context answered
+    # outside the sandbox) must reach the same commands as the SDK's on every recorded history.
+    histories = [WorkflowHistory.from_json(path.stem, path.read_text()) for path in HISTORIES]
+    replayer = Replayer(
+        workflows=[AlertWorkflow, RuleEvaluationWorkflow, HeartbeatWorkflow, RetentionWorkflow],
+        data_converter=herald_data_converter,
+        workflow_runner=workflow_runner("shared", herald_data_converter),
+    )
+    replayed = 0
+    async with replayer.workflow_replay_iterator(_each(histories)) as results:
+        async for result in results:
+            assert result.replay_failure is None, result.history.workflow_id
+            replayed += 1
+    assert replayed == len(HISTORIES)
+
+
+async def _each(histories: list[WorkflowHistory]) -> AsyncIterator[WorkflowHistory]:
+    for history in histories:
+        yield history
