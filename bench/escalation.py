@@ -9,7 +9,10 @@ Prints:
   lateness of each level-2 escalation: when the workflow ran it minus when it was due
   (level 1's time + delay, both from the workflow's own clock, read from the projection),
   p50 / p99 / max, counting only escalations due after the last alert opened;
-  peak RSS of the worker, the API and the Temporal server.
+  peak RSS of the worker, the API and the Temporal server;
+  where the lateness of a sample of level-2 escalations went, from their Temporal histories: the server
+  firing the timer late (TimerFired - TimerStarted - duration) and the wait for a worker to start the
+  task it scheduled (WorkflowTaskStarted - TimerFired).
 
 Usage: .venv/bin/python bench/escalation.py [--alerts 10000] [--delay 900] [--cache 2000] [--workers 1]
 Traffic goes only to 127.0.0.1; every wait is bounded.
@@ -34,12 +37,14 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from temporalio.client import Client
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.stack import PeakRss, Stack, percentile, post_events  # noqa: E402
 from devstack.ports import free_port  # noqa: E402
+from gateway.data_converter import herald_data_converter  # noqa: E402
 
 BACKGROUND: set[asyncio.Task[None]] = set()
 
@@ -87,8 +92,41 @@ async def open_alerts(http: httpx.AsyncClient, count: int, policy_id: str, run: 
     return await post_events(http, events)
 
 
-async def pages_at(http: httpx.AsyncClient, run: str) -> list[list[datetime]]:
-    """Per alert of this run, the workflow-clock times at which its levels ran (from the projection)."""
+async def lateness_split(temporal_address: str, workflow_ids: list[str], delay: timedelta) -> None:
+    """Print, over the level-2 timers of `workflow_ids`, how late the server fired them and how long the
+    task they scheduled waited for a worker (p50 / p99 / max, seconds)."""
+    client = await Client.connect(temporal_address, data_converter=herald_data_converter)
+    fired_late: list[float] = []
+    picked_up: list[float] = []
+    for wf_id in workflow_ids:
+        events = [event async for event in client.get_workflow_handle(wf_id).fetch_history_events()]
+        started_at: dict[int, tuple[datetime, float]] = {}
+        for index, event in enumerate(events):
+            if event.HasField("timer_started_event_attributes"):
+                timeout = event.timer_started_event_attributes.start_to_fire_timeout.ToTimedelta().total_seconds()
+                if 0.9 * delay.total_seconds() <= timeout <= delay.total_seconds() + 1:  # the level-2 timer
+                    started_at[event.event_id] = (event.event_time.ToDatetime(UTC), timeout)
+            elif event.HasField("timer_fired_event_attributes"):
+                begun = started_at.get(event.timer_fired_event_attributes.started_event_id)
+                if begun is None:
+                    continue
+                fired = event.event_time.ToDatetime(UTC)
+                fired_late.append((fired - begun[0]).total_seconds() - begun[1])
+                task = next((e for e in events[index:] if e.HasField("workflow_task_started_event_attributes")), None)
+                if task is not None:
+                    picked_up.append((task.event_time.ToDatetime(UTC) - fired).total_seconds())
+    for name, values in (("server fired the timer late", fired_late), ("task waited for a worker", picked_up)):
+        values.sort()
+        if values:
+            print(
+                f"  {name}: p50 {percentile(values, 0.5):.2f} s, p99 {percentile(values, 0.99):.2f} s, "
+                f"max {values[-1]:.2f} s ({len(values)} of {len(workflow_ids)} sampled alerts)"
+            )
+
+
+async def pages_at(http: httpx.AsyncClient, run: str, ids: list[str] | None = None) -> list[list[datetime]]:
+    """Per alert of this run, the workflow-clock times at which its levels ran (from the projection);
+    `ids` (when given) collects the alerts' workflow ids in the same order."""
     found: list[list[datetime]] = []
     cursor: str | None = None
     while True:
@@ -99,6 +137,8 @@ async def pages_at(http: httpx.AsyncClient, run: str) -> list[list[datetime]]:
         for alert in page["items"]:
             levels = (alert["escalation"] or {}).get("pages", [])
             found.append([datetime.fromisoformat(level["at"]) for level in levels])
+            if ids is not None:
+                ids.append(alert["workflow_id"])
         cursor = page.get("next_cursor")
         if not cursor:
             return found
@@ -122,6 +162,7 @@ async def main() -> None:
         "--cache", type=int, default=None, help="HERALD_WORKER_MAX_CACHED_WORKFLOWS (default: Herald's)"
     )
     parser.add_argument("--workers", type=int, default=1, help="worker processes (`herald dev --workers`)")
+    parser.add_argument("--sample", type=int, default=300, help="alerts whose histories split the lateness")
     args = parser.parse_args()
     delay = timedelta(minutes=max(1, args.delay // 60))
 
@@ -163,6 +204,12 @@ async def main() -> None:
                     f"max {lateness[-1]:.2f} s"
                 )
             print(f"pages received: first {counts.get('first', 0)}, second {counts.get('second', 0)}")
+            async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=120) as http:
+                ids: list[str] = []
+                await pages_at(http, run, ids)
+            sample = ids[:: max(1, len(ids) // args.sample)][: args.sample]
+            print(f"where the lateness went (Temporal histories of {len(sample)} alerts):")
+            await lateness_split(f"127.0.0.1:{stack.temporal_port}", sample, delay)
             peaks = ", ".join(f"{name} {value / 2**20:.0f} MiB" for name, value in sorted(rss.peak.items()))
             print(f"peak RSS: {peaks}")
         finally:
