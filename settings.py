@@ -130,14 +130,13 @@ class Settings(BaseSettings):
         ge=0,
         validation_alias="HERALD_WORKER_MAX_CACHED_WORKFLOWS",
         description="Alert workflows a worker keeps in memory; unset: as many as HERALD_WORKER_MEMORY_MIB allows "
-        "(gateway/worker_cache.py)",
+        "(worker.py, cache_size)",
     )
     worker_memory_mib: int | None = Field(
         None,
         ge=256,
         validation_alias="HERALD_WORKER_MEMORY_MIB",
-        description="Memory a worker may use, which sizes its workflow cache; unset: the container's limit, "
-        "else 1536",
+        description="Memory a worker may use, which sizes its workflow cache; unset: the container's limit, else 1536",
     )
     worker_max_concurrent_activities: int = Field(200, ge=1, validation_alias="HERALD_WORKER_MAX_CONCURRENT_ACTIVITIES")
     # "shared": Herald's own workflow modules are imported once and shared by every run (half

@@ -15,8 +15,6 @@ Two choices, both measured in docs/performance.md ("The cost of one alert"):
 
 from __future__ import annotations
 
-from typing import Literal
-
 from temporalio.converter import DataConverter, WorkflowSerializationContext
 from temporalio.converter._extstore import StorageDriverStoreContext
 from temporalio.worker import WorkflowInstance, WorkflowInstanceDetails
@@ -56,9 +54,7 @@ class ContextFreeSandboxRunner(SandboxedWorkflowRunner):
         return _ContextFreeRun(det, self.runner_class, self.restrictions)
 
 
-def workflow_runner(
-    sandbox: Literal["shared", "isolated"] | str, data_converter: DataConverter = herald_data_converter
-) -> SandboxedWorkflowRunner:
+def workflow_runner(sandbox: str, data_converter: DataConverter = herald_data_converter) -> SandboxedWorkflowRunner:
     """The sandbox for a worker whose client converts with `data_converter` (see `Settings.workflow_sandbox`).
 
     Measured with 1,000 cached escalating alerts: 267 KB of worker memory each when every run re-imports
