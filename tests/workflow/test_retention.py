@@ -14,7 +14,18 @@ from models.tables import Alert, AuditEntry, Tenant
 from settings import Settings
 from tests.support.stored_alerts import add_with_history, alert_row
 from workflows.retention import RetentionWorkflow
-from workflows.retention_payloads import RetentionRequest
+from workflows.retention_payloads import RetentionRequest, RetentionSummary
+
+
+async def run_pass(
+    time_env: WorkflowEnvironment, settings: Settings, opened: set[str], request: RetentionRequest
+) -> RetentionSummary:
+    """One RetentionWorkflow on the test worker's queue (recorded for `alerting` to clean up), to its summary."""
+    workflow_id = f"herald-retention/test/{uuid.uuid4().hex[:8]}"
+    opened.add(workflow_id)
+    return await time_env.client.execute_workflow(
+        RetentionWorkflow.run, request, id=workflow_id, task_queue=settings.temporal_task_queue
+    )
 
 
 async def test_a_retention_pass_deletes_old_resolved_alerts_and_reports_them(
@@ -33,14 +44,7 @@ async def test_a_retention_pass_deletes_old_resolved_alerts_and_reports_them(
         for row in [*old, recent, firing]:
             add_with_history(session, row)
 
-    workflow_id = f"herald-retention/test/{uuid.uuid4().hex[:8]}"
-    opened.add(workflow_id)
-    summary = await time_env.client.execute_workflow(
-        RetentionWorkflow.run,
-        RetentionRequest(tenant_id=tenant, batch_size=2),
-        id=workflow_id,
-        task_queue=settings.temporal_task_queue,
-    )
+    summary = await run_pass(time_env, settings, opened, RetentionRequest(tenant_id=tenant, batch_size=2))
     assert (summary.alerts, summary.alert_events, summary.alert_members, summary.deliveries) == (3, 3, 3, 3)
     assert summary.complete and summary.tenants == 1 and summary.rows == 12
     async with sessions() as session:
@@ -72,14 +76,7 @@ async def test_a_retention_pass_deletes_audit_rows_past_their_own_retention_and_
             )
         add_with_history(session, alert_row(tenant, now - timedelta(days=300), resolved_at=now - timedelta(days=20)))
 
-    workflow_id = f"herald-retention/test/{uuid.uuid4().hex[:8]}"
-    opened.add(workflow_id)
-    summary = await time_env.client.execute_workflow(
-        RetentionWorkflow.run,
-        RetentionRequest(tenant_id=tenant, batch_size=1),
-        id=workflow_id,
-        task_queue=settings.temporal_task_queue,
-    )
+    summary = await run_pass(time_env, settings, opened, RetentionRequest(tenant_id=tenant, batch_size=1))
     # Audit rows keep their own 30 days; the alert (20 days resolved) is inside the alerts' 90.
     assert (summary.audit_entries, summary.alerts, summary.rows) == (2, 0, 2) and summary.complete
     async with sessions() as session:
