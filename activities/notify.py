@@ -45,7 +45,7 @@ from models.secrets import SecretBox
 from models.tables import User
 from models.templates import template_for
 from models.timestamps import utc_text
-from noise.muting import MEMBERS_CHECKED, Muted, muting
+from noise.muting import MEMBERS_CHECKED, Muted, active_noise, muting
 from telemetry.metrics import DELIVERY_ATTEMPTS, DELIVERY_LATENCY, NOTIFICATIONS
 from workflows import activity_refs as refs
 from workflows.ids import alert_api_link, alert_dashboard_link, temporal_ui_link
@@ -422,8 +422,10 @@ async def incident_members(session: AsyncSession, alert: AlertView, limit: int) 
 
 async def muted_now(session: AsyncSession, alert: AlertView, grouping: Grouping | None) -> Muted | None:
     """Why the alert's fire notices are held back now (an incident's by its firing members), or None."""
+    at = datetime.now(UTC)
+    noise = await active_noise(session=session, tenant_id=alert.tenant_id, at=at)
     members = None
-    if alert.firing_members:
+    if alert.firing_members and noise.any:  # without silences, windows or rules only time intervals can mute
         members = await firing_member_labels(session=session, alert_id=alert.alert_id, limit=MEMBERS_CHECKED)
     return await muting(
         session=session,
@@ -431,6 +433,7 @@ async def muted_now(session: AsyncSession, alert: AlertView, grouping: Grouping 
         alert_id=alert.alert_id,
         labels=alert.content.labels,
         grouping=grouping,
-        at=datetime.now(UTC),
+        at=at,
         members=members,
+        noise=noise,
     )

@@ -11,7 +11,8 @@ In order (the first that applies is the reason recorded):
 
 Only fire notices (triggered, renotified, escalated) are ever muted: the caller sends acknowledged and resolved
 notices to whoever heard the alert fire, whatever mutes it since. Every check reads the tenant's rows only, and a
-bounded number of them.
+bounded number of them; one read first (`active_noise`) says which of silences, maintenance windows and inhibit
+rules the tenant has at all, and a kind it has none of is not read again (most notices: one round trip, not three).
 """
 
 from __future__ import annotations
@@ -19,10 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.tables import MaintenanceWindow, Silence
+from models.tables import InhibitRule, MaintenanceWindow, Silence
 from models.tables import TimeInterval as TimeIntervalRow
 from noise.inhibition import inhibiting
 from noise.maintenance import in_maintenance
@@ -41,6 +42,38 @@ class Muted:
     # When this reason ends at the latest (the last matching silence's or window's end, the interval's
     # next change); None when no instant is known (inhibition ends when its source resolves).
     until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ActiveNoise:
+    """Which kinds of muting a tenant has at an instant: a silence or a maintenance window active then, any
+    inhibit rule. A kind it has none of cannot mute a notice, so its check is skipped."""
+
+    silences: bool = True
+    windows: bool = True
+    inhibit_rules: bool = True
+
+    @property
+    def any(self) -> bool:
+        return self.silences or self.windows or self.inhibit_rules
+
+
+async def active_noise(*, session: AsyncSession, tenant_id: str, at: datetime) -> ActiveNoise:
+    """One read (three EXISTS over the tenant's indexed rows): what of silences, windows and inhibit rules applies."""
+    row = (
+        await session.execute(
+            select(
+                exists().where(Silence.tenant_id == tenant_id, Silence.starts_at <= at, Silence.ends_at > at),
+                exists().where(
+                    MaintenanceWindow.tenant_id == tenant_id,
+                    MaintenanceWindow.starts_at <= at,
+                    MaintenanceWindow.ends_at > at,
+                ),
+                exists().where(InhibitRule.tenant_id == tenant_id),
+            )
+        )
+    ).one()
+    return ActiveNoise(silences=bool(row[0]), windows=bool(row[1]), inhibit_rules=bool(row[2]))
 
 
 async def intervals_named(*, session: AsyncSession, tenant_id: str, names: set[str]) -> dict[str, TimeInterval]:
@@ -93,24 +126,34 @@ async def muting(
     grouping: Grouping | None,
     at: datetime,
     members: list[dict[str, str]] | None = None,
+    noise: ActiveNoise | None = None,
 ) -> Muted | None:
     """Why a fire notice of this alert is not to be sent at `at`; None when it is to be sent.
 
     For an incident, `members` are its firing members' label sets (the first `MEMBERS_CHECKED`
     by key): it is muted by time intervals as a whole, and otherwise only when every one of those
-    members is muted (silenced, in maintenance or inhibited), the reason naming what muted them."""
+    members is muted (silenced, in maintenance or inhibited), the reason naming what muted them.
+    `noise` is what `active_noise` said for the tenant at `at` (read here when not given)."""
+    if noise is None:
+        noise = await active_noise(session=session, tenant_id=tenant_id, at=at)
     if members:
         by_time = await muted_by_time(session=session, tenant_id=tenant_id, grouping=grouping, at=at)
-        if by_time is not None:
+        if by_time is not None or not noise.any:
             return by_time
         reasons: list[Muted] = []
         for member in members[:MEMBERS_CHECKED]:
-            muted = await _muted_alone(session=session, tenant_id=tenant_id, alert_id=alert_id, labels=member, at=at)
+            muted = await _muted_alone(
+                session=session, tenant_id=tenant_id, alert_id=alert_id, labels=member, at=at, noise=noise
+            )
             if muted is None:
                 return None  # one member that may page is enough
             reasons.append(muted)
         return _all_members(reasons)
-    muted = await _muted_alone(session=session, tenant_id=tenant_id, alert_id=alert_id, labels=labels, at=at)
+    muted = None
+    if noise.any:
+        muted = await _muted_alone(
+            session=session, tenant_id=tenant_id, alert_id=alert_id, labels=labels, at=at, noise=noise
+        )
     if muted is not None and muted.kind != "notification_inhibited":
         return muted
     by_time = await muted_by_time(session=session, tenant_id=tenant_id, grouping=grouping, at=at)
@@ -138,16 +181,17 @@ def _all_members(reasons: list[Muted]) -> Muted:
 
 
 async def _muted_alone(
-    *, session: AsyncSession, tenant_id: str, alert_id: str, labels: dict[str, str], at: datetime
+    *, session: AsyncSession, tenant_id: str, alert_id: str, labels: dict[str, str], at: datetime, noise: ActiveNoise
 ) -> Muted | None:
-    """Silences, maintenance windows and inhibition for one label set (in that order)."""
-    silences = await silencing(session=session, tenant_id=tenant_id, labels=labels, at=at)
+    """Silences, maintenance windows and inhibition for one label set (in that order; a kind `noise` says the
+    tenant has none of is skipped)."""
+    silences = await silencing(session=session, tenant_id=tenant_id, labels=labels, at=at) if noise.silences else []
     if silences:
         until = await session.scalar(select(func.max(Silence.ends_at)).where(Silence.id.in_(silences)))
         return Muted(
             "notification_silenced", f"silenced by {', '.join(silences)}", {"silence_ids": ",".join(silences)}, until
         )
-    windows = await in_maintenance(session=session, tenant_id=tenant_id, labels=labels, at=at)
+    windows = await in_maintenance(session=session, tenant_id=tenant_id, labels=labels, at=at) if noise.windows else []
     if windows:
         named = ", ".join(f"maintenance window {w.id}" + (f" ({w.reason})" if w.reason else "") for w in windows)
         ids = [w.id for w in windows]
@@ -158,7 +202,9 @@ async def _muted_alone(
             {"maintenance_window_ids": ",".join(ids), "reason": windows[0].reason},
             until,
         )
-    inhibitors = await inhibiting(session=session, tenant_id=tenant_id, alert_id=alert_id, labels=labels)
+    inhibitors = []
+    if noise.inhibit_rules:
+        inhibitors = await inhibiting(session=session, tenant_id=tenant_id, alert_id=alert_id, labels=labels)
     if inhibitors:
         names = ", ".join(f"alert '{i.title}' ({i.alert_id})" for i in inhibitors)
         details = {
