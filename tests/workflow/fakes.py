@@ -69,9 +69,11 @@ class FakeActivities:
     policy: PolicySnapshot | None = None
     levels: dict[str, ResolvedLevel] = field(default_factory=dict)  # by target id; unknown: nobody
     refusing: set[str] = field(default_factory=set)  # channel ids whose provider refuses for good
+    failing: set[str] = field(default_factory=set)  # channel or user ids whose receiver is down (retried)
     fallback: list[ChannelRef] = field(default_factory=list)  # the tenant's default channels
     # A slow receiver: while set to an unset event, every notification waits for it before it is taken.
     hold: asyncio.Event | None = None
+    lookup_seconds: float = 0.0  # real seconds each level lookup takes (a busy worker, a slow database)
 
     opened: list[OpenAlertInput] = field(default_factory=list)
     records: list[RecordInput] = field(default_factory=list)
@@ -111,6 +113,8 @@ class FakeActivities:
     @activity.defn(name=refs.ESCALATION_LEVEL.name)
     async def resolve_level(self, request: ResolveLevelInput) -> ResolvedLevel:
         self.lookups.append(request)
+        if self.lookup_seconds:
+            await asyncio.sleep(self.lookup_seconds)
         target = request.level.targets[0].id or ""
         nobody = ResolvedLevel(gaps=[f"{target}: nobody on call"], fallback_channels=self.fallback)
         return self.levels.get(target, nobody)
@@ -120,6 +124,8 @@ class FakeActivities:
         self.reached.append(request)
         if self.hold is not None:
             await self.hold.wait()
+        if (request.user_id or request.channel_id) in self.failing:
+            raise ApplicationError("the receiver is down")  # retryable: the delivery stays in flight
         async with self._arrived:
             if request.channel_id in self.refusing:
                 self.refused.append(request)

@@ -149,3 +149,42 @@ async def test_reassign_pages_the_new_person_from_their_first_level(fast: FastAl
     assert [choice.user_id for choice in fast.fakes.choices] == ["carol"]
     assert (await fast.fakes.wait_for(2))[-1] == ("carol", "triggered")
     assert "reassigned" in fast.fakes.kinds()
+
+
+async def level_gap(fast: FastAlerts, wf_id: str) -> float:
+    """Seconds from level 1's page to level 2's, as the alert's escalation state records them."""
+    escalation = (await fast.view(wf_id)).escalation
+    assert escalation is not None and [page.level for page in escalation.pages] == [1, 2]
+    first, second = escalation.pages
+    return (second.at - first.at).total_seconds()
+
+
+async def test_a_slow_level_lookup_does_not_make_the_next_level_late(fast: FastAlerts) -> None:
+    # A timer starts when the task that set it completes, and this level's task ran a 2-second lookup:
+    # the timer's duration must count from the lookup's end (the clock advances by a local activity's time).
+    fast.fakes.policy = policy("alice", "bob", minutes=5)
+    fast.fakes.levels = {"alice": person("alice"), "bob": person("bob")}
+    fast.fakes.lookup_seconds = 2.0
+    wf_id = await fast.fire("slow-lookup", repeat=timedelta(hours=24))
+    await fast.fakes.wait_for(1)
+    await settled(fast.env, wf_id)
+    await fast.env.sleep(timedelta(minutes=5, seconds=10))
+    assert (await fast.fakes.wait_for(2, within=20))[-1] == ("bob", "escalated")
+    assert 300 <= await level_gap(fast, wf_id) < 300.5
+    # The workflow's clock counts a local activity's run time (not the waits of a loaded worker, which is
+    # why the escalation timer is also started again from a fresh task, AlertWorkflow's 1 ms timer).
+
+
+async def test_a_receiver_that_stays_down_does_not_hold_the_ladder(fast: FastAlerts) -> None:
+    # Level 1's page keeps failing and is retried meanwhile; level 2 runs on time regardless.
+    fast.fakes.policy = policy("alice", "bob", minutes=5)
+    fast.fakes.levels = {"alice": person("alice"), "bob": person("bob")}
+    fast.fakes.lookup_seconds = 1.0
+    fast.fakes.failing = {"alice"}
+    wf_id = await fast.fire("receiver-down", repeat=timedelta(hours=24))
+    await fast.env.sleep(timedelta(minutes=5, seconds=10))
+    assert (await fast.fakes.wait_for(1, within=20)) == [("bob", "escalated")]
+    assert 300 <= await level_gap(fast, wf_id) < 300.5
+    fast.fakes.failing.clear()
+    await fast.env.sleep(timedelta(minutes=6))  # the next retry reaches alice
+    assert fast.fakes.to("alice") == ["triggered"]
