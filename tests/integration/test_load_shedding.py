@@ -8,20 +8,18 @@ from __future__ import annotations
 import asyncio
 import base64
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
-from typing import Any
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.app import create_app
 from models.api_keys import Role
 from settings import Settings
 from tests.integration.conftest import make_keys
+from tests.support.statements import counted_statements
 
 
 @asynccontextmanager
@@ -62,21 +60,6 @@ async def held(http: httpx.AsyncClient, headers: list[dict[str, str]]) -> AsyncI
             request.release.set()
         answers = await asyncio.wait_for(asyncio.gather(*(r.task for r in requests)), timeout=10)
     assert [a.status_code for a in answers] == [422] * len(requests), [a.text for a in answers]
-
-
-@contextmanager
-def counted_statements() -> Iterator[list[str]]:
-    """Every SQL statement any engine of this process executes meanwhile."""
-    statements: list[str] = []
-
-    def record(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-        statements.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(Engine, "before_cursor_execute", record)
 
 
 def assert_refused(response: httpx.Response, status: int, words: str) -> None:
