@@ -17,7 +17,10 @@ worker is never paused) and the script prints where the worker's time went: the 
 time and by time including what they call, and a breakdown by library (pydantic, the workflow sandbox, the
 Temporal SDK, SQLAlchemy/asyncpg, jinja2, httpx, logging...).
 
-Usage: .venv/bin/python bench/engine_cost.py [--alerts 500] [--escalations 300] [--profile]
+The worker's own Temporal SDK metrics (bench/sdk_metrics.py) are read around each Herald phase too: workflow and
+activity task schedule-to-start and execution latency, replay latency, sticky cache hits and misses, per unit.
+
+Usage: .venv/bin/python bench/engine_cost.py [--alerts 500] [--escalations 300] [--cache 12000] [--profile]
 Traffic goes only to 127.0.0.1; every wait is bounded. Figures go to docs/performance.md, never into tests.
 """
 
@@ -45,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.escalation import receiver, setup  # noqa: E402
 from bench.ingest import noop_ceiling  # noqa: E402
+from bench.sdk_metrics import Snapshot, report_sdk, sdk_snapshot, since  # noqa: E402
 from bench.stack import Stack, cpu_seconds, post_events, postgres_processes  # noqa: E402
 
 # Persistence operations that write (a transaction on SQLite; on PostgreSQL one or more statements).
@@ -93,6 +97,7 @@ class Phase:
     cpu: dict[str, float] = field(default_factory=dict)  # process → CPU seconds used during the phase
     seconds: float = 0.0
     profile: Path | None = None
+    sdk: Snapshot = field(default_factory=dict)  # the worker's Temporal SDK metrics, after - before
 
     def writes(self) -> float:
         return sum(n for op, n in self.requests.items() if op.startswith(WRITE_PREFIXES))
@@ -121,6 +126,10 @@ class Meter:
         cpu["postgres"] = cpu_seconds(postgres_processes(self.data_dir))
         return cpu
 
+    async def _sdk(self) -> Snapshot:
+        address = self.stack.sdk_metrics_address
+        return await sdk_snapshot(self.http, address) if address else {}
+
     async def measure(self, phase: Phase, work: Callable[[], Awaitable[None]], *, sampled: bool = True) -> Phase:
         spy = None
         if sampled and self.profile_dir is not None:
@@ -131,10 +140,12 @@ class Meter:
                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
             )  # fmt: skip
         before, cpu_before = await persistence_requests(self.http, self.stack.temporal_metrics_port), self._cpu()
+        sdk_before = await self._sdk()
         started = time.perf_counter()
         await work()
         phase.seconds = time.perf_counter() - started
         after, cpu_after = await persistence_requests(self.http, self.stack.temporal_metrics_port), self._cpu()
+        phase.sdk = since(await self._sdk(), sdk_before)
         if spy is not None:
             spy.send_signal(signal.SIGINT)
             await asyncio.wait_for(spy.wait(), timeout=60)
@@ -233,11 +244,18 @@ async def main() -> None:
     parser.add_argument("--idle-seconds", type=float, default=20.0, help="how long the idle stack is measured")
     parser.add_argument("--profile", action="store_true", help="sample the worker with py-spy through each phase")
     parser.add_argument("--profile-dir", type=Path, default=None, help="keep py-spy's raw stacks here")
+    parser.add_argument(
+        "--cache",
+        type=int,
+        default=12_000,
+        help="the worker's workflow cache; the default holds every alert, one smaller than --escalations makes "
+        "escalation steps replay their workflow first (LRU order is opening order)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="herald-cost-") as tmp:
         data_dir = Path(tmp) / "data"
-        stack = Stack(data_dir, max_cached_workflows=12_000)
+        stack = Stack(data_dir, max_cached_workflows=args.cache, sdk_metrics=True)
         stack.start()
         profile_dir = (args.profile_dir or Path(tmp)) if args.profile else None
         if profile_dir is not None:
@@ -305,6 +323,7 @@ async def main() -> None:
                 f"CPU {', '.join(f'{n} {c * 1000 / idle.seconds:.0f} ms/s' for n, c in sorted(idle.cpu.items()))}"
             )
             report(phases)
+            report_sdk([(p.name, p.units, p.sdk) for p in phases if p.sdk and p.name in ("new alert", "escalation")])
             for phase in phases:
                 summarise_profile(phase)
         finally:

@@ -12,7 +12,10 @@ Prints:
   peak RSS of the worker, the API and the Temporal server;
   where the lateness of a sample of level-2 escalations went, from their Temporal histories: the server
   firing the timer late (TimerFired - TimerStarted - duration) and the wait for a worker to start the
-  task it scheduled (WorkflowTaskStarted - TimerFired).
+  task it scheduled (WorkflowTaskStarted - TimerFired);
+  with one worker, its Temporal SDK metrics over the opening and the escalation phases (bench/sdk_metrics.py:
+  sticky cache hits and misses, task schedule-to-start, execution and replay latency), its RSS once every
+  alert is open, and the most threads it ran at once.
 
 Usage: .venv/bin/python bench/escalation.py [--alerts 10000] [--delay 900] [--cache 2000] [--workers 1]
 Traffic goes only to 127.0.0.1; every wait is bounded.
@@ -42,6 +45,7 @@ from temporalio.client import Client
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.sdk_metrics import Snapshot, report_sdk, sdk_snapshot, since  # noqa: E402
 from bench.stack import PeakRss, Stack, percentile, post_events  # noqa: E402
 from devstack.ports import free_port  # noqa: E402
 from gateway.data_converter import herald_data_converter  # noqa: E402
@@ -167,7 +171,7 @@ async def main() -> None:
     delay = timedelta(minutes=max(1, args.delay // 60))
 
     with tempfile.TemporaryDirectory(prefix="herald-bench-") as tmp:
-        stack = Stack(Path(tmp) / "data", max_cached_workflows=args.cache, workers=args.workers)
+        stack = Stack(Path(tmp) / "data", max_cached_workflows=args.cache, workers=args.workers, sdk_metrics=True)
         stack.start()
         try:
             rss = PeakRss(stack.processes())
@@ -180,6 +184,12 @@ async def main() -> None:
             headers = {"Authorization": f"Bearer {stack.key}"}
             base_url = f"http://127.0.0.1:{stack.api_port}"
             async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=120) as http:
+
+                async def sdk() -> Snapshot:
+                    address = stack.sdk_metrics_address
+                    return await sdk_snapshot(http, address) if address else {}
+
+                sdk_started = await sdk()
                 policy = await setup(http, hook, int(delay.total_seconds()))
                 run = uuid.uuid4().hex[:6]
                 accepted = await open_alerts(http, args.alerts, policy, run)
@@ -190,7 +200,10 @@ async def main() -> None:
                 print(
                     f"accepted {args.alerts} in {accepted:.0f} s; level 1 paged for {len(first_pages)} in {span:.0f} s"
                 )
+                at_rest = {name: process.memory_info().rss for name, process in rss.processes.items()}
+                sdk_opened = await sdk()
                 final = await wait_for(http, run, args.alerts, 2, within=delay.total_seconds() + span + 600)
+                sdk_escalated = await sdk()
             sampler.cancel()
             server.should_exit = True
             lateness = sorted(
@@ -212,6 +225,15 @@ async def main() -> None:
             await lateness_split(f"127.0.0.1:{stack.temporal_port}", sample, delay)
             peaks = ", ".join(f"{name} {value / 2**20:.0f} MiB" for name, value in sorted(rss.peak.items()))
             print(f"peak RSS: {peaks}")
+            print(f"RSS once every alert was open: {', '.join(f'{n} {v / 2**20:.0f} MiB' for n, v in at_rest.items())}")
+            print(f"most threads at once: {', '.join(f'{n} {v}' for n, v in sorted(rss.threads.items()))}")
+            if sdk_started or sdk_opened:
+                report_sdk(
+                    [
+                        ("opening", args.alerts, since(sdk_opened, sdk_started)),
+                        ("escalation", args.alerts, since(sdk_escalated, sdk_opened)),
+                    ]
+                )
         finally:
             stack.stop()
 

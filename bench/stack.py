@@ -19,9 +19,13 @@ from models.api_keys import new_key
 
 
 class Stack:
-    def __init__(self, data_dir: Path, *, max_cached_workflows: int | None = None, workers: int = 1) -> None:
+    def __init__(
+        self, data_dir: Path, *, max_cached_workflows: int | None = None, workers: int = 1, sdk_metrics: bool = False
+    ) -> None:
         self.max_cached_workflows = max_cached_workflows
         self.workers = workers
+        # The worker's Temporal SDK metrics (bench/sdk_metrics.py) at this host:port; one worker only (one port).
+        self.sdk_metrics_address = f"127.0.0.1:{free_port()}" if sdk_metrics and workers == 1 else None
         self.api_port, self.temporal_port, self.ui_port = free_port(), free_port(), free_port()
         self.temporal_metrics_port = free_port()  # the dev server's own Prometheus metrics (persistence requests)
         self.inbox_port = free_port()  # not herald dev's 8001: two benches (or a bench and a dev stack) may run at once
@@ -39,6 +43,8 @@ class Stack:
         env = {**os.environ, "HERALD_ADMIN_API_KEY": self.key}
         if self.max_cached_workflows is not None:
             env["HERALD_WORKER_MAX_CACHED_WORKFLOWS"] = str(self.max_cached_workflows)
+        if self.sdk_metrics_address is not None:
+            env["HERALD_TEMPORAL_METRICS_ADDRESS"] = self.sdk_metrics_address
         self.process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         assert self.process.stdout is not None
         deadline = time.monotonic() + 120
@@ -97,12 +103,14 @@ class PeakRss:
     def __init__(self, processes: dict[str, psutil.Process]) -> None:
         self.processes = processes
         self.peak = dict.fromkeys(processes, 0)
+        self.threads = dict.fromkeys(processes, 0)  # the most threads each process had at once
 
     async def sample_forever(self) -> None:
         while True:
             for name, process in self.processes.items():
                 try:
                     self.peak[name] = max(self.peak[name], process.memory_info().rss)
+                    self.threads[name] = max(self.threads[name], process.num_threads())
                 except psutil.Error:
                     pass
             await asyncio.sleep(0.25)
