@@ -9,7 +9,10 @@ delivered and no workflow task or activity is in flight, drops the canned activi
 prints the worker process's RSS growth (after `gc.collect()` and glibc's `malloc_trim`) divided by the alerts,
 with one alert's history: its events and the bytes of payload data in them by event type.
 
-Usage: .venv/bin/python bench/cached_alert_memory.py [--alerts 1000] [--warm-up 200] [--no-policy]
+`--levels 2` then skips the server's clock past level 2, waits until every alert (warm-up included) paged it, and
+prints what that added per alert (RSS after level 2 minus RSS after level 1, over every alert).
+
+Usage: .venv/bin/python bench/cached_alert_memory.py [--alerts 1000] [--warm-up 200] [--no-policy] [--levels 1]
        [--label-bytes 0] [--tracemalloc] [--repeat 1]
 `--label-bytes` pads every alert's labels (how the figure grows with it says how many copies of an alert's payloads
 a run keeps); `--tracemalloc` also prints the Python heap's growth per alert by line. Take each figure from a fresh
@@ -36,6 +39,7 @@ from google.protobuf.message import Message
 from temporalio.api.common.v1 import Payload
 from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHistory
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -118,9 +122,21 @@ def payload_bytes(history: WorkflowHistory) -> Counter[str]:
     return found
 
 
+def heap_growth(before: tracemalloc.Snapshot | None, alerts: int, what: str) -> None:
+    """With --tracemalloc: the Python heap's growth since `before`, per alert, and its top lines."""
+    if before is None:
+        return
+    heap = tracemalloc.take_snapshot().compare_to(before, "lineno")
+    print(f"Python heap per alert, {what}: {sum(d.size_diff for d in heap) / alerts / 1024:.1f} KiB; the top lines:")
+    for diff in heap[:25]:
+        print(f"  {diff.size_diff / alerts:8.0f} B  {diff.traceback}")
+
+
 async def measure(
-    env: WorkflowEnvironment, alerts: int, warm_up: int, label_bytes: int, escalating: bool = True
-) -> tuple[float, WorkflowHistory]:
+    env: WorkflowEnvironment, alerts: int, warm_up: int, label_bytes: int, escalating: bool = True, levels: int = 1
+) -> tuple[float, float | None, WorkflowHistory]:
+    """KiB of RSS per cached alert once level 1 paged; with `levels` 2, also what level 2 added per alert (every
+    alert, warm-up included, runs it); and the last alert's history."""
     fakes = FakeActivities()
     fakes.channels = [] if escalating else [channel("ops")]
     fakes.policy = policy("alice", "bob", minutes=60) if escalating else None
@@ -143,16 +159,25 @@ async def measure(
         ids = await open_alerts(alerting, fakes, tenant, alerts, label_bytes)
         await quiet(env, ids)
         forget_calls(fakes)
-        grown = rss_mib() - before
-        if heap_before is not None:
-            heap = tracemalloc.take_snapshot().compare_to(heap_before, "lineno")
-            print(f"Python heap per alert: {sum(d.size_diff for d in heap) / alerts / 1024:.1f} KiB; the top lines:")
-            for diff in heap[:25]:
-                print(f"  {diff.size_diff / alerts:8.0f} B  {diff.traceback}")
+        at_level_1 = rss_mib()
+        heap_growth(heap_before, alerts, "level 1 paged")
+        every = ids + [f"alert/{tenant}w/k{i}" for i in range(warm_up)]
+        second: float | None = None
+        if levels == 2 and escalating:
+            heap_before = tracemalloc.take_snapshot() if tracemalloc.is_tracing() else None
+            try:
+                await env.sleep(timedelta(minutes=61))  # level 2 falls due an hour after level 1
+            except RPCError:
+                pass  # a slow worker (--tracemalloc) outlasts the call while the server fires the timers: wait below
+            await fakes.wait_for(len(every), within=600)
+            await quiet(env, every)
+            forget_calls(fakes)
+            second = (rss_mib() - at_level_1) * 1024 / len(every)
+            heap_growth(heap_before, len(every), "what level 2 added")
         history = await env.client.get_workflow_handle(ids[-1]).fetch_history()
-        for wf_id in ids + [f"alert/{tenant}w/k{i}" for i in range(warm_up)]:
+        for wf_id in every:
             await env.client.get_workflow_handle(wf_id).terminate("measured")
-    return grown * 1024 / alerts, history
+    return (at_level_1 - before) * 1024 / alerts, second, history
 
 
 async def main() -> None:
@@ -163,6 +188,9 @@ async def main() -> None:
     parser.add_argument("--tracemalloc", action="store_true", help="also the Python heap's growth by line")
     parser.add_argument("--no-policy", action="store_true", help="alerts that notify one channel and do not escalate")
     parser.add_argument("--label-bytes", type=int, default=0, help="a label of this many bytes on every alert")
+    parser.add_argument(
+        "--levels", type=int, choices=(1, 2), default=1, help="2: also skip to level 2 and print what it added"
+    )
     args = parser.parse_args()
     if args.tracemalloc:
         tracemalloc.start()
@@ -172,13 +200,17 @@ async def main() -> None:
     async with env:
         await register_search_attributes(env.client, "default")
         for run in range(args.repeat):
-            per_alert, history = await measure(env, args.alerts, args.warm_up, args.label_bytes, not args.no_policy)
+            per_alert, second, history = await measure(
+                env, args.alerts, args.warm_up, args.label_bytes, not args.no_policy, args.levels
+            )
             sizes = payload_bytes(history)
             kind = "non-escalating" if args.no_policy else "escalating"
             print(
                 f"run {run + 1}: {per_alert:.1f} KiB of worker RSS per cached {kind} alert; one alert's history: "
                 f"{len(history.events)} events, {sum(sizes.values())} payload bytes ({dict(sizes.most_common())})"
             )
+            if second is not None:
+                print(f"run {run + 1}: level 2 added {second:.1f} KiB of worker RSS per cached alert")
 
 
 if __name__ == "__main__":

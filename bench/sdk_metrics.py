@@ -4,6 +4,8 @@ The worker serves them when `HERALD_TEMPORAL_METRICS_ADDRESS` is set (`Stack(sdk
 `temporal_*` series. Histograms are in milliseconds (the core's default). A snapshot keys every sample by its name,
 the task type it is about (`workflow_type` or `activity_type`, else "") and its bucket bound (`le`, else ""); the
 other labels (namespace, task queue, worker type) are summed over. What a phase did is `after - before`.
+The core's buckets are coarse (workflow task schedule-to-start: 100, 500, 1,000, 5,000, 10,000, 100,000, 1,000,000 ms;
+execution: 1, 10, 20, 50, 100, 200, 500, 1,000 ms), so a quantile is good to its bucket; the means are exact.
 
 Source of the names: https://docs.temporal.io/references/sdk-metrics (the Core SDK's worker metrics).
 """
@@ -52,8 +54,9 @@ async def sdk_snapshot(http: httpx.AsyncClient, address: str) -> Snapshot:
 
 
 def since(after: Snapshot, before: Snapshot) -> Snapshot:
-    """What happened between two snapshots (a series absent before counts from zero)."""
-    return {key: value - before.get(key, 0.0) for key, value in after.items() if value != before.get(key, 0.0)}
+    """What happened between two snapshots (a series absent before counts from zero). Buckets that did not move
+    stay, at zero: they are the lower bounds the quantiles interpolate from."""
+    return {key: value - before.get(key, 0.0) for key, value in after.items()}
 
 
 def _quantile(buckets: list[tuple[float, float]], count: float, q: float) -> str:
