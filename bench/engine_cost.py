@@ -18,7 +18,7 @@ time and by time including what they call, and a breakdown by library (pydantic,
 Temporal SDK, SQLAlchemy/asyncpg, jinja2, httpx, logging...).
 
 The worker's own Temporal SDK metrics (bench/sdk_metrics.py) are read around each Herald phase too: workflow and
-activity task schedule-to-start and execution latency, replay latency, sticky cache hits and misses, per unit.
+activity task schedule-to-start and execution latency, sticky cache hits, misses and evictions, per unit.
 
 Usage: .venv/bin/python bench/engine_cost.py [--alerts 500] [--escalations 300] [--cache 12000] [--profile]
 Traffic goes only to 127.0.0.1; every wait is bounded. Figures go to docs/performance.md, never into tests.
@@ -126,10 +126,6 @@ class Meter:
         cpu["postgres"] = cpu_seconds(postgres_processes(self.data_dir))
         return cpu
 
-    async def _sdk(self) -> Snapshot:
-        address = self.stack.sdk_metrics_address
-        return await sdk_snapshot(self.http, address) if address else {}
-
     async def measure(self, phase: Phase, work: Callable[[], Awaitable[None]], *, sampled: bool = True) -> Phase:
         spy = None
         if sampled and self.profile_dir is not None:
@@ -140,12 +136,12 @@ class Meter:
                 stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
             )  # fmt: skip
         before, cpu_before = await persistence_requests(self.http, self.stack.temporal_metrics_port), self._cpu()
-        sdk_before = await self._sdk()
+        sdk_before = await sdk_snapshot(self.http, self.stack.sdk_metrics_address)
         started = time.perf_counter()
         await work()
         phase.seconds = time.perf_counter() - started
         after, cpu_after = await persistence_requests(self.http, self.stack.temporal_metrics_port), self._cpu()
-        phase.sdk = since(await self._sdk(), sdk_before)
+        phase.sdk = since(await sdk_snapshot(self.http, self.stack.sdk_metrics_address), sdk_before)
         if spy is not None:
             spy.send_signal(signal.SIGINT)
             await asyncio.wait_for(spy.wait(), timeout=60)

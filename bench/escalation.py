@@ -14,7 +14,7 @@ Prints:
   firing the timer late (TimerFired - TimerStarted - duration) and the wait for a worker to start the
   task it scheduled (WorkflowTaskStarted - TimerFired);
   with one worker, its Temporal SDK metrics over the opening and the escalation phases (bench/sdk_metrics.py:
-  sticky cache hits and misses, task schedule-to-start, execution and replay latency), its RSS once every
+  sticky cache hits and misses, task schedule-to-start and execution latency), its RSS once every
   alert is open, and the most threads it ran at once.
 
 Usage: .venv/bin/python bench/escalation.py [--alerts 10000] [--delay 900] [--cache 2000] [--workers 1]
@@ -45,7 +45,7 @@ from temporalio.client import Client
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.sdk_metrics import Snapshot, report_sdk, sdk_snapshot, since  # noqa: E402
+from bench.sdk_metrics import report_sdk, sdk_snapshot, since  # noqa: E402
 from bench.stack import PeakRss, Stack, percentile, post_events  # noqa: E402
 from devstack.ports import free_port  # noqa: E402
 from gateway.data_converter import herald_data_converter  # noqa: E402
@@ -184,12 +184,7 @@ async def main() -> None:
             headers = {"Authorization": f"Bearer {stack.key}"}
             base_url = f"http://127.0.0.1:{stack.api_port}"
             async with httpx.AsyncClient(base_url=base_url, headers=headers, timeout=120) as http:
-
-                async def sdk() -> Snapshot:
-                    address = stack.sdk_metrics_address
-                    return await sdk_snapshot(http, address) if address else {}
-
-                sdk_started = await sdk()
+                sdk_started = await sdk_snapshot(http, stack.sdk_metrics_address)
                 policy = await setup(http, hook, int(delay.total_seconds()))
                 run = uuid.uuid4().hex[:6]
                 accepted = await open_alerts(http, args.alerts, policy, run)
@@ -201,9 +196,9 @@ async def main() -> None:
                     f"accepted {args.alerts} in {accepted:.0f} s; level 1 paged for {len(first_pages)} in {span:.0f} s"
                 )
                 at_rest = {name: process.memory_info().rss for name, process in rss.processes.items()}
-                sdk_opened = await sdk()
+                sdk_opened = await sdk_snapshot(http, stack.sdk_metrics_address)
                 final = await wait_for(http, run, args.alerts, 2, within=delay.total_seconds() + span + 600)
-                sdk_escalated = await sdk()
+                sdk_escalated = await sdk_snapshot(http, stack.sdk_metrics_address)
             sampler.cancel()
             server.should_exit = True
             lateness = sorted(

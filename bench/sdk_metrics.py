@@ -41,8 +41,11 @@ COUNTERS = (
 Snapshot = dict[Key, float]
 
 
-async def sdk_snapshot(http: httpx.AsyncClient, address: str) -> Snapshot:
-    """Every `temporal_*` sample of the worker's SDK endpoint (`host:port`), summed as the module docstring says."""
+async def sdk_snapshot(http: httpx.AsyncClient, address: str | None) -> Snapshot:
+    """Every `temporal_*` sample of the worker's SDK endpoint (`host:port`), summed as the module docstring says;
+    nothing when the stack serves none (`address` None: several workers, or `sdk_metrics` off)."""
+    if address is None:
+        return {}
     text = (await http.get(f"http://{address}/metrics")).text
     found: Snapshot = defaultdict(float)
     for family in text_string_to_metric_families(text):
