@@ -222,7 +222,7 @@ async def main() -> None:
             print(f"peak RSS: {peaks}")
             print(f"RSS once every alert was open: {', '.join(f'{n} {v / 2**20:.0f} MiB' for n, v in at_rest.items())}")
             print(f"most threads at once: {', '.join(f'{n} {v}' for n, v in sorted(rss.threads.items()))}")
-            if sdk_started or sdk_opened:
+            if stack.sdk_metrics_address is not None:
                 report_sdk(
                     [
                         ("opening", args.alerts, since(sdk_opened, sdk_started)),
