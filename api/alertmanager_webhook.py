@@ -12,7 +12,9 @@ incident by a dedup key (docs/architecture.md, "Doors in other tools' protocols"
 
 `scope` is the integration's id, or `default` without one. `truncatedAlerts` (alerts Alertmanager
 left out of this notification, `max_alerts`) is answered and kept as the annotation
-`alertmanager_truncated_alerts` on each firing alert of the notification, so the incident shows it.
+`alertmanager_truncated_alerts` on each firing alert of the notification, and set on the incident
+by each notification (`incident_annotations`): the incident shows the latest notification's count,
+and loses the annotation when a notification leaves nothing out.
 """
 
 from __future__ import annotations
@@ -96,6 +98,12 @@ def _annotations(webhook: AmWebhook, alert: AmAlert) -> dict[str, str]:
         "alertmanager_truncated_alerts": str(webhook.truncatedAlerts) if webhook.truncatedAlerts else "",
     }
     return found | {name: cut(value, ANNOTATION_MAX, say=True) for name, value in extra.items() if value}
+
+
+def incident_annotations(webhook: AmWebhook) -> dict[str, str]:
+    """What the notification says of its incident (`AlertContent.incident_annotations`): the count it
+    left out, or an empty value (the annotation goes) when it left out none."""
+    return {"alertmanager_truncated_alerts": str(webhook.truncatedAlerts) if webhook.truncatedAlerts else ""}
 
 
 def event_of(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -102,20 +102,24 @@ async def check_references(session: AsyncSession, tenant_id: str, bodies: Sequen
 
 
 @dataclass(frozen=True)
-class SourceTimes:
+class SourceFacts:
     """What a door that speaks Alertmanager's protocol knows beyond an EventIn: when the alert began,
-    when it ends unless re-sent (a trigger) or ended (a resolve), and the link to its source."""
+    when it ends unless re-sent (a trigger) or ended (a resolve), the link to its source, and what
+    its notification says of the incident (`AlertContent.incident_annotations`; an empty value
+    removes the annotation)."""
 
     ends_at: datetime | None = None
     starts_at: datetime | None = None
     generator_url: str = ""
+    incident_annotations: dict[str, str] = field(default_factory=dict)
 
 
-def _with_times(event: FireEvent, times: SourceTimes) -> FireEvent:
-    event.ends_at = times.ends_at
+def _with_facts(event: FireEvent, facts: SourceFacts) -> FireEvent:
+    event.ends_at = facts.ends_at
     if event.content is not None:
-        event.content.starts_at = times.starts_at
-        event.content.generator_url = times.generator_url
+        event.content.starts_at = facts.starts_at
+        event.content.generator_url = facts.generator_url
+        event.content.incident_annotations = dict(facts.incident_annotations)
     return event
 
 
@@ -127,18 +131,18 @@ async def accept_events(
     *,
     received_at: datetime,
     source: str,
-    times: Sequence[SourceTimes] | None = None,
+    facts: Sequence[SourceFacts] | None = None,
 ) -> list[EventResult]:
     """The one way events enter Herald (`POST /api/v1/events` and the doors that speak other tools'
     protocols): checked (422 naming `events.<i>.<field>`), routed through the tenant's tree, and
     queued in the ingest inbox in the caller's transaction — durable once it commits. One result
-    per (event, matched route). `times`, one per body when given, adds Alertmanager's times and
-    link (`FireEvent.ends_at`: the member expires then unless re-sent). The caller commits, then
+    per (event, matched route). `facts`, one per body when given, adds Alertmanager's times, link and
+    incident annotations (SourceFacts; `FireEvent.ends_at`: the member expires then unless re-sent). The caller commits, then
     calls `AlertingClient.wake_inbox_soon()`. `source` names the door for the metrics
     (`herald_events_ingested_total{source}`, `herald_events_refused_total{source}`): a fixed word, never
     client text."""
     try:
-        return await _accept(session, tenant_id, bodies, settings, received_at=received_at, times=times, source=source)
+        return await _accept(session, tenant_id, bodies, settings, received_at=received_at, facts=facts, source=source)
     except Exception:
         EVENTS_REFUSED.labels(source).inc(len(bodies))
         raise
@@ -151,12 +155,12 @@ async def _accept(
     settings: Settings,
     *,
     received_at: datetime,
-    times: Sequence[SourceTimes] | None,
+    facts: Sequence[SourceFacts] | None,
     source: str,
 ) -> list[EventResult]:
     events = [to_event(body, settings, actor=body.source, received_at=received_at) for body in bodies]
-    if times is not None:
-        events = [_with_times(event, extra) for event, extra in zip(events, times, strict=True)]
+    if facts is not None:
+        events = [_with_facts(event, extra) for event, extra in zip(events, facts, strict=True)]
     await check_references(session, tenant_id, bodies)
     routed = await route_bodies(session, tenant_id, bodies, events)
     results: list[EventResult] = []

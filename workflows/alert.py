@@ -55,6 +55,7 @@ with workflow.unsafe.imports_passed_through():
         ResolveRequest,
         SnoozeRequest,
         TimelineEntry,
+        with_incident_annotations,
     )
     from workflows.projection import Projection
 
@@ -185,6 +186,7 @@ class AlertWorkflow:
             if state.options.grouping is not None:
                 view.group_labels = dict(state.options.grouping.group_labels)
             self._member_fired(first)
+        self._take_incident_annotations(first)
         entry = TimelineEntry(kind="triggered", at=first.received_at, actor=first.actor, message=first.content.title)
         request = OpenAlertInput(
             view=view,
@@ -551,9 +553,20 @@ class AlertWorkflow:
         view.event_count += 1
         if event.received_at > view.last_seen:
             view.last_seen = event.received_at
+        self._take_incident_annotations(event)
         if grouped:
             self._member_fired(event)
         self._projection.mark()
+
+    def _take_incident_annotations(self, event: FireEvent) -> None:
+        """What a trigger says of its incident (`AlertContent.incident_annotations`) onto the open one.
+
+        Events recorded before the field carry none, so their histories replay unchanged (no patch:
+        the branch is taken by new events only, and issues no command of its own)."""
+        if event.content is None or not event.content.incident_annotations:
+            return
+        content = self._view().content
+        content.annotations = with_incident_annotations(content.annotations, event.content.incident_annotations)
 
     def _between_incidents(self) -> bool:
         """No incident takes events right now: none is open yet, or this one is over and the next

@@ -57,6 +57,20 @@ class AlertContent(BaseModel):
     # From Alertmanager's API (POST /api/v2/alerts): the alert's source link and when its source says it began.
     generator_url: str = ""
     starts_at: datetime | None = None
+    # What the event says of its incident rather than of itself (Alertmanager's `truncatedAlerts` of a
+    # notification): every trigger sets these annotations on its open incident, an empty value removes one.
+    incident_annotations: dict[str, str] = Field(default_factory=dict)
+
+
+def with_incident_annotations(annotations: dict[str, str], incident: dict[str, str]) -> dict[str, str]:
+    """A new dict: `annotations` with each name of `incident` set to its value, or removed where it is empty."""
+    merged = dict(annotations)
+    for name, value in incident.items():
+        if value:
+            merged[name] = value
+        else:
+            merged.pop(name, None)
+    return merged
 
 
 class Grouping(BaseModel):

@@ -14,9 +14,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
-from api.alertmanager_webhook import AmWebhook, events_of
+from api.alertmanager_webhook import AmWebhook, events_of, incident_annotations
 from api.deps import AlertingDep, ResourcesDep, Responder
-from api.ingest import accept_events
+from api.ingest import SourceFacts, accept_events
 from api.schemas.alerts import EventResult
 from models.crud import get_row
 from models.errors import InvalidQuery
@@ -49,7 +49,7 @@ class WebhookAccepted(BaseModel):
         "One incident per `groupKey` (each distinct label set a member of it), or per alert with an integration "
         "whose `group_by` is `fingerprint`. Firing alerts trigger, resolved ones resolve their member; the "
         "incident resolves with its last member. `truncatedAlerts` is answered and shown on the incident "
-        "(annotation `alertmanager_truncated_alerts`). All or nothing: 202 means every alert is queued."
+        "(annotation `alertmanager_truncated_alerts`, as the latest notification says: gone when it left none out). All or nothing: 202 means every alert is queued."
     ),
 )
 async def alertmanager_webhook(
@@ -69,6 +69,7 @@ async def alertmanager_webhook(
                 raise InvalidQuery("integration", f"no active alertmanager integration {integration} in your tenant")
             scope, labels, policy, group_by = row.id, dict(row.labels), row.escalation_policy_id, GroupBy(row.group_by)
         events = events_of(body, scope=scope, labels=labels, policy=policy, group_by=group_by)
+        facts = SourceFacts(incident_annotations=incident_annotations(body))
         results = await accept_events(
             session,
             principal.tenant_id,
@@ -76,6 +77,7 @@ async def alertmanager_webhook(
             resources.settings,
             received_at=datetime.now(UTC),
             source="alertmanager_webhook",
+            facts=[facts] * len(events),
         )
     alerting.wake_inbox_soon()
     firing = sum(alert.status == "firing" for alert in body.alerts)

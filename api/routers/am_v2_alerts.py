@@ -22,7 +22,7 @@ from api.am_http import bad_request, body_schema
 from api.am_read import MAX_ALERTS, ListedAlert, firing_alerts
 from api.am_tenant import AmSettings, tenant_am_settings
 from api.deps import AlertingDep, ResourcesDep, Responder, SessionDep, Viewer
-from api.ingest import SourceTimes, accept_events
+from api.ingest import SourceFacts, accept_events
 from api.schemas.alerts import EventIn
 from models.regex import RegexError, compile_anchored
 from models.selectors import labels_problem
@@ -56,10 +56,10 @@ def _event(mapped: MappedAlert) -> EventIn:
     )
 
 
-def _check(alerts: list[PostableAlert], now: datetime, settings: AmSettings) -> tuple[list[EventIn], list[SourceTimes]]:
+def _check(alerts: list[PostableAlert], now: datetime, settings: AmSettings) -> tuple[list[EventIn], list[SourceFacts]]:
     """Each alert as an event and its times; ValueError naming `alerts.<i>.<field>` for the first bad one."""
     bodies: list[EventIn] = []
-    times: list[SourceTimes] = []
+    times: list[SourceFacts] = []
     for index, alert in enumerate(alerts):
         problem = alert_problem(alert)
         if problem is None:
@@ -75,7 +75,7 @@ def _check(alerts: list[PostableAlert], now: datetime, settings: AmSettings) -> 
             field = {"title": "annotations.summary", "description": "annotations.description"}.get(field, field)
             raise ValueError(f"alerts.{index}.{field}: {first['msg']}") from err
         times.append(
-            SourceTimes(ends_at=mapped.ends_at, starts_at=mapped.starts_at, generator_url=mapped.generator_url)
+            SourceFacts(ends_at=mapped.ends_at, starts_at=mapped.starts_at, generator_url=mapped.generator_url)
         )
     return bodies, times
 
@@ -120,7 +120,7 @@ async def post_alerts(
                 bodies,
                 resources.settings,
                 received_at=now,
-                times=times,
+                facts=times,
                 source="alertmanager",
             )
     if alerts:

@@ -90,6 +90,25 @@ async def test_truncated_alerts_are_counted_and_shown_on_the_incident(stack: Sta
     assert incident["annotations"]["alertmanager_truncated_alerts"] == "5"
 
 
+async def test_the_incident_shows_the_latest_notifications_truncation(stack: Stack) -> None:
+    """Alertmanager flushes a group at once when its alerts began more than group_wait ago, so its first
+    notification may leave nothing out and the next one leave some out: the incident follows each."""
+    await send(stack, webhook([am_alert("db1")]))
+    [first] = await eventually(lambda: alerts(stack), lambda items: len(items) == 1)
+    assert "alertmanager_truncated_alerts" not in first["annotations"]
+
+    await send(stack, webhook([am_alert("db1")], truncated=1))
+    [cut] = await eventually(
+        lambda: alerts(stack), lambda items: items[0]["annotations"].get("alertmanager_truncated_alerts") == "1"
+    )
+    assert (cut["id"], cut["event_count"], cut["firing_members"]) == (first["id"], 2, 1)
+    assert cut["annotations"]["summary"] == "Disk full on db1"  # the alert's own annotations stay
+
+    await send(stack, webhook([am_alert("db1"), am_alert("db2")]))
+    [whole] = await eventually(lambda: alerts(stack), lambda items: items[0]["firing_members"] == 2)
+    assert "alertmanager_truncated_alerts" not in whole["annotations"]
+
+
 async def test_an_integration_grouping_by_fingerprint_makes_one_incident_per_alert(stack: Stack) -> None:
     created = await stack.http.post(
         "/api/v1/integrations",

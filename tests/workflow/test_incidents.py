@@ -442,6 +442,40 @@ async def test_a_notice_gives_the_annotations_every_firing_member_shares(
     assert listed["a"]["summary"] == "a is down" and listed["b"]["summary"] == "b is down"
 
 
+async def test_each_trigger_sets_what_it_says_of_its_incident_on_the_open_incident(
+    alerting: AlertingClient,
+    time_env: WorkflowEnvironment,
+    sessions: async_sessionmaker[AsyncSession],
+    tenant: str,
+    receiver: WebhookReceiver,
+    opened: set[str],
+) -> None:
+    """`incident_annotations` (Alertmanager's truncatedAlerts of a notification): the latest trigger's
+    values are the incident's, an empty value removes one, and the incident's other annotations stay."""
+    await add_webhook(sessions, tenant, receiver.url)
+    said = [{"truncated": ""}, {"truncated": "2"}, {"truncated": "7"}, {"truncated": ""}]
+    events = [member(tenant, host) for host in ("a", "a", "b", "a")]
+    for event, incident in zip(events, said, strict=True):
+        assert event.content is not None
+        event.content.annotations = {"runbook": "https://runbooks/node-down"}
+        event.content.incident_annotations = incident
+    await send(alerting, opened, tenant, "nodedown", events[0], events[1])
+    await time_env.sleep(timedelta(seconds=31))
+    [first] = await receiver.wait_for(1)
+    assert first.json["alert"]["annotations"] == {"runbook": "https://runbooks/node-down", "truncated": "2"}
+
+    await send(alerting, opened, tenant, "nodedown", events[2])
+    row = await eventually(
+        lambda: alert_row(sessions, tenant, "nodedown"), lambda r: r is not None and r.event_count == 3
+    )
+    assert row is not None and row.annotations == {"runbook": "https://runbooks/node-down", "truncated": "7"}
+    await send(alerting, opened, tenant, "nodedown", events[3])
+    row = await eventually(
+        lambda: alert_row(sessions, tenant, "nodedown"), lambda r: r is not None and r.event_count == 4
+    )
+    assert row is not None and row.annotations == {"runbook": "https://runbooks/node-down"}
+
+
 async def test_an_acknowledge_from_the_source_is_applied_after_its_trigger(
     alerting: AlertingClient,
     time_env: WorkflowEnvironment,
