@@ -85,19 +85,31 @@ def _prefix(text: str, limit: int, measure: Measure, tail: Callable[[int], str])
             low = middle
         else:
             high = middle - 1
-    while low >= 0:  # back off past joined characters and cut escapes; the note may grow a digit
-        while low > 0 and _joined(text, low):
-            low -= 1
-        kept = text[:low]
-        trailing = TRAILING_ESCAPE.search(kept)
-        if trailing and trailing.group(0):
-            kept = kept[: trailing.start()]
-        kept = kept.rstrip()
+    while low >= 0:  # back off to a clean end; the note may grow a digit
+        kept = text[: _clean_end(text, low)]
         fitted = kept + tail(len(kept))
         if measure(fitted) <= limit:
             return fitted
         low = len(kept) - 1
     return None
+
+
+def _clean_end(text: str, at: int) -> int:
+    """The largest end at or before `at` that splits no joined characters, leaves no cut escape and
+    no trailing whitespace. Each back-off can expose another (`&disk &a` loses `&a`, then its space,
+    and ends like a cut entity again; a space after a joiner leaves the joiner), so all three repeat
+    until none applies."""
+    while True:
+        start = at
+        while at > 0 and _joined(text, at):
+            at -= 1
+        trailing = TRAILING_ESCAPE.search(text[:at])
+        if trailing and trailing.group(0):
+            at = trailing.start()
+        while at > 0 and text[at - 1].isspace():
+            at -= 1
+        if at == start:
+            return at
 
 
 def share(lengths: Sequence[int], budget: int) -> int:
