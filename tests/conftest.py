@@ -23,6 +23,7 @@ from settings import Settings
 from tests.support.postgres import create_database, drop_database, server_url
 from tests.support.prometheus import PrometheusReplay
 from tests.support.receiver import WebhookReceiver
+from tests.support.time_skipping import steady_sleep
 from workflows import search_attributes
 
 BIN = Path(sys.executable).parent
@@ -83,6 +84,7 @@ async def time_env() -> AsyncIterator[WorkflowEnvironment]:
         test_server_startup_timeout=SERVER_STARTUP,
     )
     await register_search_attributes(env.client, "default")
+    env.sleep = steady_sleep(env)  # type: ignore[method-assign,assignment]  # tests/support/time_skipping.py
     yield env
     await env.shutdown()
 
