@@ -565,8 +565,10 @@ class AlertWorkflow:
         the branch is taken by new events only, and issues no command of its own)."""
         if event.content is None or not event.content.incident_annotations:
             return
+        said = event.content.incident_annotations
         content = self._view().content
-        content.annotations = with_incident_annotations(content.annotations, event.content.incident_annotations)
+        content.annotations = with_incident_annotations(content.annotations, said)
+        content.incident_annotations = {}  # the view keeps the result (at the opening its content is the event's)
 
     def _between_incidents(self) -> bool:
         """No incident takes events right now: none is open yet, or this one is over and the next
