@@ -11,10 +11,15 @@ incident by a dedup key (docs/architecture.md, "Doors in other tools' protocols"
   tenant's routing tree groups by (Alertmanager already grouped; Herald does not group again).
 
 `scope` is the integration's id, or `default` without one. `truncatedAlerts` (alerts Alertmanager
-left out of this notification, `max_alerts`) is answered and kept as the annotation
-`alertmanager_truncated_alerts` on each firing alert of the notification, and set on the incident
-by each notification (`incident_annotations`): the incident shows the latest notification's count,
-and loses the annotation when a notification leaves nothing out.
+left out of this notification, `max_alerts`) is answered and set by every event of the notification,
+firing or resolved, on its incident (`FireEvent.incident_annotations`): the incident's annotation
+`alertmanager_truncated_alerts` shows the count of the latest notification that carried one of its
+alerts, and goes when such a notification leaves nothing out. It is the incident's, not an alert's.
+
+Herald's own annotations of an alert (`alertmanager_group_key`, `_receiver`, `_url`, `generator_url`)
+are added only while the alert keeps at most MAX_LABELS - 1 annotations: its own come first, and one
+place stays free for the incident's count, so an alert Alertmanager sends within the API's cap is never
+refused for what Herald adds.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from api.errors import FieldErrors
 from api.schemas.alerts import EventIn
 from channels.fit import cut
 from models.integrations import GroupBy
+from models.selectors import MAX_LABELS
 from workflows.ids import canonical_labels, labels_key
 from workflows.payloads import Severity
 
@@ -95,13 +101,15 @@ def _annotations(webhook: AmWebhook, alert: AmAlert) -> dict[str, str]:
         "alertmanager_receiver": webhook.receiver,
         "alertmanager_url": webhook.externalURL,
         "generator_url": alert.generatorURL,
-        "alertmanager_truncated_alerts": str(webhook.truncatedAlerts) if webhook.truncatedAlerts else "",
     }
-    return found | {name: cut(value, ANNOTATION_MAX, say=True) for name, value in extra.items() if value}
+    for name, value in extra.items():
+        if value and (name in found or len(found) < MAX_LABELS - 1):
+            found[name] = cut(value, ANNOTATION_MAX, say=True)
+    return found
 
 
 def incident_annotations(webhook: AmWebhook) -> dict[str, str]:
-    """What the notification says of its incident (`AlertContent.incident_annotations`): the count it
+    """What the notification says of its incident (`FireEvent.incident_annotations`): the count it
     left out, or an empty value (the annotation goes) when it left out none."""
     return {"alertmanager_truncated_alerts": str(webhook.truncatedAlerts) if webhook.truncatedAlerts else ""}
 

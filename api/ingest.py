@@ -105,7 +105,7 @@ async def check_references(session: AsyncSession, tenant_id: str, bodies: Sequen
 class SourceFacts:
     """What a door that speaks Alertmanager's protocol knows beyond an EventIn: when the alert began,
     when it ends unless re-sent (a trigger) or ended (a resolve), the link to its source, and what
-    its notification says of the incident (`AlertContent.incident_annotations`; an empty value
+    its notification says of the incident (`FireEvent.incident_annotations`; an empty value
     removes the annotation)."""
 
     ends_at: datetime | None = None
@@ -116,10 +116,10 @@ class SourceFacts:
 
 def _with_facts(event: FireEvent, facts: SourceFacts) -> FireEvent:
     event.ends_at = facts.ends_at
+    event.incident_annotations = dict(facts.incident_annotations)
     if event.content is not None:
         event.content.starts_at = facts.starts_at
         event.content.generator_url = facts.generator_url
-        event.content.incident_annotations = dict(facts.incident_annotations)
     return event
 
 

@@ -535,6 +535,8 @@ class AlertWorkflow:
         if event.action == "resolve":
             if view.status == AlertStatus.RESOLVED:
                 return  # a resolve for an alert that is closed is a no-op
+            if self._take_incident_annotations(event):
+                self._projection.mark()
             if grouped:
                 self._member_resolved(event)
             else:
@@ -558,17 +560,20 @@ class AlertWorkflow:
             self._member_fired(event)
         self._projection.mark()
 
-    def _take_incident_annotations(self, event: FireEvent) -> None:
-        """What a trigger says of its incident (`AlertContent.incident_annotations`) onto the open one.
+    def _take_incident_annotations(self, event: FireEvent) -> bool:
+        """What an event says of its incident (`FireEvent.incident_annotations`) onto the open one;
+        True if its annotations changed.
 
         Events recorded before the field carry none, so their histories replay unchanged (no patch:
-        the branch is taken by new events only, and issues no command of its own)."""
-        if event.content is None or not event.content.incident_annotations:
-            return
-        said = event.content.incident_annotations
+        the branch is taken by new events only)."""
+        if not event.incident_annotations:
+            return False
         content = self._view().content
-        content.annotations = with_incident_annotations(content.annotations, said)
-        content.incident_annotations = {}  # the view keeps the result (at the opening its content is the event's)
+        merged = with_incident_annotations(content.annotations, event.incident_annotations)
+        if merged == content.annotations:
+            return False
+        content.annotations = merged
+        return True
 
     def _between_incidents(self) -> bool:
         """No incident takes events right now: none is open yet, or this one is over and the next

@@ -57,19 +57,20 @@ class AlertContent(BaseModel):
     # From Alertmanager's API (POST /api/v2/alerts): the alert's source link and when its source says it began.
     generator_url: str = ""
     starts_at: datetime | None = None
-    # What the event says of its incident rather than of itself (Alertmanager's `truncatedAlerts` of a
-    # notification): every trigger sets these annotations on its open incident, an empty value removes one.
-    incident_annotations: dict[str, str] = Field(default_factory=dict)
+
+
+MAX_ANNOTATIONS = 64  # an alert's annotations at most: the API's cap (models.selectors.MAX_LABELS)
 
 
 def with_incident_annotations(annotations: dict[str, str], incident: dict[str, str]) -> dict[str, str]:
-    """A new dict: `annotations` with each name of `incident` set to its value, or removed where it is empty."""
+    """A new dict: `annotations` with each name of `incident` set to its value, or removed where it is
+    empty; a name it does not have yet is added only while it holds fewer than MAX_ANNOTATIONS."""
     merged = dict(annotations)
     for name, value in incident.items():
-        if value:
-            merged[name] = value
-        else:
+        if not value:
             merged.pop(name, None)
+        elif name in merged or len(merged) < MAX_ANNOTATIONS:
+            merged[name] = value
     return merged
 
 
@@ -117,6 +118,10 @@ class FireEvent(BaseModel):
     # A trigger: this member resolves at `ends_at` unless an event re-sends it (Alertmanager's endsAt /
     # resolve_timeout). A resolve: when the source says it ended. None: it fires until resolved.
     ends_at: datetime | None = None
+    # What the event says of its incident rather than of its alert (Alertmanager's `truncatedAlerts` of a
+    # notification): a trigger or a resolve sets these annotations on its open incident (an empty value
+    # removes one; `with_incident_annotations`). Empty in events recorded before the field.
+    incident_annotations: dict[str, str] = Field(default_factory=dict)
 
 
 class FireBatch(BaseModel):

@@ -49,7 +49,8 @@ class WebhookAccepted(BaseModel):
         "One incident per `groupKey` (each distinct label set a member of it), or per alert with an integration "
         "whose `group_by` is `fingerprint`. Firing alerts trigger, resolved ones resolve their member; the "
         "incident resolves with its last member. `truncatedAlerts` is answered and shown on the incident "
-        "(annotation `alertmanager_truncated_alerts`, as the latest notification says: gone when it left none out). All or nothing: 202 means every alert is queued."
+        "(annotation `alertmanager_truncated_alerts`, as the latest notification carrying one of its alerts says; "
+        "gone when it left none out). All or nothing: 202 means every alert is queued."
     ),
 )
 async def alertmanager_webhook(

@@ -108,6 +108,13 @@ async def test_the_incident_shows_the_latest_notifications_truncation(stack: Sta
     [whole] = await eventually(lambda: alerts(stack), lambda items: items[0]["firing_members"] == 2)
     assert "alertmanager_truncated_alerts" not in whole["annotations"]
 
+    # A notification of resolved alerts only, cut (max_alerts cuts in label order, whatever their status).
+    await send(stack, webhook([am_alert("db1", "resolved")], truncated=2))
+    [still] = await eventually(
+        lambda: alerts(stack), lambda items: items[0]["annotations"].get("alertmanager_truncated_alerts") == "2"
+    )
+    assert (still["status"], still["firing_members"], still["resolved_members"]) == ("triggered", 1, 1)
+
 
 async def test_an_integration_grouping_by_fingerprint_makes_one_incident_per_alert(stack: Stack) -> None:
     created = await stack.http.post(

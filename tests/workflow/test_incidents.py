@@ -442,7 +442,7 @@ async def test_a_notice_gives_the_annotations_every_firing_member_shares(
     assert listed["a"]["summary"] == "a is down" and listed["b"]["summary"] == "b is down"
 
 
-async def test_each_trigger_sets_what_it_says_of_its_incident_on_the_open_incident(
+async def test_each_event_sets_what_it_says_of_its_incident_on_the_open_incident(
     alerting: AlertingClient,
     time_env: WorkflowEnvironment,
     sessions: async_sessionmaker[AsyncSession],
@@ -450,15 +450,17 @@ async def test_each_trigger_sets_what_it_says_of_its_incident_on_the_open_incide
     receiver: WebhookReceiver,
     opened: set[str],
 ) -> None:
-    """`incident_annotations` (Alertmanager's truncatedAlerts of a notification): the latest trigger's
-    values are the incident's, an empty value removes one, and the incident's other annotations stay."""
+    """`incident_annotations` (Alertmanager's truncatedAlerts of a notification): the latest event's
+    values are the incident's — a trigger's or a resolve's — an empty value removes one, and the
+    incident's other annotations stay."""
     await add_webhook(sessions, tenant, receiver.url)
-    said = [{"truncated": ""}, {"truncated": "2"}, {"truncated": "7"}, {"truncated": ""}]
-    events = [member(tenant, host) for host in ("a", "a", "b", "a")]
+    said = [{"truncated": ""}, {"truncated": "2"}, {"truncated": "7"}, {"truncated": "3"}, {"truncated": ""}]
+    events = [member(tenant, host) for host in ("a", "a", "b")]
+    events += [member(tenant, "a", action="resolve"), member(tenant, "b")]
     for event, incident in zip(events, said, strict=True):
-        assert event.content is not None
-        event.content.annotations = {"runbook": "https://runbooks/node-down"}
-        event.content.incident_annotations = incident
+        if event.content is not None:
+            event.content.annotations = {"runbook": "https://runbooks/node-down"}
+        event.incident_annotations = incident
     await send(alerting, opened, tenant, "nodedown", events[0], events[1])
     await time_env.sleep(timedelta(seconds=31))
     [first] = await receiver.wait_for(1)
@@ -469,7 +471,13 @@ async def test_each_trigger_sets_what_it_says_of_its_incident_on_the_open_incide
         lambda: alert_row(sessions, tenant, "nodedown"), lambda r: r is not None and r.event_count == 3
     )
     assert row is not None and row.annotations == {"runbook": "https://runbooks/node-down", "truncated": "7"}
-    await send(alerting, opened, tenant, "nodedown", events[3])
+    await send(alerting, opened, tenant, "nodedown", events[3])  # a resolve of one member says it too
+    row = await eventually(
+        lambda: alert_row(sessions, tenant, "nodedown"),
+        lambda r: r is not None and r.annotations.get("truncated") == "3",
+    )
+    assert row is not None and row.status == AlertStatus.TRIGGERED and row.event_count == 3
+    await send(alerting, opened, tenant, "nodedown", events[4])
     row = await eventually(
         lambda: alert_row(sessions, tenant, "nodedown"), lambda r: r is not None and r.event_count == 4
     )

@@ -848,7 +848,7 @@ export interface paths {
         put?: never;
         /**
          * Alertmanager webhook (version 4): each alert fires or resolves in its incident
-         * @description One incident per `groupKey` (each distinct label set a member of it), or per alert with an integration whose `group_by` is `fingerprint`. Firing alerts trigger, resolved ones resolve their member; the incident resolves with its last member. `truncatedAlerts` is answered and shown on the incident (annotation `alertmanager_truncated_alerts`, as the latest notification says: gone when it left none out). All or nothing: 202 means every alert is queued.
+         * @description One incident per `groupKey` (each distinct label set a member of it), or per alert with an integration whose `group_by` is `fingerprint`. Firing alerts trigger, resolved ones resolve their member; the incident resolves with its last member. `truncatedAlerts` is answered and shown on the incident (annotation `alertmanager_truncated_alerts`, as the latest notification carrying one of its alerts says; gone when it left none out). All or nothing: 202 means every alert is queued.
          */
         post: operations["alertmanager_webhook_api_v1_integrations_alertmanager_post"];
         delete?: never;
