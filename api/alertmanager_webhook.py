@@ -16,10 +16,10 @@ firing or resolved, on its incident (`FireEvent.incident_annotations`): the inci
 `alertmanager_truncated_alerts` shows the count of the latest notification that carried one of its
 alerts, and goes when such a notification leaves nothing out. It is the incident's, not an alert's.
 
-Herald's own annotations of an alert (`alertmanager_group_key`, `_receiver`, `_url`, `generator_url`)
-are added only while the alert keeps at most MAX_LABELS - 1 annotations: its own come first, and one
-place stays free for the incident's count, so an alert Alertmanager sends within the API's cap is never
-refused for what Herald adds.
+An alert's annotations and description are fitted to Herald's caps, never refused for them
+(api/alertmanager_fit.py), in MAX_LABELS - 1 places: one stays free for the incident's count. Herald's
+own annotations of an alert (`alertmanager_group_key`, `_receiver`, `_url`, `generator_url`) are added
+only while places are left: the alert's own come first.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from api.alertmanager_fit import ANNOTATION_MAX, fit_annotations, fit_description
 from api.errors import FieldErrors
 from api.schemas.alerts import EventIn
 from channels.fit import cut
@@ -40,7 +41,6 @@ from workflows.ids import canonical_labels, labels_key
 from workflows.payloads import Severity
 
 MAX_ALERTS = 1000  # one notification's alerts (the events API's batch limit); set max_alerts at most this
-ANNOTATION_MAX = 10_000
 SEVERITY = {
     "critical": Severity.CRITICAL,
     "page": Severity.CRITICAL,
@@ -95,7 +95,7 @@ def incident_key(webhook: AmWebhook, alert: AmAlert, scope: str, group_by: Group
 
 
 def _annotations(webhook: AmWebhook, alert: AmAlert) -> dict[str, str]:
-    found = {name: cut(value, ANNOTATION_MAX, say=True) for name, value in alert.annotations.items()}
+    found = fit_annotations(alert.annotations, room=MAX_LABELS - 1)
     extra = {
         "alertmanager_group_key": webhook.groupKey,
         "alertmanager_receiver": webhook.receiver,
@@ -128,7 +128,7 @@ def event_of(
             "action": "trigger",
             "dedup_key": key,
             "title": cut(title.strip() or "Alertmanager alert", 500),
-            "description": cut(alert.annotations.get("description", ""), 20_000),
+            "description": fit_description(alert.annotations.get("description", "")),
             "severity": SEVERITY.get(alert.labels.get("severity", "").lower(), Severity.MEDIUM),
             "source": "alertmanager",
             "labels": own,

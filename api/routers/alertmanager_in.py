@@ -50,7 +50,8 @@ class WebhookAccepted(BaseModel):
         "whose `group_by` is `fingerprint`. Firing alerts trigger, resolved ones resolve their member; the "
         "incident resolves with its last member. `truncatedAlerts` is answered and shown on the incident "
         "(annotation `alertmanager_truncated_alerts`, as the latest notification carrying one of its alerts says; "
-        "gone when it left none out). All or nothing: 202 means every alert is queued."
+        "gone when it left none out). Annotations are fitted to Herald's caps, never refused for them (a value over "
+        "10,000 characters is cut and says so, annotations past 63 are named in `herald_annotations_left_out`). All or nothing: 202 means every alert is queued."
     ),
 )
 async def alertmanager_webhook(

@@ -18,6 +18,7 @@ from pydantic_core import ErrorDetails
 
 from amapi.mapping import MappedAlert, alert_problem, map_alert
 from amapi.shapes import AlertGroup, GettableAlert, PostableAlert, Receiver
+from api.alertmanager_fit import fit_annotations, fit_description
 from api.am_http import bad_request, body_schema
 from api.am_read import MAX_ALERTS, ListedAlert, firing_alerts
 from api.am_tenant import AmSettings, tenant_am_settings
@@ -33,7 +34,7 @@ POSTABLE_ALERTS = TypeAdapter(list[PostableAlert])
 BAD_REQUEST: dict[int | str, dict[str, Any]] = {
     400: {
         "description": "A JSON string naming the alert and the field: `alerts.3.labels: at least one label pair "
-        "required`, not a list of alerts, a bad time, a label or annotation Herald cannot store",
+        "required`, not a list of alerts, a bad time, a label or an annotation name Herald cannot store",
         "content": {"application/json": {"schema": {"type": "string"}}},
     }
 }
@@ -48,10 +49,10 @@ def _event(mapped: MappedAlert) -> EventIn:
     return EventIn(
         action=mapped.action,
         title=mapped.title if mapped.action == "trigger" else None,
-        description=mapped.description,
+        description=fit_description(mapped.description),
         severity=mapped.severity,
         labels=mapped.labels,
-        annotations=mapped.annotations,
+        annotations=fit_annotations(mapped.annotations),
         source="alertmanager-api",
     )
 
@@ -95,7 +96,9 @@ def _check(alerts: list[PostableAlert], now: datetime, settings: AmSettings) -> 
         "a re-sent resolved alert changes nothing. Each alert goes through the tenant's routing tree into "
         'incidents, as `/api/v1/events` does (docs/api.md, "Alertmanager API v2"). Needs a responder key, as '
         "a bearer token or as the password of Basic authentication. The batch is all or nothing: 400 names the "
-        "first bad alert's field and nothing is kept."
+        "first bad alert's field and nothing is kept. Annotations and the description are fitted to Herald's "
+        "caps, never refused for them: a value over 10,000 characters is cut and says so, annotations past 64 are "
+        "named in `herald_annotations_left_out`."
     ),
 )
 async def post_alerts(

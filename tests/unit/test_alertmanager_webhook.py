@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from api.alertmanager_fit import ANNOTATION_MAX, LEFT_OUT, fit_annotations
 from api.alertmanager_webhook import AmWebhook, events_of, incident_annotations
-from api.errors import FieldErrors
 from models.integrations import GroupBy
 from models.selectors import MAX_LABELS
 from workflows.payloads import MAX_ANNOTATIONS, with_incident_annotations
@@ -38,7 +38,7 @@ def test_the_workflows_cap_is_the_apis() -> None:
     assert MAX_ANNOTATIONS == MAX_LABELS
 
 
-@pytest.mark.parametrize("own", [0, 1, 59, 60, 62, 63, 64])
+@pytest.mark.parametrize("own", [0, 1, 59, 60, 62])
 def test_an_alert_within_the_cap_is_never_refused_for_what_herald_adds(own: int) -> None:
     """Before: 60 own annotations plus Herald's five (four, and the count of a cut notification) were refused."""
     annotations = {f"a{i}": "x" for i in range(own)}
@@ -51,16 +51,25 @@ def test_an_alert_within_the_cap_is_never_refused_for_what_herald_adds(own: int)
     assert "alertmanager_truncated_alerts" not in event.annotations  # the incident's, not the alert's
 
 
-def test_an_alert_over_the_cap_is_refused_naming_it() -> None:
-    with pytest.raises(FieldErrors) as caught:
-        events_of(
-            webhook({f"a{i}": "x" for i in range(65)}),
-            scope="default",
-            labels={},
-            policy=None,
-            group_by=GroupBy.GROUP_KEY,
-        )
-    assert "alerts.0.annotations" in str(caught.value.errors)
+def test_an_alert_over_the_cap_is_fitted_and_says_what_it_left_out() -> None:
+    """Before: 65 annotations were refused (422), and Alertmanager does not retry a 4xx."""
+    own = {f"a{i:02}": "x" for i in range(70)} | {"summary": "Disk full", "long": "y" * 12_000}
+    [event] = events_of(webhook(own, truncated=1), scope="default", labels={}, policy=None, group_by=GroupBy.GROUP_KEY)
+    assert event.annotations is not None and len(event.annotations) == MAX_LABELS - 1
+    assert event.annotations["summary"] == "Disk full"  # summary, description, runbook_url come first
+    assert event.annotations[LEFT_OUT].startswith("10 more annotations not shown: a61, a62")
+    assert "alertmanager_group_key" not in event.annotations  # Herald's own yield to the alert's
+
+
+def test_fitting_keeps_values_under_the_cap_and_says_how_much_was_cut() -> None:
+    fitted = fit_annotations({"long": "y" * 10_001, "short": "ok"})
+    assert fitted["short"] == "ok" and len(fitted["long"]) <= ANNOTATION_MAX
+    assert fitted["long"].startswith("y" * 9_000) and fitted["long"].endswith("more characters not shown)")
+    assert fit_annotations({"a": "1", "b": "2"}, room=2) == {"a": "1", "b": "2"}
+    assert fit_annotations({"a": "1", "b": "2", "c": "3"}, room=2) == {
+        "a": "1",
+        LEFT_OUT: "2 more annotations not shown: b, c",
+    }
 
 
 def test_a_notification_says_its_count_or_that_it_cut_nothing() -> None:

@@ -848,7 +848,7 @@ export interface paths {
         put?: never;
         /**
          * Alertmanager webhook (version 4): each alert fires or resolves in its incident
-         * @description One incident per `groupKey` (each distinct label set a member of it), or per alert with an integration whose `group_by` is `fingerprint`. Firing alerts trigger, resolved ones resolve their member; the incident resolves with its last member. `truncatedAlerts` is answered and shown on the incident (annotation `alertmanager_truncated_alerts`, as the latest notification carrying one of its alerts says; gone when it left none out). All or nothing: 202 means every alert is queued.
+         * @description One incident per `groupKey` (each distinct label set a member of it), or per alert with an integration whose `group_by` is `fingerprint`. Firing alerts trigger, resolved ones resolve their member; the incident resolves with its last member. `truncatedAlerts` is answered and shown on the incident (annotation `alertmanager_truncated_alerts`, as the latest notification carrying one of its alerts says; gone when it left none out). Annotations are fitted to Herald's caps, never refused for them (a value over 10,000 characters is cut and says so, annotations past 63 are named in `herald_annotations_left_out`). All or nothing: 202 means every alert is queued.
          */
         post: operations["alertmanager_webhook_api_v1_integrations_alertmanager_post"];
         delete?: never;
@@ -1692,7 +1692,7 @@ export interface paths {
         put?: never;
         /**
          * Post alerts as Prometheus and Grafana send them (Alertmanager API v2)
-         * @description A JSON list of Alertmanager `PostableAlert`s (`labels` required; `annotations`, `startsAt`, `endsAt`, `generatorURL`), any number up to the body limit. An alert whose `endsAt` has passed resolves its label set; any other fires, and resolves by itself at its `endsAt`, or `resolve_timeout` (per tenant, default 5 m) after it was last sent when it has none. Re-sending a firing alert extends it and notifies nobody; a re-sent resolved alert changes nothing. Each alert goes through the tenant's routing tree into incidents, as `/api/v1/events` does (docs/api.md, "Alertmanager API v2"). Needs a responder key, as a bearer token or as the password of Basic authentication. The batch is all or nothing: 400 names the first bad alert's field and nothing is kept.
+         * @description A JSON list of Alertmanager `PostableAlert`s (`labels` required; `annotations`, `startsAt`, `endsAt`, `generatorURL`), any number up to the body limit. An alert whose `endsAt` has passed resolves its label set; any other fires, and resolves by itself at its `endsAt`, or `resolve_timeout` (per tenant, default 5 m) after it was last sent when it has none. Re-sending a firing alert extends it and notifies nobody; a re-sent resolved alert changes nothing. Each alert goes through the tenant's routing tree into incidents, as `/api/v1/events` does (docs/api.md, "Alertmanager API v2"). Needs a responder key, as a bearer token or as the password of Basic authentication. The batch is all or nothing: 400 names the first bad alert's field and nothing is kept. Annotations and the description are fitted to Herald's caps, never refused for them: a value over 10,000 characters is cut and says so, annotations past 64 are named in `herald_annotations_left_out`.
          */
         post: operations["post_alerts_api_v2_alerts_post"];
         delete?: never;
@@ -19051,7 +19051,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description A JSON string naming the alert and the field: `alerts.3.labels: at least one label pair required`, not a list of alerts, a bad time, a label or annotation Herald cannot store */
+            /** @description A JSON string naming the alert and the field: `alerts.3.labels: at least one label pair required`, not a list of alerts, a bad time, a label or an annotation name Herald cannot store */
             400: {
                 headers: {
                     [name: string]: unknown;
