@@ -17,11 +17,10 @@ Names stay checked by the API (1 to 128 characters, no NUL): a name Herald canno
 
 from __future__ import annotations
 
+from api.schemas.common import ANNOTATION_MAX, DESCRIPTION_MAX
 from channels.fit import cut
 from models.selectors import MAX_LABELS
 
-ANNOTATION_MAX = 10_000  # characters of one annotation's value (api/schemas/common.py)
-DESCRIPTION_MAX = 20_000  # characters of a description (api/schemas/common.Description)
 LEFT_OUT = "herald_annotations_left_out"
 FIRST = ("summary", "description", "runbook_url")
 

@@ -31,9 +31,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from api.alertmanager_fit import ANNOTATION_MAX, fit_annotations, fit_description
+from api.alertmanager_fit import fit_annotations, fit_description
 from api.errors import FieldErrors
 from api.schemas.alerts import EventIn
+from api.schemas.common import ANNOTATION_MAX
 from channels.fit import cut
 from models.integrations import GroupBy
 from models.selectors import MAX_LABELS

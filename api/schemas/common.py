@@ -34,14 +34,18 @@ def _check_matchers(labels: dict[str, str]) -> dict[str, str]:
     return labels
 
 
+ANNOTATION_MAX = 10_000  # characters of one annotation's value
+DESCRIPTION_MAX = 20_000  # characters of a description
+
+
 def _check_annotations(annotations: dict[str, str]) -> dict[str, str]:
     if len(annotations) > MAX_LABELS:
         raise ValueError(f"at most {MAX_LABELS} annotations")
     for name, value in annotations.items():
         if not 0 < len(name) <= MAX_LABEL_NAME:
             raise ValueError(f"annotation names are 1 to {MAX_LABEL_NAME} characters")
-        if len(value) > 10_000:
-            raise ValueError(f"annotation {name!r} is longer than 10000 characters")
+        if len(value) > ANNOTATION_MAX:
+            raise ValueError(f"annotation {name!r} is longer than {ANNOTATION_MAX} characters")
         _no_nul(name)
         _no_nul(value)
     return annotations
@@ -52,7 +56,7 @@ LabelMatchers = Annotated[dict[str, str], AfterValidator(_check_matchers)]
 Annotations = Annotated[dict[str, str], AfterValidator(_check_annotations)]
 DedupKey = Annotated[str, StringConstraints(pattern=DEDUP_KEY.pattern)]
 Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), AfterValidator(_no_nul)]
-Description = Annotated[str, StringConstraints(max_length=20_000), AfterValidator(_no_nul)]
+Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX), AfterValidator(_no_nul)]
 Source = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), AfterValidator(_no_nul)]
 Note = Annotated[str, StringConstraints(max_length=5_000), AfterValidator(_no_nul)]
 RepeatSeconds = Annotated[int, Field(ge=10, le=7 * 24 * 3600, description="Renotify interval (10 s to 7 days).")]

@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from api.alertmanager_fit import ANNOTATION_MAX, LEFT_OUT, fit_annotations
+from api.alertmanager_fit import LEFT_OUT, fit_annotations
 from api.alertmanager_webhook import AmWebhook, events_of, incident_annotations
+from api.schemas.common import ANNOTATION_MAX
 from models.integrations import GroupBy
 from models.selectors import MAX_LABELS
 from workflows.payloads import MAX_ANNOTATIONS, with_incident_annotations
