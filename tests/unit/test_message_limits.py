@@ -184,6 +184,8 @@ def test_email_lines_fit(message: Message) -> None:
 @example("x &ab &cd &ef &gh full", 7, True)  # before: "x &ab…"
 @example("a\u200d &amp; disk full", 4, False)  # before: "a\u200d…" (the space after a joiner went, the joiner stayed)
 @example("a\u200d& disk", 4, False)  # before: "a\u200d…" (a cut escape after a joiner)
+@example("&" * 400, 150, True)  # each back-off exposes another: linear now (20,000 of them took 5 s)
+@example("\\ " * 200, 150, False)
 @given(st.lists(st.sampled_from(ATOMS), max_size=200).map("".join), st.integers(0, 400), st.booleans())
 def test_a_cut_fits_keeps_a_clean_start_and_is_marked(text: str, limit: int, say: bool) -> None:
     for measure in (utf16, json_bytes):
